@@ -1,0 +1,421 @@
+/* capture.c - sources (files, stdin, live interface) feeding decoder and
+ * flow table (see capture.h). */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "capture.h"
+
+#define TICK_US 1000000ull
+
+struct capture {
+	struct capture_options opt;
+	struct capture_consumer consumer;
+	struct decoder *dec;
+	struct flow_table *flows;
+
+	struct capture_input *inputs;
+	unsigned ninputs;
+	unsigned inputs_cap;
+
+	volatile sig_atomic_t stop;
+	pcap_t *volatile active;
+
+	uint64_t now_us;         /* latest packet time seen */
+	uint64_t next_tick_us;
+	struct packet out[DECODE_MAX_OUT];
+};
+
+void capture_options_default(struct capture_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	decoder_options_default(&o->decode);
+	flow_table_config_default(&o->flows);
+	o->snaplen = 262144;
+	o->promisc = true;
+	o->buffer_mb = 32;
+	o->timeout_ms = 100;
+	o->immediate = false;
+}
+
+static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	struct capture *cap = ctx;
+	if (cap->consumer.flow_end)
+		cap->consumer.flow_end(cap->consumer.ctx, r, slot);
+}
+
+struct capture *capture_new(const struct capture_options *o,
+			    const struct capture_consumer *c)
+{
+	struct capture *cap = calloc(1, sizeof(*cap));
+	if (!cap)
+		return NULL;
+	cap->opt = *o;
+	if (c)
+		cap->consumer = *c;
+	cap->dec = decoder_new(&o->decode);
+	cap->flows = flow_table_new(&o->flows, on_flow_end, cap);
+	if (!cap->dec || !cap->flows) {
+		capture_free(cap);
+		return NULL;
+	}
+	return cap;
+}
+
+void capture_free(struct capture *cap)
+{
+	if (!cap)
+		return;
+	decoder_free(cap->dec);
+	flow_table_free(cap->flows);
+	free(cap->inputs);
+	free(cap);
+}
+
+static struct capture_input *add_input(struct capture *cap, const char *name,
+				       bool live)
+{
+	if (cap->ninputs == cap->inputs_cap) {
+		unsigned n = cap->inputs_cap ? cap->inputs_cap * 2 : 4;
+		struct capture_input *in = realloc(cap->inputs, n * sizeof(*in));
+		if (!in)
+			return NULL;
+		cap->inputs = in;
+		cap->inputs_cap = n;
+	}
+	struct capture_input *in = &cap->inputs[cap->ninputs++];
+	memset(in, 0, sizeof(*in));
+	snprintf(in->name, sizeof(in->name), "%s", name);
+	in->live = live;
+	return in;
+}
+
+void capture_add_file(struct capture *cap, const char *path)
+{
+	add_input(cap, path, false);
+}
+
+void capture_add_interface(struct capture *cap, const char *iface)
+{
+	add_input(cap, iface, true);
+}
+
+void capture_stop(struct capture *cap)
+{
+	cap->stop = 1;
+	pcap_t *p = cap->active;
+	if (p)
+		pcap_breakloop(p);
+}
+
+static void warn(const struct capture *cap, const struct capture_input *in)
+{
+	if (!cap->opt.quiet && in->error[0])
+		fprintf(stderr, "flowaudit: %s: %s\n",
+			strcmp(in->name, "-") ? in->name : "(standard input)",
+			in->error);
+}
+
+/* Advances packet time: gives up stale fragments and ends idle flows. */
+static void tick(struct capture *cap, uint64_t now)
+{
+	struct packet p;
+	struct flow_update u;
+
+	while (decoder_expire(cap->dec, now, &p))
+		flow_table_packet(cap->flows, &p, &u);
+	flow_table_expire(cap->flows, now);
+	if (cap->consumer.tick)
+		cap->consumer.tick(cap->consumer.ctx, now);
+}
+
+static void deliver(struct capture *cap, const struct packet *p)
+{
+	struct flow_update u;
+
+	if (!flow_table_packet(cap->flows, p, &u))
+		return;
+	if (u.want_packets && cap->consumer.packet &&
+	    !cap->consumer.packet(cap->consumer.ctx, &u, p))
+		flow_table_stop_packets(cap->flows, u.slot);
+}
+
+static void process_frame(struct capture *cap, struct capture_input *in,
+			  int linktype, const struct pcap_pkthdr *h,
+			  const uint8_t *data)
+{
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000ull +
+		      (uint64_t)h->ts.tv_usec;
+	int n = 0;
+
+	in->packets++;
+	in->bytes += h->len;
+	if (!in->first_us || ts < in->first_us)
+		in->first_us = ts;
+	if (ts > in->last_us)
+		in->last_us = ts;
+	/* Packet time never runs backwards for timers, whatever the file
+	 * says: a frame from the past is accounted at the latest time. */
+	if (ts > cap->now_us)
+		cap->now_us = ts;
+	if (cap->now_us >= cap->next_tick_us) {
+		tick(cap, cap->now_us);
+		cap->next_tick_us = cap->now_us + TICK_US;
+	}
+
+	if (decode_frame(cap->dec, linktype, data, h->caplen, h->len, ts,
+			 in->packets, cap->out, &n) != DECODE_OK)
+		return;
+	for (int i = 0; i < n; i++)
+		deliver(cap, &cap->out[i]);
+}
+
+static bool apply_filter(const struct capture *cap, pcap_t *p,
+			 struct capture_input *in)
+{
+	struct bpf_program prog;
+
+	if (!cap->opt.bpf)
+		return true;
+	if (pcap_compile(p, &prog, cap->opt.bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(in->error, sizeof(in->error), "bad filter \"%s\": %s",
+			 cap->opt.bpf, pcap_geterr(p));
+		return false;
+	}
+	int rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	if (rc < 0) {
+		snprintf(in->error, sizeof(in->error), "cannot set filter: %s",
+			 pcap_geterr(p));
+		return false;
+	}
+	return true;
+}
+
+static void read_error(pcap_t *p, struct capture_input *in)
+{
+	FILE *f = in->live ? NULL : pcap_file(p);
+	long off = f ? ftell(f) : -1;
+	char where[64] = "";
+
+	if (off >= 0)
+		snprintf(where, sizeof(where), " (stopped at byte offset %ld)", off);
+	snprintf(in->error, sizeof(in->error),
+		 "packet %llu: %s%s; the %llu packet%s before it %s used",
+		 (unsigned long long)in->packets + 1, pcap_geterr(p), where,
+		 (unsigned long long)in->packets, in->packets == 1 ? "" : "s",
+		 in->packets == 1 ? "was" : "were");
+}
+
+static uint64_t wall_clock_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000ull + (uint64_t)tv.tv_usec;
+}
+
+static void read_packets(struct capture *cap, struct capture_input *in,
+			 pcap_t *p)
+{
+	int linktype = pcap_datalink(p);
+	uint64_t started = wall_clock_us();
+
+	cap->active = p;
+	while (!cap->stop) {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(p, &h, &data);
+
+		if (rc == 1) {
+			process_frame(cap, in, linktype, h, data);
+		} else if (rc == 0) {
+			/* Live timeout with no packet: time still passes. */
+			uint64_t now = wall_clock_us();
+			if (now > cap->now_us) {
+				cap->now_us = now;
+				tick(cap, now);
+			}
+		} else if (rc == PCAP_ERROR_BREAK) {
+			break;
+		} else if (rc == PCAP_ERROR) {
+			read_error(p, in);
+			break;
+		} else {
+			break;  /* end of file */
+		}
+		if (in->live && cap->opt.duration_us &&
+		    wall_clock_us() - started >= cap->opt.duration_us)
+			break;
+	}
+	cap->active = NULL;
+}
+
+static void record_live_stats(pcap_t *p, struct capture_input *in)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(p, &st) == 0) {
+		in->kernel_drops = st.ps_drop;
+		in->interface_drops = st.ps_ifdrop;
+	}
+}
+
+static pcap_t *open_live(const struct capture *cap, struct capture_input *in)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_create(in->name, errbuf);
+
+	if (!p) {
+		snprintf(in->error, sizeof(in->error), "%s", errbuf);
+		return NULL;
+	}
+	pcap_set_snaplen(p, cap->opt.snaplen);
+	pcap_set_promisc(p, cap->opt.promisc);
+	pcap_set_timeout(p, cap->opt.timeout_ms);
+	pcap_set_buffer_size(p, cap->opt.buffer_mb * 1024 * 1024);
+	if (cap->opt.immediate)
+		pcap_set_immediate_mode(p, 1);
+	int rc = pcap_activate(p);
+	if (rc < 0) {
+		snprintf(in->error, sizeof(in->error), "cannot capture: %s",
+			 rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+static pcap_t *open_file(struct capture_input *in)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(
+		in->name, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+
+	if (!p) {
+		if (strstr(errbuf, "unknown file format") ||
+		    strstr(errbuf, "bad dump file format"))
+			snprintf(in->error, sizeof(in->error),
+				 "not a pcap or pcapng capture (%s)", errbuf);
+		else if (strstr(errbuf, "truncated"))
+			snprintf(in->error, sizeof(in->error),
+				 "the capture header is cut short (%s)", errbuf);
+		else
+			snprintf(in->error, sizeof(in->error), "%s", errbuf);
+	}
+	return p;
+}
+
+static void read_input(struct capture *cap, struct capture_input *in)
+{
+	pcap_t *p = in->live ? open_live(cap, in) : open_file(in);
+
+	if (!p) {
+		warn(cap, in);
+		return;
+	}
+	in->opened = true;
+	in->linktype = pcap_datalink(p);
+	if (!decoder_supports_linktype(in->linktype)) {
+		snprintf(in->error, sizeof(in->error),
+			 "link type %d (%s) is not supported", in->linktype,
+			 decoder_linktype_name(in->linktype));
+	} else if (apply_filter(cap, p, in)) {
+		read_packets(cap, in, p);
+		if (in->live)
+			record_live_stats(p, in);
+	}
+	warn(cap, in);
+	pcap_close(p);
+}
+
+int capture_run(struct capture *cap)
+{
+	uint64_t packets = 0;
+	bool failed = false;
+
+	for (unsigned i = 0; i < cap->ninputs && !cap->stop; i++) {
+		read_input(cap, &cap->inputs[i]);
+		packets += cap->inputs[i].packets;
+		failed |= cap->inputs[i].error[0] != '\0';
+	}
+	tick(cap, UINT64_MAX);  /* give up every pending fragment */
+	flow_table_finish(cap->flows);
+	return packets == 0 && failed ? 2 : 0;
+}
+
+unsigned capture_input_count(const struct capture *cap)
+{
+	return cap->ninputs;
+}
+
+const struct capture_input *capture_input(const struct capture *cap, unsigned i)
+{
+	return i < cap->ninputs ? &cap->inputs[i] : NULL;
+}
+
+const struct decode_stats *capture_decode_stats(const struct capture *cap)
+{
+	return decoder_stats(cap->dec);
+}
+
+const struct flow_table_stats *capture_flow_stats(const struct capture *cap)
+{
+	return flow_table_stats(cap->flows);
+}
+
+uint64_t capture_malformed_total(const struct capture *cap)
+{
+	const struct decode_stats *s = decoder_stats(cap->dec);
+	uint64_t n = 0;
+
+	for (int r = 0; r < DR_COUNT; r++)
+		if (decode_reason_is_drop(r))
+			n += s->reasons[r];
+	return n;
+}
+
+static int timer_class_by_name(const char *name, size_t len)
+{
+	for (int c = 0; c < TIMER_CLASS_COUNT; c++) {
+		const char *n = timer_class_name(c);
+		if (strlen(n) == len && strncmp(n, name, len) == 0)
+			return c;
+	}
+	return -1;
+}
+
+bool capture_parse_timeouts(const char *spec, struct flow_table_config *c,
+			    char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	while (*p) {
+		const char *eq = strchr(p, '=');
+		const char *end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		int cls = eq && eq < end ? timer_class_by_name(p, (size_t)(eq - p)) : -1;
+		if (cls < 0) {
+			snprintf(err, errlen,
+				 "unknown timeout \"%.*s\" (known: tcp, tcp-attempt, "
+				 "tcp-closed, udp, icmp, other)", (int)(end - p), p);
+			return false;
+		}
+		char *num_end;
+		errno = 0;
+		double secs = strtod(eq + 1, &num_end);
+		if (errno || num_end != end || secs <= 0 || secs > 31536000) {
+			snprintf(err, errlen, "bad number of seconds in \"%.*s\"",
+				 (int)(end - p), p);
+			return false;
+		}
+		c->timeout_us[cls] = (uint64_t)(secs * 1e6);
+		p = *end ? end + 1 : end;
+	}
+	return true;
+}

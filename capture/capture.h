@@ -1,0 +1,93 @@
+/* capture.h - the capture engine: sources, decoding, flows.
+ *
+ * Reads pcap and pcapng files (several, in order; "-" is standard input) or
+ * a live interface, decodes every frame, tracks bidirectional flows with
+ * Zeek's TCP states, and hands each flow's packets (until the consumer has
+ * seen enough) and each finished flow to a consumer. capture/ never looks at
+ * application payloads itself and never decides what a flow means.
+ */
+#ifndef FLOWAUDIT_CAPTURE_H
+#define FLOWAUDIT_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "flow_record.h"
+#include "flow_table.h"
+#include "packet.h"
+
+struct capture_options {
+	struct decoder_options decode;
+	struct flow_table_config flows;
+	const char *bpf;          /* libpcap filter expression, or NULL */
+	/* Live capture. */
+	int snaplen;
+	bool promisc;
+	int buffer_mb;
+	int timeout_ms;
+	bool immediate;
+	uint64_t duration_us;     /* stop a live capture after this; 0: never */
+	bool quiet;               /* no warnings on stderr */
+};
+
+void capture_options_default(struct capture_options *o);
+
+struct capture_consumer {
+	void *ctx;
+	/* A packet of a flow that still wants packets; return false once the
+	 * flow needs no more (e.g. its application is known). */
+	bool (*packet)(void *ctx, const struct flow_update *u,
+		       const struct packet *p);
+	/* A flow ended; slot may be reused right after. */
+	void (*flow_end)(void *ctx, const struct flow_record *r, uint32_t slot);
+	/* Packet time advanced (called about once a second of packet time). */
+	void (*tick)(void *ctx, uint64_t now_us);
+};
+
+/* One input as a report states it. */
+struct capture_input {
+	char name[256];
+	bool live;
+	bool opened;
+	int linktype;
+	uint64_t packets;
+	uint64_t bytes;           /* wire bytes of the frames read */
+	uint64_t first_us, last_us;
+	uint64_t kernel_drops, interface_drops;  /* live only (pcap_stats) */
+	char error[512];          /* "" when the input was read to its end */
+};
+
+struct capture;
+
+struct capture *capture_new(const struct capture_options *o,
+			    const struct capture_consumer *c);
+void capture_free(struct capture *cap);
+
+/* Queues an input; read in the order added. */
+void capture_add_file(struct capture *cap, const char *path);
+void capture_add_interface(struct capture *cap, const char *iface);
+
+/* Reads every input. Returns 0 when at least one packet was read or no input
+ * failed, 2 when nothing could be read at all. Finished flows reach the
+ * consumer as they end; all remaining flows are finished at the end. */
+int capture_run(struct capture *cap);
+
+/* Async-signal-safe: makes capture_run stop after the current packet. */
+void capture_stop(struct capture *cap);
+
+unsigned capture_input_count(const struct capture *cap);
+const struct capture_input *capture_input(const struct capture *cap,
+					  unsigned i);
+const struct decode_stats *capture_decode_stats(const struct capture *cap);
+const struct flow_table_stats *capture_flow_stats(const struct capture *cap);
+
+/* Frames that failed to decode, summed over reasons that drop them. */
+uint64_t capture_malformed_total(const struct capture *cap);
+
+/* Parses "tcp=300,udp=60,tcp-attempt=60,tcp-closed=5,icmp=60,other=60"
+ * (seconds) into the flow table configuration; false on a bad item. */
+bool capture_parse_timeouts(const char *spec, struct flow_table_config *c,
+			    char *err, size_t errlen);
+
+#endif

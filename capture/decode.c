@@ -1,0 +1,275 @@
+/* decode.c - frame entry point, options and the malformed-reason table. */
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode_internal.h"
+
+/* Link types libpcap may not define on older systems. */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#define LINKTYPE_RAW 101
+
+static const struct {
+	const char *name;
+	bool drop;
+} reason_table[DR_COUNT] = {
+	[DR_LINK_UNSUPPORTED] = { "link.unsupported", true },
+	[DR_ETHERNET_SHORT] = { "ethernet.short", true },
+	[DR_VLAN_SHORT] = { "vlan.short", true },
+	[DR_MPLS_SHORT] = { "mpls.short", true },
+	[DR_PPPOE_SHORT] = { "pppoe.short", true },
+	[DR_PPP_SHORT] = { "ppp.short", true },
+	[DR_SLL_SHORT] = { "sll.short", true },
+	[DR_SLL2_SHORT] = { "sll2.short", true },
+	[DR_NULL_SHORT] = { "null.short", true },
+	[DR_NULL_UNKNOWN_FAMILY] = { "null.unknown_family", true },
+	[DR_RAW_BAD_VERSION] = { "raw.bad_version", true },
+	[DR_ENCAP_TOO_DEEP] = { "encap.too_deep", true },
+	[DR_IPV4_SHORT] = { "ipv4.short", true },
+	[DR_IPV4_BAD_VERSION] = { "ipv4.bad_version", true },
+	[DR_IPV4_BAD_HLEN] = { "ipv4.bad_header_len", true },
+	[DR_IPV4_BAD_TOTAL_LEN] = { "ipv4.bad_total_len", true },
+	[DR_IPV4_TRUNCATED] = { "ipv4.truncated", false },
+	[DR_IPV4_BAD_CHECKSUM] = { "ipv4.bad_checksum", true },
+	[DR_IPV6_SHORT] = { "ipv6.short", true },
+	[DR_IPV6_BAD_VERSION] = { "ipv6.bad_version", true },
+	[DR_IPV6_TRUNCATED] = { "ipv6.truncated", false },
+	[DR_IPV6_BAD_EXT_HEADER] = { "ipv6.bad_ext_header", true },
+	[DR_IPV6_EXT_CHAIN_TOO_LONG] = { "ipv6.ext_chain_too_long", true },
+	[DR_FRAG_BAD_OFFSET] = { "frag.bad_offset", true },
+	[DR_FRAG_TABLE_FULL] = { "frag.table_full", true },
+	[DR_FRAG_TOO_MANY_PIECES] = { "frag.too_many_pieces", true },
+	[DR_FRAG_INCOMPLETE] = { "frag.incomplete", false },
+	[DR_FRAG_ORPHAN] = { "frag.orphan", true },
+	[DR_TCP_SHORT] = { "tcp.short", true },
+	[DR_TCP_BAD_OFFSET] = { "tcp.bad_data_offset", true },
+	[DR_TCP_BAD_CHECKSUM] = { "tcp.bad_checksum", false },
+	[DR_UDP_SHORT] = { "udp.short", true },
+	[DR_UDP_BAD_LENGTH] = { "udp.bad_length", true },
+	[DR_UDP_BAD_CHECKSUM] = { "udp.bad_checksum", false },
+	[DR_ICMP_SHORT] = { "icmp.short", true },
+	[DR_ICMPV6_SHORT] = { "icmpv6.short", true },
+	[DR_ICMP_BAD_QUOTE] = { "icmp.bad_quote", false },
+	[DR_GRE_SHORT] = { "gre.short", true },
+	[DR_GRE_BAD_VERSION] = { "gre.bad_version", true },
+	[DR_ERSPAN_SHORT] = { "erspan.short", true },
+	[DR_VXLAN_SHORT] = { "vxlan.short", true },
+	[DR_GENEVE_SHORT] = { "geneve.short", true },
+};
+
+const char *decode_reason_name(enum decode_reason r)
+{
+	return (unsigned)r < DR_COUNT ? reason_table[r].name : "unknown";
+}
+
+bool decode_reason_is_drop(enum decode_reason r)
+{
+	return (unsigned)r < DR_COUNT && reason_table[r].drop;
+}
+
+void decoder_options_default(struct decoder_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->validate_checksums = false;
+	o->max_depth = 10;
+	o->frag_datagrams = 64;
+	o->frag_timeout_us = 30 * 1000000ull;
+}
+
+struct decoder *decoder_new(const struct decoder_options *o)
+{
+	struct decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	if (o)
+		d->opt = *o;
+	else
+		decoder_options_default(&d->opt);
+	d->defrag = defrag_new(d->opt.frag_datagrams, d->opt.frag_timeout_us);
+	if (!d->defrag) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void decoder_free(struct decoder *d)
+{
+	if (!d)
+		return;
+	defrag_free(d->defrag);
+	free(d);
+}
+
+const struct decode_stats *decoder_stats(const struct decoder *d)
+{
+	return &d->stats;
+}
+
+bool decoder_supports_linktype(int linktype)
+{
+	switch (linktype) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_NULL:
+	case DLT_LOOP:
+	case DLT_RAW:
+	case LINKTYPE_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_PPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *decoder_linktype_name(int linktype)
+{
+	const char *n = pcap_datalink_val_to_name(linktype);
+	return n ? n : "unknown";
+}
+
+static enum decode_result decode_link(struct frame *f, int linktype,
+				      struct cursor c)
+{
+	switch (linktype) {
+	case DLT_EN10MB:
+		return decode_ethernet(f, c);
+	case DLT_LINUX_SLL:
+		return decode_sll(f, c);
+	case DLT_LINUX_SLL2:
+		return decode_sll2(f, c);
+	case DLT_NULL:
+		return decode_null(f, c);
+	case DLT_LOOP:
+		return decode_loop(f, c);
+	case DLT_RAW:
+	case LINKTYPE_RAW:
+		return decode_raw(f, c);
+	case DLT_IPV4:
+		return decode_ipv4(f, c);
+	case DLT_IPV6:
+		return decode_ipv6(f, c);
+	case DLT_PPP:
+		return decode_ppp(f, c);
+	default:
+		return frame_malformed(f, DR_LINK_UNSUPPORTED);
+	}
+}
+
+static void packet_start(struct packet *p, uint64_t ts_us, uint64_t number,
+			 uint32_t caplen, uint32_t wirelen)
+{
+	memset(p, 0, sizeof(*p));
+	p->ts_us = ts_us;
+	p->number = number;
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+}
+
+enum decode_result decode_frame(struct decoder *d, int linktype,
+				const uint8_t *data, uint32_t caplen,
+				uint32_t wirelen, uint64_t ts_us,
+				uint64_t number, struct packet out[DECODE_MAX_OUT],
+				int *nout)
+{
+	struct frame f = { .dec = d, .pkt = &out[0], .out = out, .nout = 0 };
+
+	d->stats.frames++;
+	packet_start(&out[0], ts_us, number, caplen, wirelen);
+	enum decode_result r = decode_link(&f, linktype, cursor_make(data, caplen));
+
+	if (r == DECODE_OK)
+		f.nout++;
+	else if (f.nout > 0)
+		r = DECODE_OK;  /* outer tunnel packets still count */
+	*nout = f.nout;
+	d->stats.ip_packets += (uint64_t)f.nout;
+	return r;
+}
+
+bool frame_push_outer(struct frame *f)
+{
+	if (f->nout + 1 >= DECODE_MAX_OUT)
+		return false;
+	struct packet *outer = &f->out[f->nout];
+	f->nout++;
+	f->pkt = &f->out[f->nout];
+	*f->pkt = *outer;
+	return true;
+}
+
+void frame_enter_tunnel(struct frame *f, enum tunnel_type type, uint32_t id)
+{
+	struct packet *p = f->pkt;
+	uint64_t ts = p->ts_us, number = p->number;
+	uint32_t caplen = p->caplen, wirelen = p->wirelen;
+	uint8_t depth = p->depth;
+
+	packet_start(p, ts, number, caplen, wirelen);
+	p->depth = depth;
+	p->tunnel_type = (uint8_t)type;
+	p->tunnel_id = id;
+}
+
+uint32_t inet_checksum_partial(const uint8_t *data, size_t len, uint32_t sum)
+{
+	size_t i;
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)((data[i] << 8) | data[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(data[len - 1] << 8);
+	return sum;
+}
+
+uint16_t inet_checksum(const uint8_t *data, size_t len, uint32_t sum)
+{
+	sum = inet_checksum_partial(data, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
+{
+	const uint8_t *data;
+	uint32_t len, wire_len;
+	struct packet tmpl;
+
+	if (!defrag_expire(d->defrag, now, &tmpl, &data, &len, &wire_len))
+		return false;
+	d->stats.reasons[DR_FRAG_INCOMPLETE]++;
+	if (!tmpl.ip_version) {
+		/* The first fragment never came: no ports, no flow. */
+		d->stats.reasons[DR_FRAG_ORPHAN]++;
+		return decoder_expire(d, now, out);
+	}
+
+	struct packet slot[DECODE_MAX_OUT];
+	struct frame f = { .dec = d, .pkt = &slot[0], .out = slot, .nout = 0 };
+	slot[0] = tmpl;
+	slot[0].truncated = true;  /* a train given up is never whole */
+	if (decode_transport(&f, cursor_make(data, len), wire_len) != DECODE_OK)
+		return decoder_expire(d, now, out);
+	*out = slot[0];
+	d->stats.ip_packets++;
+	return true;
+}
+
+void decode_stats_print(const struct decode_stats *s, FILE *f)
+{
+	for (int r = 0; r < DR_COUNT; r++)
+		if (s->reasons[r])
+			fprintf(f, "  %-28s %llu\n", decode_reason_name(r),
+				(unsigned long long)s->reasons[r]);
+}

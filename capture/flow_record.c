@@ -1,0 +1,62 @@
+/* flow_record.c - names and port knowledge shared by flow records. */
+#include <stddef.h>
+
+#include "flow_record.h"
+
+const char *flow_end_reason_name(enum flow_end_reason r)
+{
+	switch (r) {
+	case FLOW_END_IDLE:
+		return "idle";
+	case FLOW_END_CLOSED:
+		return "closed";
+	case FLOW_END_REUSED:
+		return "reused";
+	case FLOW_END_EVICTED:
+		return "evicted";
+	case FLOW_END_INPUT:
+		return "end_of_input";
+	}
+	return "unknown";
+}
+
+const char *flow_proto_name(uint8_t ip_proto)
+{
+	switch (ip_proto) {
+	case IP_PROTO_TCP:
+		return "tcp";
+	case IP_PROTO_UDP:
+		return "udp";
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		return "icmp";
+	default:
+		return "unknown_transport";
+	}
+}
+
+/* Service ports above 1023 that are servers far more often than clients:
+ * the registered ports of protocols an auditor meets (databases, directory,
+ * management, messaging, tunnels, and the SpeechExec License Server). */
+static const uint16_t registered_server_ports[] = {
+	1080, 1194, 1433, 1434, 1521, 1701, 1723, 1812, 1813, 1883, 1900,
+	2049, 2082, 2083, 2181, 2375, 2376, 2404, 3128, 3260, 3268, 3269,
+	3306, 3389, 3478, 4443, 4500, 4789, 5060, 5061, 5222, 5223, 5353,
+	5355, 5432, 5601, 5671, 5672, 5900, 5985, 5986, 6081, 6379, 6443,
+	6514, 8000, 8008, 8080, 8081, 8088, 8443, 8883, 9090, 9092, 9200,
+	9300, 9418, 11211, 13667, 27017, 49256,
+};
+
+bool port_is_likely_server(uint8_t ip_proto, uint16_t port)
+{
+	(void)ip_proto;
+	if (port == 0)
+		return false;
+	if (port < 1024)
+		return true;
+	for (size_t i = 0; i < sizeof(registered_server_ports) /
+				   sizeof(registered_server_ports[0]); i++)
+		if (registered_server_ports[i] == port)
+			return true;
+	return false;
+}

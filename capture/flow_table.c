@@ -1,0 +1,814 @@
+/* flow_table.c - the flow table (see flow_table.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "community_id.h"
+#include "flow_table.h"
+#include "tcp_state.h"
+
+#define NIL UINT32_MAX
+
+/* Symmetric key: side 0 holds the lower (address, port) pair. */
+struct flow_key {
+	struct ip_addr addr[2];
+	uint16_t port[2];
+	uint8_t proto;
+	uint8_t ip_version;
+	uint8_t tunnel_type;
+	uint8_t pad;
+	uint16_t vlan, inner_vlan;
+	uint32_t tunnel_id;
+};
+
+#define FLOW_ACTIVE 0x01
+#define FLOW_WANT_PACKETS 0x02
+#define FLOW_CLOSED 0x04
+#define FLOW_FLIPPED 0x08
+#define FLOW_QUOTES 0x10
+
+struct flow {
+	struct flow_key key;
+	uint64_t serial;
+	uint64_t first_us;
+	uint64_t last_us;       /* Zeek's last_time: what duration ends at */
+	uint64_t timer_us;      /* what the idle timer counts from */
+	uint32_t prev, next;    /* timer list; next also links free slots */
+	uint32_t pkts[2];
+	uint64_t ip_bytes[2];
+	uint64_t payload_bytes[2];
+	uint32_t syns[2];
+	uint8_t saw[2];
+	uint8_t orig_side;      /* non-TCP flows; TCP keeps its own */
+	uint8_t timer_class;
+	uint8_t flags;
+	uint8_t icmp_error_type, icmp_error_code;
+	uint32_t icmp_errors;
+	/* Tags of the first packet, reported even when not part of the key. */
+	uint16_t seen_vlan, seen_inner_vlan;
+	uint32_t seen_tunnel_id;
+	struct conn_history hist;
+	union {
+		struct tcp_conn tcp;
+		struct {
+			uint32_t bad_checksum_count[2];
+		} udp;
+		struct {
+			uint64_t quoted_uid[2];
+		} icmp;
+	} u;
+};
+
+struct index_entry {
+	uint32_t tag;   /* high bits of the hash, to skip most key compares */
+	uint32_t slot;  /* NIL when empty */
+};
+
+struct timer_list {
+	uint32_t head, tail;
+};
+
+struct flow_table {
+	struct flow_table_config cfg;
+	flow_end_fn *on_end;
+	void *ctx;
+
+	struct flow *flows;        /* cfg.max_flows, touched lazily */
+	uint32_t used;             /* high-water mark */
+	uint32_t free_head;
+
+	struct index_entry *index;
+	uint32_t index_mask;
+	uint32_t index_max;        /* never grows past this */
+
+	struct timer_list timers[TIMER_CLASS_COUNT];
+	uint64_t serial;
+	uint64_t next_expire_us;
+	struct flow_table_stats stats;
+};
+
+void flow_table_config_default(struct flow_table_config *c)
+{
+	c->max_flows = 1000000;
+	c->timeout_us[TIMER_TCP] = 300 * 1000000ull;
+	c->timeout_us[TIMER_TCP_ATTEMPT] = 60 * 1000000ull;
+	c->timeout_us[TIMER_TCP_CLOSED] = 5 * 1000000ull;
+	c->timeout_us[TIMER_UDP] = 60 * 1000000ull;
+	c->timeout_us[TIMER_ICMP] = 60 * 1000000ull;
+	c->timeout_us[TIMER_OTHER] = 60 * 1000000ull;
+	c->key_vlan = true;
+	c->key_tunnel_id = false;
+}
+
+const char *timer_class_name(enum timer_class c)
+{
+	static const char *names[TIMER_CLASS_COUNT] = {
+		"tcp", "tcp-attempt", "tcp-closed", "udp", "icmp", "other",
+	};
+	return (unsigned)c < TIMER_CLASS_COUNT ? names[c] : "?";
+}
+
+size_t flow_table_bytes_per_flow(void)
+{
+	/* The index runs at most half full. */
+	return sizeof(struct flow) + 2 * sizeof(struct index_entry);
+}
+
+/* ---- keys and hashing ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t key_hash(const struct flow_key *k)
+{
+	uint64_t words[sizeof(*k) / 8];
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	memcpy(words, k, sizeof(words));
+	for (size_t i = 0; i < sizeof(words) / 8; i++)
+		h = mix64(h ^ words[i]);
+	return h;
+}
+
+static bool key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static bool is_icmp(uint8_t proto)
+{
+	return proto == IP_PROTO_ICMP || proto == IP_PROTO_ICMPV6;
+}
+
+/* The ports a packet contributes to its key: ICMP uses type and counterpart
+ * as Zeek does; protocols without ports use zero. */
+static void packet_ports(const struct packet *p, uint16_t *sport,
+			 uint16_t *dport)
+{
+	bool one_way;
+
+	if (p->ip_proto == IP_PROTO_TCP || p->ip_proto == IP_PROTO_UDP) {
+		*sport = p->sport;
+		*dport = p->dport;
+	} else if (is_icmp(p->ip_proto) && p->has_l4) {
+		*sport = p->icmp_type;
+		*dport = icmp_counterpart(p->ip_version, p->icmp_type,
+					  p->icmp_code, &one_way);
+	} else {
+		*sport = *dport = 0;
+	}
+}
+
+/* Orders (src, sport) and (dst, dport); returns the side src lands on. */
+static int make_key(const struct flow_table *t, struct flow_key *k,
+		    uint8_t version, uint8_t proto,
+		    const struct ip_addr *src, uint16_t sport,
+		    const struct ip_addr *dst, uint16_t dport,
+		    const struct packet *outer)
+{
+	int c = memcmp(src, dst, sizeof(*src));
+	int side = (c > 0 || (c == 0 && sport > dport)) ? 1 : 0;
+
+	memset(k, 0, sizeof(*k));
+	k->addr[side] = *src;
+	k->port[side] = sport;
+	k->addr[side ^ 1] = *dst;
+	k->port[side ^ 1] = dport;
+	k->proto = proto;
+	k->ip_version = version;
+	if (t->cfg.key_vlan) {
+		k->vlan = outer->vlan;
+		k->inner_vlan = outer->inner_vlan;
+	}
+	k->tunnel_type = outer->tunnel_type;
+	if (t->cfg.key_tunnel_id)
+		k->tunnel_id = outer->tunnel_id;
+	return side;
+}
+
+/* ---- index ---- */
+
+static uint32_t index_find(const struct flow_table *t, uint64_t h,
+			   const struct flow_key *k, uint32_t *pos)
+{
+	uint32_t tag = (uint32_t)(h >> 32);
+	uint32_t i = (uint32_t)h & t->index_mask;
+
+	for (;; i = (i + 1) & t->index_mask) {
+		const struct index_entry *e = &t->index[i];
+		if (e->slot == NIL) {
+			*pos = i;
+			return NIL;
+		}
+		if (e->tag == tag && key_equal(&t->flows[e->slot].key, k)) {
+			*pos = i;
+			return e->slot;
+		}
+	}
+}
+
+static bool index_grow(struct flow_table *t)
+{
+	uint32_t old_size = t->index_mask + 1;
+	uint32_t new_size = old_size * 2;
+	if (new_size > t->index_max)
+		return false;
+
+	struct index_entry *old = t->index;
+	struct index_entry *fresh = malloc(new_size * sizeof(*fresh));
+	if (!fresh)
+		return false;
+	for (uint32_t i = 0; i < new_size; i++)
+		fresh[i].slot = NIL;
+	t->index = fresh;
+	t->index_mask = new_size - 1;
+	for (uint32_t i = 0; i < old_size; i++) {
+		if (old[i].slot == NIL)
+			continue;
+		uint64_t h = key_hash(&t->flows[old[i].slot].key);
+		uint32_t pos;
+		index_find(t, h, &t->flows[old[i].slot].key, &pos);
+		fresh[pos] = old[i];
+	}
+	free(old);
+	return true;
+}
+
+/* Backward-shift deletion keeps linear probing free of tombstones. */
+static void index_remove(struct flow_table *t, uint32_t pos)
+{
+	uint32_t hole = pos;
+
+	t->index[hole].slot = NIL;
+	for (uint32_t i = (hole + 1) & t->index_mask; t->index[i].slot != NIL;
+	     i = (i + 1) & t->index_mask) {
+		uint64_t h = key_hash(&t->flows[t->index[i].slot].key);
+		uint32_t home = (uint32_t)h & t->index_mask;
+		/* Can entry i move into the hole without passing its home? */
+		bool movable = hole <= i ? (home <= hole || home > i)
+					 : (home <= hole && home > i);
+		if (movable) {
+			t->index[hole] = t->index[i];
+			t->index[i].slot = NIL;
+			hole = i;
+		}
+	}
+}
+
+/* ---- timer lists ---- */
+
+static void timer_unlink(struct flow_table *t, uint32_t slot)
+{
+	struct flow *f = &t->flows[slot];
+	struct timer_list *l = &t->timers[f->timer_class];
+
+	if (f->prev != NIL)
+		t->flows[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NIL)
+		t->flows[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NIL;
+}
+
+static void timer_append(struct flow_table *t, uint32_t slot, uint8_t cls)
+{
+	struct flow *f = &t->flows[slot];
+	struct timer_list *l = &t->timers[cls];
+
+	f->timer_class = cls;
+	f->next = NIL;
+	f->prev = l->tail;
+	if (l->tail != NIL)
+		t->flows[l->tail].next = slot;
+	else
+		l->head = slot;
+	l->tail = slot;
+}
+
+/* Moves the flow to the tail of its (possibly new) class list. A closed
+ * flow keeps its place: it ends a fixed time after closing. */
+static void timer_touch(struct flow_table *t, uint32_t slot, uint8_t cls,
+			uint64_t now)
+{
+	struct flow *f = &t->flows[slot];
+
+	if (f->timer_class == cls &&
+	    (cls == TIMER_TCP_CLOSED || t->timers[cls].tail == slot)) {
+		if (cls != TIMER_TCP_CLOSED)
+			f->timer_us = now;
+		return;
+	}
+	timer_unlink(t, slot);
+	f->timer_us = now;
+	timer_append(t, slot, cls);
+}
+
+static bool timer_due(const struct flow_table *t, const struct flow *f,
+		      uint64_t now)
+{
+	return f->timer_us + t->cfg.timeout_us[f->timer_class] <= now;
+}
+
+/* ---- records ---- */
+
+static int flow_orig_side(const struct flow *f)
+{
+	return f->key.proto == IP_PROTO_TCP ? f->u.tcp.orig_side : f->orig_side;
+}
+
+/* Zeek-style uid: "C" and 17 base62 digits, derived from the flow's key and
+ * start so that the same capture always yields the same uids. */
+static void uid_value(const struct flow *f, uint64_t v[2])
+{
+	uint64_t h = key_hash(&f->key);
+	v[0] = mix64(h ^ f->first_us);
+	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->first_us << 1));
+}
+
+static void uid_format(const uint64_t v[2], char out[FLOW_UID_LEN])
+{
+	static const char digits[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	uint64_t a = v[0], b = v[1];
+
+	out[0] = 'C';
+	for (int i = 1; i <= 17; i++) {
+		uint64_t *w = i <= 9 ? &a : &b;
+		out[i] = digits[*w % 62];
+		*w /= 62;
+	}
+	out[18] = '\0';
+}
+
+static const char *conn_state_of(const struct flow *f)
+{
+	int o = flow_orig_side(f);
+
+	switch (f->key.proto) {
+	case IP_PROTO_TCP:
+		return tcp_conn_state(&f->u.tcp, &f->hist);
+	case IP_PROTO_UDP:
+		if (f->pkts[o])
+			return f->pkts[o ^ 1] ? "SF" : "S0";
+		return f->pkts[o ^ 1] ? "SHR" : "OTH";
+	default:
+		return "OTH";
+	}
+}
+
+static void fill_side(const struct flow *f, int side, struct flow_side *s)
+{
+	s->pkts = f->pkts[side];
+	s->ip_bytes = f->ip_bytes[side];
+	s->payload_bytes = f->payload_bytes[side];
+	s->syns = f->syns[side];
+	s->saw = f->saw[side];
+	if (f->key.proto == IP_PROTO_TCP)
+		s->bytes = tcp_endpoint_size(&f->u.tcp.ep[side],
+					     &f->u.tcp.ep[side ^ 1]);
+	else
+		s->bytes = f->payload_bytes[side];
+}
+
+static void record_fill(const struct flow *f, struct flow_record *r,
+			enum flow_end_reason why)
+{
+	int o = flow_orig_side(f);
+	uint64_t uid[2];
+
+	memset(r, 0, sizeof(*r));
+	r->serial = f->serial;
+	uid_value(f, uid);
+	uid_format(uid, r->uid);
+	r->ip_version = f->key.ip_version;
+	r->proto = f->key.proto;
+	r->orig_h = f->key.addr[o];
+	r->resp_h = f->key.addr[o ^ 1];
+	r->orig_p = f->key.port[o];
+	r->resp_p = f->key.port[o ^ 1];
+	r->vlan = f->seen_vlan;
+	r->inner_vlan = f->seen_inner_vlan;
+	r->tunnel_type = f->key.tunnel_type;
+	r->tunnel_id = f->seen_tunnel_id;
+	r->first_us = f->first_us;
+	r->last_us = f->last_us;
+	fill_side(f, o, &r->orig);
+	fill_side(f, o ^ 1, &r->resp);
+	r->conn_state = conn_state_of(f);
+	if (!is_icmp(f->key.proto) && f->key.proto != IP_PROTO_TCP &&
+	    f->key.proto != IP_PROTO_UDP)
+		r->history[0] = '\0';
+	else if (!is_icmp(f->key.proto))
+		snprintf(r->history, sizeof(r->history), "%s", f->hist.text);
+	r->flipped = f->flags & FLOW_FLIPPED;
+	r->end = why;
+	r->icmp_errors = f->icmp_errors;
+	r->icmp_error_type = f->icmp_error_type;
+	r->icmp_error_code = f->icmp_error_code;
+	if (is_icmp(f->key.proto) && (f->flags & FLOW_QUOTES)) {
+		r->is_icmp_error = true;
+		if (f->u.icmp.quoted_uid[0] || f->u.icmp.quoted_uid[1])
+			uid_format(f->u.icmp.quoted_uid, r->quoted_uid);
+	}
+	community_id_v1(r->ip_version, r->proto, &r->orig_h, r->orig_p,
+			&r->resp_h, r->resp_p, r->community_id);
+}
+
+/* ---- flow life ---- */
+
+struct flow_table *flow_table_new(const struct flow_table_config *c,
+				  flow_end_fn *on_end, void *ctx)
+{
+	struct flow_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cfg = *c;
+	if (t->cfg.max_flows < 16)
+		t->cfg.max_flows = 16;
+	if (t->cfg.max_flows > (1u << 30))
+		t->cfg.max_flows = 1u << 30;
+	t->on_end = on_end;
+	t->ctx = ctx;
+	t->flows = calloc(t->cfg.max_flows, sizeof(*t->flows));
+	t->free_head = NIL;
+
+	uint32_t max = 1024;
+	while (max < t->cfg.max_flows * 2u)
+		max *= 2;
+	t->index_max = max;
+	uint32_t start = max < 4096 ? max : 4096;
+	t->index = malloc(start * sizeof(*t->index));
+	if (!t->flows || !t->index) {
+		free(t->flows);
+		free(t->index);
+		free(t);
+		return NULL;
+	}
+	t->index_mask = start - 1;
+	for (uint32_t i = 0; i < start; i++)
+		t->index[i].slot = NIL;
+	for (int i = 0; i < TIMER_CLASS_COUNT; i++)
+		t->timers[i].head = t->timers[i].tail = NIL;
+	return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	free(t->flows);
+	free(t->index);
+	free(t);
+}
+
+static void end_flow(struct flow_table *t, uint32_t slot,
+		     enum flow_end_reason why)
+{
+	struct flow *f = &t->flows[slot];
+	struct flow_record r;
+	uint32_t pos;
+
+	record_fill(f, &r, why);
+	if (t->on_end)
+		t->on_end(t->ctx, &r, slot);
+
+	timer_unlink(t, slot);
+	if (index_find(t, key_hash(&f->key), &f->key, &pos) == slot)
+		index_remove(t, pos);
+	f->flags = 0;
+	f->next = t->free_head;
+	t->free_head = slot;
+	t->stats.ended++;
+	t->stats.active--;
+	if (why == FLOW_END_EVICTED)
+		t->stats.evicted++;
+}
+
+/* The flow idle longest, across all timer classes. */
+static uint32_t oldest_flow(const struct flow_table *t)
+{
+	uint32_t best = NIL;
+
+	for (int c = 0; c < TIMER_CLASS_COUNT; c++) {
+		uint32_t h = t->timers[c].head;
+		if (h != NIL && (best == NIL ||
+				 t->flows[h].timer_us < t->flows[best].timer_us))
+			best = h;
+	}
+	return best;
+}
+
+static uint32_t take_slot(struct flow_table *t)
+{
+	if (t->free_head != NIL) {
+		uint32_t s = t->free_head;
+		t->free_head = t->flows[s].next;
+		return s;
+	}
+	if (t->used < t->cfg.max_flows)
+		return t->used++;
+	uint32_t victim = oldest_flow(t);
+	end_flow(t, victim, FLOW_END_EVICTED);
+	return take_slot(t);
+}
+
+static uint8_t initial_class(uint8_t proto)
+{
+	switch (proto) {
+	case IP_PROTO_TCP:
+		return TIMER_TCP_ATTEMPT;
+	case IP_PROTO_UDP:
+		return TIMER_UDP;
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		return TIMER_ICMP;
+	default:
+		return TIMER_OTHER;
+	}
+}
+
+/* Who originates, per Zeek's WantConnection: the sender of the first packet,
+ * unless a connection picked up mid-stream or a UDP datagram comes from a
+ * likely server port towards an unlikely one. */
+static bool should_flip(const struct packet *p)
+{
+	bool src_server = port_is_likely_server(p->ip_proto, p->sport);
+	bool dst_server = port_is_likely_server(p->ip_proto, p->dport);
+
+	if (p->ip_proto == IP_PROTO_UDP)
+		return src_server && !dst_server;
+	if (p->ip_proto != IP_PROTO_TCP)
+		return false;
+	bool partial = !(p->tcp_flags & TCP_SYN) || (p->tcp_flags & TCP_ACK);
+	if (!partial || !src_server)
+		return false;
+	if (dst_server)  /* both plausible: never for a SYN-ACK (scans) */
+		return !(p->tcp_flags & TCP_SYN) && p->sport < p->dport;
+	return true;
+}
+
+static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
+			    uint64_t h, int side, const struct packet *p)
+{
+	uint32_t slot = take_slot(t);
+	struct flow *f = &t->flows[slot];
+	uint32_t pos;
+
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->serial = ++t->serial;
+	f->first_us = f->last_us = f->timer_us = p->ts_us;
+	f->flags = FLOW_ACTIVE | FLOW_WANT_PACKETS;
+	f->prev = f->next = NIL;
+	f->seen_vlan = p->vlan;
+	f->seen_inner_vlan = p->inner_vlan;
+	f->seen_tunnel_id = p->tunnel_id;
+
+	bool flip = should_flip(p);
+	if (flip)
+		f->flags |= FLOW_FLIPPED;
+	if (k->proto == IP_PROTO_TCP) {
+		tcp_conn_init(&f->u.tcp, &f->hist, side, flip);
+	} else {
+		f->orig_side = (uint8_t)(flip ? side ^ 1 : side);
+		if (flip)
+			history_add(&f->hist, '^');
+	}
+	timer_append(t, slot, initial_class(k->proto));
+
+	if ((t->stats.active + 1) * 2 > (uint64_t)t->index_mask + 1)
+		index_grow(t);
+	index_find(t, h, k, &pos);
+	t->index[pos].tag = (uint32_t)(h >> 32);
+	t->index[pos].slot = slot;
+
+	t->stats.created++;
+	t->stats.active++;
+	if (t->stats.active > t->stats.peak_active)
+		t->stats.peak_active = t->stats.active;
+	return slot;
+}
+
+static uint8_t tcp_timer_class(const struct flow *f)
+{
+	if (f->flags & FLOW_CLOSED)
+		return TIMER_TCP_CLOSED;
+	return tcp_in_handshake(&f->u.tcp) ? TIMER_TCP_ATTEMPT : TIMER_TCP;
+}
+
+static void count_packet(struct flow *f, int side, const struct packet *p)
+{
+	f->pkts[side]++;
+	f->ip_bytes[side] += p->ip_len;
+	f->payload_bytes[side] += p->payload_len;
+	if (p->payload_len)
+		f->saw[side] |= SAW_DATA;
+}
+
+static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
+			    const struct packet *p)
+{
+	struct flow *f = &t->flows[slot];
+	const struct tcp_conn *c = &f->u.tcp;
+	bool both_closed = c->ep[0].did_close && c->ep[1].did_close;
+
+	struct tcp_result r = tcp_packet(&f->u.tcp, &f->hist, side, p);
+	if (p->l4_checksum_bad)
+		return;  /* Zeek neither counts nor times such a packet */
+	if (!both_closed)
+		f->last_us = p->ts_us;
+	count_packet(f, side, p);
+	uint8_t fl = p->tcp_flags;
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		f->saw[side] |= SAW_SYN;
+		f->syns[side]++;
+	}
+	if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		f->saw[side] |= SAW_SYNACK;
+	if (fl & TCP_FIN)
+		f->saw[side] |= SAW_FIN;
+	if (fl & TCP_RST)
+		f->saw[side] |= SAW_RST;
+	if (r.closed_complete)
+		f->flags |= FLOW_CLOSED;
+	timer_touch(t, slot, tcp_timer_class(f), p->ts_us);
+}
+
+/* Zeek's UDP history: "D" and "d" once per direction. */
+static void udp_flow_packet(struct flow_table *t, uint32_t slot, int side,
+			    const struct packet *p)
+{
+	struct flow *f = &t->flows[slot];
+	bool from_orig = side == f->orig_side;
+
+	if (p->l4_checksum_bad) {
+		history_scaled(&f->hist, from_orig ? 'C' : 'c',
+			       &f->u.udp.bad_checksum_count[side]);
+		return;
+	}
+	history_check(&f->hist, from_orig ? 0x01 : 0x10000, from_orig ? 'D' : 'd');
+	f->last_us = p->ts_us;
+	count_packet(f, side, p);
+	timer_touch(t, slot, TIMER_UDP, p->ts_us);
+}
+
+static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
+			      const struct packet *p)
+{
+	struct flow *f = &t->flows[slot];
+
+	f->last_us = p->ts_us;
+	count_packet(f, side, p);
+	timer_touch(t, slot, f->timer_class, p->ts_us);
+}
+
+/* An ICMP error is evidence about the flow whose packet it quotes. */
+static void attach_icmp_error(struct flow_table *t, uint32_t icmp_slot,
+			      const struct packet *p, struct flow_update *u)
+{
+	const struct icmp_quote *q = &p->quote;
+	struct flow_key k;
+	uint32_t pos;
+
+	if (!q->present || !q->has_ports)
+		return;
+	make_key(t, &k, q->ip_version, q->proto, &q->src, q->sport, &q->dst,
+		 q->dport, p);
+	uint32_t slot = index_find(t, key_hash(&k), &k, &pos);
+	if (slot == NIL)
+		return;
+
+	struct flow *target = &t->flows[slot];
+	target->icmp_errors++;
+	target->icmp_error_type = p->icmp_type;
+	target->icmp_error_code = p->icmp_code;
+	struct flow *icmp = &t->flows[icmp_slot];
+	if (!(icmp->u.icmp.quoted_uid[0] || icmp->u.icmp.quoted_uid[1]))
+		uid_value(target, icmp->u.icmp.quoted_uid);
+	u->quotes_flow = true;
+	u->quoted_slot = slot;
+}
+
+bool flow_table_packet(struct flow_table *t, const struct packet *p,
+		       struct flow_update *u)
+{
+	struct flow_key k;
+	uint16_t sport, dport;
+	uint32_t pos;
+
+	memset(u, 0, sizeof(*u));
+	if ((p->ip_proto == IP_PROTO_TCP || p->ip_proto == IP_PROTO_UDP ||
+	     is_icmp(p->ip_proto)) && !p->has_l4) {
+		t->stats.untracked++;
+		return false;
+	}
+	packet_ports(p, &sport, &dport);
+	int side = make_key(t, &k, p->ip_version, p->ip_proto, &p->src, sport,
+			    &p->dst, dport, p);
+	uint64_t h = key_hash(&k);
+
+	uint32_t slot = index_find(t, h, &k, &pos);
+	if (slot != NIL) {
+		struct flow *f = &t->flows[slot];
+		if (timer_due(t, f, p->ts_us)) {
+			end_flow(t, slot, f->flags & FLOW_CLOSED ? FLOW_END_CLOSED
+								  : FLOW_END_IDLE);
+			slot = NIL;
+		} else if (k.proto == IP_PROTO_TCP &&
+			   tcp_is_reuse(&f->u.tcp, side, p)) {
+			end_flow(t, slot, FLOW_END_REUSED);
+			slot = NIL;
+		}
+	}
+	if (slot == NIL) {
+		slot = create_flow(t, &k, h, side, p);
+		u->created = true;
+	}
+
+	struct flow *f = &t->flows[slot];
+	switch (k.proto) {
+	case IP_PROTO_TCP:
+		tcp_flow_packet(t, slot, side, p);
+		break;
+	case IP_PROTO_UDP:
+		udp_flow_packet(t, slot, side, p);
+		break;
+	default:
+		other_flow_packet(t, slot, side, p);
+		break;
+	}
+	if (is_icmp(k.proto) && p->quote.present) {
+		f->flags |= FLOW_QUOTES;
+		attach_icmp_error(t, slot, p, u);
+	}
+	u->slot = slot;
+	u->from_orig = side == flow_orig_side(f);
+	u->want_packets = f->flags & FLOW_WANT_PACKETS;
+	return true;
+}
+
+void flow_table_stop_packets(struct flow_table *t, uint32_t slot)
+{
+	t->flows[slot].flags &= (uint8_t)~FLOW_WANT_PACKETS;
+}
+
+void flow_table_expire(struct flow_table *t, uint64_t now)
+{
+	for (int c = 0; c < TIMER_CLASS_COUNT; c++) {
+		uint32_t h;
+		while ((h = t->timers[c].head) != NIL &&
+		       timer_due(t, &t->flows[h], now))
+			end_flow(t, h, c == TIMER_TCP_CLOSED ? FLOW_END_CLOSED
+							    : FLOW_END_IDLE);
+	}
+}
+
+static int by_serial(const void *a, const void *b, void *flows)
+{
+	const struct flow *f = flows;
+	uint64_t sa = f[*(const uint32_t *)a].serial;
+	uint64_t sb = f[*(const uint32_t *)b].serial;
+	return sa < sb ? -1 : sa > sb;
+}
+
+void flow_table_finish(struct flow_table *t)
+{
+	uint32_t n = 0;
+	uint32_t *order = malloc((t->stats.active + 1) * sizeof(*order));
+
+	if (!order) {
+		/* Out of memory at the very end: finish in slot order. */
+		for (uint32_t s = 0; s < t->used; s++)
+			if (t->flows[s].flags & FLOW_ACTIVE)
+				end_flow(t, s, FLOW_END_INPUT);
+		return;
+	}
+	for (uint32_t s = 0; s < t->used; s++)
+		if (t->flows[s].flags & FLOW_ACTIVE)
+			order[n++] = s;
+	qsort_r(order, n, sizeof(*order), by_serial, t->flows);
+	for (uint32_t i = 0; i < n; i++)
+		end_flow(t, order[i], FLOW_END_INPUT);
+	free(order);
+}
+
+void flow_table_peek(const struct flow_table *t, uint32_t slot,
+		     struct flow_record *r)
+{
+	record_fill(&t->flows[slot], r, FLOW_END_INPUT);
+}
+
+const struct flow_table_stats *flow_table_stats(const struct flow_table *t)
+{
+	return &t->stats;
+}

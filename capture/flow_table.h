@@ -1,0 +1,88 @@
+/* flow_table.h - bidirectional flows, private to capture/.
+ *
+ * Flows are keyed symmetrically on addresses, ports, protocol, VLAN tags and
+ * tunnel id. Storage is one array sized by the flow cap (pages are touched
+ * only as flows use them) with an open-addressing index, so a packet costs no
+ * allocation. Idle flows are expired by timer lists kept in last-activity
+ * order per timeout class: expiry looks at list heads, never the whole table.
+ * When the table is full the flow idle longest is finished early and counted
+ * as evicted - never dropped silently.
+ */
+#ifndef FLOWAUDIT_FLOW_TABLE_H
+#define FLOWAUDIT_FLOW_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow_record.h"
+#include "packet.h"
+
+enum timer_class {
+	TIMER_TCP,          /* established TCP: Zeek's tcp_inactivity_timeout */
+	TIMER_TCP_ATTEMPT,  /* TCP still in its handshake */
+	TIMER_TCP_CLOSED,   /* TCP closed or reset: linger, then end */
+	TIMER_UDP,
+	TIMER_ICMP,
+	TIMER_OTHER,
+	TIMER_CLASS_COUNT
+};
+
+struct flow_table_config {
+	uint32_t max_flows;
+	uint64_t timeout_us[TIMER_CLASS_COUNT];
+	/* What besides addresses, ports and protocol tells flows apart. VLAN
+	 * tags by default. The tunnel id (VNI, GRE key) only on request:
+	 * some switches tag each direction of one flow with its own VNI. */
+	bool key_vlan;
+	bool key_tunnel_id;
+};
+
+void flow_table_config_default(struct flow_table_config *c);
+const char *timer_class_name(enum timer_class c);
+
+struct flow_table_stats {
+	uint64_t created;
+	uint64_t ended;
+	uint64_t evicted;
+	uint64_t active;
+	uint64_t peak_active;
+	uint64_t untracked;   /* packets without ports where ports are needed */
+};
+
+struct flow;
+
+/* Called for every flow that ends, before its slot is reused. */
+typedef void flow_end_fn(void *ctx, const struct flow_record *r,
+			 uint32_t slot);
+
+struct flow_table;
+
+struct flow_table *flow_table_new(const struct flow_table_config *c,
+				  flow_end_fn *on_end, void *ctx);
+void flow_table_free(struct flow_table *t);
+
+/* Accounts one packet to its flow (made when new). False when the packet
+ * cannot be tracked (it never is for malformed packets, which the decoder
+ * already dropped). */
+bool flow_table_packet(struct flow_table *t, const struct packet *p,
+		       struct flow_update *u);
+
+/* The consumer needs no more packets of this flow (classification done). */
+void flow_table_stop_packets(struct flow_table *t, uint32_t slot);
+
+/* Ends flows idle past their timeout at packet time now. */
+void flow_table_expire(struct flow_table *t, uint64_t now);
+
+/* Ends every flow still open, in creation order (end of input). */
+void flow_table_finish(struct flow_table *t);
+
+/* The live view of a flow, as its record would read now. */
+void flow_table_peek(const struct flow_table *t, uint32_t slot,
+		     struct flow_record *r);
+
+const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
+
+/* Bytes of memory one flow costs in the table (record + index). */
+size_t flow_table_bytes_per_flow(void);
+
+#endif

@@ -1,0 +1,570 @@
+/* tcp_state.c - Zeek-compatible TCP endpoint state machine and history.
+ *
+ * The rules follow Zeek's TCP analyzer as documented in its conn.log
+ * reference (conn_state and history): the same endpoint states, the same
+ * transitions and the same history letters, so that our conn_state and
+ * history equal Zeek's for the same packets. Comments name the Zeek
+ * behaviour each rule reproduces.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "tcp_state.h"
+
+/* Sequence jumps larger than this on a SYN or RST are not trusted. */
+#define TOO_LARGE_SEQ_DELTA 1048576
+
+/* History letters recorded at most once per direction (Zeek's masks). */
+#define HIST_SYN 0x01
+#define HIST_FIN 0x02
+#define HIST_RST 0x04
+#define HIST_FIN_RST 0x08
+#define HIST_DATA 0x10
+#define HIST_ACK 0x20
+#define HIST_MULTI_FLAG 0x40
+
+static int32_t seq_delta(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+
+static uint64_t full_seq(uint32_t seq, uint32_t wraps)
+{
+	return ((uint64_t)wraps << 32) + seq;
+}
+
+void history_add(struct conn_history *h, char code)
+{
+	if ((size_t)h->len + 1 < sizeof(h->text)) {
+		h->text[h->len++] = code;
+		h->text[h->len] = '\0';
+	}
+}
+
+bool history_check(struct conn_history *h, uint32_t mask, char code)
+{
+	if (h->seen & mask)
+		return true;
+	h->seen |= mask;
+	history_add(h, code);
+	return false;
+}
+
+static bool is_power_of_ten(uint32_t n)
+{
+	while (n >= 10 && n % 10 == 0)
+		n /= 10;
+	return n == 1;
+}
+
+void history_scaled(struct conn_history *h, char code, uint32_t *count)
+{
+	if (*count < UINT32_MAX)
+		(*count)++;
+	if (is_power_of_ten(*count))
+		history_add(h, code);
+}
+
+static bool side_is_orig(const struct tcp_conn *t, int side)
+{
+	return side == t->orig_side;
+}
+
+static void set_state(struct tcp_endpoint *e, uint8_t state)
+{
+	if (state != e->state) {
+		e->prev_state = e->state;
+		e->state = state;
+	}
+}
+
+/* Zeek's Connection::FlipRoles: the other side becomes the originator and
+ * "^" marks it in the history. */
+static void flip_roles(struct tcp_conn *t, struct conn_history *h)
+{
+	t->orig_side ^= 1;
+	history_add(h, '^');
+}
+
+void tcp_conn_init(struct tcp_conn *t, struct conn_history *h, int first_side,
+		   bool flip)
+{
+	memset(t, 0, sizeof(*t));
+	t->orig_side = (uint8_t)first_side;
+	if (flip)
+		flip_roles(t, h);
+}
+
+/* History letter from endpoint `side`: upper case for the originator. A
+ * connection that began with a SYN-ACK ("H") is flipped once productive
+ * traffic follows, since the SYN-ACK sender was the responder after all. */
+static bool endpoint_history(struct tcp_conn *t, struct conn_history *h,
+			     int side, uint32_t mask, char code, bool *flipped)
+{
+	if ((code == 'A' || code == 'D') && strcmp(h->text, "H") == 0) {
+		flip_roles(t, h);
+		strcpy(h->text, "^h");
+		h->len = 2;
+		*flipped = true;
+	}
+	if (!side_is_orig(t, side)) {
+		mask <<= 16;
+		code = (char)tolower((unsigned char)code);
+	}
+	return history_check(h, mask, code);
+}
+
+static void endpoint_history_add(struct tcp_conn *t, struct conn_history *h,
+				 int side, char code)
+{
+	if (!side_is_orig(t, side))
+		code = (char)tolower((unsigned char)code);
+	history_add(h, code);
+}
+
+static void endpoint_scaled(struct tcp_conn *t, struct conn_history *h,
+			    int side, char code, uint32_t *count)
+{
+	if (!side_is_orig(t, side))
+		code = (char)tolower((unsigned char)code);
+	history_scaled(h, code, count);
+}
+
+/* Zeek's get_relative_seq: position of seq in the endpoint's stream. */
+static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
+			     uint32_t last, uint32_t wraps, bool *underflow)
+{
+	int32_t delta = seq_delta(cur, last);
+
+	if (delta < 0) {
+		if (wraps && cur > last)
+			--wraps;
+	} else if (delta > 0) {
+		if (cur < last)
+			++wraps;
+	}
+	if (wraps == 0) {
+		delta = seq_delta(cur, e->start_seq);
+		if (underflow && delta < 0)
+			*underflow = true;
+		return (uint64_t)(int64_t)delta;
+	}
+	return full_seq(cur, wraps) - e->start_seq;
+}
+
+static void init_sequence(struct tcp_endpoint *e, uint32_t start,
+			  uint32_t last)
+{
+	e->start_seq = start;
+	e->ack_seq = start;
+	e->last_seq = last;
+}
+
+/* Zeek's init_endpoint: sets up sequence numbering on the first packet of a
+ * side, or again when a SYN restarts it. */
+static void init_endpoint(struct tcp_endpoint *e, uint8_t flags, uint32_t seq,
+			  uint32_t seq_past)
+{
+	bool syn = flags & TCP_SYN;
+
+	switch (e->state) {
+	case EP_INACTIVE:
+		if (syn)
+			init_sequence(e, seq, seq_past);
+		else  /* partial: number as if a SYN had been seen */
+			init_sequence(e, seq - 1, seq);
+		break;
+	case EP_SYN_SENT:
+	case EP_SYN_ACK_SENT:
+		if (syn && seq != e->start_seq)
+			init_sequence(e, seq, seq_past);
+		break;
+	case EP_ESTABLISHED:
+	case EP_PARTIAL:
+		if (syn)
+			init_sequence(e, seq, seq_past);
+		break;
+	case EP_RESET:
+		if (syn && e->prev_state == EP_INACTIVE)
+			init_sequence(e, seq, seq_past);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool update_history(struct tcp_conn *t, struct conn_history *h,
+			   int side, uint8_t flags, uint64_t rel_seq,
+			   uint32_t len)
+{
+	struct tcp_endpoint *e = &t->ep[side];
+	bool flipped = false;
+	int bits = !!(flags & TCP_SYN) + !!(flags & TCP_FIN) +
+		   !!(flags & TCP_RST);
+
+	if (bits > 1) {
+		if ((flags & TCP_FIN) && (flags & TCP_RST))
+			endpoint_history(t, h, side, HIST_FIN_RST, 'I', &flipped);
+		else
+			endpoint_history(t, h, side, HIST_MULTI_FLAG, 'Q', &flipped);
+		return flipped;
+	}
+	if (bits == 1) {
+		uint32_t rel = (uint32_t)rel_seq;
+		if (flags & TCP_SYN) {
+			char code = (flags & TCP_ACK) ? 'H' : 'S';
+			if (endpoint_history(t, h, side, HIST_SYN, code, &flipped) &&
+			    rel != e->hist_last_syn)
+				endpoint_history_add(t, h, side, code);
+			e->hist_last_syn = rel;
+		}
+		if (flags & TCP_FIN) {
+			/* A FIN's number is at the end of its data. */
+			if (endpoint_history(t, h, side, HIST_FIN, 'F', &flipped) &&
+			    rel + len != e->hist_last_fin)
+				endpoint_history_add(t, h, side, 'F');
+			e->hist_last_fin = rel + len;
+		}
+		if (flags & TCP_RST) {
+			if (endpoint_history(t, h, side, HIST_RST, 'R', &flipped) &&
+			    rel != e->hist_last_rst)
+				endpoint_history_add(t, h, side, 'R');
+			e->hist_last_rst = rel;
+		}
+		return flipped;
+	}
+	if (len)
+		endpoint_history(t, h, side, HIST_DATA, 'D', &flipped);
+	else if (flags & TCP_ACK)
+		endpoint_history(t, h, side, HIST_ACK, 'A', &flipped);
+	return flipped;
+}
+
+static void update_ack_seq(struct tcp_endpoint *e, uint32_t ack)
+{
+	int32_t delta = seq_delta(ack, e->ack_seq);
+
+	/* An ack of zero far ahead is more likely broken than a wrap. */
+	if (ack == 0 && delta > TOO_LARGE_SEQ_DELTA)
+		return;
+	if (delta > 0) {
+		if (ack < e->ack_seq)
+			e->ack_wraps++;
+		e->ack_seq = ack;
+	}
+}
+
+static void update_last(struct tcp_endpoint *e, uint32_t seq)
+{
+	if (seq < e->last_seq)
+		e->seq_wraps++;
+	e->last_seq = seq;
+}
+
+/* Zeek's update_last_seq; a segment that does not advance is a
+ * retransmission ("T"). */
+static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
+			       int side, uint32_t seq_past, uint8_t flags,
+			       uint32_t len)
+{
+	struct tcp_endpoint *e = &t->ep[side];
+	int32_t delta = seq_delta(seq_past, e->last_seq);
+
+	if ((flags & (TCP_SYN | TCP_RST)) &&
+	    (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA))
+		; /* not trusted */
+	else if ((flags & TCP_FIN) &&
+		 (uint64_t)e->last_seq == (uint64_t)e->start_seq + 1)
+		update_last(e, seq_past);  /* a >2 GB flow seen only at SYN and FIN */
+	else if (e->state == EP_RESET)
+		; /* nothing after a RST is trusted */
+	else if (delta > 0)
+		update_last(e, seq_past);
+	else if (len > 0)
+		endpoint_scaled(t, h, side, 'T', &e->rexmit_count);
+	return delta;
+}
+
+static void inactive_state(struct tcp_conn *t, struct conn_history *h,
+			   int side, bool is_orig, uint8_t flags,
+			   uint32_t seq, uint32_t len, bool *do_close,
+			   bool *flipped)
+{
+	struct tcp_endpoint *e = &t->ep[side], *peer = &t->ep[side ^ 1];
+
+	if (flags & TCP_SYN) {
+		if (is_orig) {
+			set_state(e, (flags & TCP_ACK) ? EP_SYN_ACK_SENT : EP_SYN_SENT);
+		} else {
+			/* A SYN from the responder after the originator's
+			 * SYN-ACK: the two were captured in reverse. */
+			if (!(flags & TCP_ACK) && peer->state == EP_SYN_ACK_SENT &&
+			    seq == e->start_seq) {
+				flip_roles(t, h);
+				*flipped = true;
+				set_state(peer, EP_ESTABLISHED);
+			}
+			if (peer->state == EP_SYN_SENT)
+				set_state(peer, EP_ESTABLISHED);
+			set_state(e, EP_ESTABLISHED);
+		}
+	}
+	if (flags & TCP_FIN) {
+		set_state(e, EP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & TCP_RST) {
+		set_state(e, EP_RESET);
+		*do_close = true;
+	}
+	if (e->state == EP_INACTIVE) {
+		/* No control flag moved this side. */
+		const struct tcp_endpoint *orig = &t->ep[t->orig_side];
+		if (!is_orig && len == 0 && orig->state == EP_SYN_SENT)
+			; /* some stacks ack a SYN before answering it */
+		else if ((flags & TCP_ACK) && peer->state == EP_ESTABLISHED)
+			set_state(e, EP_ESTABLISHED);  /* the SYN was missed */
+		else
+			set_state(e, EP_PARTIAL);
+	}
+}
+
+static void syn_sent_state(struct tcp_endpoint *e, uint8_t flags,
+			   bool *do_close)
+{
+	if (flags & TCP_FIN) {
+		set_state(e, EP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & TCP_RST) {
+		set_state(e, EP_RESET);
+		*do_close = true;
+	}
+}
+
+static void established_state(struct tcp_endpoint *e, struct tcp_endpoint *peer,
+			      uint8_t flags, bool *do_close)
+{
+	if ((flags & TCP_SYN) && e->state == EP_PARTIAL &&
+	    peer->state == EP_INACTIVE && !(flags & TCP_ACK))
+		set_state(e, EP_SYN_SENT);
+	if ((flags & TCP_FIN) && !(flags & TCP_RST)) {
+		set_state(e, EP_CLOSED);
+		/* The peer's FIN then RST was a normal close after all. */
+		if (peer->state == EP_RESET && peer->prev_state == EP_CLOSED)
+			set_state(peer, EP_CLOSED);
+		*do_close = true;
+	}
+	if (flags & TCP_RST) {
+		set_state(e, EP_RESET);
+		*do_close = true;
+	}
+}
+
+static void closed_state(struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+			 uint8_t flags, bool *do_close)
+{
+	/* After a FIN exchange from both sides a RST changes nothing. */
+	if ((flags & TCP_RST) && peer->state != EP_CLOSED) {
+		set_state(e, EP_RESET);
+		if (!e->did_close)
+			*do_close = true;
+	}
+}
+
+/* Zeek's ConnectionClosed: true once the connection is over as a whole. */
+static bool connection_closed(struct tcp_endpoint *e,
+			      const struct tcp_endpoint *peer)
+{
+	if (e->did_close)
+		return false;
+	e->did_close = true;
+	return e->state == EP_RESET || peer->did_close ||
+	       peer->state == EP_INACTIVE;
+}
+
+struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
+			     int side, const struct packet *p)
+{
+	struct tcp_result r = { false, false };
+	struct tcp_endpoint *e = &t->ep[side], *peer = &t->ep[side ^ 1];
+	uint8_t flags = p->tcp_flags;
+	uint32_t len = p->payload_len;
+	/* Zeek decides direction before the packet and does not revisit it
+	 * when the packet itself flips the roles. */
+	bool is_orig = side_is_orig(t, side);
+
+	if (p->l4_checksum_bad) {
+		endpoint_scaled(t, h, side, 'C', &e->bad_checksum_count);
+		return r;
+	}
+
+	uint32_t seg_len = len;
+	if (flags & TCP_SYN)
+		seg_len++;
+	if (flags & TCP_FIN)
+		seg_len++;
+	if (flags & TCP_RST)
+		seg_len -= len;  /* data on a RST is not part of the stream */
+	uint32_t seq_past = p->seq + seg_len;
+
+	init_endpoint(e, flags, p->seq, seq_past);
+	uint64_t rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps, NULL);
+	r.flipped |= update_history(t, h, side, flags, rel_seq, len);
+
+	if (p->window == 0 && !(flags & TCP_RST) && peer->state != EP_CLOSED &&
+	    e->state != EP_RESET)
+		endpoint_scaled(t, h, side, 'W', &e->zero_window_count);
+	if (flags & TCP_FIN)
+		e->sent_fin = true;
+
+	if (flags & TCP_ACK) {
+		if (peer->state == EP_INACTIVE) {
+			/* Number the silent side as if its SYN had been seen. */
+			init_sequence(peer, p->ack - 1, p->ack - 1);
+		} else {
+			bool underflow = false;
+			relative_seq(peer, p->ack, peer->ack_seq, peer->ack_wraps,
+				     &underflow);
+			if (!underflow && !(flags & TCP_RST))
+				update_ack_seq(peer, p->ack);
+		}
+	}
+
+	update_last_seq(t, h, side, seq_past, flags, len);
+
+	bool do_close = false;
+	switch (e->state) {
+	case EP_INACTIVE:
+		inactive_state(t, h, side, is_orig, flags, p->seq, len,
+			       &do_close, &r.flipped);
+		break;
+	case EP_SYN_SENT:
+	case EP_SYN_ACK_SENT:
+		syn_sent_state(e, flags, &do_close);
+		break;
+	case EP_ESTABLISHED:
+	case EP_PARTIAL:
+		established_state(e, peer, flags, &do_close);
+		break;
+	case EP_CLOSED:
+		closed_state(e, peer, flags, &do_close);
+		break;
+	default:
+		break;
+	}
+	if (do_close)
+		r.closed_complete = connection_closed(e, peer);
+	return r;
+}
+
+bool tcp_is_reuse(const struct tcp_conn *t, int side, const struct packet *p)
+{
+	const struct tcp_endpoint *orig = &t->ep[t->orig_side];
+	const struct tcp_endpoint *resp = &t->ep[t->orig_side ^ 1];
+	const struct tcp_endpoint *opener = orig;
+	uint8_t flags = p->tcp_flags;
+
+	(void)side;
+	if (!(flags & TCP_SYN))
+		return false;
+	if (flags & TCP_ACK) {
+		/* Only a half connection is reused by a SYN-ACK. */
+		if (orig->state != EP_INACTIVE)
+			return false;
+		opener = resp;
+	}
+	if (orig->did_close || resp->did_close)
+		return true;
+	if (p->seq == opener->start_seq)
+		return false;  /* a retransmitted SYN */
+	/* SYN and SYN-ACK captured in reverse order: not a new connection. */
+	if (!(flags & TCP_ACK) && opener->state == EP_SYN_ACK_SENT &&
+	    resp->state == EP_INACTIVE && p->seq == resp->start_seq)
+		return false;
+	return true;
+}
+
+bool tcp_in_handshake(const struct tcp_conn *t)
+{
+	for (int i = 0; i < 2; i++) {
+		uint8_t s = t->ep[i].state;
+		if (s != EP_INACTIVE && s != EP_SYN_SENT && s != EP_SYN_ACK_SENT)
+			return false;
+	}
+	return true;
+}
+
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e,
+			   const struct tcp_endpoint *peer)
+{
+	uint64_t last = full_seq(e->last_seq, e->seq_wraps);
+	uint64_t ack = full_seq(e->ack_seq, e->ack_wraps);
+	uint64_t start = e->start_seq;
+	bool no_data_acked = ack == start || ack == start + 1;
+
+	/* A half-open connection found and aborted: its numbers mean nothing. */
+	if (e->prev_state == EP_SYN_SENT && e->state == EP_RESET &&
+	    peer->state == EP_INACTIVE && !no_data_acked)
+		return 0;
+
+	uint64_t top = last > ack ? last : ack;
+	if (top < start)
+		return 0;
+	uint64_t size = top - start;
+	if (size != 0)
+		size--;  /* the SYN */
+	if (e->sent_fin && size != 0)
+		size--;  /* the FIN */
+	return size;
+}
+
+/* Zeek's RSTOS0 pattern /^\^?S[^HAFGIQ]*R.*$/ on the history. */
+static bool history_is_syn_then_rst(const char *h)
+{
+	if (*h == '^')
+		h++;
+	if (*h != 'S')
+		return false;
+	for (h++; *h; h++) {
+		if (*h == 'R')
+			return true;
+		if (strchr("HAFGIQ", *h))
+			return false;
+	}
+	return false;
+}
+
+const char *tcp_conn_state(const struct tcp_conn *t,
+			   const struct conn_history *h)
+{
+	const struct tcp_endpoint *o = &t->ep[t->orig_side];
+	const struct tcp_endpoint *r = &t->ep[t->orig_side ^ 1];
+	uint8_t os = o->state, rs = r->state;
+	bool o_inactive = os == EP_INACTIVE || os == EP_PARTIAL;
+	bool r_inactive = rs == EP_INACTIVE || rs == EP_PARTIAL;
+
+	if (rs == EP_RESET) {
+		if (os == EP_SYN_SENT || os == EP_SYN_ACK_SENT ||
+		    (os == EP_RESET && tcp_endpoint_size(o, r) == 0 &&
+		     tcp_endpoint_size(r, o) == 0))
+			return "REJ";
+		return o_inactive ? "RSTRH" : "RSTR";
+	}
+	if (os == EP_RESET) {
+		if (r_inactive)
+			return history_is_syn_then_rst(h->text) ? "RSTOS0" : "OTH";
+		return "RSTO";
+	}
+	if (rs == EP_CLOSED && os == EP_CLOSED)
+		return "SF";
+	if (os == EP_CLOSED)
+		return r_inactive ? "SH" : "S2";
+	if (rs == EP_CLOSED)
+		return o_inactive ? "SHR" : "S3";
+	if (os == EP_SYN_SENT && rs == EP_INACTIVE)
+		return "S0";
+	if (os == EP_ESTABLISHED && rs == EP_ESTABLISHED)
+		return "S1";
+	return "OTH";
+}

@@ -1,0 +1,93 @@
+/* tcp_state.h - TCP endpoint states and connection history as Zeek keeps them.
+ *
+ * The flow table feeds every TCP packet of a flow through tcp_packet(); at the
+ * end tcp_conn_state() names the connection's fate with Zeek's conn_state
+ * (S0, S1, SF, REJ, ...) and the history letters explain how it got there, so
+ * security teams read our flows exactly as they read a Zeek conn.log.
+ *
+ * Endpoints are indexed by the side of the flow key (0 = lower address), not
+ * by role, so a role flip (Zeek's "^") only changes which side originates.
+ */
+#ifndef FLOWAUDIT_TCP_STATE_H
+#define FLOWAUDIT_TCP_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+enum tcp_endpoint_state {
+	EP_INACTIVE,
+	EP_SYN_SENT,
+	EP_SYN_ACK_SENT,
+	EP_PARTIAL,
+	EP_ESTABLISHED,
+	EP_CLOSED,
+	EP_RESET,
+};
+
+struct tcp_endpoint {
+	uint8_t state, prev_state;
+	bool did_close;
+	bool sent_fin;
+	uint16_t seq_wraps, ack_wraps;
+	uint32_t start_seq, last_seq, ack_seq;
+	/* Sequence numbers of the last SYN, FIN and RST, relative to
+	 * start_seq: a repeat with the same number adds no history letter. */
+	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
+	/* Events whose history letter repeats at 1, 10, 100, ... */
+	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+};
+
+/* Connection-wide history, shared with UDP and ICMP flows. */
+struct conn_history {
+	char text[23];
+	uint8_t len;
+	uint32_t seen;          /* letters that appear at most once */
+};
+
+struct tcp_conn {
+	struct tcp_endpoint ep[2];
+	uint8_t orig_side;      /* which key side originates */
+	bool is_partial;
+	uint8_t first_packet_seen;
+};
+
+/* What the flow table must do after a packet. */
+struct tcp_result {
+	bool flipped;           /* roles were swapped */
+	bool closed_complete;   /* the connection is over: linger, then end */
+};
+
+void history_add(struct conn_history *h, char code);
+/* Adds code once per mask bit; true if the bit was already set. */
+bool history_check(struct conn_history *h, uint32_t mask, char code);
+/* Adds code when the count reaches 1, 10, 100, ... */
+void history_scaled(struct conn_history *h, char code, uint32_t *count);
+
+/* Starts a connection whose first packet comes from key side first_side;
+ * flip asks for the roles to be swapped at once (the likely-server
+ * heuristic), which Zeek records as "^". */
+void tcp_conn_init(struct tcp_conn *t, struct conn_history *h, int first_side,
+		   bool flip);
+
+/* Processes one packet sent by key side `side`. */
+struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
+			     int side, const struct packet *p);
+
+/* Zeek's test for a new connection on the same tuple (IsReuse): a SYN on a
+ * closed connection, or a SYN with a new initial sequence number. */
+bool tcp_is_reuse(const struct tcp_conn *t, int side, const struct packet *p);
+
+/* True while neither side got past the handshake. */
+bool tcp_in_handshake(const struct tcp_conn *t);
+
+const char *tcp_conn_state(const struct tcp_conn *t,
+			   const struct conn_history *h);
+
+/* Zeek's idea of the bytes an endpoint sent: from sequence numbers, so
+ * bytes missing from the capture but acknowledged still count. */
+uint64_t tcp_endpoint_size(const struct tcp_endpoint *e,
+			   const struct tcp_endpoint *peer);
+
+#endif

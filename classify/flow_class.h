@@ -1,0 +1,60 @@
+/* flow_class.h - what classify/ found out about one flow.
+ *
+ * A plain value handed to reports together with the flow record: the
+ * application nDPI named, the service the port usually carries, the server's
+ * name and where it came from, DNS outcome for DNS flows, and where the
+ * endpoints are (GeoIP/ASN, or a special-range label).
+ */
+#ifndef FLOWAUDIT_FLOW_CLASS_H
+#define FLOWAUDIT_FLOW_CLASS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum name_source {
+	NAME_NONE,
+	NAME_SNI,     /* TLS or QUIC ClientHello server_name */
+	NAME_HTTP,    /* HTTP Host header */
+	NAME_DNS,     /* a DNS answer seen earlier for the server's address */
+};
+
+const char *name_source_text(enum name_source s);
+
+#define APP_NAME_LEN 40
+#define HOST_NAME_LEN 256
+
+/* Where an address sits: a special range labelled without a lookup, or an
+ * external address with what the databases say. */
+struct endpoint_geo {
+	char scope[24];     /* "private", "loopback", ..., or "" for external */
+	char country[4];    /* ISO 3166 code, "" unknown */
+	uint32_t asn;       /* 0 unknown */
+	char as_org[96];
+};
+
+struct dns_outcome {
+	bool is_dns;
+	char query[HOST_NAME_LEN];  /* first question */
+	uint16_t qtype;
+	int rcode;                  /* -1: no response seen */
+	char rcode_name[12];        /* "NOERROR", "NXDOMAIN", ... */
+	uint32_t queries, responses;
+	uint32_t answers;           /* A/AAAA/CNAME records over all responses */
+	uint32_t unanswered;        /* query ids never answered */
+};
+
+struct flow_class {
+	bool classified;             /* nDPI ran on this flow */
+	char app[APP_NAME_LEN];      /* nDPI application, e.g. "TLS", "Google" */
+	char master_app[APP_NAME_LEN]; /* nDPI master protocol, "" if none */
+	char category[APP_NAME_LEN];
+	char port_service[APP_NAME_LEN]; /* what the server port usually carries */
+	bool app_mismatch;           /* the payload contradicts the port */
+	char server_name[HOST_NAME_LEN];
+	enum name_source server_name_source;
+	struct dns_outcome dns;
+	bool has_geo;
+	struct endpoint_geo orig_geo, resp_geo;
+};
+
+#endif

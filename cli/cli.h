@@ -1,0 +1,74 @@
+/* cli.h - the command line: one file per command, shared option handling. */
+#ifndef FLOWAUDIT_CLI_H
+#define FLOWAUDIT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "capture/capture.h"
+
+/* Exit statuses (SPEC section 4). */
+#define EXIT_OK 0
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE 2
+
+/* Options every command that reads packets shares. */
+struct input_options {
+	struct capture_options capture;
+	const char **files;
+	unsigned nfiles;
+	const char *iface;
+	bool no_dpi;
+	const char *geoip_path;
+	const char *asn_path;
+};
+
+/* Long options understood by input_option(); commands append their own. */
+#define INPUT_LONG_OPTIONS                                              \
+	{ "read", required_argument, NULL, 'r' },                       \
+	{ "interface", required_argument, NULL, 'i' },                  \
+	{ "bpf", required_argument, NULL, 1001 },                       \
+	{ "max-flows", required_argument, NULL, 1002 },                 \
+	{ "timeout", required_argument, NULL, 1003 },                   \
+	{ "validate-checksums", no_argument, NULL, 1004 },              \
+	{ "snaplen", required_argument, NULL, 1005 },                   \
+	{ "no-promisc", no_argument, NULL, 1006 },                      \
+	{ "buffer-size", required_argument, NULL, 1007 },               \
+	{ "duration", required_argument, NULL, 1008 },                  \
+	{ "no-dpi", no_argument, NULL, 1009 },                          \
+	{ "geoip", required_argument, NULL, 1010 },                     \
+	{ "asn", required_argument, NULL, 1011 },                       \
+	{ "flow-key", required_argument, NULL, 1012 },                  \
+	{ "quiet", no_argument, NULL, 'q' }
+
+#define INPUT_SHORT_OPTIONS "r:i:q"
+
+void input_options_init(struct input_options *in);
+void input_options_free(struct input_options *in);
+
+/* Handles one option of INPUT_LONG_OPTIONS. Returns 1 when handled, 0 when
+ * the option is not an input option, -1 on a bad value (message printed). */
+int input_option(struct input_options *in, int opt, const char *arg);
+
+/* Bare arguments are captures to read. */
+bool input_add_file(struct input_options *in, const char *path);
+
+/* Checks that something will be read; prints why not. */
+bool input_options_check(const struct input_options *in, const char *cmd);
+
+/* Queues the inputs on a capture. */
+void input_options_apply(const struct input_options *in, struct capture *cap);
+
+/* Parses "90", "90s", "15m", "1h", "2d" into microseconds. */
+bool parse_duration(const char *s, uint64_t *us);
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const char *input_options_help(void);
+
+int cmd_flows(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+#endif

@@ -1,0 +1,57 @@
+/* main.c - flowaudit: passive packet-capture flow auditor. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	"usage: flowaudit COMMAND [OPTIONS] [CAPTURE...]\n"
+	"\n"
+	"Checks the traffic of a site against a vendor's documented port and\n"
+	"service matrix: what is there that should not be (unexpected), what\n"
+	"should be there and never appeared (missing), and what was tried and\n"
+	"failed (blocked).\n"
+	"\n"
+	"Commands:\n"
+	"  audit   check captured flows against a matrix and a site file\n"
+	"  flows   one record per flow (Zeek conn.log fields), no judgement\n"
+	"  check   validate a site (and matrix) and show the rules it yields\n"
+	"  watch   audit a live mirror port continuously, report per window\n"
+	"\n"
+	"  flowaudit COMMAND --help   options of one command\n"
+	"  flowaudit --version        version and library versions\n"
+	"\n"
+	"Exit status: 0 nothing at or above --fail-on, 1 findings, 2 bad usage or\n"
+	"input. See flowaudit(1).\n");
+}
+
+static void version(void)
+{
+	printf("flowaudit %s\n", PACKAGE_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 ||
+	    strcmp(cmd, "version") == 0) {
+		version();
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "flows") == 0)
+		return cmd_flows(argc - 1, argv + 1);
+	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
+	return EXIT_USAGE;
+}

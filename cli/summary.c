@@ -1,0 +1,36 @@
+/* summary.c - run summary on standard error (see summary.h). */
+#include "summary.h"
+
+void summary_print(FILE *f, const struct capture *cap)
+{
+	uint64_t packets = 0, bytes = 0;
+	unsigned n = capture_input_count(cap);
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct capture_input *in = capture_input(cap, i);
+		packets += in->packets;
+		bytes += in->bytes;
+		if (in->live)
+			fprintf(f, "flowaudit: %s: %llu dropped by the kernel, "
+				"%llu by the interface\n", in->name,
+				(unsigned long long)in->kernel_drops,
+				(unsigned long long)in->interface_drops);
+	}
+	const struct flow_table_stats *fs = capture_flow_stats(cap);
+	const struct decode_stats *ds = capture_decode_stats(cap);
+	fprintf(f, "flowaudit: %llu packets, %llu bytes from %u input%s; "
+		"%llu flows (%llu evicted early, peak %llu in memory); "
+		"%llu non-IP frames; %llu malformed\n",
+		(unsigned long long)packets, (unsigned long long)bytes, n,
+		n == 1 ? "" : "s", (unsigned long long)fs->created,
+		(unsigned long long)fs->evicted,
+		(unsigned long long)fs->peak_active,
+		(unsigned long long)ds->non_ip,
+		(unsigned long long)capture_malformed_total(cap));
+	for (int r = 0; r < DR_COUNT; r++)
+		if (ds->reasons[r])
+			fprintf(f, "flowaudit:   %s %s: %llu\n",
+				decode_reason_is_drop(r) ? "malformed" : "note",
+				decode_reason_name(r),
+				(unsigned long long)ds->reasons[r]);
+}

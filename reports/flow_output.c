@@ -1,0 +1,200 @@
+/* flow_output.c - per-flow records (see flow_output.h). */
+#include <string.h>
+
+#include "escape.h"
+#include "flow_output.h"
+
+static const char *tunnel_names[TUNNEL_TYPE_COUNT] = {
+	[TUNNEL_NONE] = "", [TUNNEL_GRE] = "gre", [TUNNEL_ERSPAN2] = "erspan2",
+	[TUNNEL_ERSPAN3] = "erspan3", [TUNNEL_VXLAN] = "vxlan",
+	[TUNNEL_GENEVE] = "geneve", [TUNNEL_IPIP] = "ipip", [TUNNEL_GTP] = "gtp",
+};
+
+bool flow_format_parse(const char *name, enum flow_format *out)
+{
+	if (strcmp(name, "jsonl") == 0 || strcmp(name, "json") == 0)
+		*out = FLOW_FORMAT_JSONL;
+	else if (strcmp(name, "text") == 0)
+		*out = FLOW_FORMAT_TEXT;
+	else
+		return false;
+	return true;
+}
+
+static void put_key(FILE *f, const char *key)
+{
+	fprintf(f, ",\"%s\":", key);
+}
+
+static void put_str(FILE *f, const char *key, const char *value)
+{
+	put_key(f, key);
+	json_put_string(f, value);
+}
+
+static void put_u64(FILE *f, const char *key, uint64_t v)
+{
+	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static void put_geo(FILE *f, const char *side, const struct endpoint_geo *g)
+{
+	char key[32];
+
+	if (g->scope[0]) {
+		snprintf(key, sizeof(key), "%s_scope", side);
+		put_str(f, key, g->scope);
+	}
+	if (g->country[0]) {
+		snprintf(key, sizeof(key), "%s_cc", side);
+		put_str(f, key, g->country);
+	}
+	if (g->asn) {
+		snprintf(key, sizeof(key), "%s_asn", side);
+		put_u64(f, key, g->asn);
+	}
+	if (g->as_org[0]) {
+		snprintf(key, sizeof(key), "%s_as_org", side);
+		put_str(f, key, g->as_org);
+	}
+}
+
+static void put_class_json(FILE *f, const struct flow_class *c)
+{
+	if (c->classified) {
+		put_str(f, "app", c->app);
+		if (c->master_app[0])
+			put_str(f, "master_app", c->master_app);
+		put_str(f, "category", c->category);
+	}
+	if (c->port_service[0])
+		put_str(f, "port_service", c->port_service);
+	if (c->app_mismatch)
+		fputs(",\"app_mismatch\":true", f);
+	if (c->server_name[0]) {
+		put_str(f, "server_name", c->server_name);
+		put_str(f, "server_name_source",
+			name_source_text(c->server_name_source));
+	}
+	if (c->dns.is_dns) {
+		if (c->dns.query[0])
+			put_str(f, "dns_query", c->dns.query);
+		if (c->dns.rcode >= 0)
+			put_str(f, "dns_rcode", c->dns.rcode_name);
+		put_u64(f, "dns_answers", c->dns.answers);
+		if (c->dns.unanswered)
+			put_u64(f, "dns_unanswered", c->dns.unanswered);
+	}
+	if (c->has_geo) {
+		put_geo(f, "orig", &c->orig_geo);
+		put_geo(f, "resp", &c->resp_geo);
+	}
+}
+
+static void write_jsonl(FILE *f, const struct flow_record *r,
+			const struct flow_class *c)
+{
+	char orig[IP_TEXT_LEN], resp[IP_TEXT_LEN];
+
+	format_ip(orig, r->ip_version, &r->orig_h);
+	format_ip(resp, r->ip_version, &r->resp_h);
+	fprintf(f, "{\"ts\":%llu.%06llu", (unsigned long long)(r->first_us / 1000000),
+		(unsigned long long)(r->first_us % 1000000));
+	put_str(f, "uid", r->uid);
+	put_str(f, "community_id", r->community_id);
+	put_str(f, "id.orig_h", orig);
+	put_u64(f, "id.orig_p", r->orig_p);
+	put_str(f, "id.resp_h", resp);
+	put_u64(f, "id.resp_p", r->resp_p);
+	put_str(f, "proto", flow_proto_name(r->proto));
+	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
+	fprintf(f, ",\"duration\":%llu.%06llu", (unsigned long long)(dur / 1000000),
+		(unsigned long long)(dur % 1000000));
+	put_u64(f, "orig_bytes", r->orig.bytes);
+	put_u64(f, "resp_bytes", r->resp.bytes);
+	put_str(f, "conn_state", r->conn_state);
+	if (r->history[0])
+		put_str(f, "history", r->history);
+	put_u64(f, "orig_pkts", r->orig.pkts);
+	put_u64(f, "orig_ip_bytes", r->orig.ip_bytes);
+	put_u64(f, "resp_pkts", r->resp.pkts);
+	put_u64(f, "resp_ip_bytes", r->resp.ip_bytes);
+	put_u64(f, "ip_proto", r->proto);
+	if (r->vlan)
+		put_u64(f, "vlan", r->vlan);
+	if (r->inner_vlan)
+		put_u64(f, "inner_vlan", r->inner_vlan);
+	if (r->tunnel_type) {
+		put_str(f, "tunnel", tunnel_names[r->tunnel_type]);
+		put_u64(f, "tunnel_id", r->tunnel_id);
+	}
+	if (r->icmp_errors) {
+		put_u64(f, "icmp_errors", r->icmp_errors);
+		put_u64(f, "icmp_error_type", r->icmp_error_type);
+		put_u64(f, "icmp_error_code", r->icmp_error_code);
+	}
+	if (r->is_icmp_error && r->quoted_uid[0])
+		put_str(f, "icmp_quoted_uid", r->quoted_uid);
+	put_str(f, "end_reason", flow_end_reason_name(r->end));
+	if (c)
+		put_class_json(f, c);
+	fputs("}\n", f);
+}
+
+static void endpoint_text(char *out, size_t n, uint8_t version,
+			  const struct ip_addr *a, uint16_t port)
+{
+	char ip[IP_TEXT_LEN];
+	format_ip(ip, version, a);
+	snprintf(out, n, version == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+void flow_output_begin(FILE *f, enum flow_format fmt)
+{
+	if (fmt == FLOW_FORMAT_TEXT)
+		fprintf(f, "%-27s %-5s %-22s %-22s %-6s %-12s %7s %7s %9s %9s %-12s %s\n",
+			"start", "proto", "originator", "responder", "state",
+			"history", "o.pkts", "r.pkts", "o.bytes", "r.bytes",
+			"app", "server name");
+}
+
+static void write_text(FILE *f, const struct flow_record *r,
+		       const struct flow_class *c)
+{
+	char ts[TS_TEXT_LEN], orig[64], resp[64];
+
+	format_ts_iso(ts, r->first_us);
+	endpoint_text(orig, sizeof(orig), r->ip_version, &r->orig_h, r->orig_p);
+	endpoint_text(resp, sizeof(resp), r->ip_version, &r->resp_h, r->resp_p);
+	fprintf(f, "%-27s %-5s %-22s %-22s %-6s %-12s %7llu %7llu %9llu %9llu ",
+		ts, r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP ||
+		    r->proto == IP_PROTO_ICMP || r->proto == IP_PROTO_ICMPV6
+			? flow_proto_name(r->proto) : "other",
+		orig, resp, r->conn_state, r->history[0] ? r->history : "-",
+		(unsigned long long)r->orig.pkts, (unsigned long long)r->resp.pkts,
+		(unsigned long long)r->orig.bytes, (unsigned long long)r->resp.bytes);
+	if (c && c->classified) {
+		char app[APP_NAME_LEN * 2 + 2];
+		snprintf(app, sizeof(app), "%s%s%s", c->master_app,
+			 c->master_app[0] ? "." : "", c->app);
+		fprintf(f, "%-12s ", app);
+	} else {
+		fprintf(f, "%-12s ", "-");
+	}
+	if (c && c->server_name[0]) {
+		text_put_safe(f, c->server_name);
+		fprintf(f, " (%s)", name_source_text(c->server_name_source));
+	} else {
+		fputc('-', f);
+	}
+	fputc('\n', f);
+}
+
+void flow_output_write(FILE *f, enum flow_format fmt,
+		       const struct flow_record *r, const struct flow_class *c)
+{
+	if (fmt == FLOW_FORMAT_JSONL)
+		write_jsonl(f, r, c);
+	else
+		write_text(f, r, c);
+}

@@ -1,0 +1,26 @@
+/* flow_output.h - one record per flow: JSON lines with Zeek conn.log field
+ * names, or a readable text table. */
+#ifndef FLOWAUDIT_FLOW_OUTPUT_H
+#define FLOWAUDIT_FLOW_OUTPUT_H
+
+#include <stdio.h>
+
+#include "capture/flow_record.h"
+#include "classify/flow_class.h"
+
+enum flow_format {
+	FLOW_FORMAT_JSONL,
+	FLOW_FORMAT_TEXT,
+};
+
+/* False for an unknown name. */
+bool flow_format_parse(const char *name, enum flow_format *out);
+
+/* Writes the text table's header line (JSON lines have none). */
+void flow_output_begin(FILE *f, enum flow_format fmt);
+
+/* One flow; c may be NULL when nothing was classified. */
+void flow_output_write(FILE *f, enum flow_format fmt,
+		       const struct flow_record *r, const struct flow_class *c);
+
+#endif

@@ -1,0 +1,68 @@
+"""Shared helpers for the optional cross-checks against ../shared captures.
+
+They run only when the shared corpus sits beside the project (as in CI);
+otherwise each check prints a TAP skip.
+"""
+import json
+import os
+import subprocess
+import sys
+
+SHARED = os.environ.get("SHARED_DIR") or os.path.join(
+    os.environ.get("SRCDIR", "."), "..", "shared")
+REAL = os.path.join(SHARED, "pcaps", "real")
+FLOWAUDIT = os.environ.get("FLOWAUDIT", "flowaudit")
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print(("ok" if cond else "not ok"), self.n, "-", name)
+        if not cond and diag:
+            for line in str(diag).splitlines()[:30]:
+                print("#  ", line)
+        sys.stdout.flush()
+
+    def skip_all(self, why):
+        print("1..0 # SKIP", why)
+        sys.exit(0)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def require_corpus(tap):
+    if not os.path.isdir(REAL):
+        tap.skip_all("%s not found (the shared corpus is optional)" % REAL)
+
+
+def captures():
+    """Every capture of the corpus, by path relative to pcaps/real."""
+    out = []
+    for sub in sorted(os.listdir(REAL)):
+        d = os.path.join(REAL, sub)
+        if not os.path.isdir(d) or sub == "zeek-baselines":
+            continue
+        for f in sorted(os.listdir(d)):
+            out.append(os.path.join(sub, f))
+    return out
+
+
+def flows(path, *extra):
+    """Runs flowaudit flows --format jsonl; returns (exit, records, stderr)."""
+    p = subprocess.run([FLOWAUDIT, "flows", "--format", "jsonl", *extra, path],
+                       capture_output=True, text=True)
+    recs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    return p.returncode, recs, p.stderr
+
+
+def have(tool):
+    from shutil import which
+    return which(tool) is not None

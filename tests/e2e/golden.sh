@@ -1,0 +1,47 @@
+#!/bin/sh
+# golden.sh - end-to-end cases: one directory per case under tests/e2e/cases,
+# in the manner of suricata-verify and Zeek's btest baselines.
+#
+#   cmd       the flowaudit arguments, one line; @FIXTURES@ is the directory
+#             of generated fixture captures, @CASE@ the case directory
+#   expected  the expected standard output, byte for byte
+#   exit      (optional) the expected exit status, default 0
+#
+# Prints TAP, one test per case. With UPDATE_GOLDEN=1 it rewrites every
+# expected file from the current output instead (make update-golden), so a
+# change of baseline is a reviewed diff.
+set -u
+: "${FLOWAUDIT:?}" "${FIXTURES:?}" "${CASES:?}"
+
+n=0 failed=0
+for dir in "$CASES"/*/; do
+	dir=${dir%/}
+	name=$(basename "$dir")
+	[ -f "$dir/cmd" ] || continue
+	n=$((n + 1))
+	args=$(sed -e "s|@FIXTURES@|$FIXTURES|g" -e "s|@CASE@|$dir|g" "$dir/cmd")
+	want_exit=0
+	[ -f "$dir/exit" ] && want_exit=$(cat "$dir/exit")
+	actual=$(mktemp)
+	# shellcheck disable=SC2086
+	"$FLOWAUDIT" $args >"$actual" 2>"$actual.err"
+	got_exit=$?
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$actual" "$dir/expected"
+		[ "$got_exit" -eq 0 ] && rm -f "$dir/exit" || echo "$got_exit" >"$dir/exit"
+		echo "ok $n - $name (baseline rewritten)"
+	elif [ "$got_exit" -ne "$want_exit" ]; then
+		echo "not ok $n - $name: exit $got_exit, want $want_exit"
+		sed 's/^/# /' "$actual.err" | head -20
+		failed=$((failed + 1))
+	elif ! diff -u "$dir/expected" "$actual" >"$actual.diff"; then
+		echo "not ok $n - $name: output differs from expected"
+		sed 's/^/# /' "$actual.diff" | head -40
+		failed=$((failed + 1))
+	else
+		echo "ok $n - $name"
+	fi
+	rm -f "$actual" "$actual.err" "$actual.diff"
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

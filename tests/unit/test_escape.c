@@ -1,0 +1,51 @@
+/* test_escape.c - untrusted names reach every output language inert. */
+#include <stdlib.h>
+
+#include "reports/escape.h"
+#include "tap.h"
+
+static char *capture(void (*fn)(FILE *, const char *), const char *in)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fn(f, in);
+	fclose(f);
+	return buf;
+}
+
+static void check(void (*fn)(FILE *, const char *), const char *in,
+		  const char *want, const char *name)
+{
+	char *got = capture(fn, in);
+	is_str(got, want, name);
+	free(got);
+}
+
+int main(void)
+{
+	check(json_put_string, "<script>alert(\"x\")</script>",
+	      "\"\\u003cscript\\u003ealert(\\\"x\\\")\\u003c/script\\u003e\"",
+	      "JSON: markup and quotes escaped");
+	check(json_put_string, "a\x1b[31mb", "\"a\\u001b[31mb\"", "JSON: ESC escaped");
+	check(json_put_string, "caf\xc3\xa9", "\"caf\xc3\xa9\"", "JSON: valid UTF-8 kept");
+	check(json_put_string, "bad\xc3\x28", "\"bad\\ufffd(\"", "JSON: invalid UTF-8 replaced");
+	check(json_put_string, "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"",
+	      "JSON: UTF-16 surrogate bytes replaced");
+	check(text_put_safe, "evil\x1b[2J\x07name", "evil\\x1b[2J\\x07name",
+	      "terminal: ESC and BEL neutralised");
+	check(text_put_safe, "x\xc2\x9by", "x\\xc2\\x9by", "terminal: C1 control neutralised");
+	check(text_put_safe, "\xff\xfe", "\\xff\\xfe", "terminal: invalid bytes shown as hex");
+	check(html_put_escaped, "<script>alert(1)</script>",
+	      "&lt;script&gt;alert(1)&lt;/script&gt;", "HTML: script tag is text");
+	check(html_put_escaped, "\"'&", "&quot;&#39;&amp;", "HTML: quotes and ampersand");
+	check(xml_put_escaped, "a\x01<b", "a\xef\xbf\xbd&lt;b",
+	      "XML: a character XML 1.0 cannot hold is replaced");
+	check(csv_put_field, "plain", "plain", "CSV: plain field unquoted");
+	check(csv_put_field, "a,\"b\"\nc", "\"a,\"\"b\"\"\nc\"", "CSV: RFC 4180 quoting");
+
+	char buf[8];
+	text_safe(buf, sizeof(buf), "\x1b\x1b\x1b");
+	is_str(buf, "\\x1b", "a short buffer cuts between escapes, terminated");
+	return done_testing();
+}

@@ -1,0 +1,281 @@
+/* test_flow_table.c - flows: symmetric keys, orientation, timeouts, reuse,
+ * eviction at the cap, ICMP errors attached to the flow they quote, uids
+ * and Community IDs. */
+#include <arpa/inet.h>
+
+#include "capture/flow_table.h"
+#include "tap.h"
+
+#define MAX_RECORDS 64
+
+static struct flow_record records[MAX_RECORDS];
+static int nrecords;
+
+static void on_end(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	(void)ctx;
+	(void)slot;
+	if (nrecords < MAX_RECORDS)
+		records[nrecords++] = *r;
+}
+
+static struct packet pkt(int version, const char *src, uint16_t sport,
+			 const char *dst, uint16_t dport, uint8_t proto,
+			 uint64_t ts_s)
+{
+	struct packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.ip_version = (uint8_t)version;
+	p.ip_proto = proto;
+	inet_pton(version == 4 ? AF_INET : AF_INET6, src, p.src.b);
+	inet_pton(version == 4 ? AF_INET : AF_INET6, dst, p.dst.b);
+	p.sport = sport;
+	p.dport = dport;
+	p.has_l4 = true;
+	p.ts_us = ts_s * 1000000ull;
+	p.ip_len = 40;
+	return p;
+}
+
+static struct packet tcp(const char *src, uint16_t sport, const char *dst,
+			 uint16_t dport, uint8_t flags, uint32_t seq,
+			 uint32_t ack, uint64_t ts_s)
+{
+	struct packet p = pkt(4, src, sport, dst, dport, IP_PROTO_TCP, ts_s);
+	p.tcp_flags = flags;
+	p.seq = seq;
+	p.ack = ack;
+	p.window = 1000;
+	return p;
+}
+
+static struct flow_table *table(uint32_t max)
+{
+	struct flow_table_config c;
+	flow_table_config_default(&c);
+	c.max_flows = max;
+	nrecords = 0;
+	return flow_table_new(&c, on_end, NULL);
+}
+
+static void test_symmetry_and_udp(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u1, u2;
+	struct packet q = pkt(4, "10.0.0.1", 40001, "10.0.0.2", 53, IP_PROTO_UDP, 100);
+	struct packet r = pkt(4, "10.0.0.2", 53, "10.0.0.1", 40001, IP_PROTO_UDP, 100);
+
+	flow_table_packet(t, &q, &u1);
+	flow_table_packet(t, &r, &u2);
+	ok(u1.created && !u2.created && u1.slot == u2.slot,
+	   "a reply lands in the request's flow");
+	ok(u1.from_orig && !u2.from_orig, "the requester originates");
+	flow_table_finish(t);
+	is_int(nrecords, 1, "one UDP flow");
+	is_str(records[0].conn_state, "SF", "UDP request and reply: SF");
+	is_str(records[0].history, "Dd", "UDP history Dd");
+
+	/* Only the reply seen: Zeek flips to make the server the responder. */
+	nrecords = 0;
+	flow_table_packet(t, &r, &u1);
+	flow_table_finish(t);
+	is_str(records[0].conn_state, "SHR", "a lone reply from port 53: SHR");
+	is_str(records[0].history, "^d", "flipped history ^d");
+	is_int(records[0].resp_p, 53, "port 53 is the responder's");
+	flow_table_free(t);
+}
+
+static void test_timeouts(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	struct packet q = pkt(4, "10.0.0.1", 40001, "10.0.0.2", 53, IP_PROTO_UDP, 100);
+
+	flow_table_packet(t, &q, &u);
+	q.ts_us += 59 * 1000000ull;
+	flow_table_packet(t, &q, &u);
+	ok(!u.created, "59 s later: the same UDP flow");
+	q.ts_us += 61 * 1000000ull;
+	flow_table_packet(t, &q, &u);
+	ok(u.created, "61 s idle: a new UDP flow");
+	is_int(nrecords, 1, "the idle flow ended");
+	is_int(records[0].end, FLOW_END_IDLE, "ended as idle");
+	is_int(records[0].orig.pkts, 2, "with its two packets");
+
+	flow_table_expire(t, q.ts_us + 60 * 1000000ull);
+	is_int(nrecords, 2, "expiry ends the second flow at its timeout");
+	flow_table_free(t);
+}
+
+static void test_tcp_reuse_and_close(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	const char *c = "192.0.2.10", *s = "198.51.100.20";
+	struct packet seq[] = {
+		tcp(c, 40001, s, 13667, TCP_SYN, 1000, 0, 10),
+		tcp(s, 13667, c, 40001, TCP_SYN | TCP_ACK, 5000, 1001, 10),
+		tcp(c, 40001, s, 13667, TCP_ACK, 1001, 5001, 10),
+		tcp(c, 40001, s, 13667, TCP_FIN | TCP_ACK, 1001, 5001, 11),
+		tcp(s, 13667, c, 40001, TCP_FIN | TCP_ACK, 5001, 1002, 11),
+		tcp(c, 40001, s, 13667, TCP_ACK, 1002, 5002, 11),
+	};
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		flow_table_packet(t, &seq[i], &u);
+	struct packet again = tcp(c, 40001, s, 13667, TCP_SYN, 9000, 0, 12);
+	flow_table_packet(t, &again, &u);
+	ok(u.created, "a SYN after the close starts a second flow");
+	is_int(nrecords, 1, "the first flow ended");
+	is_str(records[0].conn_state, "SF", "the first flow is SF");
+	is_int(records[0].end, FLOW_END_REUSED, "ended by reuse of its tuple");
+
+	/* A closed connection lingers 5 s, then ends. */
+	struct packet rst = tcp(s, 13667, c, 40001, TCP_RST | TCP_ACK, 0, 9001, 12);
+	flow_table_packet(t, &rst, &u);
+	flow_table_expire(t, 16 * 1000000ull);
+	is_int(nrecords, 1, "4 s after a reset the flow still lingers");
+	flow_table_expire(t, 17 * 1000000ull);
+	is_int(nrecords, 2, "5 s after a reset the flow is over");
+	is_str(records[1].conn_state, "REJ", "the refused SYN is REJ");
+	is_int(records[1].end, FLOW_END_CLOSED, "ended as closed");
+	is_int(records[1].orig.syns, 1, "one SYN counted");
+	ok(records[1].resp.saw & SAW_RST, "the responder's RST is recorded");
+	flow_table_free(t);
+}
+
+static void test_eviction(void)
+{
+	struct flow_table *t = table(16);
+	struct flow_update u;
+
+	for (int i = 0; i < 20; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.0.1.%d", i + 1);
+		struct packet p = tcp(src, 40000, "10.0.0.2", 445, TCP_SYN, 1, 0,
+				      (uint64_t)(100 + i));
+		flow_table_packet(t, &p, &u);
+	}
+	const struct flow_table_stats *st = flow_table_stats(t);
+	is_int(st->evicted, 4, "20 flows in a table of 16: 4 evicted");
+	is_int(st->active, 16, "16 flows kept");
+	is_int(nrecords, 4, "evicted flows are reported, not dropped");
+	ok(records[0].end == FLOW_END_EVICTED && records[0].orig_h.b[3] == 1,
+	   "the longest-idle flow went first");
+	flow_table_finish(t);
+	is_int(nrecords, 20, "every flow is reported in the end");
+	flow_table_free(t);
+}
+
+static void test_icmp_attach(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	struct packet syn = tcp("192.0.2.10", 40001, "20.50.2.10", 443, TCP_SYN, 1, 0, 5);
+	struct packet icmp = pkt(4, "192.0.2.1", 0, "192.0.2.10", 0, IP_PROTO_ICMP, 5);
+
+	icmp.icmp_type = 3;
+	icmp.icmp_code = 13;
+	icmp.quote.present = true;
+	icmp.quote.has_ports = true;
+	icmp.quote.ip_version = 4;
+	icmp.quote.proto = IP_PROTO_TCP;
+	icmp.quote.src = syn.src;
+	icmp.quote.dst = syn.dst;
+	icmp.quote.sport = 40001;
+	icmp.quote.dport = 443;
+	flow_table_packet(t, &syn, &u);
+	uint32_t syn_slot = u.slot;
+	flow_table_packet(t, &icmp, &u);
+	ok(u.quotes_flow && u.quoted_slot == syn_slot,
+	   "the ICMP error is matched to the SYN's flow");
+	flow_table_finish(t);
+	is_int(nrecords, 2, "two records: the TCP flow and the ICMP one");
+	is_int(records[0].icmp_errors, 1, "the TCP flow counts the error");
+	is_int(records[0].icmp_error_code, 13, "administratively prohibited");
+	ok(records[1].is_icmp_error, "the ICMP flow is marked as an error");
+	is_str(records[1].quoted_uid, records[0].uid, "and names the flow it quotes");
+	is_int(records[1].orig_p, 3, "ICMP orig_p is the type");
+	is_int(records[1].resp_p, 13, "ICMP resp_p is the code");
+	flow_table_free(t);
+}
+
+static void test_keys(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u1, u2;
+	struct packet a = tcp("10.0.0.1", 40001, "10.0.0.2", 80, TCP_SYN, 1, 0, 1);
+	struct packet b = a;
+
+	b.vlan = 20;
+	flow_table_packet(t, &a, &u1);
+	flow_table_packet(t, &b, &u2);
+	ok(u1.slot != u2.slot, "the same tuple on another VLAN is another flow");
+	flow_table_free(t);
+
+	struct flow_table_config c;
+	flow_table_config_default(&c);
+	c.key_vlan = false;
+	t = flow_table_new(&c, on_end, NULL);
+	flow_table_packet(t, &a, &u1);
+	flow_table_packet(t, &b, &u2);
+	ok(u1.slot == u2.slot, "without VLAN in the key they are one flow");
+	flow_table_free(t);
+}
+
+static void test_ids(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	struct packet p = tcp("128.232.110.120", 34855, "66.35.250.204", 80, TCP_SYN, 1, 0, 1);
+	char uid[FLOW_UID_LEN];
+
+	flow_table_packet(t, &p, &u);
+	flow_table_finish(t);
+	/* The example of the Community ID specification. */
+	is_str(records[0].community_id, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=",
+	       "Community ID v1 of the specification's example");
+	ok(records[0].uid[0] == 'C' && strlen(records[0].uid) == 18, "a Zeek-style uid");
+	memcpy(uid, records[0].uid, sizeof(uid));
+	flow_table_free(t);
+
+	t = table(1000);
+	flow_table_packet(t, &p, &u);
+	flow_table_finish(t);
+	is_str(records[0].uid, uid, "the same flow gets the same uid in another run");
+	flow_table_free(t);
+
+	/* Equal addresses are ordered by port (nDPI 4.2 gets this wrong). */
+	t = table(1000);
+	struct packet lo = pkt(4, "127.0.0.1", 50435, "127.0.0.1", 53, IP_PROTO_UDP, 1);
+	flow_table_packet(t, &lo, &u);
+	flow_table_finish(t);
+	is_str(records[0].community_id, "1:9BWIIrdFSlMcS81Gxerg4ZNbZog=",
+	       "Community ID with equal addresses");
+	flow_table_free(t);
+
+	t = table(1000);
+	struct packet echo = pkt(4, "192.168.0.89", 0, "192.168.0.1", 0, IP_PROTO_ICMP, 1);
+	echo.icmp_type = 8;
+	struct packet reply = pkt(4, "192.168.0.1", 0, "192.168.0.89", 0, IP_PROTO_ICMP, 1);
+	reply.icmp_type = 0;
+	flow_table_packet(t, &echo, &u);
+	flow_table_packet(t, &reply, &u);
+	flow_table_finish(t);
+	is_int(nrecords, 1, "echo request and reply are one flow");
+	is_str(records[0].community_id, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=",
+	       "Community ID of an ICMP echo");
+	flow_table_free(t);
+}
+
+int main(void)
+{
+	test_symmetry_and_udp();
+	test_timeouts();
+	test_tcp_reuse_and_close();
+	test_eviction();
+	test_icmp_attach();
+	test_keys();
+	test_ids();
+	return done_testing();
+}

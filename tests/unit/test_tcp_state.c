@@ -1,0 +1,232 @@
+/* test_tcp_state.c - every Zeek conn_state reached by a packet sequence, and
+ * the history letters Zeek writes for it. Side 0 is the client, side 1 the
+ * server; flip says whether the likely-server heuristic swapped roles at the
+ * first packet, as the flow table decides from the ports. */
+#include "capture/tcp_state.h"
+#include "tap.h"
+
+#define C 0
+#define S 1
+#define SYN TCP_SYN
+#define ACK TCP_ACK
+#define FIN TCP_FIN
+#define RST TCP_RST
+#define PSH TCP_PSH
+
+struct step {
+	int side;
+	uint8_t flags;
+	uint32_t seq, ack, len;
+	uint16_t window;
+};
+
+#define END { -1, 0, 0, 0, 0, 0 }
+
+/* Client ISN 1000, server ISN 5000; data segments carry 100 bytes. */
+#define HANDSHAKE                                  \
+	{ C, SYN, 1000, 0, 0, 64240 },             \
+	{ S, SYN | ACK, 5000, 1001, 0, 64240 },    \
+	{ C, ACK, 1001, 5001, 0, 64240 }
+#define DATA_BOTH_WAYS                                 \
+	{ C, PSH | ACK, 1001, 5001, 100, 64240 },      \
+	{ S, ACK, 5001, 1101, 0, 64240 },              \
+	{ S, PSH | ACK, 5001, 1101, 100, 64240 },      \
+	{ C, ACK, 1101, 5101, 0, 64240 }
+
+static void run(const char *name, int first_side, int flip,
+		const struct step *steps, const char *want_state,
+		const char *want_history)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	char label[128];
+
+	memset(&h, 0, sizeof(h));
+	tcp_conn_init(&t, &h, first_side, flip);
+	for (const struct step *s = steps; s->side >= 0; s++) {
+		struct packet p;
+		memset(&p, 0, sizeof(p));
+		p.ip_proto = IP_PROTO_TCP;
+		p.tcp_flags = s->flags;
+		p.seq = s->seq;
+		p.ack = s->ack;
+		p.payload_len = s->len;
+		p.window = s->window;
+		tcp_packet(&t, &h, s->side, &p);
+	}
+	snprintf(label, sizeof(label), "%s: conn_state", name);
+	is_str(tcp_conn_state(&t, &h), want_state, label);
+	snprintf(label, sizeof(label), "%s: history", name);
+	is_str(h.text, want_history, label);
+}
+
+static void test_states(void)
+{
+	const struct step s0[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 },  /* retransmissions: same ISN */
+		{ C, SYN, 1000, 0, 0, 64240 }, END };
+	run("S0 (SYN retransmitted)", C, 0, s0, "S0", "S");
+
+	const struct step s1[] = { HANDSHAKE, DATA_BOTH_WAYS, END };
+	run("S1", C, 0, s1, "S1", "ShADad");
+
+	const struct step sf[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 },
+		{ S, FIN | ACK, 5101, 1102, 0, 64240 },
+		{ C, ACK, 1102, 5102, 0, 64240 }, END };
+	run("SF", C, 0, sf, "SF", "ShADadFf");
+
+	const struct step rej[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ S, RST | ACK, 0, 1001, 0, 0 }, END };
+	run("REJ", C, 0, rej, "REJ", "Sr");
+
+	const struct step s2[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 },
+		{ S, ACK, 5101, 1102, 0, 64240 }, END };
+	run("S2", C, 0, s2, "S2", "ShADadF");
+
+	const struct step s3[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ S, FIN | ACK, 5101, 1101, 0, 64240 },
+		{ C, ACK, 1101, 5102, 0, 64240 }, END };
+	run("S3", C, 0, s3, "S3", "ShADadf");
+
+	const struct step rsto[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ C, RST | ACK, 1101, 5101, 0, 0 }, END };
+	run("RSTO", C, 0, rsto, "RSTO", "ShADadR");
+
+	const struct step rstr[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ S, RST | ACK, 5101, 1101, 0, 0 }, END };
+	run("RSTR", C, 0, rstr, "RSTR", "ShADadr");
+
+	const struct step rstos0[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, RST, 1001, 0, 0, 0 }, END };
+	run("RSTOS0", C, 0, rstos0, "RSTOS0", "SR");
+
+	/* The SYN was not captured: the flow table flips roles because the
+	 * SYN-ACK came from the likely server port. */
+	const struct step rstrh[] = {
+		{ S, SYN | ACK, 5000, 1001, 0, 64240 },
+		{ S, RST, 5001, 0, 0, 0 }, END };
+	run("RSTRH", S, 1, rstrh, "RSTRH", "^hr");
+
+	const struct step sh[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, FIN, 1001, 0, 0, 64240 }, END };
+	run("SH", C, 0, sh, "SH", "SF");
+
+	const struct step shr[] = {
+		{ S, SYN | ACK, 5000, 1001, 0, 64240 },
+		{ S, FIN | ACK, 5001, 1001, 0, 64240 }, END };
+	run("SHR", S, 1, shr, "SHR", "^hf");
+
+	/* Mid-stream pickup: the server's data first, flipped by port. */
+	const struct step oth[] = {
+		{ S, PSH | ACK, 5001, 1001, 100, 64240 },
+		{ C, ACK, 1001, 5101, 0, 64240 },
+		{ C, PSH | ACK, 1001, 5101, 100, 64240 },
+		{ S, ACK, 5101, 1101, 0, 64240 }, END };
+	run("OTH (mid-stream)", S, 1, oth, "OTH", "^dADa");
+}
+
+static void test_history_details(void)
+{
+	/* A SYN-ACK first from an unlikely port: no flip at first, then the
+	 * client's ACK shows the SYN-ACK sender was the responder. Zeek then
+	 * leaves the client PARTIAL and the server in SYN_ACK_SENT: OTH. */
+	const struct step h_then_a[] = {
+		{ S, SYN | ACK, 5000, 1001, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 }, END };
+	run("SYN-ACK then ACK flips", S, 0, h_then_a, "OTH", "^hAD");
+
+	const struct step rexmit[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1101, 0, 64240 }, END };
+	run("retransmission", C, 0, rexmit, "S1", "ShADTa");
+
+	const struct step zero_win[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1101, 0, 0 }, END };
+	run("zero window", C, 0, zero_win, "S1", "ShADaw");
+
+	/* A new ISN restarts the numbering, so the SYN's relative number
+	 * repeats and adds no letter (the flow table starts a new flow). */
+	const struct step two_syns[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 7000, 0, 0, 64240 }, END };
+	run("SYN with new ISN", C, 0, two_syns, "S0", "S");
+
+	const struct step fin_then_rst[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 },
+		{ S, FIN | ACK, 5101, 1102, 0, 64240 },
+		{ C, RST, 1102, 0, 0, 0 }, END };
+	run("RST after both FINs", C, 0, fin_then_rst, "SF", "ShADadFfR");
+
+	const struct step synfin[] = {
+		{ C, SYN | FIN, 1000, 0, 0, 64240 }, END };
+	run("SYN+FIN", C, 0, synfin, "SH", "Q");
+}
+
+static void test_reuse(void)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	struct packet p;
+	const struct step sf[] = { HANDSHAKE, DATA_BOTH_WAYS,
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 },
+		{ S, FIN | ACK, 5101, 1102, 0, 64240 }, END };
+
+	memset(&h, 0, sizeof(h));
+	tcp_conn_init(&t, &h, C, 0);
+	memset(&p, 0, sizeof(p));
+	p.tcp_flags = SYN;
+	p.seq = 1000;
+	tcp_packet(&t, &h, C, &p);
+	ok(!tcp_is_reuse(&t, C, &p), "a retransmitted SYN is not a new connection");
+	ok(tcp_in_handshake(&t), "a lone SYN is still in the handshake");
+	p.seq = 9000;
+	ok(tcp_is_reuse(&t, C, &p), "a SYN with a new ISN starts a new connection");
+
+	memset(&h, 0, sizeof(h));
+	tcp_conn_init(&t, &h, C, 0);
+	for (const struct step *s = sf; s->side >= 0; s++) {
+		memset(&p, 0, sizeof(p));
+		p.tcp_flags = s->flags;
+		p.seq = s->seq;
+		p.ack = s->ack;
+		p.payload_len = s->len;
+		p.window = s->window;
+		tcp_packet(&t, &h, s->side, &p);
+	}
+	memset(&p, 0, sizeof(p));
+	p.tcp_flags = SYN;
+	p.seq = 1000;  /* even the old ISN: the connection is closed */
+	ok(tcp_is_reuse(&t, C, &p), "a SYN after a close starts a new connection");
+	ok(!tcp_in_handshake(&t), "a closed connection left its handshake");
+	is_int(tcp_endpoint_size(&t.ep[C], &t.ep[S]), 100, "client bytes from sequence numbers");
+	is_int(tcp_endpoint_size(&t.ep[S], &t.ep[C]), 100, "server bytes from sequence numbers");
+}
+
+static void test_scaled_history(void)
+{
+	struct conn_history h;
+	uint32_t n = 0;
+
+	memset(&h, 0, sizeof(h));
+	for (int i = 0; i < 150; i++)
+		history_scaled(&h, 'T', &n);
+	is_str(h.text, "TTT", "scaled letters at 1, 10 and 100 events");
+}
+
+int main(void)
+{
+	test_states();
+	test_history_details();
+	test_reuse();
+	test_scaled_history();
+	return done_testing();
+}
