@@ -121,14 +121,20 @@ static void warn(const struct capture *cap, const struct capture_input *in)
 			in->error);
 }
 
-/* Advances packet time: gives up stale fragments and ends idle flows. */
-static void tick(struct capture *cap, uint64_t now)
+/* Fragment trains given up still bring their first bytes to the flow. */
+static void expire_fragments(struct capture *cap, uint64_t now)
 {
 	struct packet p;
 	struct flow_update u;
 
 	while (decoder_expire(cap->dec, now, &p))
 		flow_table_packet(cap->flows, &p, &u);
+}
+
+/* Advances packet time: gives up stale fragments and ends idle flows. */
+static void tick(struct capture *cap, uint64_t now)
+{
+	expire_fragments(cap, now);
 	flow_table_expire(cap->flows, now);
 	if (cap->consumer.tick)
 		cap->consumer.tick(cap->consumer.ctx, now);
@@ -343,7 +349,9 @@ int capture_run(struct capture *cap)
 		packets += cap->inputs[i].packets;
 		failed |= cap->inputs[i].error[0] != '\0';
 	}
-	tick(cap, UINT64_MAX);  /* give up every pending fragment */
+	/* The end of input: pending fragments, then every open flow in the
+	 * order it began. */
+	expire_fragments(cap, UINT64_MAX);
 	flow_table_finish(cap->flows);
 	return packets == 0 && failed ? 2 : 0;
 }

@@ -49,9 +49,11 @@ struct flow_class {
 	char master_app[APP_NAME_LEN]; /* nDPI master protocol, "" if none */
 	char category[APP_NAME_LEN];
 	char port_service[APP_NAME_LEN]; /* what the server port usually carries */
+	bool app_guessed;            /* nDPI gave up and guessed by port */
 	bool app_mismatch;           /* the payload contradicts the port */
 	char server_name[HOST_NAME_LEN];
 	enum name_source server_name_source;
+	char server_name_why[640];   /* for a DNS name: which answer, when */
 	struct dns_outcome dns;
 	bool has_geo;
 	struct endpoint_geo orig_geo, resp_geo;

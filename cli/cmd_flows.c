@@ -5,20 +5,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pipeline.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
-#include "summary.h"
 
 struct flows_run {
 	FILE *out;
 	enum flow_format format;
 };
 
-static void flows_end(void *ctx, const struct flow_record *r, uint32_t slot)
+static void flows_end(void *ctx, const struct flow_record *r,
+		      const struct flow_class *c)
 {
 	struct flows_run *run = ctx;
-	(void)slot;
-	flow_output_write(run->out, run->format, r, NULL);
+	flow_output_write(run->out, run->format, r, c);
 }
 
 static void flows_usage(FILE *f)
@@ -95,23 +95,20 @@ int cmd_flows(int argc, char **argv)
 	}
 	run.out = of.f;
 
-	struct capture_consumer consumer = { .ctx = &run, .flow_end = flows_end };
-	struct capture *cap = capture_new(&in.capture, &consumer);
-	if (!cap) {
-		cli_error("flows: out of memory setting up the flow table");
+	struct pipeline pl;
+	if (!pipeline_open(&pl, &in, flows_end, &run)) {
 		output_abort(&of);
 		goto out;
 	}
-	input_options_apply(&in, cap);
 	flow_output_begin(run.out, run.format);
-	rc = capture_run(cap);
+	rc = pipeline_run(&pl);
 	if (!in.capture.quiet)
-		summary_print(stderr, cap);
+		pipeline_summary(&pl, stderr);
 	if (!output_commit(&of, err, sizeof(err))) {
 		cli_error("%s", err);
 		rc = EXIT_USAGE;
 	}
-	capture_free(cap);
+	pipeline_close(&pl);
 out:
 	input_options_free(&in);
 	return rc;

@@ -52,6 +52,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "flows") == 0)
 		return cmd_flows(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -1,7 +1,5 @@
 /* escape.c - safe output of untrusted strings (see escape.h). */
-#include <arpa/inet.h>
 #include <string.h>
-#include <time.h>
 
 #include "escape.h"
 
@@ -31,6 +29,32 @@ static size_t utf8_sequence(const unsigned char *s)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return n;
+}
+
+size_t utf8_clean(char *out, size_t outlen, const char *in)
+{
+	const unsigned char *s = (const unsigned char *)(in ? in : "");
+	size_t o = 0;
+
+	if (!outlen)
+		return 0;
+	while (*s) {
+		size_t n = utf8_sequence(s);
+		const char *piece = (const char *)s;
+		size_t plen = n;
+		if (n == 0) {
+			piece = "\xef\xbf\xbd";
+			plen = 3;
+			n = 1;
+		}
+		if (o + plen >= outlen)
+			break;
+		memcpy(out + o, piece, plen);
+		o += plen;
+		s += n;
+	}
+	out[o] = '\0';
+	return o;
 }
 
 void json_put_string(FILE *f, const char *str)
@@ -195,20 +219,4 @@ void csv_put_field(FILE *f, const char *str)
 		fputc(*s, f);
 	}
 	fputc('"', f);
-}
-
-void format_ip(char out[IP_TEXT_LEN], uint8_t version, const struct ip_addr *a)
-{
-	if (!inet_ntop(version == 6 ? AF_INET6 : AF_INET, a->b, out, IP_TEXT_LEN))
-		snprintf(out, IP_TEXT_LEN, "?");
-}
-
-void format_ts_iso(char out[TS_TEXT_LEN], uint64_t us)
-{
-	time_t secs = (time_t)(us / 1000000u);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, TS_TEXT_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, TS_TEXT_LEN - n, ".%06uZ", (unsigned)(us % 1000000u));
 }

@@ -7,11 +7,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture/packet.h"
+#include "capture/addr_text.h"
 
 /* A JSON string literal with quotes: control characters escaped, invalid
  * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
 void json_put_string(FILE *f, const char *s);
+
+/* Copies in to out replacing each invalid UTF-8 byte with U+FFFD, so a
+ * string from a packet can go into any UTF-8 format. Always terminated. */
+size_t utf8_clean(char *out, size_t outlen, const char *in);
 
 /* Text for a terminal or a log: printable ASCII and valid UTF-8 pass,
  * control characters (ESC included) and invalid bytes become \xNN. */
@@ -27,12 +31,5 @@ void xml_put_escaped(FILE *f, const char *s);
 
 /* An RFC 4180 CSV field: quoted when it holds a comma, quote or newline. */
 void csv_put_field(FILE *f, const char *s);
-
-#define IP_TEXT_LEN 46
-void format_ip(char out[IP_TEXT_LEN], uint8_t version, const struct ip_addr *a);
-
-/* "2023-11-14T22:13:20.123456Z" */
-#define TS_TEXT_LEN 32
-void format_ts_iso(char out[TS_TEXT_LEN], uint64_t us);
 
 #endif

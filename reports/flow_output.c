@@ -66,6 +66,8 @@ static void put_class_json(FILE *f, const struct flow_class *c)
 		if (c->master_app[0])
 			put_str(f, "master_app", c->master_app);
 		put_str(f, "category", c->category);
+		if (c->app_guessed)
+			fputs(",\"app_guessed\":true", f);
 	}
 	if (c->port_service[0])
 		put_str(f, "port_service", c->port_service);
@@ -75,6 +77,8 @@ static void put_class_json(FILE *f, const struct flow_class *c)
 		put_str(f, "server_name", c->server_name);
 		put_str(f, "server_name_source",
 			name_source_text(c->server_name_source));
+		if (c->server_name_why[0])
+			put_str(f, "server_name_evidence", c->server_name_why);
 	}
 	if (c->dns.is_dns) {
 		if (c->dns.query[0])
@@ -141,14 +145,6 @@ static void write_jsonl(FILE *f, const struct flow_record *r,
 	fputs("}\n", f);
 }
 
-static void endpoint_text(char *out, size_t n, uint8_t version,
-			  const struct ip_addr *a, uint16_t port)
-{
-	char ip[IP_TEXT_LEN];
-	format_ip(ip, version, a);
-	snprintf(out, n, version == 6 ? "[%s]:%u" : "%s:%u", ip, port);
-}
-
 void flow_output_begin(FILE *f, enum flow_format fmt)
 {
 	if (fmt == FLOW_FORMAT_TEXT)
@@ -161,11 +157,11 @@ void flow_output_begin(FILE *f, enum flow_format fmt)
 static void write_text(FILE *f, const struct flow_record *r,
 		       const struct flow_class *c)
 {
-	char ts[TS_TEXT_LEN], orig[64], resp[64];
+	char ts[TS_TEXT_LEN], orig[ENDPOINT_TEXT_LEN], resp[ENDPOINT_TEXT_LEN];
 
 	format_ts_iso(ts, r->first_us);
-	endpoint_text(orig, sizeof(orig), r->ip_version, &r->orig_h, r->orig_p);
-	endpoint_text(resp, sizeof(resp), r->ip_version, &r->resp_h, r->resp_p);
+	format_endpoint(orig, r->ip_version, &r->orig_h, r->orig_p);
+	format_endpoint(resp, r->ip_version, &r->resp_h, r->resp_p);
 	fprintf(f, "%-27s %-5s %-22s %-22s %-6s %-12s %7llu %7llu %9llu %9llu ",
 		ts, r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP ||
 		    r->proto == IP_PROTO_ICMP || r->proto == IP_PROTO_ICMPV6

@@ -1,0 +1,30 @@
+/* addr_text.c - addresses and times as text (see addr_text.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "addr_text.h"
+
+void format_ip(char out[IP_TEXT_LEN], uint8_t version, const struct ip_addr *a)
+{
+	if (!inet_ntop(version == 6 ? AF_INET6 : AF_INET, a->b, out, IP_TEXT_LEN))
+		snprintf(out, IP_TEXT_LEN, "?");
+}
+
+void format_endpoint(char out[ENDPOINT_TEXT_LEN], uint8_t version,
+		     const struct ip_addr *a, uint16_t port)
+{
+	char ip[IP_TEXT_LEN];
+	format_ip(ip, version, a);
+	snprintf(out, ENDPOINT_TEXT_LEN, version == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+}
+
+void format_ts_iso(char out[TS_TEXT_LEN], uint64_t us)
+{
+	time_t secs = (time_t)(us / 1000000u);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, TS_TEXT_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, TS_TEXT_LEN - n, ".%06uZ", (unsigned)(us % 1000000u));
+}

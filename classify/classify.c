@@ -1,0 +1,439 @@
+/* classify.c - per-flow classification state and the capture hooks (see
+ * classify.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "dns_parse.h"
+#include "dpi.h"
+#include "geoip.h"
+#include "name_index.h"
+#include "names.h"
+#include "port_services.h"
+#include "capture/addr_text.h"
+
+#define DNS_PORT 53
+#define PENDING_QUERIES 8
+
+#define CLS_ACTIVE 0x01
+#define CLS_DPI_DONE 0x02
+#define CLS_GUESSED 0x04
+
+/* Kept for every flow slot, so it stays small: 32 bytes. */
+struct flow_state {
+	struct dpi_flow *dpi;
+	uint32_t name;          /* interned server name */
+	uint32_t dns;           /* DNS state index + 1, 0 for none */
+	uint16_t master, app, category;
+	uint8_t flags;
+	uint8_t name_source;    /* enum name_source */
+	uint8_t dpi_packets;
+};
+
+/* Kept for DNS flows only (port 53). */
+struct dns_state {
+	uint32_t qname;         /* interned first question */
+	uint16_t qtype;
+	int16_t rcode;          /* of the last response, -1 none yet */
+	uint32_t queries, responses, answers;
+	uint16_t pending[PENDING_QUERIES];  /* query ids not yet answered */
+	uint8_t npending;
+	uint32_t unanswered;    /* pending ids pushed out by newer ones */
+	uint32_t next_free;
+};
+
+struct classifier {
+	struct classify_options opt;
+	struct dpi *dpi;
+	struct geoip *geo;
+	struct name_store *names;
+	struct name_index *index;
+	struct flow_state *flows;   /* opt.max_flows, touched lazily */
+	struct dns_state *dns;      /* opt.dns_flows */
+	uint32_t dns_used, dns_free;
+	struct dns_message *msg;    /* scratch: one parsed DNS message */
+	uint64_t dns_messages, dns_unparsed, dns_untracked;
+};
+
+void classify_options_default(struct classify_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dpi = true;
+	o->max_flows = 1000000;
+	o->name_index_entries = 262144;
+	o->dns_grace_us = 300 * 1000000ull;
+	o->name_store_bytes = 64u << 20;
+	o->dns_flows = 65536;
+	o->dpi_max_tcp_packets = 80;
+	o->dpi_max_udp_packets = 24;
+}
+
+size_t classifier_bytes_per_flow(void)
+{
+	return sizeof(struct flow_state);
+}
+
+struct classifier *classifier_new(const struct classify_options *o, char *err,
+				  size_t errlen)
+{
+	struct classifier *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->opt = *o;
+	if (o->geoip_path || o->asn_path) {
+		c->geo = geoip_open(o->geoip_path, o->asn_path, err, errlen);
+		if (!c->geo) {
+			free(c);
+			return NULL;
+		}
+	}
+	if (o->dpi) {
+		c->dpi = dpi_new(o->dpi_max_tcp_packets, o->dpi_max_udp_packets);
+		if (!c->dpi) {
+			snprintf(err, errlen, "cannot start nDPI");
+			classifier_free(c);
+			return NULL;
+		}
+	}
+	c->names = name_store_new(o->name_store_bytes);
+	c->index = c->names ? name_index_new(c->names, o->name_index_entries,
+					     o->dns_grace_us) : NULL;
+	c->flows = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->flows));
+	c->dns = calloc(o->dns_flows ? o->dns_flows : 1, sizeof(*c->dns));
+	c->msg = malloc(sizeof(*c->msg));
+	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg) {
+		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
+		classifier_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void classifier_free(struct classifier *c)
+{
+	if (!c)
+		return;
+	free(c->msg);
+	free(c->dns);
+	free(c->flows);
+	name_index_free(c->index);
+	name_store_free(c->names);
+	dpi_free(c->dpi);
+	geoip_close(c->geo);
+	free(c);
+}
+
+/* ---- DNS ---- */
+
+static bool is_dns_flow(const struct packet *p)
+{
+	return (p->ip_proto == IP_PROTO_UDP || p->ip_proto == IP_PROTO_TCP) &&
+	       (p->sport == DNS_PORT || p->dport == DNS_PORT);
+}
+
+static uint32_t dns_state_new(struct classifier *c)
+{
+	uint32_t id;
+
+	if (c->dns_free) {
+		id = c->dns_free;
+		c->dns_free = c->dns[id - 1].next_free;
+	} else if (c->dns_used < c->opt.dns_flows) {
+		id = ++c->dns_used;
+	} else {
+		c->dns_untracked++;
+		return 0;
+	}
+	struct dns_state *d = &c->dns[id - 1];
+	memset(d, 0, sizeof(*d));
+	d->rcode = -1;
+	return id;
+}
+
+static void dns_state_free(struct classifier *c, uint32_t id)
+{
+	struct dns_state *d = &c->dns[id - 1];
+	name_unref(c->names, d->qname);
+	d->next_free = c->dns_free;
+	c->dns_free = id;
+}
+
+static void dns_query(struct classifier *c, struct dns_state *d,
+		      const struct dns_message *m)
+{
+	d->queries++;
+	if (!d->qname) {
+		d->qname = name_intern(c->names, m->qname);
+		d->qtype = m->qtype;
+	}
+	for (unsigned i = 0; i < d->npending; i++)
+		if (d->pending[i] == m->id)
+			return;  /* a retransmission of a pending query */
+	if (d->npending == PENDING_QUERIES) {
+		d->unanswered++;
+		memmove(d->pending, d->pending + 1,
+			(PENDING_QUERIES - 1) * sizeof(d->pending[0]));
+		d->npending--;
+	}
+	d->pending[d->npending++] = m->id;
+}
+
+struct answer_ctx {
+	struct classifier *c;
+	const struct dns_message *m;
+	const struct packet *p;
+};
+
+static void learn_answer(void *ctx, const struct dns_record *r, const char *chain)
+{
+	struct answer_ctx *a = ctx;
+	name_index_add(a->c->index, r->ip_version, &r->addr, a->m->qname, chain,
+		       r->ttl, a->p->ts_us, a->p->ip_version, &a->p->src);
+}
+
+static void dns_response(struct classifier *c, struct dns_state *d,
+			 const struct dns_message *m, const struct packet *p)
+{
+	d->responses++;
+	d->rcode = (int16_t)m->rcode;
+	d->answers += m->nrecords;
+	if (!d->qname) {
+		d->qname = name_intern(c->names, m->qname);
+		d->qtype = m->qtype;
+	}
+	for (unsigned i = 0; i < d->npending; i++) {
+		if (d->pending[i] == m->id) {
+			memmove(d->pending + i, d->pending + i + 1,
+				(d->npending - i - 1) * sizeof(d->pending[0]));
+			d->npending--;
+			break;
+		}
+	}
+	if (m->rcode == 0 && m->qname[0]) {
+		struct answer_ctx a = { c, m, p };
+		dns_answers_for_question(m, learn_answer, &a);
+	}
+}
+
+struct tcp_dns_ctx {
+	struct classifier *c;
+	struct dns_state *d;
+	const struct packet *p;
+};
+
+static void dns_message(struct classifier *c, struct dns_state *d,
+			const struct dns_message *m, const struct packet *p)
+{
+	c->dns_messages++;
+	if (m->is_response)
+		dns_response(c, d, m, p);
+	else
+		dns_query(c, d, m);
+}
+
+static void tcp_dns_message(void *ctx, const struct dns_message *m)
+{
+	struct tcp_dns_ctx *t = ctx;
+	dns_message(t->c, t->d, m, t->p);
+}
+
+static void dns_packet(struct classifier *c, struct flow_state *s,
+		       const struct packet *p)
+{
+	struct dns_state *d = &c->dns[s->dns - 1];
+
+	if (!p->payload_caplen)
+		return;
+	if (p->ip_proto == IP_PROTO_TCP) {
+		struct tcp_dns_ctx t = { c, d, p };
+		if (!dns_parse_tcp(p->payload, p->payload_caplen, tcp_dns_message,
+				   &t, c->msg))
+			c->dns_unparsed++;
+		return;
+	}
+	if (dns_parse(p->payload, p->payload_caplen, c->msg))
+		dns_message(c, d, c->msg, p);
+	else
+		c->dns_unparsed++;
+}
+
+/* ---- names and applications ---- */
+
+static void set_name(struct classifier *c, struct flow_state *s,
+		     const char *name, enum name_source src)
+{
+	uint32_t h = name_intern(c->names, name);
+	if (!h)
+		return;
+	name_unref(c->names, s->name);
+	s->name = h;
+	s->name_source = (uint8_t)src;
+}
+
+/* A new flow to an address a DNS answer named is known by that name. */
+static void name_from_dns(struct classifier *c, struct flow_state *s,
+			  const struct flow_update *u, const struct packet *p)
+{
+	struct name_evidence ev;
+	const struct ip_addr *server = u->from_orig ? &p->dst : &p->src;
+
+	if (!name_index_lookup(c->index, p->ip_version, server, p->ts_us, &ev))
+		return;
+	s->name = ev.name;  /* the lookup's reference becomes the flow's */
+	s->name_source = NAME_DNS;
+}
+
+static void dpi_done(struct classifier *c, struct flow_state *s,
+		     const struct dpi_result *r)
+{
+	s->flags |= CLS_DPI_DONE;
+	s->master = r->master;
+	s->app = r->app;
+	s->category = r->category;
+	if (r->guessed)
+		s->flags |= CLS_GUESSED;
+	if (r->host[0])
+		set_name(c, s, r->host, r->host_source);
+}
+
+static void flow_start(struct classifier *c, struct flow_state *s,
+		       const struct flow_update *u, const struct packet *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->flags = CLS_ACTIVE;
+	if (!c->dpi)
+		s->flags |= CLS_DPI_DONE;
+	name_from_dns(c, s, u, p);
+	if (is_dns_flow(p))
+		s->dns = dns_state_new(c);
+}
+
+bool classifier_packet(struct classifier *c, const struct flow_update *u,
+		       const struct packet *p)
+{
+	struct flow_state *s = &c->flows[u->slot];
+
+	if (u->created || !(s->flags & CLS_ACTIVE))
+		flow_start(c, s, u, p);
+	if (s->dns)
+		dns_packet(c, s, p);
+	if (!(s->flags & CLS_DPI_DONE)) {
+		struct dpi_result r;
+		if (s->dpi_packets < UINT8_MAX)
+			s->dpi_packets++;
+		if (dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, &r))
+			dpi_done(c, s, &r);
+	}
+	/* DNS flows are followed to the end: every answer may name a host. */
+	return !(s->flags & CLS_DPI_DONE) || s->dns;
+}
+
+/* ---- the end of a flow ---- */
+
+static void fill_dns(struct classifier *c, const struct dns_state *d,
+		     struct dns_outcome *o)
+{
+	o->is_dns = true;
+	snprintf(o->query, sizeof(o->query), "%s", name_get(c->names, d->qname));
+	o->qtype = d->qtype;
+	o->rcode = d->rcode;
+	if (d->rcode >= 0)
+		snprintf(o->rcode_name, sizeof(o->rcode_name), "%s",
+			 dns_rcode_name(d->rcode));
+	o->queries = d->queries;
+	o->responses = d->responses;
+	o->answers = d->answers;
+	o->unanswered = d->unanswered + d->npending;
+}
+
+static void fill_app(struct classifier *c, const struct flow_state *s,
+		     const struct flow_record *r, struct flow_class *out)
+{
+	if (!c->dpi)
+		return;
+	out->classified = true;
+	snprintf(out->app, sizeof(out->app), "%s", dpi_protocol_name(c->dpi, s->app));
+	if (s->master && s->master != s->app)
+		snprintf(out->master_app, sizeof(out->master_app), "%s",
+			 dpi_protocol_name(c->dpi, s->master));
+	snprintf(out->category, sizeof(out->category), "%s",
+		 dpi_category_name(c->dpi, s->category));
+	out->app_guessed = s->flags & CLS_GUESSED;
+	if (!out->app_guessed)
+		out->app_mismatch = port_contradicted(r->proto, r->resp_p,
+						      out->master_app, out->app);
+}
+
+/* Why the server has its DNS name: which answer, when, from whom. */
+static void fill_name_evidence(struct classifier *c, const struct flow_record *r,
+			       struct flow_class *out)
+{
+	struct name_evidence ev;
+	char when[TS_TEXT_LEN], resolver[IP_TEXT_LEN];
+
+	if (!name_index_lookup(c->index, r->ip_version, &r->resp_h, r->first_us, &ev))
+		return;
+	format_ts_iso(when, ev.answer_us);
+	format_ip(resolver, ev.resolver_version, &ev.resolver);
+	snprintf(out->server_name_why, sizeof(out->server_name_why),
+		 "DNS answer from %s at %s for %s%s%s, TTL %u", resolver, when,
+		 name_get(c->names, ev.name), ev.chain[0] ? " via CNAME " : "",
+		 ev.chain, ev.ttl);
+	name_unref(c->names, ev.name);
+}
+
+void classifier_flow_end(struct classifier *c, const struct flow_record *r,
+			 uint32_t slot, struct flow_class *out)
+{
+	struct flow_state *s = &c->flows[slot];
+
+	memset(out, 0, sizeof(*out));
+	if (s->flags & CLS_ACTIVE) {
+		if (!(s->flags & CLS_DPI_DONE) && s->dpi) {
+			struct dpi_result res;
+			dpi_give_up(c->dpi, &s->dpi, &res);
+			dpi_done(c, s, &res);
+		}
+		fill_app(c, s, r, out);
+		if (s->name) {
+			snprintf(out->server_name, sizeof(out->server_name), "%s",
+				 name_get(c->names, s->name));
+			out->server_name_source = (enum name_source)s->name_source;
+			if (s->name_source == NAME_DNS)
+				fill_name_evidence(c, r, out);
+		}
+		if (s->dns) {
+			fill_dns(c, &c->dns[s->dns - 1], &out->dns);
+			dns_state_free(c, s->dns);
+		}
+		name_unref(c->names, s->name);
+	}
+	const char *svc = port_service(r->proto, r->resp_p);
+	if (svc)
+		snprintf(out->port_service, sizeof(out->port_service), "%s", svc);
+	out->has_geo = true;
+	geoip_lookup(c->geo, r->ip_version, &r->orig_h, &out->orig_geo);
+	geoip_lookup(c->geo, r->ip_version, &r->resp_h, &out->resp_geo);
+	memset(s, 0, sizeof(*s));
+}
+
+void classifier_stats(const struct classifier *c, struct classifier_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (c->dpi) {
+		const struct dpi_stats *d = dpi_stats(c->dpi);
+		s->dpi_flows = d->flows;
+		s->dpi_packets = d->packets;
+		s->dpi_peak_states = d->peak_live;
+	}
+	s->dns_messages = c->dns_messages;
+	s->dns_unparsed = c->dns_unparsed;
+	s->dns_flows_untracked = c->dns_untracked;
+	s->names_held = name_store_stats(c->names)->names;
+	s->names_refused = name_store_stats(c->names)->refused;
+	s->name_index_entries = name_index_stats(c->index)->entries;
+	s->name_index_evicted = name_index_stats(c->index)->evicted;
+}

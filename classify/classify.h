@@ -1,0 +1,64 @@
+/* classify.h - what each flow is and whom it talks to.
+ *
+ * The classifier consumes the capture engine's packets (only until it has
+ * what it needs from a flow) and its finished flows. It runs nDPI, parses
+ * DNS messages into a name index, reads SNI and HTTP Host through nDPI,
+ * labels special addresses and looks external ones up in MaxMind databases.
+ * It never changes a flow's state and never decides whether a flow is
+ * allowed: that is the verdict engine's job.
+ */
+#ifndef FLOWAUDIT_CLASSIFY_H
+#define FLOWAUDIT_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/flow_record.h"
+#include "capture/packet.h"
+#include "flow_class.h"
+
+struct classify_options {
+	bool dpi;                     /* run nDPI (--no-dpi turns it off) */
+	const char *geoip_path;       /* MaxMind country DB, or NULL */
+	const char *asn_path;         /* MaxMind ASN DB, or NULL */
+	uint32_t max_flows;           /* the flow table's cap: per-flow state */
+	uint32_t name_index_entries;  /* addresses x names remembered */
+	uint64_t dns_grace_us;        /* a DNS answer applies TTL + this */
+	size_t name_store_bytes;      /* bound on all host names held */
+	uint32_t dns_flows;           /* DNS flows followed at once */
+	unsigned dpi_max_tcp_packets; /* ndpiReader's limits: 80 and 24 */
+	unsigned dpi_max_udp_packets;
+};
+
+void classify_options_default(struct classify_options *o);
+
+struct classifier;
+
+/* NULL on failure with a message in err (a database that cannot be used
+ * names its file). */
+struct classifier *classifier_new(const struct classify_options *o, char *err,
+				  size_t errlen);
+void classifier_free(struct classifier *c);
+
+/* A packet of a flow; false once the classifier needs no more of it. */
+bool classifier_packet(struct classifier *c, const struct flow_update *u,
+		       const struct packet *p);
+
+/* The flow ended: fills *out and forgets the flow's state. */
+void classifier_flow_end(struct classifier *c, const struct flow_record *r,
+			 uint32_t slot, struct flow_class *out);
+
+struct classifier_stats {
+	uint64_t dpi_flows, dpi_packets, dpi_peak_states;
+	uint64_t dns_messages, dns_unparsed, dns_flows_untracked;
+	uint64_t names_held, names_refused;
+	uint64_t name_index_entries, name_index_evicted;
+};
+
+void classifier_stats(const struct classifier *c, struct classifier_stats *s);
+
+/* Bytes of per-flow state the classifier keeps for every flow slot. */
+size_t classifier_bytes_per_flow(void);
+
+#endif

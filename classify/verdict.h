@@ -1,0 +1,43 @@
+/* verdict.h - matching flows to the matrix's rules (SPEC section 2).
+ *
+ * Every finished, classified flow is judged once: out of scope (no endpoint
+ * holds an audited role), allowed (by one or more rules, or by the site), or
+ * unexpected (with the reason). Flows a rule allows are attempts for that
+ * rule and the concrete host it is judged on: a rule-host pair is observed
+ * if one attempt succeeded, blocked if there were attempts and none did,
+ * missing if there were none. ICMP errors are evidence about the flow they
+ * quote, never judged themselves; a refused or NXDOMAIN lookup of a matrix
+ * host name is a failed attempt of the rules bound to that name.
+ *
+ * State grows with the site (rules x hosts), not with traffic: unexpected
+ * conversations are itemized up to a bound and counted past it.
+ */
+#ifndef FLOWAUDIT_VERDICT_H
+#define FLOWAUDIT_VERDICT_H
+
+#include "capture/flow_record.h"
+#include "findings.h"
+#include "flow_class.h"
+#include "rules/rules.h"
+
+struct verdict;
+
+struct verdict *verdict_new(const struct ruleset *rs);
+void verdict_free(struct verdict *v);
+
+void verdict_flow(struct verdict *v, const struct flow_record *r,
+		  const struct flow_class *c);
+
+/* The findings so far, sorted: missing, blocked, unexpected, observed; then
+ * matrix order, addresses, ports. The caller frees them (findings_free). */
+bool verdict_findings(const struct verdict *v, struct findings *out);
+
+/* Forgets all evidence (a new reporting window), keeps the rules. */
+void verdict_reset(struct verdict *v);
+
+/* Whether a flow's outcome counts as a successful attempt, and why not:
+ * exposed for tests. */
+bool flow_attempt_succeeded(const struct flow_record *r,
+			    const struct flow_class *c, char *why, size_t len);
+
+#endif

@@ -1,0 +1,187 @@
+/* cmd_audit.c - `flowaudit audit`: captured flows against matrix and site. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classify/verdict.h"
+#include "cli.h"
+#include "config.h"
+#include "pipeline.h"
+#include "report_outputs.h"
+#include "rules/rules.h"
+
+struct audit_run {
+	struct verdict *verdict;
+};
+
+static void audit_flow(void *ctx, const struct flow_record *r,
+		       const struct flow_class *c)
+{
+	struct audit_run *run = ctx;
+	verdict_flow(run->verdict, r, c);
+}
+
+static void audit_usage(FILE *f)
+{
+	fprintf(f,
+	"usage: flowaudit audit --site FILE [--matrix FILE] [OPTIONS]\n"
+	"                       [-r FILE]... [-i IFACE] [FILE...]\n"
+	"\n"
+	"Checks every flow of the captures against the port and service matrix\n"
+	"as the site file binds it, and reports unexpected flows (no rule allows\n"
+	"them), missing flows (a required flow never attempted) and blocked flows\n"
+	"(attempted, never succeeded), with observed flows as evidence. Every\n"
+	"finding cites the section of the vendor document it enforces.\n"
+	"\n"
+	"Rules:\n"
+	"      --site FILE          the site: which addresses hold which roles\n"
+	"      --matrix FILE        the matrix (default: the installed SpeechExec\n"
+	"                           Enterprise matrix, %s)\n"
+	"      --fail-on KINDS      finding kinds that fail the audit (exit 1):\n"
+	"                           missing,blocked,unexpected (default) or none\n"
+	"Output (pairs repeat; one read of the capture writes every report):\n"
+	"      --format FMT         %s\n"
+	"  -o, --output FILE        where the preceding --format goes (default\n"
+	"                           stdout); written atomically\n"
+	"      --color WHEN         text colour: auto (default; off unless a\n"
+	"                           terminal, and off when NO_COLOR is set),\n"
+	"                           always, never\n"
+	"%s"
+	"  -h, --help               this help\n"
+	"\n"
+	"Exit status: 0 no finding of a --fail-on kind, 1 such findings,\n"
+	"2 bad usage, a bad matrix or site file, or no capture could be read.\n",
+	ruleset_default_matrix(), report_formats_help(), input_options_help());
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		INPUT_LONG_OPTIONS,
+		{ "site", required_argument, NULL, 3001 },
+		{ "matrix", required_argument, NULL, 3002 },
+		{ "fail-on", required_argument, NULL, 3003 },
+		{ "format", required_argument, NULL, 3004 },
+		{ "output", required_argument, NULL, 'o' },
+		{ "color", required_argument, NULL, 3005 },
+		{ "colour", required_argument, NULL, 3005 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct input_options in;
+	struct report_outputs outs;
+	const char *site = NULL, *matrix = NULL;
+	struct fail_policy fail_on;
+	char err[512];
+	int opt, rc = EXIT_USAGE;
+	struct ruleset *rs = NULL;
+
+	input_options_init(&in);
+	report_outputs_init(&outs);
+	fail_policy_default(&fail_on);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS "o:h", longopts,
+				  NULL)) != -1) {
+		int r = input_option(&in, opt, optarg);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 3001:
+			site = optarg;
+			break;
+		case 3002:
+			matrix = optarg;
+			break;
+		case 3003:
+			if (!fail_policy_parse(optarg, &fail_on, err, sizeof(err))) {
+				cli_error("--fail-on: %s", err);
+				goto out;
+			}
+			break;
+		case 3004:
+			if (!report_outputs_format(&outs, optarg, err, sizeof(err))) {
+				cli_error("--format: %s", err);
+				goto out;
+			}
+			break;
+		case 'o':
+			if (!report_outputs_path(&outs, optarg, err, sizeof(err))) {
+				cli_error("-o: %s", err);
+				goto out;
+			}
+			break;
+		case 3005:
+			if (!report_outputs_color(&outs, optarg)) {
+				cli_error("--color wants auto, always or never, not \"%s\"",
+					  optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			audit_usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		default:
+			audit_usage(stderr);
+			goto out;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		input_add_file(&in, argv[i]);
+	if (!site) {
+		cli_error("audit: --site FILE is required (the site binds the "
+			  "matrix's roles to addresses; see flowaudit check)");
+		goto out;
+	}
+	if (!input_options_check(&in, "audit"))
+		goto out;
+
+	struct diag d = { .out = stderr };
+	rs = ruleset_load(matrix, site, &d);
+	if (!rs)
+		goto out;
+
+	struct audit_run run = { .verdict = verdict_new(rs) };
+	struct pipeline pl;
+	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, &run)) {
+		verdict_free(run.verdict);
+		goto out;
+	}
+	int read_rc = pipeline_run(&pl);
+	if (!in.capture.quiet)
+		pipeline_summary(&pl, stderr);
+
+	struct findings findings;
+	if (!verdict_findings(run.verdict, &findings)) {
+		cli_error("audit: out of memory building the findings");
+	} else {
+		struct audit_report report = {
+			.version = PACKAGE_VERSION,
+			.rules = rs,
+			.findings = &findings,
+			.fail_on = fail_on,
+			.inputs = capture_input(pl.cap, 0),
+			.ninputs = capture_input_count(pl.cap),
+			.decode = capture_decode_stats(pl.cap),
+			.flows = capture_flow_stats(pl.cap),
+			.malformed = capture_malformed_total(pl.cap),
+		};
+		if (read_rc != 0)
+			rc = EXIT_USAGE;  /* nothing could be read: no report */
+		else if (!report_outputs_write(&outs, &report))
+			rc = EXIT_USAGE;
+		else
+			rc = audit_failed(&report) ? EXIT_FINDINGS : EXIT_OK;
+		findings_free(&findings);
+	}
+	pipeline_close(&pl);
+	verdict_free(run.verdict);
+out:
+	ruleset_free(rs);
+	report_outputs_free(&outs);
+	input_options_free(&in);
+	return rc;
+}

@@ -1,0 +1,87 @@
+/* pipeline.c - capture -> classify wiring (see pipeline.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "summary.h"
+
+static bool on_packet(void *ctx, const struct flow_update *u,
+		      const struct packet *p)
+{
+	struct pipeline *pl = ctx;
+	return classifier_packet(pl->cls, u, p);
+}
+
+static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	struct pipeline *pl = ctx;
+	struct flow_class c;
+
+	classifier_flow_end(pl->cls, r, slot, &c);
+	pl->on_flow(pl->ctx, r, &c);
+}
+
+bool pipeline_open(struct pipeline *pl, const struct input_options *in,
+		   classified_flow_fn *on_flow, void *ctx)
+{
+	struct classify_options co;
+	char err[512];
+
+	memset(pl, 0, sizeof(*pl));
+	pl->on_flow = on_flow;
+	pl->ctx = ctx;
+	classify_options_default(&co);
+	co.dpi = !in->no_dpi;
+	co.geoip_path = in->geoip_path;
+	co.asn_path = in->asn_path;
+	co.max_flows = in->capture.flows.max_flows;
+	pl->cls = classifier_new(&co, err, sizeof(err));
+	if (!pl->cls) {
+		cli_error("%s", err);
+		return false;
+	}
+	struct capture_consumer consumer = {
+		.ctx = pl, .packet = on_packet, .flow_end = on_flow_end,
+	};
+	pl->cap = capture_new(&in->capture, &consumer);
+	if (!pl->cap) {
+		cli_error("out of memory setting up a flow table of %u flows",
+			  in->capture.flows.max_flows);
+		classifier_free(pl->cls);
+		return false;
+	}
+	input_options_apply(in, pl->cap);
+	return true;
+}
+
+void pipeline_close(struct pipeline *pl)
+{
+	capture_free(pl->cap);
+	classifier_free(pl->cls);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int pipeline_run(struct pipeline *pl)
+{
+	return capture_run(pl->cap);
+}
+
+void pipeline_summary(const struct pipeline *pl, FILE *f)
+{
+	struct classifier_stats s;
+
+	summary_print(f, pl->cap);
+	classifier_stats(pl->cls, &s);
+	fprintf(f, "flowaudit: nDPI saw %llu flows (%llu packets, at most %llu "
+		"at once); %llu DNS messages (%llu unparsable); %llu names held, "
+		"%llu refused; name index %llu entries, %llu evicted\n",
+		(unsigned long long)s.dpi_flows, (unsigned long long)s.dpi_packets,
+		(unsigned long long)s.dpi_peak_states,
+		(unsigned long long)s.dns_messages, (unsigned long long)s.dns_unparsed,
+		(unsigned long long)s.names_held, (unsigned long long)s.names_refused,
+		(unsigned long long)s.name_index_entries,
+		(unsigned long long)s.name_index_evicted);
+	if (s.dns_flows_untracked)
+		fprintf(f, "flowaudit: %llu DNS flows not followed (too many at once)\n",
+			(unsigned long long)s.dns_flows_untracked);
+}

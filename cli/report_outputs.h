@@ -1,0 +1,47 @@
+/* report_outputs.h - the --format/-o pairs of a command: one read of the
+ * capture writes every requested report, each atomically. */
+#ifndef FLOWAUDIT_REPORT_OUTPUTS_H
+#define FLOWAUDIT_REPORT_OUTPUTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reports/audit_report.h"
+
+enum report_format {
+	REPORT_TEXT,
+	REPORT_JSON,
+	REPORT_FORMAT_COUNT
+};
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+#define MAX_REPORT_OUTPUTS 16
+
+struct report_outputs {
+	struct {
+		enum report_format format;
+		const char *path;  /* NULL: standard output */
+	} out[MAX_REPORT_OUTPUTS];
+	unsigned n;
+	enum color_mode color;
+};
+
+void report_outputs_init(struct report_outputs *o);
+void report_outputs_free(struct report_outputs *o);
+const char *report_formats_help(void);
+
+/* --format FMT starts an output; -o PATH sets the latest one's file (or
+ * starts one whose format follows the file name's extension). */
+bool report_outputs_format(struct report_outputs *o, const char *name,
+			   char *err, size_t errlen);
+bool report_outputs_path(struct report_outputs *o, const char *path,
+			 char *err, size_t errlen);
+bool report_outputs_color(struct report_outputs *o, const char *when);
+
+/* Writes every output (text to stdout when none was asked for). Each file
+ * appears complete or not at all. False when any could not be written. */
+bool report_outputs_write(const struct report_outputs *o,
+			  const struct audit_report *r);
+
+#endif

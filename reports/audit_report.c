@@ -1,0 +1,77 @@
+/* audit_report.c - what all renderers share (see audit_report.h). */
+#include <string.h>
+
+#include "audit_report.h"
+
+void fail_policy_default(struct fail_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind[FINDING_MISSING] = p->kind[FINDING_BLOCKED] =
+		p->kind[FINDING_UNEXPECTED] = true;
+}
+
+bool fail_policy_parse(const char *spec, struct fail_policy *p, char *err,
+		       size_t errlen)
+{
+	char buf[128];
+	char *save = NULL;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (strcmp(item, "none") == 0)
+			continue;
+		int k;
+		for (k = 0; k < FINDING_KIND_COUNT; k++)
+			if (k != FINDING_OBSERVED && strcmp(item, finding_kind_name(k)) == 0)
+				break;
+		if (k == FINDING_KIND_COUNT) {
+			snprintf(err, errlen, "unknown finding kind \"%s\" (missing, "
+				 "blocked, unexpected or none)", item);
+			return false;
+		}
+		p->kind[k] = true;
+	}
+	return true;
+}
+
+bool audit_failed(const struct audit_report *r)
+{
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		if (r->fail_on.kind[k] && r->findings->summary.count[k])
+			return true;
+	return false;
+}
+
+const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IP_PROTO_TCP:
+		return "tcp";
+	case IP_PROTO_UDP:
+		return "udp";
+	case IP_PROTO_ICMP:
+	case IP_PROTO_ICMPV6:
+		return "icmp";
+	default:
+		return "ip";
+	}
+}
+
+void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
+		char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < ruleset_role_count(rs) && used + 1 < len; i++) {
+		if (!(m & ((role_mask)1 << i)))
+			continue;
+		int w = snprintf(out + used, len - used, "%s%s", used ? sep : "",
+				 ruleset_role(rs, i)->name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}

@@ -1,0 +1,55 @@
+/* audit_report.h - one audit, as every report format renders it: the
+ * inputs and their figures, the verdict, the findings and the rules that
+ * did not apply. Renderers never judge; they only present this. */
+#ifndef FLOWAUDIT_AUDIT_REPORT_H
+#define FLOWAUDIT_AUDIT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "classify/findings.h"
+#include "rules/rules.h"
+
+/* Which finding kinds fail the audit (--fail-on). */
+struct fail_policy {
+	bool kind[FINDING_KIND_COUNT];
+};
+
+/* "missing,blocked,unexpected" or "none"; false with a message on error. */
+bool fail_policy_parse(const char *spec, struct fail_policy *p, char *err,
+		       size_t errlen);
+void fail_policy_default(struct fail_policy *p);
+
+struct audit_report {
+	const char *version;
+	const struct ruleset *rules;
+	const struct findings *findings;
+	struct fail_policy fail_on;
+	/* The capture's own figures. */
+	const struct capture_input *inputs;
+	unsigned ninputs;
+	const struct decode_stats *decode;
+	const struct flow_table_stats *flows;
+	uint64_t malformed;
+	/* A window of a continuous watch: its bounds; 0 for a whole audit. */
+	uint64_t window_start_us, window_end_us;
+};
+
+/* True when a finding kind in fail_on is present. */
+bool audit_failed(const struct audit_report *r);
+
+/* The JSON report of SPEC section 5 (schema flowaudit-report/1). Output is
+ * byte-for-byte the same for the same inputs. */
+bool report_json(FILE *f, const struct audit_report *r);
+
+/* The terminal report: verdict first, then missing and blocked, then
+ * unexpected, then observed (summarised). Colour only when asked. */
+bool report_text(FILE *f, const struct audit_report *r, bool color);
+
+/* Shared by renderers. */
+const char *proto_name(uint8_t proto);
+void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
+		char *out, size_t len);
+
+#endif

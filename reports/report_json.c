@@ -1,0 +1,271 @@
+/* report_json.c - the JSON audit report (SPEC section 5), with cJSON. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_report.h"
+#include "capture/addr_text.h"
+#include "escape.h"
+
+/* cJSON copies strings as bytes; names from packets may not be UTF-8. */
+static cJSON *text(const char *s)
+{
+	char buf[2048];
+	utf8_clean(buf, sizeof(buf), s);
+	return cJSON_CreateString(buf);
+}
+
+static void add_text(cJSON *o, const char *key, const char *s)
+{
+	cJSON_AddItemToObject(o, key, text(s));
+}
+
+/* Times as exact decimal seconds: cJSON's doubles would round them. */
+static cJSON *ts_value(uint64_t us)
+{
+	char buf[32];
+	if (!us)
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof(buf), "%llu.%06llu", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000));
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *count(uint64_t n)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n);
+	return cJSON_CreateRaw(buf);
+}
+
+static cJSON *string_or_null(const char *s)
+{
+	return s && *s ? text(s) : cJSON_CreateNull();
+}
+
+static cJSON *role_array(const struct ruleset *rs, role_mask m)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++)
+		if (m & ((role_mask)1 << i))
+			cJSON_AddItemToArray(a, text(ruleset_role(rs, i)->name));
+	return a;
+}
+
+static cJSON *sections_array(const char *const *s, unsigned n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, text(s[i]));
+	return a;
+}
+
+static cJSON *cidr_array(const struct cidr *c, unsigned n, const char *const *names,
+			 unsigned nnames)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < n; i++) {
+		char ip[IP_TEXT_LEN], buf[IP_TEXT_LEN + 8];
+		format_ip(ip, c[i].ip_version, &c[i].addr);
+		if (c[i].prefix == (c[i].ip_version == 4 ? 32 : 128))
+			snprintf(buf, sizeof(buf), "%s", ip);
+		else
+			snprintf(buf, sizeof(buf), "%s/%u", ip, c[i].prefix);
+		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+	}
+	for (unsigned i = 0; i < nnames; i++)
+		cJSON_AddItemToArray(a, text(names[i]));
+	return a;
+}
+
+static cJSON *endpoint(const struct ruleset *rs, const struct finding_endpoint *e,
+		       bool server)
+{
+	cJSON *o = cJSON_CreateObject();
+	char ip[IP_TEXT_LEN];
+
+	if (e->has_ip) {
+		format_ip(ip, e->ip_version, &e->ip);
+		cJSON_AddStringToObject(o, "ip", ip);
+	} else {
+		cJSON_AddNullToObject(o, "ip");
+	}
+	cJSON_AddItemToObject(o, "role", role_array(rs, e->roles));
+	cJSON_AddItemToObject(o, "port", e->has_port ? count(e->port) : cJSON_CreateNull());
+	if (server || e->host[0]) {
+		cJSON_AddItemToObject(o, "host", string_or_null(e->host));
+		if (e->host[0] && e->has_ip)
+			cJSON_AddStringToObject(o, "host_source",
+						name_source_text(e->host_source));
+	}
+	cJSON_AddItemToObject(o, "country", string_or_null(e->has_geo ? e->geo.country : NULL));
+	cJSON_AddItemToObject(o, "asn", e->has_geo && e->geo.asn ? count(e->geo.asn)
+							     : cJSON_CreateNull());
+	if (e->has_geo && e->geo.as_org[0])
+		add_text(o, "as_org", e->geo.as_org);
+	if (e->has_geo && e->geo.scope[0])
+		cJSON_AddStringToObject(o, "scope", e->geo.scope);
+	if (!e->has_ip && (e->nexpected || e->nexpected_names))
+		cJSON_AddItemToObject(o, "expected", cidr_array(e->expected, e->nexpected,
+							       e->expected_names,
+							       e->nexpected_names));
+	return o;
+}
+
+static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	const struct rule *r = f->rule;
+
+	cJSON_AddStringToObject(o, "kind", finding_kind_name(f->kind));
+	cJSON_AddItemToObject(o, "rule", r ? text(r->id) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "sections", r ? sections_array(r->sections, r->nsections)
+					       : cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "need", r ? cJSON_CreateString(need_name(r->need))
+					   : cJSON_CreateNull());
+	if (r && r->group)
+		add_text(o, "group", r->group);
+	cJSON_AddItemToObject(o, "client", endpoint(rs, &f->client, false));
+	cJSON_AddItemToObject(o, "server", endpoint(rs, &f->server, true));
+	cJSON_AddItemToObject(o, "proto", f->proto ? cJSON_CreateString(proto_name(f->proto))
+						   : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "port", f->proto && f->proto != IP_PROTO_ICMP
+					 ? count(f->port) : cJSON_CreateNull());
+	if (f->service) {
+		char svc[64];
+		service_format(f->service, svc, sizeof(svc));
+		cJSON_AddStringToObject(o, "service", svc);
+	}
+	cJSON_AddItemToObject(o, "app", string_or_null(f->app));
+	cJSON_AddItemToObject(o, "state", string_or_null(f->states));
+	cJSON_AddItemToObject(o, "flows", count(f->flows));
+	cJSON_AddItemToObject(o, "attempts", count(f->attempts));
+	cJSON_AddItemToObject(o, "successes", count(f->successes));
+	cJSON_AddItemToObject(o, "packets", count(f->packets));
+	cJSON_AddItemToObject(o, "bytes", count(f->bytes));
+	cJSON_AddItemToObject(o, "first_ts", ts_value(f->first_us));
+	cJSON_AddItemToObject(o, "last_ts", ts_value(f->last_us));
+	add_text(o, "reason", f->reason);
+	return o;
+}
+
+static cJSON *inputs_json(const struct audit_report *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < r->ninputs; i++) {
+		const struct capture_input *in = &r->inputs[i];
+		cJSON *o = cJSON_CreateObject();
+		add_text(o, "source", in->name);
+		cJSON_AddStringToObject(o, "type", in->live ? "interface" : "file");
+		cJSON_AddItemToObject(o, "packets", count(in->packets));
+		cJSON_AddItemToObject(o, "bytes", count(in->bytes));
+		cJSON_AddItemToObject(o, "first_ts", ts_value(in->first_us));
+		cJSON_AddItemToObject(o, "last_ts", ts_value(in->last_us));
+		if (in->live) {
+			cJSON_AddItemToObject(o, "kernel_drops", count(in->kernel_drops));
+			cJSON_AddItemToObject(o, "interface_drops", count(in->interface_drops));
+		}
+		cJSON *errors = cJSON_AddArrayToObject(o, "errors");
+		if (in->error[0])
+			cJSON_AddItemToArray(errors, text(in->error));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+static cJSON *capture_json(const struct audit_report *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	uint64_t packets = 0;
+
+	for (unsigned i = 0; i < r->ninputs; i++)
+		packets += r->inputs[i].packets;
+	cJSON_AddItemToObject(o, "packets", count(packets));
+	cJSON_AddItemToObject(o, "non_ip", count(r->decode->non_ip));
+	cJSON_AddItemToObject(o, "malformed", count(r->malformed));
+	cJSON *reasons = cJSON_AddObjectToObject(o, "decode_notes");
+	for (int i = 0; i < DR_COUNT; i++)
+		if (r->decode->reasons[i])
+			cJSON_AddItemToObject(reasons, decode_reason_name(i),
+					      count(r->decode->reasons[i]));
+	cJSON_AddItemToObject(o, "flows", count(r->flows->created));
+	cJSON_AddItemToObject(o, "evicted", count(r->flows->evicted));
+	cJSON_AddItemToObject(o, "peak_flows", count(r->flows->peak_active));
+	if (r->window_end_us) {
+		cJSON_AddItemToObject(o, "window_start", ts_value(r->window_start_us));
+		cJSON_AddItemToObject(o, "window_end", ts_value(r->window_end_us));
+	}
+	return o;
+}
+
+static cJSON *summary_json(const struct audit_report *r)
+{
+	const struct audit_summary *s = &r->findings->summary;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "flows", count(s->flows));
+	cJSON_AddItemToObject(o, "in_scope", count(s->in_scope));
+	cJSON_AddItemToObject(o, "out_of_scope", count(s->out_of_scope));
+	cJSON_AddItemToObject(o, "icmp_error_flows", count(s->icmp_errors));
+	cJSON_AddItemToObject(o, "allowed_by_site", count(s->allowed_by_site));
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		cJSON_AddItemToObject(o, finding_kind_name(k), count(s->count[k]));
+	cJSON_AddItemToObject(o, "unexpected_flows", count(s->unexpected_flows));
+	cJSON_AddItemToObject(o, "unexpected_not_itemized",
+			      count(s->unexpected_not_itemized));
+	cJSON *fail_on = cJSON_AddArrayToObject(o, "fail_on");
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		if (r->fail_on.kind[k])
+			cJSON_AddItemToArray(fail_on, cJSON_CreateString(finding_kind_name(k)));
+	cJSON_AddStringToObject(o, "verdict", audit_failed(r) ? "fail" : "pass");
+	return o;
+}
+
+static cJSON *not_applicable_json(const struct ruleset *rs)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		if (rule->applicable)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		add_text(o, "rule", rule->id);
+		cJSON_AddItemToObject(o, "sections", sections_array(rule->sections,
+								    rule->nsections));
+		cJSON_AddStringToObject(o, "need", need_name(rule->need));
+		cJSON_AddItemToObject(o, "why", string_or_null(rule->not_applicable_why));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+bool report_json(FILE *f, const struct audit_report *r)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(root, "schema", "flowaudit-report/1");
+	cJSON *tool = cJSON_AddObjectToObject(root, "tool");
+	cJSON_AddStringToObject(tool, "name", "flowaudit");
+	cJSON_AddStringToObject(tool, "version", r->version);
+	cJSON *matrix = cJSON_AddObjectToObject(root, "matrix");
+	cJSON_AddItemToObject(matrix, "name", string_or_null(ruleset_matrix_name(r->rules)));
+	cJSON_AddItemToObject(matrix, "file", string_or_null(ruleset_matrix_path(r->rules)));
+	cJSON *site = cJSON_AddObjectToObject(root, "site");
+	cJSON_AddItemToObject(site, "name", string_or_null(ruleset_site_name(r->rules)));
+	cJSON_AddItemToObject(site, "file", string_or_null(ruleset_site_path(r->rules)));
+	cJSON_AddItemToObject(root, "inputs", inputs_json(r));
+	cJSON_AddItemToObject(root, "capture", capture_json(r));
+	cJSON_AddItemToObject(root, "summary", summary_json(r));
+	cJSON *items = cJSON_AddArrayToObject(root, "findings");
+	for (unsigned i = 0; i < r->findings->n; i++)
+		cJSON_AddItemToArray(items, finding_json(r->rules, &r->findings->items[i]));
+	cJSON_AddItemToObject(root, "not_applicable", not_applicable_json(r->rules));
+
+	char *text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return false;
+	bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+	cJSON_free(text);
+	return ok;
+}

@@ -1,0 +1,215 @@
+/* report_text.c - the audit report for a terminal: verdict first, then
+ * missing and blocked, then unexpected, then observed (summarised); fits 100
+ * columns; nothing from a packet reaches the terminal unescaped. */
+#include <string.h>
+
+#include "audit_report.h"
+#include "capture/addr_text.h"
+#include "escape.h"
+
+#define WIDTH 100
+
+struct style {
+	const char *bold, *red, *yellow, *green, *dim, *reset;
+};
+
+static const struct style colors = { "\033[1m", "\033[1;31m", "\033[1;33m",
+				     "\033[32m", "\033[2m", "\033[0m" };
+static const struct style plain = { "", "", "", "", "", "" };
+
+/* Writes safe text wrapped at WIDTH, continuation lines indented. */
+static void wrapped(FILE *f, const char *raw, unsigned indent, unsigned col)
+{
+	char text[2048];
+	text_safe(text, sizeof(text), raw);
+	const char *p = text;
+
+	while (*p) {
+		size_t room = WIDTH > col ? WIDTH - col : 20;
+		size_t n = strlen(p);
+		if (n > room) {
+			size_t cut = room;
+			while (cut > room / 2 && p[cut] != ' ')
+				cut--;
+			if (p[cut] != ' ')
+				cut = room;
+			n = cut;
+		}
+		fprintf(f, "%.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p) {
+			fprintf(f, "%*s", (int)indent, "");
+			col = indent;
+		}
+	}
+}
+
+static void endpoint_text(const struct ruleset *rs, const struct finding_endpoint *e,
+			  bool with_port, char *out, size_t len)
+{
+	char ip[ENDPOINT_TEXT_LEN], roles[160];
+
+	roles_join(rs, e->roles, "+", roles, sizeof(roles));
+	if (!e->has_ip) {
+		snprintf(out, len, "%s%s%s", roles[0] ? roles : "?",
+			 e->host[0] ? " " : "", e->host);
+		return;
+	}
+	if (with_port && e->has_port)
+		format_endpoint(ip, e->ip_version, &e->ip, e->port);
+	else
+		format_ip(ip, e->ip_version, &e->ip);
+	if (roles[0])
+		snprintf(out, len, "%s (%s)", ip, roles);
+	else
+		snprintf(out, len, "%s", ip);
+}
+
+static void finding_line(FILE *f, const struct audit_report *r,
+			 const struct finding *x, const struct style *st)
+{
+	char client[256], server[300], head[700];
+
+	endpoint_text(r->rules, &x->client, false, client, sizeof(client));
+	endpoint_text(r->rules, &x->server, true, server, sizeof(server));
+	if (x->rule) {
+		char sections[128] = "";
+		size_t used = 0;
+		for (unsigned i = 0; i < x->rule->nsections && used + 1 < sizeof(sections); i++) {
+			int w = snprintf(sections + used, sizeof(sections) - used, "%s%s",
+					 i ? ", " : "", x->rule->sections[i]);
+			if (w > 0)
+				used += (size_t)w;
+		}
+		fprintf(f, "  %s%s%s  %s  [section %s]\n", st->bold, x->rule->id, st->reset,
+			need_name(x->rule->need), sections);
+	}
+	snprintf(head, sizeof(head), "    %s -> %s", client, server);
+	fputs("    ", f);
+	wrapped(f, head + 4, 6, 4);
+	fprintf(f, "      ");
+	wrapped(f, x->reason, 6, 6);
+	if (x->flows) {
+		char first[TS_TEXT_LEN], last[TS_TEXT_LEN];
+		format_ts_iso(first, x->first_us);
+		format_ts_iso(last, x->last_us);
+		fprintf(f, "      %s%llu flow%s, %llu packets, %llu bytes, state %s, %s .. %s%s\n",
+			st->dim, (unsigned long long)x->flows, x->flows == 1 ? "" : "s",
+			(unsigned long long)x->packets, (unsigned long long)x->bytes,
+			x->states, first, last, st->reset);
+	}
+}
+
+static void section(FILE *f, const struct audit_report *r, enum finding_kind k,
+		    const char *title, const char *color, const struct style *st)
+{
+	unsigned n = (unsigned)r->findings->summary.count[k];
+	if (!n)
+		return;
+	fprintf(f, "\n%s%s (%u)%s\n", color, title, n, st->reset);
+	for (unsigned i = 0; i < r->findings->n; i++)
+		if (r->findings->items[i].kind == k)
+			finding_line(f, r, &r->findings->items[i], st);
+}
+
+/* Observed findings are many and good news: one line per rule. */
+static void observed_summary(FILE *f, const struct audit_report *r,
+			     const struct style *st)
+{
+	unsigned n = (unsigned)r->findings->summary.count[FINDING_OBSERVED];
+	if (!n)
+		return;
+	fprintf(f, "\n%sOBSERVED (%u)%s\n", st->green, n, st->reset);
+	const struct rule *current = NULL;
+	for (unsigned i = 0; i < r->findings->n; i++) {
+		const struct finding *x = &r->findings->items[i];
+		if (x->kind != FINDING_OBSERVED || x->rule == current)
+			continue;
+		current = x->rule;
+		unsigned hosts = 0;
+		uint64_t flows = 0;
+		for (unsigned j = i; j < r->findings->n; j++)
+			if (r->findings->items[j].kind == FINDING_OBSERVED &&
+			    r->findings->items[j].rule == current) {
+				hosts++;
+				flows += r->findings->items[j].flows;
+			}
+		char line[256];
+		snprintf(line, sizeof(line), "  %-28s %-9s %3u host%s %5llu flow%s",
+			 current ? current->id : "?",
+			 current ? need_name(current->need) : "", hosts,
+			 hosts == 1 ? ", " : "s,", (unsigned long long)flows,
+			 flows == 1 ? "" : "s");
+		fprintf(f, "%s\n", line);
+	}
+}
+
+static void inputs(FILE *f, const struct audit_report *r)
+{
+	for (unsigned i = 0; i < r->ninputs; i++) {
+		const struct capture_input *in = &r->inputs[i];
+		char first[TS_TEXT_LEN] = "-", last[TS_TEXT_LEN] = "-";
+		if (in->packets) {
+			format_ts_iso(first, in->first_us);
+			format_ts_iso(last, in->last_us);
+		}
+		fprintf(f, "Input: ");
+		char line[1024];
+		snprintf(line, sizeof(line), "%s: %llu packets, %s .. %s%s%s", in->name,
+			 (unsigned long long)in->packets, first, last,
+			 in->error[0] ? "; " : "", in->error);
+		wrapped(f, line, 7, 7);
+		if (in->live)
+			fprintf(f, "       dropped: %llu by the kernel, %llu by the interface\n",
+				(unsigned long long)in->kernel_drops,
+				(unsigned long long)in->interface_drops);
+	}
+}
+
+bool report_text(FILE *f, const struct audit_report *r, bool color)
+{
+	const struct style *st = color ? &colors : &plain;
+	const struct audit_summary *s = &r->findings->summary;
+	bool failed = audit_failed(r);
+	char site[300];
+
+	text_safe(site, sizeof(site), ruleset_site_name(r->rules));
+	fprintf(f, "%sflowaudit audit: %s%s (matrix: %s)\n", st->bold, site, st->reset,
+		ruleset_matrix_name(r->rules));
+	fprintf(f, "%sVERDICT: %s%s  missing %llu, blocked %llu, unexpected %llu, "
+		"observed %llu\n", failed ? st->red : st->green, failed ? "FAIL" : "PASS",
+		st->reset, (unsigned long long)s->count[FINDING_MISSING],
+		(unsigned long long)s->count[FINDING_BLOCKED],
+		(unsigned long long)s->count[FINDING_UNEXPECTED],
+		(unsigned long long)s->count[FINDING_OBSERVED]);
+	inputs(f, r);
+	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope); %llu malformed "
+		"packets, %llu flows evicted early\n", (unsigned long long)s->flows,
+		(unsigned long long)s->in_scope, (unsigned long long)s->out_of_scope,
+		(unsigned long long)r->malformed, (unsigned long long)r->flows->evicted);
+	if (s->unexpected_not_itemized)
+		fprintf(f, "Note: %llu further unexpected flows are counted but not "
+			"itemized (limit reached)\n",
+			(unsigned long long)s->unexpected_not_itemized);
+
+	section(f, r, FINDING_MISSING, "MISSING", st->red, st);
+	section(f, r, FINDING_BLOCKED, "BLOCKED", st->red, st);
+	section(f, r, FINDING_UNEXPECTED, "UNEXPECTED", st->yellow, st);
+	observed_summary(f, r, st);
+
+	unsigned na = 0;
+	for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++)
+		na += !ruleset_rule(r->rules, i)->applicable;
+	if (na) {
+		fprintf(f, "\n%sNOT APPLICABLE (%u)%s\n", st->dim, na, st->reset);
+		for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++) {
+			const struct rule *rule = ruleset_rule(r->rules, i);
+			if (!rule->applicable)
+				fprintf(f, "  %-26s %s\n", rule->id,
+					rule->not_applicable_why ? rule->not_applicable_why : "");
+		}
+	}
+	return !ferror(f);
+}

@@ -1,0 +1,579 @@
+/* load_matrix.c - the matrix file: roles, parameters, features and rules
+ * (format in rules/FORMAT.md). Every problem is reported with its place. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_internal.h"
+
+#define PATH_LEN 256
+
+static void path_key(char *out, const char *parent, const char *key)
+{
+	snprintf(out, PATH_LEN, "%s/%s", parent, key);
+}
+
+static void path_index(char *out, const char *parent, unsigned i)
+{
+	snprintf(out, PATH_LEN, "%s/%u", parent, i);
+}
+
+/* Reports keys of obj that are not in allowed, with the nearest one. */
+static void check_keys(struct json_file *f, const cJSON *obj, const char *path,
+		       const char *const *allowed, unsigned n, const char *what)
+{
+	for (const cJSON *c = obj->child; c; c = c->next) {
+		bool known = false;
+		for (unsigned i = 0; i < n && !known; i++)
+			known = strcmp(c->string, allowed[i]) == 0;
+		if (known)
+			continue;
+		char p[PATH_LEN], hint[128];
+		const char *near = nearest_name(c->string, allowed, n);
+		path_key(p, path, c->string);
+		if (near)
+			snprintf(hint, sizeof(hint), "did you mean \"%s\"?", near);
+		else
+			snprintf(hint, sizeof(hint), "%s has no such key", what);
+		report_at(f, true, p, false, hint, "unknown key \"%s\" in %s",
+			  c->string, what);
+	}
+}
+
+static const char *string_field(struct ruleset *rs, struct json_file *f,
+				const cJSON *obj, const char *path,
+				const char *key, bool required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char p[PATH_LEN];
+
+	path_key(p, path, key);
+	if (!v) {
+		if (required)
+			report_at(f, true, path, true, NULL, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		report_at(f, true, p, true, NULL, "\"%s\" must be a string", key);
+		return NULL;
+	}
+	return arena_strdup(&rs->arena, v->valuestring);
+}
+
+static bool bool_field(struct json_file *f, const cJSON *obj, const char *path,
+		       const char *key, bool dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char p[PATH_LEN];
+
+	if (!v)
+		return dflt;
+	path_key(p, path, key);
+	if (!cJSON_IsBool(v)) {
+		report_at(f, true, p, true, NULL, "\"%s\" must be true or false", key);
+		return dflt;
+	}
+	return cJSON_IsTrue(v);
+}
+
+/* A list of strings ("sections": ["3.2.1", "2.1.1"]). */
+static const char *const *string_list(struct ruleset *rs, struct json_file *f,
+				      const cJSON *obj, const char *path,
+				      const char *key, unsigned *n, bool required)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	char p[PATH_LEN];
+
+	*n = 0;
+	path_key(p, path, key);
+	if (!v) {
+		if (required)
+			report_at(f, true, path, true, NULL, "missing \"%s\"", key);
+		return NULL;
+	}
+	if (!cJSON_IsArray(v)) {
+		report_at(f, true, p, true, NULL, "\"%s\" must be a list of strings", key);
+		return NULL;
+	}
+	unsigned count = (unsigned)cJSON_GetArraySize(v);
+	const char **out = arena_alloc(&rs->arena, (count + 1) * sizeof(*out));
+	if (!out)
+		return NULL;
+	unsigned i = 0;
+	for (const cJSON *e = v->child; e; e = e->next, i++) {
+		char ep[PATH_LEN];
+		path_index(ep, p, i);
+		if (!cJSON_IsString(e) || !e->valuestring[0]) {
+			report_at(f, true, ep, true, NULL, "\"%s\" items must be "
+				  "non-empty strings", key);
+			continue;
+		}
+		out[(*n)++] = arena_strdup(&rs->arena, e->valuestring);
+	}
+	if (required && *n == 0)
+		report_at(f, true, p, true, NULL, "\"%s\" must not be empty", key);
+	return out;
+}
+
+int role_index(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nroles; i++)
+		if (strcmp(rs->roles[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const role_keys[] = { "description", "sections", "audited", "binds" };
+
+static void load_roles(struct ruleset *rs, struct json_file *f, const cJSON *roles)
+{
+	if (!cJSON_IsObject(roles)) {
+		report_at(f, true, "/roles", true, NULL, "\"roles\" must be an object");
+		return;
+	}
+	for (const cJSON *r = roles->child; r; r = r->next) {
+		char p[PATH_LEN];
+		path_key(p, "/roles", r->string);
+		if (rs->nroles == MAX_ROLES) {
+			report_at(f, true, p, false, NULL, "more than %d roles", MAX_ROLES);
+			return;
+		}
+		if (!cJSON_IsObject(r)) {
+			report_at(f, true, p, true, NULL, "a role must be an object");
+			continue;
+		}
+		check_keys(f, r, p, role_keys, 4, "a role");
+		struct role *role = &rs->roles[rs->nroles];
+		struct role_binding *b = &rs->bindings[rs->nroles];
+		role->name = arena_strdup(&rs->arena, r->string);
+		role->description = string_field(rs, f, r, p, "description", true);
+		role->sections = string_list(rs, f, r, p, "sections", &role->nsections, true);
+		role->audited = bool_field(f, r, p, "audited", true);
+		unsigned nbinds;
+		const char *const *binds = string_list(rs, f, r, p, "binds", &nbinds, false);
+		b->binds_addresses = nbinds == 0;
+		for (unsigned i = 0; i < nbinds; i++) {
+			if (strcmp(binds[i], "address") == 0) {
+				b->binds_addresses = true;
+			} else if (strcmp(binds[i], "name") == 0) {
+				b->binds_names = true;
+			} else {
+				char bp[PATH_LEN], ip[PATH_LEN];
+				path_key(bp, p, "binds");
+				path_index(ip, bp, i);
+				report_at(f, true, ip, true, "a role binds \"address\" and/or "
+					  "\"name\"", "unknown binding \"%s\"", binds[i]);
+			}
+		}
+		rs->nroles++;
+	}
+}
+
+static bool parse_param_value(struct ruleset *rs, struct param *pm, const cJSON *v)
+{
+	unsigned n = cJSON_IsArray(v) ? (unsigned)cJSON_GetArraySize(v) : 1;
+	if ((!pm->list && !cJSON_IsNumber(v)) || (pm->list && !cJSON_IsArray(v)) || n == 0)
+		return false;
+	struct port_range *vals = arena_alloc(&rs->arena, n * sizeof(*vals));
+	if (!vals)
+		return false;
+	const cJSON *e = cJSON_IsArray(v) ? v->child : v;
+	for (unsigned i = 0; i < n; i++, e = e->next) {
+		char text[32];
+		if (cJSON_IsNumber(e))
+			snprintf(text, sizeof(text), "%.17g", e->valuedouble);
+		else if (cJSON_IsString(e))
+			snprintf(text, sizeof(text), "%s", e->valuestring);
+		else
+			return false;
+		if (!parse_port_text(text, &vals[i]))
+			return false;
+	}
+	pm->values = vals;
+	pm->nvalues = n;
+	return true;
+}
+
+static const char *const param_keys[] = { "description", "sections", "type", "default" };
+
+static void load_params(struct ruleset *rs, struct json_file *f, const cJSON *params)
+{
+	if (!params)
+		return;
+	if (!cJSON_IsObject(params)) {
+		report_at(f, true, "/params", true, NULL, "\"params\" must be an object");
+		return;
+	}
+	for (const cJSON *p = params->child; p; p = p->next) {
+		char path[PATH_LEN], dp[PATH_LEN];
+		path_key(path, "/params", p->string);
+		if (rs->nparams == MAX_PARAMS || !cJSON_IsObject(p)) {
+			report_at(f, true, path, true, NULL, "a parameter must be an object "
+				  "(at most %d parameters)", MAX_PARAMS);
+			continue;
+		}
+		check_keys(f, p, path, param_keys, 4, "a parameter");
+		struct param *pm = &rs->params[rs->nparams];
+		pm->name = arena_strdup(&rs->arena, p->string);
+		pm->description = string_field(rs, f, p, path, "description", true);
+		const char *type = string_field(rs, f, p, path, "type", true);
+		pm->list = type && strcmp(type, "ports") == 0;
+		if (type && !pm->list && strcmp(type, "port") != 0)
+			report_at(f, true, path, true, "\"port\" or \"ports\"",
+				  "unknown parameter type \"%s\"", type);
+		path_key(dp, path, "default");
+		const cJSON *dv = cJSON_GetObjectItemCaseSensitive(p, "default");
+		if (!dv || !parse_param_value(rs, pm, dv))
+			report_at(f, true, dv ? dp : path, true, "a port is 1 to 65535",
+				  "the default of \"%s\" must be %s", pm->name,
+				  pm->list ? "a list of ports" : "a port number");
+		rs->nparams++;
+	}
+}
+
+static const char *const feature_keys[] = { "description", "default" };
+
+static void load_features(struct ruleset *rs, struct json_file *f, const cJSON *features)
+{
+	if (!features)
+		return;
+	if (!cJSON_IsObject(features)) {
+		report_at(f, true, "/features", true, NULL, "\"features\" must be an object");
+		return;
+	}
+	for (const cJSON *x = features->child; x; x = x->next) {
+		char path[PATH_LEN];
+		path_key(path, "/features", x->string);
+		if (rs->nfeatures == MAX_FEATURES || !cJSON_IsObject(x)) {
+			report_at(f, true, path, true, NULL, "a feature must be an object "
+				  "(at most %d features)", MAX_FEATURES);
+			continue;
+		}
+		check_keys(f, x, path, feature_keys, 2, "a feature");
+		struct feature *ft = &rs->features[rs->nfeatures++];
+		ft->name = arena_strdup(&rs->arena, x->string);
+		ft->description = string_field(rs, f, x, path, "description", true);
+		ft->on = bool_field(f, x, path, "default", true);
+	}
+}
+
+static int param_index(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nparams; i++)
+		if (strcmp(rs->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char **param_names(struct ruleset *rs)
+{
+	const char **names = arena_alloc(&rs->arena, (rs->nparams + 1) * sizeof(*names));
+	for (unsigned i = 0; names && i < rs->nparams; i++)
+		names[i] = rs->params[i].name;
+	return names;
+}
+
+/* One item of a "ports" list: 13667, "49152-65535" or "$license_port". */
+static bool port_item(struct ruleset *rs, struct json_file *f, const cJSON *e,
+		      const char *path, struct port_item *out)
+{
+	char text[32];
+
+	out->param = -1;
+	if (cJSON_IsString(e) && e->valuestring[0] == '$') {
+		out->param = param_index(rs, e->valuestring + 1);
+		if (out->param < 0) {
+			char hint[128];
+			const char *near = nearest_name(e->valuestring + 1,
+							param_names(rs), rs->nparams);
+			snprintf(hint, sizeof(hint), near ? "did you mean \"$%s\"?" :
+				 "declare it under \"params\"", near);
+			report_at(f, true, path, true, hint, "unknown parameter \"%s\"",
+				  e->valuestring);
+			return false;
+		}
+		return true;
+	}
+	if (cJSON_IsNumber(e))
+		snprintf(text, sizeof(text), "%.17g", e->valuedouble);
+	else if (cJSON_IsString(e))
+		snprintf(text, sizeof(text), "%s", e->valuestring);
+	else
+		text[0] = '\0';
+	if (!parse_port_text(text, &out->range)) {
+		report_at(f, true, path, true, "a port is 1 to 65535; a range is "
+			  "\"low-high\" with low <= high", "bad port or range \"%s\"",
+			  text);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_proto(const char *s, uint8_t *proto)
+{
+	if (strcmp(s, "tcp") == 0)
+		*proto = IP_PROTO_TCP;
+	else if (strcmp(s, "udp") == 0)
+		*proto = IP_PROTO_UDP;
+	else if (strcmp(s, "icmp") == 0)
+		*proto = IP_PROTO_ICMP;
+	else
+		return false;
+	return true;
+}
+
+static const char *const service_keys[] = { "label", "proto", "ports", "evidence", "apps" };
+
+/* One service object may name several protocols: one service for each. */
+static unsigned load_service(struct ruleset *rs, struct json_file *f,
+			     const cJSON *sv, const char *path,
+			     struct rule_service *out, struct pending_service *pend,
+			     unsigned room)
+{
+	uint8_t protos[3];
+	unsigned nprotos = 0;
+	char pp[PATH_LEN];
+
+	if (!cJSON_IsObject(sv)) {
+		report_at(f, true, path, true, NULL, "a service must be an object");
+		return 0;
+	}
+	check_keys(f, sv, path, service_keys, 5, "a service");
+	const cJSON *pv = cJSON_GetObjectItemCaseSensitive(sv, "proto");
+	path_key(pp, path, "proto");
+	const cJSON *pe = cJSON_IsArray(pv) ? pv->child : pv;
+	for (; pe && nprotos < 3; pe = cJSON_IsArray(pv) ? pe->next : NULL) {
+		if (!cJSON_IsString(pe) || !parse_proto(pe->valuestring, &protos[nprotos])) {
+			report_at(f, true, pp, true, "\"tcp\", \"udp\" or \"icmp\", or a "
+				  "list of them", "bad protocol");
+			return 0;
+		}
+		nprotos++;
+	}
+	if (!nprotos) {
+		report_at(f, true, path, true, NULL, "a service needs \"proto\"");
+		return 0;
+	}
+
+	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(sv, "ports");
+	struct pending_service ps = { NULL, 0 };
+	char portsp[PATH_LEN];
+	path_key(portsp, path, "ports");
+	if (ports && cJSON_IsArray(ports)) {
+		unsigned n = (unsigned)cJSON_GetArraySize(ports);
+		ps.items = arena_alloc(&rs->arena, (n + 1) * sizeof(*ps.items));
+		unsigned i = 0;
+		for (const cJSON *e = ports->child; e && ps.items; e = e->next, i++) {
+			char ip[PATH_LEN];
+			path_index(ip, portsp, i);
+			if (port_item(rs, f, e, ip, &ps.items[ps.nitems]))
+				ps.nitems++;
+		}
+	} else if (ports) {
+		report_at(f, true, portsp, true, NULL, "\"ports\" must be a list");
+	}
+
+	unsigned napps;
+	const char *const *apps = string_list(rs, f, sv, path, "apps", &napps, false);
+	bool allow_unknown = false;
+	for (unsigned i = 0; i < napps; i++)
+		allow_unknown |= strcmp(apps[i], "unknown") == 0;
+
+	unsigned made = 0;
+	for (unsigned i = 0; i < nprotos && made < room; i++) {
+		bool icmp = protos[i] == IP_PROTO_ICMP;
+		if (!icmp && ps.nitems == 0) {
+			report_at(f, true, path, true, NULL, "a %s service needs \"ports\"",
+				  protos[i] == IP_PROTO_TCP ? "tcp" : "udp");
+			continue;
+		}
+		struct rule_service *s = &out[made];
+		memset(s, 0, sizeof(*s));
+		const char *label = string_field(rs, f, sv, path, "label", false);
+		s->label = label ? label : "";
+		s->proto = protos[i];
+		s->evidence = bool_field(f, sv, path, "evidence", true);
+		s->apps = apps;
+		s->napps = napps;
+		s->apps_allow_unknown = allow_unknown;
+		pend[made] = icmp ? (struct pending_service){ NULL, 0 } : ps;
+		made++;
+	}
+	return made;
+}
+
+static void load_services(struct ruleset *rs, struct json_file *f, const cJSON *rule,
+			  const char *path, unsigned ri)
+{
+	const cJSON *svs = cJSON_GetObjectItemCaseSensitive(rule, "services");
+	char sp[PATH_LEN];
+	struct rule *r = &rs->rules[ri];
+
+	path_key(sp, path, "services");
+	if (!cJSON_IsArray(svs) || cJSON_GetArraySize(svs) == 0) {
+		report_at(f, true, svs ? sp : path, true, NULL,
+			  "a rule needs a non-empty \"services\" list");
+		return;
+	}
+	unsigned room = 3 * (unsigned)cJSON_GetArraySize(svs);
+	struct rule_service *out = arena_alloc(&rs->arena, room * sizeof(*out));
+	struct pending_service *pend = arena_alloc(&rs->arena, room * sizeof(*pend));
+	if (!out || !pend)
+		return;
+	unsigned n = 0, i = 0;
+	for (const cJSON *sv = svs->child; sv; sv = sv->next, i++) {
+		char p[PATH_LEN];
+		path_index(p, sp, i);
+		n += load_service(rs, f, sv, p, out + n, pend + n, room - n);
+	}
+	r->services = out;
+	r->nservices = n;
+	rs->pending[ri] = pend;
+}
+
+static bool parse_need(const char *s, enum need *n)
+{
+	if (strcmp(s, "required") == 0)
+		*n = NEED_REQUIRED;
+	else if (strcmp(s, "optional") == 0)
+		*n = NEED_OPTIONAL;
+	else if (strcmp(s, "allowed") == 0)
+		*n = NEED_ALLOWED;
+	else
+		return false;
+	return true;
+}
+
+static const char **role_names(struct ruleset *rs)
+{
+	const char **names = arena_alloc(&rs->arena, (rs->nroles + 1) * sizeof(*names));
+	for (unsigned i = 0; names && i < rs->nroles; i++)
+		names[i] = rs->roles[i].name;
+	return names;
+}
+
+/* "from"/"to" must name a role the matrix defines, or no site can bind it. */
+static unsigned rule_role(struct ruleset *rs, struct json_file *f, const cJSON *rule,
+			  const char *path, const char *key)
+{
+	const char *name = string_field(rs, f, rule, path, key, true);
+	char p[PATH_LEN], hint[160];
+
+	if (!name)
+		return 0;
+	int i = role_index(rs, name);
+	if (i >= 0)
+		return (unsigned)i;
+	path_key(p, path, key);
+	const char *near = nearest_name(name, role_names(rs), rs->nroles);
+	snprintf(hint, sizeof(hint), near ? "did you mean \"%s\"?" :
+		 "declare the role under \"roles\"", near);
+	report_at(f, true, p, true, hint, "rule names role \"%s\", which the matrix "
+		  "does not define, so no site could bind it", name);
+	return 0;
+}
+
+static int feature_index(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nfeatures; i++)
+		if (strcmp(rs->features[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const rule_keys[] = { "id", "group", "description", "from", "to",
+					 "need", "sections", "feature", "services" };
+
+static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule,
+		      unsigned i)
+{
+	char path[PATH_LEN];
+	struct rule *r = &rs->rules[i];
+
+	path_index(path, "/rules", i);
+	rs->rule_feature[i] = -1;
+	if (!cJSON_IsObject(rule)) {
+		report_at(f, true, path, true, NULL, "a rule must be an object");
+		r->id = "";
+		return;
+	}
+	check_keys(f, rule, path, rule_keys, 9, "a rule");
+	const char *id = string_field(rs, f, rule, path, "id", true);
+	r->id = id ? id : "";
+	for (unsigned j = 0; id && j < i; j++) {
+		if (strcmp(rs->rules[j].id, id) == 0) {
+			char p[PATH_LEN], first[PATH_LEN], hint[96];
+			path_key(p, path, "id");
+			path_index(first, "/rules", j);
+			size_t off = json_index_find(&f->ix, first, true);
+			snprintf(hint, sizeof(hint), "the first is at line %u; rule ids "
+				 "must be unique", json_where_at(f->text, off).line);
+			report_at(f, true, p, true, hint, "duplicate rule id \"%s\"", id);
+		}
+	}
+	r->group = string_field(rs, f, rule, path, "group", false);
+	r->description = string_field(rs, f, rule, path, "description", true);
+	r->from_role = rule_role(rs, f, rule, path, "from");
+	r->to_role = rule_role(rs, f, rule, path, "to");
+	const char *need = string_field(rs, f, rule, path, "need", true);
+	if (need && !parse_need(need, &r->need)) {
+		char p[PATH_LEN];
+		path_key(p, path, "need");
+		report_at(f, true, p, true, "\"required\", \"optional\" or \"allowed\"",
+			  "unknown need \"%s\"", need);
+	}
+	r->sections = string_list(rs, f, rule, path, "sections", &r->nsections, true);
+	const char *feature = string_field(rs, f, rule, path, "feature", false);
+	if (feature) {
+		rs->rule_feature[i] = feature_index(rs, feature);
+		if (rs->rule_feature[i] < 0) {
+			char p[PATH_LEN];
+			path_key(p, path, "feature");
+			report_at(f, true, p, true, "declare it under \"features\"",
+				  "unknown feature \"%s\"", feature);
+		}
+	}
+	load_services(rs, f, rule, path, i);
+}
+
+static void load_rules(struct ruleset *rs, struct json_file *f, const cJSON *rules)
+{
+	if (!cJSON_IsArray(rules)) {
+		report_at(f, true, rules ? "/rules" : "", true, NULL,
+			  "the matrix needs a \"rules\" list");
+		return;
+	}
+	unsigned n = (unsigned)cJSON_GetArraySize(rules);
+	rs->rules = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->rules));
+	rs->rule_feature = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->rule_feature));
+	rs->pending = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->pending));
+	if (!rs->rules || !rs->rule_feature || !rs->pending)
+		return;
+	memset(rs->rules, 0, (n + 1) * sizeof(*rs->rules));
+	unsigned i = 0;
+	for (const cJSON *r = rules->child; r; r = r->next, i++)
+		load_rule(rs, f, r, i);
+	rs->nrules = n;
+}
+
+static const char *const matrix_keys[] = { "schema", "name", "document", "roles",
+					   "params", "features", "rules" };
+
+bool load_matrix(struct ruleset *rs, struct json_file *f)
+{
+	unsigned before = f->d->errors;
+	const cJSON *root = f->root;
+
+	check_keys(f, root, "", matrix_keys, 7, "a matrix");
+	const char *schema = string_field(rs, f, root, "", "schema", true);
+	if (schema && strcmp(schema, "flowaudit-matrix/1") != 0)
+		report_at(f, true, "/schema", true, "this flowaudit reads "
+			  "\"flowaudit-matrix/1\"", "unknown matrix schema \"%s\"", schema);
+	rs->matrix_name = string_field(rs, f, root, "", "name", true);
+	rs->document = string_field(rs, f, root, "", "document", false);
+	load_roles(rs, f, cJSON_GetObjectItemCaseSensitive(root, "roles"));
+	load_params(rs, f, cJSON_GetObjectItemCaseSensitive(root, "params"));
+	load_features(rs, f, cJSON_GetObjectItemCaseSensitive(root, "features"));
+	load_rules(rs, f, cJSON_GetObjectItemCaseSensitive(root, "rules"));
+	return f->d->errors == before;
+}

@@ -1,0 +1,155 @@
+/* rules.h - the matrix and the site, resolved into the rule set an audit
+ * enforces.
+ *
+ * A matrix file is vendor knowledge: roles, parameters, features and rules,
+ * each rule citing the sections of the vendor document that state it. A site
+ * file binds the matrix's roles to the addresses, networks and host names of
+ * one deployment, overrides parameters, switches features off, and lists
+ * site-local allowances. Both are JSON, read with cJSON; every error names
+ * the file, line and column, with a hint. Loaded once, then read-only.
+ */
+#ifndef FLOWAUDIT_RULES_H
+#define FLOWAUDIT_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture/packet.h"
+
+#define MAX_ROLES 64  /* role sets are 64-bit masks */
+
+typedef uint64_t role_mask;
+
+enum need {
+	NEED_REQUIRED,  /* must be seen: missing if never attempted */
+	NEED_OPTIONAL,  /* judged when seen; never missing */
+	NEED_ALLOWED,   /* permitted traffic; no finding of its own */
+};
+
+const char *need_name(enum need n);
+
+struct port_range {
+	uint16_t lo, hi;
+};
+
+/* One protocol and its ports within a rule ("kerberos tcp/88"). */
+struct rule_service {
+	const char *label;           /* e.g. "kerberos"; may be "" */
+	uint8_t proto;               /* IP_PROTO_TCP, IP_PROTO_UDP, IP_PROTO_ICMP */
+	const struct port_range *ports;
+	unsigned nports;             /* 0 for ICMP */
+	/* Counts as evidence for the rule's requirement. False for ports the
+	 * rule only allows (the SQL Browser's udp/1434 next to tcp/1433). */
+	bool evidence;
+	/* nDPI protocols that may run on these ports; a positive detection of
+	 * anything else makes the flow not match. napps 0: no constraint. */
+	const char *const *apps;
+	unsigned napps;
+	bool apps_allow_unknown;     /* an undetected application is fine */
+};
+
+struct rule {
+	const char *id;
+	const char *description;
+	unsigned from_role, to_role;
+	enum need need;
+	const char *const *sections;
+	unsigned nsections;
+	const struct rule_service *services;
+	unsigned nservices;
+	const char *group;           /* for reports: e.g. "License Server" */
+	bool applicable;             /* roles bound and feature on */
+	const char *not_applicable_why; /* when !applicable */
+};
+
+struct role {
+	const char *name;
+	const char *description;
+	const char *const *sections;
+	unsigned nsections;
+	/* Audited roles bring a flow into scope; client populations and
+	 * external services only say who may connect or be reached. */
+	bool audited;
+	bool bound;                  /* the site binds it */
+};
+
+/* One address or network a site binds a role to. */
+struct cidr {
+	uint8_t ip_version;
+	uint8_t prefix;
+	struct ip_addr addr;
+};
+
+/* A site-local allowance: known extra traffic, allowed not unexpected. */
+struct site_allow {
+	const char *why;
+	/* Each side is a role (mask) or a list of networks (or any). */
+	role_mask from_roles, to_roles;
+	const struct cidr *from_nets, *to_nets;
+	unsigned nfrom_nets, nto_nets;
+	uint8_t proto;               /* 0: any */
+	const struct port_range *ports;
+	unsigned nports;             /* 0: any */
+};
+
+struct ruleset;
+
+/* Errors and warnings, each "FILE:LINE:COLUMN: message" with a hint. */
+struct diag {
+	unsigned errors, warnings;
+	FILE *out;                   /* where messages go (stderr) */
+};
+
+/* Loads a matrix (NULL: the installed SpeechExec Enterprise matrix) and a
+ * site. Returns NULL when either has errors, all of them reported. */
+struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
+			     struct diag *d);
+void ruleset_free(struct ruleset *rs);
+
+/* The default matrix path (installed under $(pkgdatadir)). */
+const char *ruleset_default_matrix(void);
+
+const char *ruleset_site_name(const struct ruleset *rs);
+const char *ruleset_matrix_name(const struct ruleset *rs);
+const char *ruleset_matrix_path(const struct ruleset *rs);
+const char *ruleset_site_path(const struct ruleset *rs);
+
+unsigned ruleset_role_count(const struct ruleset *rs);
+const struct role *ruleset_role(const struct ruleset *rs, unsigned i);
+unsigned ruleset_rule_count(const struct ruleset *rs);
+const struct rule *ruleset_rule(const struct ruleset *rs, unsigned i);
+
+/* The roles an address holds by the site's address and network bindings. */
+role_mask ruleset_roles_of_addr(const struct ruleset *rs, uint8_t ip_version,
+				const struct ip_addr *a);
+/* The roles bound to a host name (case-insensitive, exact or "*.domain"). */
+role_mask ruleset_roles_of_name(const struct ruleset *rs, const char *name);
+/* Roles no flow brings into scope: client populations, external services. */
+role_mask ruleset_audited_roles(const struct ruleset *rs);
+
+/* The concrete hosts of a role: single addresses it is bound to (/32, /128).
+ * Networks (0.0.0.0/0, 10.2.0.0/16) and host names are populations. */
+unsigned ruleset_role_hosts(const struct ruleset *rs, unsigned role,
+			    const struct cidr **hosts);
+/* The networks and names a role is bound to, for display. */
+unsigned ruleset_role_nets(const struct ruleset *rs, unsigned role,
+			   const struct cidr **nets);
+unsigned ruleset_role_names(const struct ruleset *rs, unsigned role,
+			    const char *const **names);
+
+unsigned ruleset_allow_count(const struct ruleset *rs);
+const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i);
+
+/* Whether a flow's ports match a service (proto and server port). */
+bool service_matches(const struct rule_service *s, uint8_t proto, uint16_t port);
+
+/* Prints the resolved rule set: each applicable rule with its concrete
+ * hosts, then what is not applicable and why (`flowaudit check`). */
+void ruleset_print(const struct ruleset *rs, FILE *f);
+
+/* "tcp/13667", "tcp/49152-65535", "udp/137-138" into buf. */
+void service_format(const struct rule_service *s, char *buf, size_t len);
+
+#endif
