@@ -1,10 +1,13 @@
 /* dns_parse.h - DNS messages from the wire, parsed with ldns.
  *
- * Every answer of every response matters (nDPI 4.2 keeps only the first):
- * A, AAAA and CNAME records, the response code and the question. Packets are
- * attacker-controlled; ldns validates the message and names come out as
- * ldns's presentation text (non-printable bytes escaped as \DDD), lower-cased,
- * so they are safe C strings.
+ * Every answer of every response matters (not just the first): A, AAAA and
+ * CNAME records, the response code and the question. Packets are
+ * attacker-controlled, so ldns does the parsing and names come out as ldns's
+ * presentation text: bytes that are not printable ASCII become \DDD and the
+ * characters special in zone files (. ; ( ) \) become \c. Names are then
+ * lower-cased, lose the final dot (the root stays ".") and are cut to
+ * DNS_NAME_LEN-1 characters between two characters, never inside an escape,
+ * so they are always safe, NUL-terminated C strings.
  */
 #ifndef FLOWAUDIT_DNS_PARSE_H
 #define FLOWAUDIT_DNS_PARSE_H
@@ -23,8 +26,8 @@
 #define DNS_TYPE_AAAA 28
 
 struct dns_record {          /* an answer-section A, AAAA or CNAME record */
-	uint16_t type;
-	uint32_t ttl;
+	uint16_t type;           /* DNS_TYPE_A, DNS_TYPE_AAAA or DNS_TYPE_CNAME */
+	uint32_t ttl;            /* 0 when the wire TTL has its top bit set */
 	char owner[DNS_NAME_LEN];
 	uint8_t ip_version;      /* A: 4, AAAA: 6 */
 	struct ip_addr addr;
@@ -34,7 +37,8 @@ struct dns_record {          /* an answer-section A, AAAA or CNAME record */
 struct dns_message {
 	uint16_t id;
 	bool is_response;
-	int rcode;                /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED */
+	int rcode;                /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED;
+				     with EDNS the 12-bit extended code */
 	uint16_t qtype;           /* of the first question, 0 if none */
 	char qname[DNS_NAME_LEN]; /* first question, "" if none */
 	unsigned nrecords;
@@ -42,24 +46,37 @@ struct dns_message {
 	unsigned dropped_records; /* A/AAAA/CNAME records past DNS_MAX_RECORDS */
 };
 
-/* Parses one DNS message (a UDP payload, or a TCP message without its
- * length prefix). False when ldns does not accept it; *out is zeroed then. */
+/* Parses one DNS message: a UDP payload, or one TCP DNS message without its
+ * two-byte length prefix. Returns false when the bytes are not a DNS message
+ * ldns accepts (or carry more than one TSIG record, which ldns 1.8 would
+ * leak); *out is zeroed then. Records are taken only from the answer section
+ * of standard queries (opcode QUERY) and only in class IN: an UPDATE's
+ * prerequisites or a CHAOS "A" record are not addresses for a name. */
 bool dns_parse(const uint8_t *data, size_t len, struct dns_message *out);
 
-/* Parses the length-prefixed messages of a TCP segment, calling fn for each
- * complete one; returns how many. */
+/* Splits a TCP segment payload holding length-prefixed DNS messages and calls
+ * fn for each complete one that parses (a complete one that does not is
+ * skipped); stops at the first incomplete one. scratch holds the message fn
+ * sees. Returns how many times fn was called. */
 unsigned dns_parse_tcp(const uint8_t *data, size_t len,
 		       void (*fn)(void *ctx, const struct dns_message *m),
 		       void *ctx, struct dns_message *scratch);
 
-/* Follows CNAMEs from the question name (at most 16 links, loops stopped)
- * and calls fn for every A/AAAA record on the chain, with the links as text
- * ("a.example > b.example"; "" when the address answers the question). */
+/* Follows the CNAME chain from the question name through the answer records
+ * (case-insensitively, at most 16 links, loops stopped) and calls fn once for
+ * every A/AAAA record whose owner is on the chain, in message order. chain is
+ * the text of the links from the question name to that owner, e.g.
+ * "livebroker.trafficmanager.net > speechexec-weu.cloudapp.azure.com", or ""
+ * when the address answers the question name directly. */
 void dns_answers_for_question(const struct dns_message *m,
-			      void (*fn)(void *ctx, const struct dns_record *r,
+			      void (*fn)(void *ctx,
+					 const struct dns_record *addr_record,
 					 const char *chain),
 			      void *ctx);
 
+/* "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", ...,
+ * "BADCOOKIE", or "RCODE<n>" for unassigned codes; that last text lives in a
+ * per-thread buffer that the next call overwrites. */
 const char *dns_rcode_name(int rcode);
 
 #endif

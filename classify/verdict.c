@@ -604,10 +604,14 @@ static const char *proto_text(uint8_t proto)
 	       proto == IP_PROTO_ICMP || proto == IP_PROTO_ICMPV6 ? "icmp" : "ip";
 }
 
-/* Finds a rule the flow would match in the other direction. */
+/* Finds a rule between audited roles the flow would match in the other
+ * direction (a population such as 0.0.0.0/0 holds every address, so it
+ * says nothing about direction). */
 static const struct rule *reversed_rule(const struct verdict *v, role_mask client,
 					role_mask server, const struct flow_record *r)
 {
+	client &= v->audited;
+	server &= v->audited;
 	for (unsigned i = 0; i < ruleset_rule_count(v->rs); i++) {
 		const struct rule *rule = ruleset_rule(v->rs, i);
 		if (!rule->applicable || !(server & bit(rule->from_role)) ||
@@ -677,16 +681,16 @@ static void unexpected_reason(const struct verdict *v, const struct flow_record 
 		snprintf(out, len, "application mismatch: nDPI found %s%s%s on %s; "
 			 "rule %s expects %s", c->master_app, c->master_app[0] ? "." : "",
 			 c->app, port, rule->id, want);
-	} else if ((rule = reversed_rule(v, client, server, r))) {
-		snprintf(out, len, "wrong direction: %s -> %s on %s; rule %s allows "
-			 "%s -> %s", cr, sr, port, rule->id,
-			 ruleset_role(v->rs, rule->from_role)->name,
-			 ruleset_role(v->rs, rule->to_role)->name);
 	} else if (match_rules(v, client, server, r, c, false, off, &off_bad)) {
 		rule = ruleset_rule(v->rs, off[0].rule);
 		snprintf(out, len, "rule %s would allow %s but is not applicable: %s",
 			 rule->id, port, rule->not_applicable_why ?
 			 rule->not_applicable_why : "not applicable");
+	} else if ((rule = reversed_rule(v, client, server, r))) {
+		snprintf(out, len, "wrong direction: %s -> %s on %s; rule %s allows "
+			 "%s -> %s", cr, sr, port, rule->id,
+			 ruleset_role(v->rs, rule->from_role)->name,
+			 ruleset_role(v->rs, rule->to_role)->name);
 	} else if ((rule = name_bound_rule(v, client, r))) {
 		const char *const *names;
 		unsigned n = ruleset_role_names(v->rs, rule->to_role, &names);

@@ -3,9 +3,13 @@
 # in the manner of suricata-verify and Zeek's btest baselines.
 #
 #   cmd       the flowaudit arguments, one line; @FIXTURES@ is the directory
-#             of generated fixture captures, @CASE@ the case directory
-#   expected  the expected standard output, byte for byte
+#             of generated fixture captures, @SITES@ tests/e2e/sites, @CASE@
+#             the case directory
+#   expected  the expected standard output, byte for byte (the directories
+#             above written back as their @NAMES@, so baselines do not
+#             depend on where the tree is)
 #   exit      (optional) the expected exit status, default 0
+#   stderr    (optional) lines that must each appear in standard error
 #
 # Prints TAP, one test per case. With UPDATE_GOLDEN=1 it rewrites every
 # expected file from the current output instead (make update-golden), so a
@@ -19,19 +23,34 @@ for dir in "$CASES"/*/; do
 	name=$(basename "$dir")
 	[ -f "$dir/cmd" ] || continue
 	n=$((n + 1))
-	args=$(sed -e "s|@FIXTURES@|$FIXTURES|g" -e "s|@CASE@|$dir|g" "$dir/cmd")
+	sites=$(cd "$CASES/../sites" && pwd)
+	args=$(sed -e "s|@FIXTURES@|$FIXTURES|g" -e "s|@SITES@|$sites|g" \
+		-e "s|@CASE@|$dir|g" "$dir/cmd")
 	want_exit=0
 	[ -f "$dir/exit" ] && want_exit=$(cat "$dir/exit")
 	actual=$(mktemp)
 	# shellcheck disable=SC2086
-	"$FLOWAUDIT" $args >"$actual" 2>"$actual.err"
+	"$FLOWAUDIT" $args >"$actual.raw" 2>"$actual.err"
 	got_exit=$?
+	sed -e "s|$FIXTURES|@FIXTURES@|g" -e "s|$sites|@SITES@|g" \
+	    -e "s|${FLOWAUDIT_MATRIX_DIR:-@@}|@MATRIX_DIR@|g" "$actual.raw" >"$actual"
+	missing_err=""
+	if [ -f "$dir/stderr" ]; then
+		while IFS= read -r want; do
+			[ -z "$want" ] && continue
+			grep -qF -- "$want" "$actual.err" || missing_err="$want"
+		done <"$dir/stderr"
+	fi
 	if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
 		cp "$actual" "$dir/expected"
 		[ "$got_exit" -eq 0 ] && rm -f "$dir/exit" || echo "$got_exit" >"$dir/exit"
 		echo "ok $n - $name (baseline rewritten)"
 	elif [ "$got_exit" -ne "$want_exit" ]; then
 		echo "not ok $n - $name: exit $got_exit, want $want_exit"
+		sed 's/^/# /' "$actual.err" | head -20
+		failed=$((failed + 1))
+	elif [ -n "$missing_err" ]; then
+		echo "not ok $n - $name: standard error lacks: $missing_err"
 		sed 's/^/# /' "$actual.err" | head -20
 		failed=$((failed + 1))
 	elif ! diff -u "$dir/expected" "$actual" >"$actual.diff"; then
@@ -41,7 +60,7 @@ for dir in "$CASES"/*/; do
 	else
 		echo "ok $n - $name"
 	fi
-	rm -f "$actual" "$actual.err" "$actual.diff"
+	rm -f "$actual" "$actual.raw" "$actual.err" "$actual.diff"
 done
 echo "1..$n"
 [ "$failed" -eq 0 ]
