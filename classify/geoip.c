@@ -104,9 +104,9 @@ static bool open_db(MMDB_s *db, const char *path, const char *want,
 	else
 		ok = type && strstr(type, "ASN");
 	if (!ok) {
-		snprintf(err, errlen, "%s: %s has database type %s, not an %s "
+		snprintf(err, errlen, "%s: %s has database type %s, not %s "
 			 "database", flag, path, type ? type : "(none)",
-			 strcmp(want, "country") == 0 ? "country or city" : "ASN");
+			 strcmp(want, "country") == 0 ? "a country or city" : "an ASN");
 		MMDB_close(db);
 		return false;
 	}

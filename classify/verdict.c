@@ -77,15 +77,37 @@ struct unexpected {
 	struct evidence ev;
 };
 
+/* Open-addressing indexes (entry + 1, 0 empty) keep lookups constant-time
+ * however many pairs and conversations a busy capture brings. */
+#define PAIR_SLOTS 32768u
+#define UNEXPECTED_SLOTS 32768u
+
 struct verdict {
 	const struct ruleset *rs;
 	role_mask audited;
 	struct rule_host *pairs;
 	unsigned npairs, ncap, nconcrete;
+	uint32_t *pair_index;
 	struct unexpected *unexp;
 	unsigned nunexp, unexp_cap;
+	uint32_t *unexp_index;
 	struct audit_summary summary;
 };
+
+static uint32_t mix(uint32_t h, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t pair_hash(unsigned rule, uint8_t version, const struct ip_addr *host)
+{
+	uint32_t h = mix(2166136261u, &rule, sizeof(rule));
+	h = mix(h, &version, 1);
+	return mix(h, host, sizeof(*host));
+}
 
 const char *finding_kind_name(enum finding_kind k)
 {
@@ -137,6 +159,10 @@ static struct rule_host *add_pair(struct verdict *v, unsigned rule,
 	p->concrete = concrete;
 	p->ip_version = version;
 	p->host = *host;
+	uint32_t i = pair_hash(rule, version, host) & (PAIR_SLOTS - 1);
+	while (v->pair_index[i])
+		i = (i + 1) & (PAIR_SLOTS - 1);
+	v->pair_index[i] = v->npairs;
 	return p;
 }
 
@@ -151,7 +177,7 @@ static void add_concrete_pairs(struct verdict *v)
 		unsigned role = judged_on_client(v->rs, r) ? r->from_role : r->to_role;
 		const struct cidr *hosts;
 		unsigned n = ruleset_role_hosts(v->rs, role, &hosts);
-		for (unsigned h = 0; h < n; h++)
+		for (unsigned h = 0; h < n && v->npairs < PAIR_SLOTS / 2; h++)
 			add_pair(v, i, hosts[h].ip_version, &hosts[h].addr, true);
 	}
 	v->nconcrete = v->npairs;
@@ -160,13 +186,16 @@ static void add_concrete_pairs(struct verdict *v)
 static struct rule_host *find_pair(struct verdict *v, unsigned rule,
 				   uint8_t version, const struct ip_addr *host)
 {
-	for (unsigned i = 0; i < v->npairs; i++) {
-		struct rule_host *p = &v->pairs[i];
+	for (uint32_t i = pair_hash(rule, version, host) & (PAIR_SLOTS - 1);
+	     v->pair_index[i]; i = (i + 1) & (PAIR_SLOTS - 1)) {
+		struct rule_host *p = &v->pairs[v->pair_index[i] - 1];
 		if (p->rule == rule && p->ip_version == version &&
 		    memcmp(&p->host, host, sizeof(*host)) == 0)
 			return p;
 	}
-	if (v->npairs - v->nconcrete >= MAX_DYNAMIC_PAIRS)
+	/* The index stays at most half full. */
+	if (v->npairs - v->nconcrete >= MAX_DYNAMIC_PAIRS ||
+	    v->npairs >= PAIR_SLOTS / 2)
 		return NULL;
 	return add_pair(v, rule, version, host, false);
 }
@@ -178,6 +207,12 @@ struct verdict *verdict_new(const struct ruleset *rs)
 		return NULL;
 	v->rs = rs;
 	v->audited = ruleset_audited_roles(rs);
+	v->pair_index = calloc(PAIR_SLOTS, sizeof(*v->pair_index));
+	v->unexp_index = calloc(UNEXPECTED_SLOTS, sizeof(*v->unexp_index));
+	if (!v->pair_index || !v->unexp_index) {
+		verdict_free(v);
+		return NULL;
+	}
 	add_concrete_pairs(v);
 	return v;
 }
@@ -188,6 +223,8 @@ void verdict_free(struct verdict *v)
 		return;
 	free(v->pairs);
 	free(v->unexp);
+	free(v->pair_index);
+	free(v->unexp_index);
 	free(v);
 }
 
@@ -195,6 +232,8 @@ void verdict_reset(struct verdict *v)
 {
 	v->npairs = 0;
 	v->nunexp = 0;
+	memset(v->pair_index, 0, PAIR_SLOTS * sizeof(*v->pair_index));
+	memset(v->unexp_index, 0, UNEXPECTED_SLOTS * sizeof(*v->unexp_index));
 	memset(&v->summary, 0, sizeof(v->summary));
 	add_concrete_pairs(v);
 }
@@ -730,14 +769,23 @@ static uint32_t text_hash(const char *s)
 	return h;
 }
 
+static uint32_t unexpected_slot(const struct flow_record *r, uint32_t reason_hash)
+{
+	uint32_t h = mix(reason_hash, &r->orig_h, sizeof(r->orig_h));
+	h = mix(h, &r->resp_h, sizeof(r->resp_h));
+	h = mix(h, &r->resp_p, sizeof(r->resp_p));
+	return mix(h, &r->proto, 1) & (UNEXPECTED_SLOTS - 1);
+}
+
 static struct unexpected *unexpected_entry(struct verdict *v,
 					   const struct flow_record *r,
 					   const char *reason)
 {
 	uint32_t h = text_hash(reason);
+	uint32_t slot = unexpected_slot(r, h);
 
-	for (unsigned i = 0; i < v->nunexp; i++) {
-		struct unexpected *u = &v->unexp[i];
+	for (; v->unexp_index[slot]; slot = (slot + 1) & (UNEXPECTED_SLOTS - 1)) {
+		struct unexpected *u = &v->unexp[v->unexp_index[slot] - 1];
 		if (u->reason_hash == h && u->proto == r->proto &&
 		    u->port == r->resp_p && u->ip_version == r->ip_version &&
 		    memcmp(&u->client, &r->orig_h, sizeof(u->client)) == 0 &&
@@ -764,6 +812,7 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 	u->port = r->resp_p;
 	u->reason_hash = h;
 	snprintf(u->reason, sizeof(u->reason), "%s", reason);
+	v->unexp_index[slot] = v->nunexp;
 	return u;
 }
 

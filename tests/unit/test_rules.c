@@ -1,0 +1,287 @@
+/* test_rules.c - matrix and site files: the shipped matrix, resolution,
+ * and every kind of bad file reported with its place, never a crash. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "rules/rules.h"
+#include "tap.h"
+
+static char srcdir[1024], tmpdir[] = "/tmp/flowaudit-rules-XXXXXX";
+static char diag_text[16384];
+
+static const char *path(const char *rel)
+{
+	static char buf[4][1200];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", srcdir, rel);
+	return buf[k];
+}
+
+/* Loads with diagnostics captured into diag_text. */
+static struct ruleset *load(const char *matrix, const char *site, struct diag *d)
+{
+	FILE *f = fmemopen(diag_text, sizeof(diag_text) - 1, "w");
+	memset(diag_text, 0, sizeof(diag_text));
+	memset(d, 0, sizeof(*d));
+	d->out = f;
+	struct ruleset *rs = ruleset_load(matrix, site, d);
+	fclose(f);
+	return rs;
+}
+
+static const char *write_temp(const char *name, const char *text)
+{
+	static char buf[8][1200];
+	static int k;
+	k = (k + 1) % 8;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", tmpdir, name);
+	FILE *f = fopen(buf[k], "w");
+	fputs(text, f);
+	fclose(f);
+	return buf[k];
+}
+
+static const struct rule *rule(const struct ruleset *rs, const char *id)
+{
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
+		if (strcmp(ruleset_rule(rs, i)->id, id) == 0)
+			return ruleset_rule(rs, i);
+	return NULL;
+}
+
+static int role(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++)
+		if (strcmp(ruleset_role(rs, i)->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static role_mask roles_of(const struct ruleset *rs, const char *ip)
+{
+	struct ip_addr a;
+	memset(&a, 0, sizeof(a));
+	uint8_t v = inet_pton(AF_INET, ip, a.b) == 1 ? 4 : 6;
+	if (v == 6)
+		inet_pton(AF_INET6, ip, a.b);
+	return ruleset_roles_of_addr(rs, v, &a);
+}
+
+#define BIT(rs, name) ((role_mask)1 << role(rs, name))
+
+static void test_shipped(void)
+{
+	struct diag d;
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/combined.json"), &d);
+
+	if (!ok(rs && d.errors == 0, "the shipped matrix and the SPEC site load"))
+		printf("%s", diag_text);
+	if (!rs)
+		return;
+	static const char *const ids[] = {
+		"mobile-license", "speechlive-license", "webaccess-license", "clients-license",
+		"license-wfm-health", "license-service-health", "license-smtp",
+		"mobile-inbound", "mobile-speechlive", "webaccess-speechlive",
+		"speechlive-cloud", "speechlive-sql", "webaccess-inbound",
+		"mobile-ad-auth", "speechlive-ad-auth", "webaccess-ad-auth",
+		"mobile-ad-directory", "webaccess-ad-other", "speechlive-seeroot",
+		"webaccess-dictations", "mobile-netbios-seeroot",
+	};
+	unsigned found = 0;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		found += rule(rs, ids[i]) != NULL;
+	is_int(found, sizeof(ids) / sizeof(ids[0]), "every SPEC rule family is in the matrix");
+	bool cited = true;
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
+		cited &= ruleset_rule(rs, i)->nsections > 0;
+	ok(cited, "every rule cites sections of the document");
+
+	const struct rule *sql = rule(rs, "speechlive-sql");
+	ok(sql && sql->nservices == 2 && sql->services[0].evidence &&
+	   !sql->services[1].evidence && sql->services[1].proto == IP_PROTO_UDP,
+	   "the SQL rule's udp/1434 is allowed but not evidence");
+	ok(service_matches(&sql->services[0], IP_PROTO_TCP, 1433) &&
+	   !service_matches(&sql->services[0], IP_PROTO_UDP, 1433),
+	   "services match protocol and port");
+	const struct rule *other = rule(rs, "mobile-ad-other");
+	bool dynamic = false;
+	for (unsigned s = 0; s < other->nservices; s++)
+		dynamic |= service_matches(&other->services[s], IP_PROTO_TCP, 50000);
+	ok(dynamic, "the RPC range 49152-65535 matches tcp/50000");
+
+	is_int(roles_of(rs, "10.1.0.20"), BIT(rs, "mobile_service") | BIT(rs, "speechlive_service") |
+	       BIT(rs, "webaccess") | BIT(rs, "mobile_clients"),
+	       "10.1.0.20 holds three service roles (and is a mobile client)");
+	is_int(roles_of(rs, "8.8.8.8"), BIT(rs, "mobile_clients"), "8.8.8.8 is a mobile client");
+	is_int(roles_of(rs, "2001:db8::5"), BIT(rs, "mobile_clients"), "so is any IPv6 address");
+	is_int(ruleset_roles_of_name(rs, "LiveBroker.SpeechExec.com"),
+	       BIT(rs, "speechlive_cloud"), "names match without regard to case");
+	ok(!(ruleset_audited_roles(rs) & BIT(rs, "mobile_clients")) &&
+	   (ruleset_audited_roles(rs) & BIT(rs, "license_server")),
+	   "client populations are not audited roles");
+	ok(!rule(rs, "clients-license")->applicable, "rules of unbound roles do not apply");
+	is_str(rule(rs, "clients-license")->not_applicable_why,
+	       "license_clients is not in the site", "and say why");
+
+	const struct cidr *hosts;
+	is_int(ruleset_role_hosts(rs, (unsigned)role(rs, "domain_controller"), &hosts), 2,
+	       "two concrete domain controllers");
+
+	char *printed = NULL;
+	size_t plen = 0;
+	FILE *f = open_memstream(&printed, &plen);
+	ruleset_print(rs, f);
+	fclose(f);
+	ok(strstr(printed, "10.1.0.20 (mobile_service) -> 10.1.0.10 (license_server)") &&
+	   strstr(printed, "any of 0.0.0.0/0, ::/0 (mobile_clients) -> 10.1.0.20 (mobile_service)") &&
+	   strstr(printed, "admin jump host"), "check prints concrete host pairs and allowances");
+	free(printed);
+	ruleset_free(rs);
+}
+
+static void test_params_features(void)
+{
+	struct diag d;
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/custom-port.json"), &d);
+	const struct rule *lic = rs ? rule(rs, "mobile-license") : NULL;
+	ok(lic && service_matches(&lic->services[0], IP_PROTO_TCP, 23667) &&
+	   !service_matches(&lic->services[0], IP_PROTO_TCP, 13667),
+	   "a site's license_port replaces 13667");
+	ruleset_free(rs);
+
+	rs = load(NULL, path("tests/e2e/sites/speechlive-off.json"), &d);
+	const struct rule *cloud = rs ? rule(rs, "speechlive-cloud") : NULL;
+	ok(cloud && !cloud->applicable && strstr(cloud->not_applicable_why, "speechlive"),
+	   "switching SpeechLive off makes its rules not applicable");
+	ruleset_free(rs);
+
+	rs = load(NULL, path("tests/e2e/sites/ipv6.json"), &d);
+	ok(rs && (roles_of(rs, "2001:db8:1::10") & BIT(rs, "license_server")),
+	   "an IPv6 site binds IPv6 addresses");
+	ruleset_free(rs);
+}
+
+/* A site text with one error: the message must name the place and hint. */
+static void expect_error(const char *site_text, const char *want, const char *name)
+{
+	struct diag d;
+	const char *file = write_temp("site.json", site_text);
+	struct ruleset *rs = load(NULL, file, &d);
+	if (!ok(!rs && d.errors > 0 && strstr(diag_text, want), "%s", name))
+		printf("#   want \"%s\" in:\n%s", want, diag_text);
+	ruleset_free(rs);
+}
+
+static void test_site_errors(void)
+{
+	expect_error("{\n  \"roles\": {\n    \"mobile_servce\": [\"10.1.0.20\"]\n  }\n}\n",
+		     "site.json:3:5: error: unknown role \"mobile_servce\"",
+		     "a typo in a role name: file:line:column");
+	ok(strstr(diag_text, "did you mean \"mobile_service\"?") != NULL,
+	   "with the nearest role as a hint");
+	expect_error("{\"roles\": {\"browser_clients\": [\"10.2.0.0/33\"]}}",
+		     "site.json:1:32: error: bad address, prefix or host name \"10.2.0.0/33\"",
+		     "a prefix beyond /32");
+	expect_error("{\"roles\": {\"license_server\": [\"10.1.0.300\"]}}",
+		     "bad address, prefix or host name \"10.1.0.300\"", "a bad address");
+	expect_error("{\"roles\": {\"license_server\": [\"fe80::zz\"]}}",
+		     "bad address", "a bad IPv6 address");
+	expect_error("{\"roles\": {\"license_server\": [\"10.1.0.10\"]}, \"params\": {\"licence_port\": 1}}",
+		     "unknown parameter \"licence_port\"", "an unknown parameter");
+	ok(strstr(diag_text, "did you mean \"license_port\"?") != NULL, "with a hint");
+	expect_error("{\"roles\": {\"license_server\": [\"10.1.0.10\"]}, \"params\": {\"license_port\": 70000}}",
+		     "\"license_port\" must be a port number", "a port out of range");
+	expect_error("{\"roles\": {\"license_server\": [\"10.1.0.10\"]}, \"features\": {\"speechlve\": false}}",
+		     "unknown feature \"speechlve\"", "an unknown feature");
+	expect_error("{\"roles\": {\"license_server\": [\"livebroker.example\"]}}",
+		     "bound by address, not by host name", "a name for an address-only role");
+	expect_error("{\"roles\": {}, \"allow\": [{\"from\": \"admins\", \"to\": \"any\", \"why\": \"x\"}]}",
+		     "unknown role \"admins\"", "an allow entry naming no role");
+	expect_error("{\"roles\": {\"license_server\": [\"10.1.0.10\"], \"license_server\": []}}",
+		     "duplicate key \"license_server\"", "a duplicate key");
+	expect_error("{\"roles\": [1, 2,", "site.json:1:17: error: not valid JSON",
+		     "JSON cut short");
+	expect_error("\x89PNG\r\n\x1a\nbinary", "not valid JSON", "a binary file");
+	/* A NUL byte inside the text: not a JSON text file at all. */
+	const char *nulfile = write_temp("nul.json", "");
+	FILE *nul = fopen(nulfile, "wb");
+	fwrite("{\"roles\":\0}", 1, 11, nul);
+	fclose(nul);
+	struct diag dn;
+	struct ruleset *rn = load(NULL, nulfile, &dn);
+	ok(!rn && strstr(diag_text, "nul.json:1:10: error: not valid JSON: a NUL byte"),
+	   "a NUL byte in a site file");
+	ruleset_free(rn);
+	expect_error("{\"rolez\": {}}", "unknown key \"rolez\"", "an unknown top-level key");
+	ok(strstr(diag_text, "did you mean \"roles\"?") != NULL, "with a hint");
+
+	char *deep = malloc(20003);
+	for (int i = 0; i < 10000; i++)
+		deep[i] = '[';
+	for (int i = 0; i < 10000; i++)
+		deep[10000 + i] = ']';
+	deep[20000] = '\0';
+	expect_error(deep, "nested more than 64 levels deep", "10,000 nested arrays");
+	free(deep);
+
+	struct diag d;
+	char big[1200];
+	snprintf(big, sizeof(big), "%s/big.json", tmpdir);
+	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ok(fd >= 0 && ftruncate(fd, 100 * 1024 * 1024) == 0, "a 100 MB site file made");
+	close(fd);
+	struct ruleset *rs = load(NULL, big, &d);
+	ok(!rs && strstr(diag_text, "more than") && strstr(diag_text, "big.json"),
+	   "a 100 MB file is refused by size");
+	ruleset_free(rs);
+	rs = load(NULL, "/nonexistent/site.json", &d);
+	ok(!rs && strstr(diag_text, "/nonexistent/site.json: error: cannot open"),
+	   "a missing file names itself");
+	ruleset_free(rs);
+}
+
+static void test_matrix_errors(void)
+{
+	struct diag d;
+	const char *site = path("tests/e2e/sites/combined.json");
+	const char *m = write_temp("matrix.json",
+		"{\"schema\": \"flowaudit-matrix/1\", \"name\": \"t\",\n"
+		" \"roles\": {\"a\": {\"description\": \"a\", \"sections\": [\"1\"]}},\n"
+		" \"rules\": [\n"
+		"  {\"id\": \"r\", \"description\": \"d\", \"from\": \"a\", \"to\": \"b\", \"need\": \"required\",\n"
+		"   \"sections\": [\"1\"], \"services\": [{\"proto\": \"tcp\", \"ports\": [1]}]},\n"
+		"  {\"id\": \"r\", \"description\": \"d\", \"from\": \"a\", \"to\": \"a\", \"need\": \"sometimes\",\n"
+		"   \"sections\": [], \"services\": [{\"proto\": \"tcp\", \"ports\": [\"5-3\"]}]}\n"
+		" ]}\n");
+	struct ruleset *rs = load(m, site, &d);
+	ok(!rs, "a bad matrix is refused");
+	ok(strstr(diag_text, "matrix.json:4:54: error: rule names role \"b\""),
+	   "a rule naming a role the matrix lacks, at its place");
+	ok(strstr(diag_text, "duplicate rule id \"r\""), "a duplicate rule id");
+	ok(strstr(diag_text, "unknown need \"sometimes\""), "an unknown need");
+	ok(strstr(diag_text, "\"sections\" must not be empty"), "a rule without sections");
+	ok(strstr(diag_text, "bad port or range \"5-3\""), "a reversed port range");
+	ruleset_free(rs);
+}
+
+int main(void)
+{
+	const char *s = getenv("SRCDIR");
+	snprintf(srcdir, sizeof(srcdir), "%s", s && *s ? s : ".");
+	if (!getenv("FLOWAUDIT_MATRIX_DIR"))
+		setenv("FLOWAUDIT_MATRIX_DIR", path("rules"), 1);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	test_shipped();
+	test_params_features();
+	test_site_errors();
+	test_matrix_errors();
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return 1;
+	return done_testing();
+}
