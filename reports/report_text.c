@@ -155,12 +155,16 @@ static void inputs(FILE *f, const struct audit_report *r)
 			format_ts_iso(first, in->first_us);
 			format_ts_iso(last, in->last_us);
 		}
+		/* The name on a line of its own: how long a path is must not
+		 * change how the rest of the report reads. */
 		fprintf(f, "Input: ");
-		char line[1024];
-		snprintf(line, sizeof(line), "%s: %llu packets, %s .. %s%s%s", in->name,
-			 (unsigned long long)in->packets, first, last,
-			 in->error[0] ? "; " : "", in->error);
-		wrapped(f, line, 7, 7);
+		text_put_safe(f, in->name);
+		fprintf(f, "\n       %llu packets, %s .. %s\n",
+			(unsigned long long)in->packets, first, last);
+		if (in->error[0]) {
+			fprintf(f, "       error: ");
+			wrapped(f, in->error, 14, 14);
+		}
 		if (in->live)
 			fprintf(f, "       dropped: %llu by the kernel, %llu by the interface\n",
 				(unsigned long long)in->kernel_drops,
