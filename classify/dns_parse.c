@@ -172,8 +172,8 @@ static void fill_message(struct dns_message *out, const ldns_pkt *pkt,
 	out->id = ldns_pkt_id(pkt);
 	out->is_response = ldns_pkt_qr(pkt);
 	/* The OPT record carries the upper eight bits of a 12-bit rcode. */
-	out->rcode = ldns_pkt_edns_extended_rcode(pkt) << 4 |
-		     ldns_pkt_get_rcode(pkt);
+	out->rcode = (int)ldns_pkt_edns_extended_rcode(pkt) << 4 |
+		     (int)ldns_pkt_get_rcode(pkt);
 	if (ldns_rr_list_rr_count(q) > 0) {
 		const ldns_rr *rr = ldns_rr_list_rr(q, 0);
 		out->qtype = (uint16_t)ldns_rr_get_type(rr);
