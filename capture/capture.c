@@ -2,6 +2,7 @@
  * flow table (see capture.h). */
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,17 @@ static uint64_t wall_clock_us(void)
 	return (uint64_t)tv.tv_sec * 1000000ull + (uint64_t)tv.tv_usec;
 }
 
+/* libpcap's own read timeout may never fire on an idle Linux interface,
+ * so live sources are non-blocking and waited on with poll. */
+static void wait_readable(pcap_t *p, int timeout_ms)
+{
+	int fd = pcap_get_selectable_fd(p);
+	if (fd < 0)
+		return;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : 100);
+}
+
 static void read_packets(struct capture *cap, struct capture_input *in,
 			 pcap_t *p)
 {
@@ -240,7 +252,9 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 		if (rc == 1) {
 			process_frame(cap, in, linktype, h, data);
 		} else if (rc == 0) {
-			/* Live timeout with no packet: time still passes. */
+			/* No packet ready: wait a little, and let time pass
+			 * (flows expire on a quiet link too). */
+			wait_readable(p, cap->opt.timeout_ms);
 			uint64_t now = wall_clock_us();
 			if (now > cap->now_us) {
 				cap->now_us = now;
@@ -290,6 +304,11 @@ static pcap_t *open_live(const struct capture *cap, struct capture_input *in)
 	if (rc < 0) {
 		snprintf(in->error, sizeof(in->error), "cannot capture: %s",
 			 rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	if (pcap_setnonblock(p, 1, errbuf) < 0) {
+		snprintf(in->error, sizeof(in->error), "%s", errbuf);
 		pcap_close(p);
 		return NULL;
 	}

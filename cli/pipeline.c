@@ -1,4 +1,5 @@
 /* pipeline.c - capture -> classify wiring (see pipeline.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,9 +62,31 @@ void pipeline_close(struct pipeline *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
+static struct capture *volatile running;
+
+/* SIGINT/SIGTERM end a run cleanly: the flows so far are still reported. */
+static void stop_on_signal(int sig)
+{
+	(void)sig;
+	if (running)
+		capture_stop(running);
+}
+
 int pipeline_run(struct pipeline *pl)
 {
-	return capture_run(pl->cap);
+	struct sigaction sa, old_int, old_term;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_on_signal;
+	sigemptyset(&sa.sa_mask);
+	running = pl->cap;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	int rc = capture_run(pl->cap);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	running = NULL;
+	return rc;
 }
 
 void pipeline_summary(const struct pipeline *pl, FILE *f)
