@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include "capture.h"
@@ -28,6 +29,9 @@ struct capture {
 
 	uint64_t now_us;         /* latest packet time seen */
 	uint64_t next_tick_us;
+	/* Progress reports: wall-clock start, and the next report time. */
+	uint64_t run_started_us, next_progress_us;
+	uint64_t frames_read;
 	struct packet out[DECODE_MAX_OUT];
 };
 
@@ -237,11 +241,47 @@ static void wait_readable(pcap_t *p, int timeout_ms)
 	poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : 100);
 }
 
+#define PROGRESS_EVERY_US 500000
+/* Looking at the clock costs a system call at worst: only every so many
+ * frames. */
+#define PROGRESS_CHECK_MASK 0x3fff
+
+static void report_progress(struct capture *cap, const struct capture_input *in,
+			    pcap_t *p, uint64_t size)
+{
+	uint64_t now = wall_clock_us();
+	if (now < cap->next_progress_us)
+		return;
+	cap->next_progress_us = now + PROGRESS_EVERY_US;
+	FILE *file = in->live ? NULL : pcap_file(p);
+	long offset = file ? ftell(file) : -1;
+	struct capture_progress pr = {
+		.input = in->name,
+		.bytes_done = offset > 0 ? (uint64_t)offset : 0,
+		.bytes_total = size,
+		.packets = cap->frames_read,
+		.active_flows = flow_table_stats(cap->flows)->active,
+		.elapsed_us = now - cap->run_started_us,
+	};
+	cap->consumer.progress(cap->consumer.ctx, &pr);
+}
+
+static uint64_t input_size(const struct capture_input *in, pcap_t *p)
+{
+	struct stat st;
+	FILE *file = in->live ? NULL : pcap_file(p);
+
+	if (!file || fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
 static void read_packets(struct capture *cap, struct capture_input *in,
 			 pcap_t *p)
 {
 	int linktype = pcap_datalink(p);
 	uint64_t started = wall_clock_us();
+	uint64_t size = cap->consumer.progress ? input_size(in, p) : 0;
 
 	cap->active = p;
 	while (!cap->stop) {
@@ -251,6 +291,9 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 
 		if (rc == 1) {
 			process_frame(cap, in, linktype, h, data);
+			if (cap->consumer.progress &&
+			    (++cap->frames_read & PROGRESS_CHECK_MASK) == 0)
+				report_progress(cap, in, p, size);
 		} else if (rc == 0) {
 			/* No packet ready: wait a little, and let time pass
 			 * (flows expire on a quiet link too). */
@@ -363,6 +406,8 @@ int capture_run(struct capture *cap)
 	uint64_t packets = 0;
 	bool failed = false;
 
+	cap->run_started_us = wall_clock_us();
+	cap->next_progress_us = cap->run_started_us + PROGRESS_EVERY_US;
 	for (unsigned i = 0; i < cap->ninputs && !cap->stop; i++) {
 		read_input(cap, &cap->inputs[i]);
 		packets += cap->inputs[i].packets;

@@ -33,6 +33,16 @@ struct capture_options {
 
 void capture_options_default(struct capture_options *o);
 
+/* How far a run is, for a progress line. */
+struct capture_progress {
+	const char *input;        /* the input being read */
+	uint64_t bytes_done;      /* of the current input (file offset) */
+	uint64_t bytes_total;     /* its size; 0 when unknown (stdin, live) */
+	uint64_t packets;         /* frames read so far, all inputs */
+	uint64_t active_flows;
+	uint64_t elapsed_us;      /* wall-clock time since the run began */
+};
+
 struct capture_consumer {
 	void *ctx;
 	/* A packet of a flow that still wants packets; return false once the
@@ -43,6 +53,8 @@ struct capture_consumer {
 	void (*flow_end)(void *ctx, const struct flow_record *r, uint32_t slot);
 	/* Packet time advanced (called about once a second of packet time). */
 	void (*tick)(void *ctx, uint64_t now_us);
+	/* About twice a second of wall-clock time while reading; may be NULL. */
+	void (*progress)(void *ctx, const struct capture_progress *p);
 };
 
 /* One input as a report states it. */

@@ -9,10 +9,13 @@
 #include "config.h"
 #include "pipeline.h"
 #include "report_outputs.h"
+#include "reports/flow_output.h"
+#include "reports/output_file.h"
 #include "rules/rules.h"
 
 struct audit_run {
 	struct verdict *verdict;
+	FILE *flow_events;  /* --flow-events: one ECS line per flow, or NULL */
 };
 
 static void audit_flow(void *ctx, const struct flow_record *r,
@@ -20,6 +23,8 @@ static void audit_flow(void *ctx, const struct flow_record *r,
 {
 	struct audit_run *run = ctx;
 	verdict_flow(run->verdict, r, c);
+	if (run->flow_events)
+		flow_output_write(run->flow_events, FLOW_FORMAT_EVENTS, r, c);
 }
 
 static void audit_usage(FILE *f)
@@ -44,6 +49,8 @@ static void audit_usage(FILE *f)
 	"      --format FMT         %s\n"
 	"  -o, --output FILE        where the preceding --format goes (default\n"
 	"                           stdout); written atomically\n"
+	"      --flow-events FILE   also one event line (Elastic Common Schema)\n"
+	"                           per flow, as flows end (\"-\": stdout)\n"
 	"      --color WHEN         text colour: auto (default; off unless a\n"
 	"                           terminal, and off when NO_COLOR is set),\n"
 	"                           always, never\n"
@@ -66,12 +73,15 @@ int cmd_audit(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "color", required_argument, NULL, 3005 },
 		{ "colour", required_argument, NULL, 3005 },
+		{ "flow-events", required_argument, NULL, 3006 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct input_options in;
 	struct report_outputs outs;
-	const char *site = NULL, *matrix = NULL;
+	const char *site = NULL, *matrix = NULL, *flow_events = NULL;
+	struct output_file events_file = { 0 };
+	bool events_failed = false;
 	struct fail_policy fail_on;
 	char err[512];
 	int opt, rc = EXIT_USAGE;
@@ -120,6 +130,9 @@ int cmd_audit(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 3006:
+			flow_events = optarg;
+			break;
 		case 'h':
 			audit_usage(stdout);
 			rc = EXIT_OK;
@@ -144,7 +157,13 @@ int cmd_audit(int argc, char **argv)
 	if (!rs)
 		goto out;
 
-	struct audit_run run = { .verdict = verdict_new(rs) };
+	if (flow_events) {
+		if (!output_open(&events_file, flow_events, err, sizeof(err))) {
+			cli_error("--flow-events: %s", err);
+			goto out;
+		}
+	}
+	struct audit_run run = { .verdict = verdict_new(rs), .flow_events = events_file.f };
 	struct pipeline pl;
 	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, &run)) {
 		verdict_free(run.verdict);
@@ -153,6 +172,10 @@ int cmd_audit(int argc, char **argv)
 	int read_rc = pipeline_run(&pl);
 	if (!in.capture.quiet)
 		pipeline_summary(&pl, stderr);
+	if (events_file.f && !output_commit(&events_file, err, sizeof(err))) {
+		cli_error("--flow-events: %s", err);
+		events_failed = true;
+	}
 
 	struct findings findings;
 	if (!verdict_findings(run.verdict, &findings)) {
@@ -173,6 +196,8 @@ int cmd_audit(int argc, char **argv)
 			rc = EXIT_USAGE;  /* nothing could be read: no report */
 		else if (!report_outputs_write(&outs, &report))
 			rc = EXIT_USAGE;
+		else if (events_failed)
+			rc = EXIT_USAGE;
 		else
 			rc = audit_failed(&report) ? EXIT_FINDINGS : EXIT_OK;
 		findings_free(&findings);
@@ -180,6 +205,8 @@ int cmd_audit(int argc, char **argv)
 	pipeline_close(&pl);
 	verdict_free(run.verdict);
 out:
+	if (events_file.f)
+		output_abort(&events_file);
 	ruleset_free(rs);
 	report_outputs_free(&outs);
 	input_options_free(&in);

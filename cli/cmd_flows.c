@@ -34,7 +34,7 @@ static void flows_usage(FILE *f)
 	"standard error.\n"
 	"\n"
 	"Output:\n"
-	"      --format FMT         text (default) or jsonl\n"
+	"      --format FMT         text (default), jsonl, csv or events (ECS)\n"
 	"  -o, --output FILE        write to FILE (atomically) instead of stdout\n"
 	"%s"
 	"  -h, --help               this help\n", input_options_help());
@@ -66,7 +66,7 @@ int cmd_flows(int argc, char **argv)
 		switch (opt) {
 		case 2001:
 			if (!flow_format_parse(optarg, &run.format)) {
-				cli_error("flows: unknown format \"%s\" (text or jsonl)", optarg);
+				cli_error("flows: unknown format \"%s\" (text, jsonl, csv or events)", optarg);
 				goto out;
 			}
 			break;

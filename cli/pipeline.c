@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline.h"
 #include "summary.h"
@@ -20,6 +21,44 @@ static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
 
 	classifier_flow_end(pl->cls, r, slot, &c);
 	pl->on_flow(pl->ctx, r, &c);
+}
+
+/* "1.2 G", "840 k": three significant figures are plenty on a progress line. */
+static void human(char *out, size_t len, double v, const char *unit)
+{
+	static const char *const prefix[] = { "", " k", " M", " G", " T" };
+	unsigned i = 0;
+
+	while (v >= 1000 && i + 1 < sizeof(prefix) / sizeof(prefix[0])) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(out, len, i ? "%.3g%s%s" : "%.0f%s%s", v, prefix[i], unit);
+}
+
+/* One line on a terminal's standard error, rewritten in place. */
+static void show_progress(void *ctx, const struct capture_progress *p)
+{
+	struct pipeline *pl = ctx;
+	char done[32], total[32], pkts[32], rate[32], flows[32];
+	double secs = p->elapsed_us / 1e6;
+	const char *name = strrchr(p->input, '/') ? strrchr(p->input, '/') + 1 : p->input;
+
+	human(pkts, sizeof(pkts), (double)p->packets, " packets");
+	human(rate, sizeof(rate), secs > 0 ? p->packets / secs : 0, " packets/s");
+	human(flows, sizeof(flows), (double)p->active_flows, " flows");
+	fputs("\r\033[K", stderr);
+	if (p->bytes_total) {
+		human(done, sizeof(done), (double)p->bytes_done, "B");
+		human(total, sizeof(total), (double)p->bytes_total, "B");
+		fprintf(stderr, "%3.0f%% %.40s %s of %s, ",
+			100.0 * (double)p->bytes_done / (double)p->bytes_total, name, done, total);
+	} else {
+		fprintf(stderr, "%.40s: ", name);
+	}
+	fprintf(stderr, "%s, %s, %s", pkts, rate, flows);
+	fflush(stderr);
+	pl->progress_shown = true;
 }
 
 bool pipeline_open(struct pipeline *pl, const struct input_options *in,
@@ -44,6 +83,10 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	struct capture_consumer consumer = {
 		.ctx = pl, .packet = on_packet, .flow_end = on_flow_end,
 	};
+	/* A progress line only for a person watching: never in a pipe or a
+	 * log, never with -q. */
+	if (!in->capture.quiet && isatty(STDERR_FILENO))
+		consumer.progress = show_progress;
 	pl->cap = capture_new(&in->capture, &consumer);
 	if (!pl->cap) {
 		cli_error("out of memory setting up a flow table of %u flows",
@@ -83,6 +126,8 @@ int pipeline_run(struct pipeline *pl)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	int rc = capture_run(pl->cap);
+	if (pl->progress_shown)
+		fputs("\r\033[K", stderr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	running = NULL;

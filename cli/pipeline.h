@@ -16,6 +16,7 @@ struct pipeline {
 	struct classifier *cls;
 	classified_flow_fn *on_flow;
 	void *ctx;
+	bool progress_shown;  /* a progress line is on the terminal */
 };
 
 /* Builds capture and classifier from the input options; on failure prints

@@ -1,6 +1,8 @@
 /* report_outputs.c - format/output pairs (see report_outputs.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -10,6 +12,20 @@
 static const char *const format_names[REPORT_FORMAT_COUNT] = {
 	[REPORT_TEXT] = "text",
 	[REPORT_JSON] = "json",
+	[REPORT_HTML] = "html",
+	[REPORT_JUNIT] = "junit",
+	[REPORT_CSV] = "csv",
+	[REPORT_EVENTS] = "events",
+};
+
+/* -o FILE without --format: the format its extension names. */
+static const struct {
+	const char *ext;
+	enum report_format format;
+} extensions[] = {
+	{ "txt", REPORT_TEXT }, { "json", REPORT_JSON }, { "html", REPORT_HTML },
+	{ "htm", REPORT_HTML }, { "xml", REPORT_JUNIT }, { "csv", REPORT_CSV },
+	{ "jsonl", REPORT_EVENTS }, { "ndjson", REPORT_EVENTS },
 };
 
 void report_outputs_init(struct report_outputs *o)
@@ -24,7 +40,7 @@ void report_outputs_free(struct report_outputs *o)
 
 const char *report_formats_help(void)
 {
-	return "text (default) or json";
+	return "text (default), json, html, junit, csv or events";
 }
 
 static bool format_by_name(const char *name, enum report_format *f)
@@ -61,9 +77,10 @@ bool report_outputs_format(struct report_outputs *o, const char *name,
 static enum report_format format_by_extension(const char *path)
 {
 	const char *dot = strrchr(path, '.');
-	enum report_format f;
-	if (dot && format_by_name(dot + 1, &f))
-		return f;
+
+	for (size_t i = 0; dot && i < sizeof(extensions) / sizeof(extensions[0]); i++)
+		if (strcasecmp(dot + 1, extensions[i].ext) == 0)
+			return extensions[i].format;
 	return REPORT_TEXT;
 }
 
@@ -114,6 +131,14 @@ static bool render(enum report_format fmt, FILE *f, const struct audit_report *r
 	switch (fmt) {
 	case REPORT_JSON:
 		return report_json(f, r);
+	case REPORT_HTML:
+		return report_html(f, r);
+	case REPORT_JUNIT:
+		return report_junit(f, r);
+	case REPORT_CSV:
+		return report_csv(f, r);
+	case REPORT_EVENTS:
+		return report_events(f, r);
 	case REPORT_TEXT:
 	default:
 		return report_text(f, r, color);
@@ -130,9 +155,11 @@ static bool write_one(const struct report_outputs *o, enum report_format fmt,
 		cli_error("%s", err);
 		return false;
 	}
+	errno = 0;
 	if (!render(fmt, of.f, r, use_color(o, of.f))) {
-		cli_error("cannot write the %s report%s%s", format_names[fmt],
-			  path ? " to " : "", path ? path : "");
+		cli_error("cannot write %s (the %s report): %s",
+			  path ? path : "standard output", format_names[fmt],
+			  strerror(errno ? errno : EIO));
 		output_abort(&of);
 		return false;
 	}

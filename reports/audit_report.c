@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "capture/addr_text.h"
 
 void fail_policy_default(struct fail_policy *p)
 {
@@ -74,4 +75,54 @@ void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 			break;
 		used += (size_t)w;
 	}
+}
+
+void format_cidr(char *out, size_t len, const struct cidr *c)
+{
+	char ip[IP_TEXT_LEN];
+
+	format_ip(ip, c->ip_version, &c->addr);
+	if (c->prefix == (c->ip_version == 4 ? 32 : 128))
+		snprintf(out, len, "%s", ip);
+	else
+		snprintf(out, len, "%s/%u", ip, c->prefix);
+}
+
+/* Appends item to out (sep between items) while it fits. */
+static void append_item(char *out, size_t len, size_t *used, const char *sep,
+			const char *item)
+{
+	int w = snprintf(out + *used, len - *used, "%s%s", *used ? sep : "", item);
+	if (w < 0 || (size_t)w >= len - *used)
+		return;
+	*used += (size_t)w;
+}
+
+void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
+		   size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < e->nexpected; i++) {
+		char net[IP_TEXT_LEN + 8];
+		format_cidr(net, sizeof(net), &e->expected[i]);
+		append_item(out, len, &used, sep, net);
+	}
+	for (unsigned i = 0; i < e->nexpected_names; i++)
+		append_item(out, len, &used, sep, e->expected_names[i]);
+}
+
+const char *rule_group(const struct rule *rule)
+{
+	return rule->group && rule->group[0] ? rule->group : "Other rules";
+}
+
+void sections_join(const struct rule *rule, const char *sep, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < rule->nsections; i++)
+		append_item(out, len, &used, sep, rule->sections[i]);
 }

@@ -47,9 +47,32 @@ bool report_json(FILE *f, const struct audit_report *r);
  * unexpected, then observed (summarised). Colour only when asked. */
 bool report_text(FILE *f, const struct audit_report *r, bool color);
 
+/* The compliance report for people: one self-contained HTML file with the
+ * communication diagram as inline SVG; runs no script. */
+bool report_html(FILE *f, const struct audit_report *r);
+
+/* JUnit XML for CI: a testsuite per rule group, a testcase per rule and
+ * host; missing, blocked and unexpected are failures. */
+bool report_junit(FILE *f, const struct audit_report *r);
+
+/* The findings as RFC 4180 CSV, one row per finding, with a header row. */
+bool report_csv(FILE *f, const struct audit_report *r);
+
+/* One JSON line per finding with Elastic Common Schema field names. */
+bool report_events(FILE *f, const struct audit_report *r);
+
 /* Shared by renderers. */
 const char *proto_name(uint8_t proto);
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 		char *out, size_t len);
+/* "192.0.2.7" for a host, "192.0.2.0/24" for a network. */
+void format_cidr(char *out, size_t len, const struct cidr *c);
+/* The hosts a side that never appeared was expected at, joined by sep. */
+void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
+		   size_t len);
+/* The rule group a report files a rule under. */
+const char *rule_group(const struct rule *rule);
+/* The sections a rule enforces, joined by sep ("" when none). */
+void sections_join(const struct rule *rule, const char *sep, char *out, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 /* escape.c - safe output of untrusted strings (see escape.h). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "escape.h"
@@ -206,13 +207,20 @@ void xml_put_escaped(FILE *f, const char *s)
 
 void csv_put_field(FILE *f, const char *str)
 {
-	const char *s = str ? str : "";
+	char clean[2048];
+	const char *s = clean;
 
-	if (!strpbrk(s, ",\"\r\n")) {
+	utf8_clean(clean, sizeof(clean), str);
+	/* A spreadsheet runs a cell that starts with = + - @ as a formula; a
+	 * name from a packet must stay text (OWASP's CSV injection advice). */
+	bool formula = strchr("=+-@\t\r", clean[0]) && clean[0];
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);

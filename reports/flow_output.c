@@ -1,8 +1,11 @@
 /* flow_output.c - per-flow records (see flow_output.h). */
 #include <string.h>
 
+#include "config.h"
+#include "ecs.h"
 #include "escape.h"
 #include "flow_output.h"
+#include "json_writer.h"
 
 static const char *tunnel_names[TUNNEL_TYPE_COUNT] = {
 	[TUNNEL_NONE] = "", [TUNNEL_GRE] = "gre", [TUNNEL_ERSPAN2] = "erspan2",
@@ -16,6 +19,10 @@ bool flow_format_parse(const char *name, enum flow_format *out)
 		*out = FLOW_FORMAT_JSONL;
 	else if (strcmp(name, "text") == 0)
 		*out = FLOW_FORMAT_TEXT;
+	else if (strcmp(name, "csv") == 0)
+		*out = FLOW_FORMAT_CSV;
+	else if (strcmp(name, "events") == 0 || strcmp(name, "ecs") == 0)
+		*out = FLOW_FORMAT_EVENTS;
 	else
 		return false;
 	return true;
@@ -145,8 +152,21 @@ static void write_jsonl(FILE *f, const struct flow_record *r,
 	fputs("}\n", f);
 }
 
+static const char *const csv_columns[] = {
+	"ts", "uid", "community_id", "id.orig_h", "id.orig_p", "id.resp_h",
+	"id.resp_p", "proto", "duration", "orig_bytes", "resp_bytes", "conn_state",
+	"history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
+	"vlan", "tunnel", "tunnel_id", "app", "master_app", "category",
+	"server_name", "server_name_source", "end_reason",
+};
+
 void flow_output_begin(FILE *f, enum flow_format fmt)
 {
+	if (fmt == FLOW_FORMAT_CSV) {
+		for (size_t i = 0; i < sizeof(csv_columns) / sizeof(csv_columns[0]); i++)
+			fprintf(f, "%s%s", i ? "," : "", csv_columns[i]);
+		fputs("\r\n", f);
+	}
 	if (fmt == FLOW_FORMAT_TEXT)
 		fprintf(f, "%-27s %-5s %-22s %-22s %-6s %-12s %7s %7s %9s %9s %-12s %s\n",
 			"start", "proto", "originator", "responder", "state",
@@ -186,11 +206,162 @@ static void write_text(FILE *f, const struct flow_record *r,
 	fputc('\n', f);
 }
 
+static void csv_text(FILE *f, const char *s)
+{
+	fputc(',', f);
+	csv_put_field(f, s);
+}
+
+static void csv_u64(FILE *f, uint64_t v)
+{
+	fprintf(f, ",%llu", (unsigned long long)v);
+}
+
+static void write_csv(FILE *f, const struct flow_record *r, const struct flow_class *c)
+{
+	char orig[IP_TEXT_LEN], resp[IP_TEXT_LEN];
+	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
+	bool cls = c && c->classified;
+
+	format_ip(orig, r->ip_version, &r->orig_h);
+	format_ip(resp, r->ip_version, &r->resp_h);
+	fprintf(f, "%llu.%06llu", (unsigned long long)(r->first_us / 1000000),
+		(unsigned long long)(r->first_us % 1000000));
+	csv_text(f, r->uid);
+	csv_text(f, r->community_id);
+	csv_text(f, orig);
+	csv_u64(f, r->orig_p);
+	csv_text(f, resp);
+	csv_u64(f, r->resp_p);
+	csv_text(f, flow_proto_name(r->proto));
+	fprintf(f, ",%llu.%06llu", (unsigned long long)(dur / 1000000),
+		(unsigned long long)(dur % 1000000));
+	csv_u64(f, r->orig.bytes);
+	csv_u64(f, r->resp.bytes);
+	csv_text(f, r->conn_state);
+	csv_text(f, r->history);
+	csv_u64(f, r->orig.pkts);
+	csv_u64(f, r->orig.ip_bytes);
+	csv_u64(f, r->resp.pkts);
+	csv_u64(f, r->resp.ip_bytes);
+	if (r->vlan)
+		csv_u64(f, r->vlan);
+	else
+		fputc(',', f);
+	csv_text(f, tunnel_names[r->tunnel_type]);
+	if (r->tunnel_type)
+		csv_u64(f, r->tunnel_id);
+	else
+		fputc(',', f);
+	csv_text(f, cls ? c->app : "");
+	csv_text(f, cls ? c->master_app : "");
+	csv_text(f, cls ? c->category : "");
+	csv_text(f, c ? c->server_name : "");
+	csv_text(f, c && c->server_name[0] ? name_source_text(c->server_name_source) : "");
+	csv_text(f, flow_end_reason_name(r->end));
+	fputs("\r\n", f);
+}
+
+/* One ECS side of a flow: address, port, its own packets and bytes. */
+static void ecs_side(struct jw *w, const char *key, const struct flow_record *r,
+		     const struct ip_addr *ip, uint16_t port, const struct flow_side *s,
+		     const char *domain, const struct endpoint_geo *geo)
+{
+	char text[IP_TEXT_LEN];
+
+	format_ip(text, r->ip_version, ip);
+	jw_object(w, key);
+	jw_str(w, "ip", text);
+	jw_str(w, "address", text);
+	if (r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP)
+		jw_u64(w, "port", port);
+	jw_u64(w, "packets", s->pkts);
+	jw_u64(w, "bytes", s->ip_bytes);
+	jw_str_nonempty(w, "domain", domain);
+	if (geo)
+		ecs_geo(w, geo);
+	jw_close_object(w);
+}
+
+static void write_event(FILE *f, const struct flow_record *r, const struct flow_class *c)
+{
+	struct jw w;
+	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
+	bool geo = c && c->has_geo;
+
+	jw_begin(&w, f);
+	jw_time(&w, "@timestamp", r->first_us);
+	ecs_header(&w, PACKAGE_VERSION);
+	jw_object(&w, "event");
+	jw_str(&w, "kind", "event");
+	jw_array(&w, "category");
+	jw_str(&w, NULL, "network");
+	jw_close_array(&w);
+	jw_array(&w, "type");
+	jw_str(&w, NULL, "connection");
+	jw_str(&w, NULL, "end");
+	jw_close_array(&w);
+	jw_str(&w, "action", "flow-end");
+	jw_str(&w, "dataset", "flowaudit.flow");
+	jw_str(&w, "module", "flowaudit");
+	jw_str(&w, "id", r->uid);
+	jw_time(&w, "start", r->first_us);
+	jw_time(&w, "end", r->last_us);
+	jw_u64(&w, "duration", dur * 1000);  /* ECS: nanoseconds */
+	jw_close_object(&w);
+	ecs_side(&w, "source", r, &r->orig_h, r->orig_p, &r->orig, NULL,
+		 geo ? &c->orig_geo : NULL);
+	ecs_side(&w, "destination", r, &r->resp_h, r->resp_p, &r->resp,
+		 c ? c->server_name : NULL, geo ? &c->resp_geo : NULL);
+	jw_object(&w, "network");
+	jw_str(&w, "transport", flow_proto_name(r->proto));
+	jw_str(&w, "type", r->ip_version == 6 ? "ipv6" : "ipv4");
+	jw_str(&w, "community_id", r->community_id);
+	jw_u64(&w, "iana_number", r->proto);
+	if (c && c->classified && strcmp(c->app, "Unknown") != 0) {
+		char app[APP_NAME_LEN];
+		ecs_protocol_name(app, sizeof(app), c->app);
+		jw_str(&w, "protocol", app);
+	}
+	jw_u64(&w, "packets", r->orig.pkts + r->resp.pkts);
+	jw_u64(&w, "bytes", r->orig.ip_bytes + r->resp.ip_bytes);
+	if (r->vlan) {
+		jw_object(&w, "vlan");
+		jw_u64(&w, "id", r->vlan);
+		jw_close_object(&w);
+	}
+	jw_close_object(&w);
+	jw_object(&w, "flowaudit");
+	jw_str(&w, "conn_state", r->conn_state);
+	jw_str_nonempty(&w, "history", r->history);
+	jw_str(&w, "end_reason", flow_end_reason_name(r->end));
+	if (c && c->classified) {
+		jw_str(&w, "app", c->app);
+		jw_str_nonempty(&w, "master_app", c->master_app);
+		jw_str_nonempty(&w, "category", c->category);
+	}
+	if (c && c->server_name[0])
+		jw_str(&w, "server_name_source", name_source_text(c->server_name_source));
+	jw_close_object(&w);
+	jw_end_line(&w);
+}
+
 void flow_output_write(FILE *f, enum flow_format fmt,
 		       const struct flow_record *r, const struct flow_class *c)
 {
-	if (fmt == FLOW_FORMAT_JSONL)
+	switch (fmt) {
+	case FLOW_FORMAT_JSONL:
 		write_jsonl(f, r, c);
-	else
+		break;
+	case FLOW_FORMAT_CSV:
+		write_csv(f, r, c);
+		break;
+	case FLOW_FORMAT_EVENTS:
+		write_event(f, r, c);
+		break;
+	case FLOW_FORMAT_TEXT:
+	default:
 		write_text(f, r, c);
+		break;
+	}
 }

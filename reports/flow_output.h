@@ -1,5 +1,6 @@
 /* flow_output.h - one record per flow: JSON lines with Zeek conn.log field
- * names, or a readable text table. */
+ * names, a readable text table, CSV with the same names, or Elastic Common
+ * Schema event lines. */
 #ifndef FLOWAUDIT_FLOW_OUTPUT_H
 #define FLOWAUDIT_FLOW_OUTPUT_H
 
@@ -11,12 +12,15 @@
 enum flow_format {
 	FLOW_FORMAT_JSONL,
 	FLOW_FORMAT_TEXT,
+	FLOW_FORMAT_CSV,
+	FLOW_FORMAT_EVENTS,
 };
 
 /* False for an unknown name. */
 bool flow_format_parse(const char *name, enum flow_format *out);
 
-/* Writes the text table's header line (JSON lines have none). */
+/* Writes the header line of the text table and of CSV (JSON lines have
+ * none). */
 void flow_output_begin(FILE *f, enum flow_format fmt);
 
 /* One flow; c may be NULL when nothing was classified. */

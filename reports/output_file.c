@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output_file.h"
@@ -12,6 +13,19 @@ bool output_open(struct output_file *o, const char *path, char *err,
 	memset(o, 0, sizeof(*o));
 	if (!path || strcmp(path, "-") == 0) {
 		o->f = stdout;
+		return true;
+	}
+	/* A device or a pipe (/dev/null, a FIFO a collector reads) is written
+	 * in place: renaming over it would replace it with a file. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+			return false;
+		}
+		o->in_place = true;
+		o->path = strdup(path);
 		return true;
 	}
 	size_t n = strlen(path) + sizeof(".tmp.XXXXXX");
@@ -31,6 +45,10 @@ bool output_open(struct output_file *o, const char *path, char *err,
 		output_abort(o);
 		return false;
 	}
+	/* mkstemp makes the file 0600; a report gets the usual mode. */
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -52,6 +70,21 @@ bool output_commit(struct output_file *o, char *err, size_t errlen)
 			ok = false;
 		}
 		o->f = NULL;
+		return ok;
+	}
+	if (o->in_place) {
+		if (fflush(o->f) != 0 || ferror(o->f)) {
+			snprintf(err, errlen, "cannot write %s: %s", o->path ? o->path : "output",
+				 strerror(errno ? errno : EIO));
+			ok = false;
+		}
+		if (fclose(o->f) != 0 && ok) {
+			snprintf(err, errlen, "cannot write %s: %s", o->path ? o->path : "output",
+				 strerror(errno));
+			ok = false;
+		}
+		free(o->path);
+		memset(o, 0, sizeof(*o));
 		return ok;
 	}
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0) {

@@ -2,7 +2,8 @@
  *
  * A report goes to a temporary file next to its destination and is renamed
  * over it only when complete, so a reader never sees a partial report and a
- * failed run leaves the previous one untouched. "-" writes to stdout.
+ * failed run leaves the previous one untouched. "-" writes to stdout; a
+ * device or FIFO (/dev/null, a pipe a collector reads) is written directly.
  */
 #ifndef FLOWAUDIT_OUTPUT_FILE_H
 #define FLOWAUDIT_OUTPUT_FILE_H
@@ -14,6 +15,7 @@ struct output_file {
 	FILE *f;
 	char *path;      /* destination; NULL for stdout */
 	char *tmp_path;  /* temporary name while writing */
+	bool in_place;   /* a device or FIFO, written directly */
 };
 
 /* Opens path for writing (or stdout for "-" or NULL). On failure returns

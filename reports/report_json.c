@@ -65,12 +65,8 @@ static cJSON *cidr_array(const struct cidr *c, unsigned n, const char *const *na
 {
 	cJSON *a = cJSON_CreateArray();
 	for (unsigned i = 0; i < n; i++) {
-		char ip[IP_TEXT_LEN], buf[IP_TEXT_LEN + 8];
-		format_ip(ip, c[i].ip_version, &c[i].addr);
-		if (c[i].prefix == (c[i].ip_version == 4 ? 32 : 128))
-			snprintf(buf, sizeof(buf), "%s", ip);
-		else
-			snprintf(buf, sizeof(buf), "%s/%u", ip, c[i].prefix);
+		char buf[IP_TEXT_LEN + 8];
+		format_cidr(buf, sizeof(buf), &c[i]);
 		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
 	}
 	for (unsigned i = 0; i < nnames; i++)

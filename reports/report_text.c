@@ -75,14 +75,8 @@ static void finding_line(FILE *f, const struct audit_report *r,
 	endpoint_text(r->rules, &x->client, false, client, sizeof(client));
 	endpoint_text(r->rules, &x->server, true, server, sizeof(server));
 	if (x->rule) {
-		char sections[128] = "";
-		size_t used = 0;
-		for (unsigned i = 0; i < x->rule->nsections && used + 1 < sizeof(sections); i++) {
-			int w = snprintf(sections + used, sizeof(sections) - used, "%s%s",
-					 i ? ", " : "", x->rule->sections[i]);
-			if (w > 0)
-				used += (size_t)w;
-		}
+		char sections[128];
+		sections_join(x->rule, ", ", sections, sizeof(sections));
 		fprintf(f, "  %s%s%s  %s  [section %s]\n", st->bold, x->rule->id, st->reset,
 			need_name(x->rule->need), sections);
 	}

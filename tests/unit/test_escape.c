@@ -43,6 +43,9 @@ int main(void)
 	      "XML: a character XML 1.0 cannot hold is replaced");
 	check(csv_put_field, "plain", "plain", "CSV: plain field unquoted");
 	check(csv_put_field, "a,\"b\"\nc", "\"a,\"\"b\"\"\nc\"", "CSV: RFC 4180 quoting");
+	check(csv_put_field, "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"",
+	      "CSV: a formula from a packet stays text");
+	check(csv_put_field, "a\xff", "a\xef\xbf\xbd", "CSV: invalid UTF-8 replaced");
 
 	char buf[8];
 	text_safe(buf, sizeof(buf), "\x1b\x1b\x1b");

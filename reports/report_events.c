@@ -1,0 +1,197 @@
+/* report_events.c - one JSON line per finding with Elastic Common Schema
+ * field names (event.kind, rule.id, source.ip, destination.port,
+ * network.transport, ...), so Filebeat/Elastic or Splunk ingest them without
+ * a custom parser. What ECS has no field for goes under "flowaudit". */
+#include <string.h>
+
+#include "audit_report.h"
+#include "capture/addr_text.h"
+#include "ecs.h"
+#include "escape.h"
+#include "json_writer.h"
+
+/* ECS event.type values for each finding kind. */
+static void event_types(struct jw *w, enum finding_kind k)
+{
+	jw_array(w, "type");
+	switch (k) {
+	case FINDING_BLOCKED:
+		jw_str(w, NULL, "connection");
+		jw_str(w, NULL, "denied");
+		break;
+	case FINDING_OBSERVED:
+		jw_str(w, NULL, "connection");
+		jw_str(w, NULL, "allowed");
+		break;
+	case FINDING_UNEXPECTED:
+		jw_str(w, NULL, "connection");
+		break;
+	case FINDING_MISSING:
+	default:
+		jw_str(w, NULL, "info");
+		break;
+	}
+	jw_close_array(w);
+}
+
+static const char *outcome(enum finding_kind k)
+{
+	return k == FINDING_BLOCKED ? "failure" : k == FINDING_OBSERVED ? "success" : "unknown";
+}
+
+static void event_object(struct jw *w, const struct finding *x)
+{
+	char action[32];
+
+	snprintf(action, sizeof(action), "flow-%s", finding_kind_name(x->kind));
+	jw_object(w, "event");
+	jw_str(w, "kind", x->kind == FINDING_OBSERVED ? "event" : "alert");
+	jw_array(w, "category");
+	jw_str(w, NULL, "network");
+	jw_close_array(w);
+	event_types(w, x->kind);
+	jw_str(w, "action", action);
+	jw_str(w, "outcome", outcome(x->kind));
+	jw_str(w, "dataset", "flowaudit.finding");
+	jw_str(w, "module", "flowaudit");
+	jw_str(w, "reason", x->reason);
+	if (x->first_us)
+		jw_time(w, "start", x->first_us);
+	if (x->last_us)
+		jw_time(w, "end", x->last_us);
+	jw_close_object(w);
+}
+
+static void rule_object(struct jw *w, const struct audit_report *r, const struct finding *x)
+{
+	char sections[256];
+
+	if (!x->rule)
+		return;
+	sections_join(x->rule, ", ", sections, sizeof(sections));
+	jw_object(w, "rule");
+	jw_str(w, "id", x->rule->id);
+	jw_str_nonempty(w, "name", x->rule->description);
+	jw_str(w, "category", rule_group(x->rule));
+	jw_str(w, "ruleset", ruleset_matrix_name(r->rules));
+	jw_str_nonempty(w, "reference", sections);
+	jw_close_object(w);
+}
+
+static void endpoint_object(struct jw *w, const char *key, const struct finding_endpoint *e,
+			    bool server)
+{
+	char ip[IP_TEXT_LEN];
+
+	if (!e->has_ip && !e->host[0])
+		return;
+	jw_object(w, key);
+	if (e->has_ip) {
+		format_ip(ip, e->ip_version, &e->ip);
+		jw_str(w, "ip", ip);
+		jw_str(w, "address", ip);
+	}
+	if (server && e->has_port)
+		jw_u64(w, "port", e->port);
+	jw_str_nonempty(w, "domain", e->host);
+	if (e->has_geo)
+		ecs_geo(w, &e->geo);
+	jw_close_object(w);
+}
+
+static void roles_array(struct jw *w, const char *key, const struct ruleset *rs,
+			role_mask m)
+{
+	jw_array(w, key);
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++)
+		if (m & ((role_mask)1 << i))
+			jw_str(w, NULL, ruleset_role(rs, i)->name);
+	jw_close_array(w);
+}
+
+static void flowaudit_object(struct jw *w, const struct audit_report *r,
+			     const struct finding *x)
+{
+	jw_object(w, "flowaudit");
+	jw_str(w, "finding", finding_kind_name(x->kind));
+	if (x->rule)
+		jw_str(w, "need", need_name(x->rule->need));
+	roles_array(w, "client_roles", r->rules, x->client.roles);
+	roles_array(w, "server_roles", r->rules, x->server.roles);
+	if (!x->server.has_ip && (x->server.nexpected || x->server.nexpected_names)) {
+		jw_array(w, "server_expected");
+		for (unsigned i = 0; i < x->server.nexpected; i++) {
+			char net[IP_TEXT_LEN + 8];
+			format_cidr(net, sizeof(net), &x->server.expected[i]);
+			jw_str(w, NULL, net);
+		}
+		for (unsigned i = 0; i < x->server.nexpected_names; i++)
+			jw_str(w, NULL, x->server.expected_names[i]);
+		jw_close_array(w);
+	}
+	jw_str_nonempty(w, "app", x->app);
+	jw_str_nonempty(w, "conn_states", x->states);
+	jw_u64(w, "flows", x->flows);
+	jw_u64(w, "attempts", x->attempts);
+	jw_u64(w, "successes", x->successes);
+	jw_str(w, "site", ruleset_site_name(r->rules));
+	jw_close_object(w);
+}
+
+static void network_object(struct jw *w, const struct finding *x)
+{
+	if (!x->proto)
+		return;
+	jw_object(w, "network");
+	jw_str(w, "transport", proto_name(x->proto));
+	if (x->server.has_ip)
+		jw_str(w, "type", x->server.ip_version == 6 ? "ipv6" : "ipv4");
+	if (x->app[0]) {
+		char app[sizeof(x->app)];
+		ecs_protocol_name(app, sizeof(app), x->app);
+		jw_str(w, "protocol", app);
+	}
+	jw_u64(w, "packets", x->packets);
+	jw_u64(w, "bytes", x->bytes);
+	jw_close_object(w);
+}
+
+/* The time a finding is filed at: its last evidence, or for a flow that
+ * never appeared the end of what was watched. Never the wall clock, so the
+ * same capture gives the same lines. */
+static uint64_t finding_time(const struct audit_report *r, const struct finding *x)
+{
+	uint64_t t = x->last_us ? x->last_us : r->window_end_us;
+
+	for (unsigned i = 0; !t && i < r->ninputs; i++)
+		if (r->inputs[i].last_us > t)
+			t = r->inputs[i].last_us;
+	return t;
+}
+
+static void finding_event(FILE *f, const struct audit_report *r, const struct finding *x)
+{
+	struct jw w;
+	char message[700];
+
+	snprintf(message, sizeof(message), "%s%s%s: %s", finding_kind_name(x->kind),
+		 x->rule ? " " : "", x->rule ? x->rule->id : "", x->reason);
+	jw_begin(&w, f);
+	jw_time(&w, "@timestamp", finding_time(r, x));
+	ecs_header(&w, r->version);
+	jw_str(&w, "message", message);
+	event_object(&w, x);
+	rule_object(&w, r, x);
+	endpoint_object(&w, "source", &x->client, false);
+	endpoint_object(&w, "destination", &x->server, true);
+	network_object(&w, x);
+	flowaudit_object(&w, r, x);
+	jw_end_line(&w);
+}
+
+bool report_events(FILE *f, const struct audit_report *r)
+{
+	for (unsigned i = 0; i < r->findings->n; i++)
+		finding_event(f, r, &r->findings->items[i]);
+	return !ferror(f);
+}

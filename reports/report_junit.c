@@ -1,0 +1,289 @@
+/* report_junit.c - the audit as JUnit XML, the test-report format Jenkins,
+ * GitLab and most CI systems read: one testsuite per rule group, one
+ * testcase per rule and concrete host (missing and blocked are failures,
+ * observed passes, not applicable is skipped), and unexpected traffic as
+ * failures in a testsuite of its own. The failure count equals the report's
+ * missing + blocked + unexpected. */
+#include <string.h>
+
+#include "audit_report.h"
+#include "capture/addr_text.h"
+#include "escape.h"
+
+#define UNEXPECTED_SUITE "Unexpected traffic"
+
+struct suite_counts {
+	unsigned tests, failures, skipped;
+};
+
+static void attr(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, " %s=\"", name);
+	xml_put_escaped(f, value);
+	fputc('"', f);
+}
+
+static void side_text(const struct audit_report *r, const struct finding_endpoint *e,
+		      bool port, char *out, size_t len)
+{
+	char where[512], roles[256];
+
+	roles_join(r->rules, e->roles, "+", roles, sizeof(roles));
+	if (e->has_ip && port && e->has_port)
+		format_endpoint(where, e->ip_version, &e->ip, e->port);
+	else if (e->has_ip)
+		format_ip(where, e->ip_version, &e->ip);
+	else
+		expected_join(e, ",", where, sizeof(where));
+	if (!where[0])
+		snprintf(where, sizeof(where), "%s", e->host[0] ? e->host : "?");
+	snprintf(out, len, "%s%s%s", roles, roles[0] ? " " : "", where);
+}
+
+/* "speechlive-cloud: 10.1.0.20 -> livebroker.speechexec.com 443" */
+static void case_name(const struct audit_report *r, const struct finding *x,
+		      char *out, size_t len)
+{
+	char client[600], server[600];
+
+	side_text(r, &x->client, false, client, sizeof(client));
+	side_text(r, &x->server, true, server, sizeof(server));
+	if (x->server.has_ip && x->server.host[0] &&
+	    strlen(server) + strlen(x->server.host) + 4 < sizeof(server)) {
+		strcat(server, " (");
+		strcat(server, x->server.host);
+		strcat(server, ")");
+	}
+	snprintf(out, len, "%s -> %s", client, server);
+}
+
+static void evidence(FILE *f, const struct finding *x)
+{
+	char first[TS_TEXT_LEN] = "-", last[TS_TEXT_LEN] = "-";
+
+	if (x->first_us)
+		format_ts_iso(first, x->first_us);
+	if (x->last_us)
+		format_ts_iso(last, x->last_us);
+	fprintf(f, "flows %llu, attempts %llu, successes %llu, packets %llu, bytes %llu, "
+		"proto %s, port %u, states ", (unsigned long long)x->flows,
+		(unsigned long long)x->attempts, (unsigned long long)x->successes,
+		(unsigned long long)x->packets, (unsigned long long)x->bytes,
+		x->proto ? proto_name(x->proto) : "-", x->port);
+	xml_put_escaped(f, x->states[0] ? x->states : "-");
+	fputs(", app ", f);
+	xml_put_escaped(f, x->app[0] ? x->app : "-");
+	fprintf(f, ", first %s, last %s", first, last);
+}
+
+static void testcase(FILE *f, const struct audit_report *r, const char *classname,
+		     const struct finding *x)
+{
+	char name[1400];
+
+	case_name(r, x, name, sizeof(name));
+	fputs("    <testcase", f);
+	attr(f, "classname", classname);
+	fputs(" name=\"", f);
+	if (x->rule) {
+		xml_put_escaped(f, x->rule->id);
+		fputs(": ", f);
+	}
+	xml_put_escaped(f, name);
+	fputs("\" time=\"0\"", f);
+	if (x->kind == FINDING_OBSERVED) {
+		fputs(">\n      <system-out>observed: ", f);
+		xml_put_escaped(f, x->reason);
+		fputs("; ", f);
+		evidence(f, x);
+		fputs("</system-out>\n    </testcase>\n", f);
+		return;
+	}
+	fputs(">\n      <failure", f);
+	attr(f, "message", x->reason);
+	attr(f, "type", finding_kind_name(x->kind));
+	fputc('>', f);
+	xml_put_escaped(f, finding_kind_name(x->kind));
+	fputs(": ", f);
+	xml_put_escaped(f, x->reason);
+	if (x->rule) {
+		char sections[256];
+		sections_join(x->rule, ", ", sections, sizeof(sections));
+		fputs("\nsections: ", f);
+		xml_put_escaped(f, sections);
+	}
+	fputs("\nevidence: ", f);
+	evidence(f, x);
+	fputs("</failure>\n    </testcase>\n", f);
+}
+
+/* A rule that produced no finding: not applicable (skipped) or applicable
+ * and never seen, which only a required rule would fail (and then it is
+ * missing, a finding). */
+static void rule_without_findings(FILE *f, const char *classname, const struct rule *rule)
+{
+	fputs("    <testcase", f);
+	attr(f, "classname", classname);
+	attr(f, "name", rule->id);
+	fputs(" time=\"0\">\n", f);
+	if (!rule->applicable) {
+		fputs("      <skipped", f);
+		attr(f, "message", rule->not_applicable_why ? rule->not_applicable_why
+							     : "not applicable");
+		fputs("/>\n", f);
+	} else {
+		fputs("      <system-out>not seen; the rule does not require traffic"
+		      "</system-out>\n", f);
+	}
+	fputs("    </testcase>\n", f);
+}
+
+static bool is_failure(enum finding_kind k)
+{
+	return k == FINDING_MISSING || k == FINDING_BLOCKED || k == FINDING_UNEXPECTED;
+}
+
+/* What a rule contributes to its suite's counts. */
+static void count_rule(const struct audit_report *r, const struct rule *rule,
+		       struct suite_counts *c)
+{
+	unsigned rows = 0;
+
+	for (unsigned k = 0; k < r->findings->n; k++) {
+		const struct finding *x = &r->findings->items[k];
+		if (x->rule != rule)
+			continue;
+		rows++;
+		c->tests++;
+		c->failures += is_failure(x->kind);
+	}
+	if (!rows) {
+		c->tests++;
+		c->skipped += !rule->applicable;
+	}
+}
+
+static bool group_seen_before(const struct ruleset *rs, unsigned i)
+{
+	const char *g = rule_group(ruleset_rule(rs, i));
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(rule_group(ruleset_rule(rs, j)), g) == 0)
+			return true;
+	return false;
+}
+
+static void suite_open(FILE *f, const char *name, const struct suite_counts *c,
+		       unsigned id, const char *timestamp)
+{
+	fputs("  <testsuite", f);
+	attr(f, "name", name);
+	fprintf(f, " id=\"%u\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" "
+		"time=\"0\"", id, c->tests, c->failures, c->skipped);
+	if (timestamp[0])
+		fprintf(f, " timestamp=\"%s\"", timestamp);
+	fputs(">\n", f);
+}
+
+static void rule_group_suite(FILE *f, const struct audit_report *r, unsigned first,
+			     unsigned id, const char *timestamp)
+{
+	const struct ruleset *rs = r->rules;
+	const char *group = rule_group(ruleset_rule(rs, first));
+	struct suite_counts c = { 0, 0, 0 };
+	char classname[256];
+
+	for (unsigned i = first; i < ruleset_rule_count(rs); i++)
+		if (strcmp(rule_group(ruleset_rule(rs, i)), group) == 0)
+			count_rule(r, ruleset_rule(rs, i), &c);
+	suite_open(f, group, &c, id, timestamp);
+	snprintf(classname, sizeof(classname), "flowaudit.%s", group);
+	for (unsigned i = first; i < ruleset_rule_count(rs); i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		unsigned rows = 0;
+		if (strcmp(rule_group(rule), group) != 0)
+			continue;
+		for (unsigned k = 0; k < r->findings->n; k++)
+			if (r->findings->items[k].rule == rule) {
+				testcase(f, r, classname, &r->findings->items[k]);
+				rows++;
+			}
+		if (!rows)
+			rule_without_findings(f, classname, rule);
+	}
+	fputs("  </testsuite>\n", f);
+}
+
+static void unexpected_suite(FILE *f, const struct audit_report *r, unsigned id,
+			     const char *timestamp)
+{
+	struct suite_counts c = { 0, 0, 0 };
+
+	for (unsigned k = 0; k < r->findings->n; k++)
+		if (r->findings->items[k].kind == FINDING_UNEXPECTED)
+			c.tests++, c.failures++;
+	if (!c.tests) {
+		/* An explicit passing case, so "no unexpected traffic" is a
+		 * result CI shows rather than an empty suite. */
+		c.tests = 1;
+		suite_open(f, UNEXPECTED_SUITE, &c, id, timestamp);
+		fputs("    <testcase classname=\"flowaudit.unexpected\" name=\"no unexpected "
+		      "traffic\" time=\"0\"/>\n  </testsuite>\n", f);
+		return;
+	}
+	suite_open(f, UNEXPECTED_SUITE, &c, id, timestamp);
+	for (unsigned k = 0; k < r->findings->n; k++)
+		if (r->findings->items[k].kind == FINDING_UNEXPECTED)
+			testcase(f, r, "flowaudit.unexpected", &r->findings->items[k]);
+	fputs("  </testsuite>\n", f);
+}
+
+/* The capture's first packet time (not the wall clock: reports of the same
+ * capture are identical). */
+static void first_packet_time(const struct audit_report *r, char *out)
+{
+	uint64_t first = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < r->ninputs; i++)
+		if (r->inputs[i].first_us && (!first || r->inputs[i].first_us < first))
+			first = r->inputs[i].first_us;
+	if (first) {
+		/* JUnit's timestamp is xs:dateTime without a zone designator. */
+		format_ts_iso(out, first);
+		char *z = strchr(out, 'Z');
+		char *dot = strchr(out, '.');
+		if (dot)
+			*dot = '\0';
+		else if (z)
+			*z = '\0';
+	}
+}
+
+bool report_junit(FILE *f, const struct audit_report *r)
+{
+	const struct audit_summary *s = &r->findings->summary;
+	const struct ruleset *rs = r->rules;
+	char timestamp[TS_TEXT_LEN];
+	unsigned id = 0;
+
+	first_packet_time(r, timestamp);
+	struct suite_counts all = { 0, 0, 0 };
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
+		count_rule(r, ruleset_rule(rs, i), &all);
+	unsigned unexpected = (unsigned)s->count[FINDING_UNEXPECTED];
+	all.tests += unexpected ? unexpected : 1;
+	all.failures += unexpected;
+
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
+	char name[512];
+	snprintf(name, sizeof(name), "flowaudit: %s", ruleset_site_name(rs));
+	attr(f, "name", name);
+	fprintf(f, " tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"0\">\n",
+		all.tests, all.failures, all.skipped);
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
+		if (!group_seen_before(rs, i))
+			rule_group_suite(f, r, i, id++, timestamp);
+	unexpected_suite(f, r, id, timestamp);
+	fputs("</testsuites>\n", f);
+	return !ferror(f);
+}

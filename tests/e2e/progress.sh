@@ -1,0 +1,49 @@
+#!/bin/sh
+# progress.sh - the progress line on standard error: shown while reading a
+# large capture when stderr is a terminal (bytes done of total, packets/s,
+# flows), never in a pipe or a log, never with -q.
+set -u
+: "${FLOWAUDIT:?}"
+FIXTUREGEN=${FIXTUREGEN:-$(dirname "$FLOWAUDIT")/pcaps/fixturegen/fixturegen}
+
+if ! command -v script >/dev/null 2>&1; then
+	echo "1..0 # SKIP script(1) (package bsdutils) is needed to give the run a terminal"
+	exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Big enough to take more than the half second between updates.
+"$FIXTUREGEN" flows-concurrent "$work/big.pcap" --count 150000 >/dev/null 2>&1
+
+n=0 failed=0
+check() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+script -qfc "'$FLOWAUDIT' flows -o '$work/flows.txt' '$work/big.pcap'" \
+	"$work/tty.log" >/dev/null 2>&1
+grep -q '% big.pcap .* MB of .* MB, .* packets, .* packets/s, .* flows' "$work/tty.log"
+check $? "on a terminal a progress line shows bytes done of total, packets/s and flows"
+tail -c 400 "$work/tty.log" | tr '\r' '\n' | grep -q '^.\[Kflowaudit: '
+check $? "the progress line is cleared before the summary"
+
+"$FLOWAUDIT" flows -o "$work/flows2.txt" "$work/big.pcap" 2>"$work/pipe.err"
+! grep -q "$(printf '\033')" "$work/pipe.err" && ! grep -q 'packets/s' "$work/pipe.err"
+check $? "standard error to a file: no progress line, no escape sequences"
+
+script -qfc "'$FLOWAUDIT' flows -q --no-dpi -o '$work/flows3.txt' '$work/big.pcap'" \
+	"$work/quiet.log" >/dev/null 2>&1
+! grep -q 'packets/s' "$work/quiet.log"
+check $? "-q: no progress line even on a terminal"
+
+cmp -s "$work/flows.txt" "$work/flows2.txt"
+check $? "the flows written are the same with and without a progress line"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,181 @@
+"""Every report format of every audit fixture, from one read of the capture.
+
+For each audit case of the golden suite (tests/e2e/cases/audit-*), one
+`flowaudit audit` run writes JSON, JUnit, CSV, event lines and HTML; then:
+- the JUnit file validates against tests/data/junit.xsd (xmllint) and its
+  failure count equals the JSON report's missing + blocked + unexpected;
+- the CSV parses with Python's csv reader, one row per finding, in order;
+- the event lines parse as JSON, one per line, one per finding, with the
+  Elastic Common Schema fields a SIEM keys on.
+Negative controls show the checks can fail.
+"""
+import csv
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+SRCDIR = os.environ.get("SRCDIR", ".")
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "crosscheck"))
+from common import Tap  # noqa: E402
+
+FLOWAUDIT = os.environ["FLOWAUDIT"]
+FIXTURES = os.environ["FIXTURES"]
+CASES = os.environ.get("CASES", os.path.join(SRCDIR, "tests", "e2e", "cases"))
+SITES = os.path.join(SRCDIR, "tests", "e2e", "sites")
+XSD = os.path.join(SRCDIR, "tests", "data", "junit.xsd")
+FAILING = ("missing", "blocked", "unexpected")
+
+
+def audit_cases():
+    """(name, site, capture) of each audit case whose output is JSON."""
+    out = []
+    for name in sorted(os.listdir(CASES)):
+        path = os.path.join(CASES, name, "cmd")
+        if not name.startswith("audit-") or not os.path.exists(path):
+            continue
+        args = shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
+                           .replace("@SITES@", SITES))
+        if "--site" not in args:
+            continue
+        site = args[args.index("--site") + 1]
+        captures = [a for a in args if a.endswith((".pcap", ".pcapng"))]
+        out.append((name, site, captures))
+    return out
+
+
+def xmllint_valid(path):
+    p = subprocess.run(["xmllint", "--noout", "--schema", XSD, path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return p.returncode == 0, p.stdout.decode(errors="replace")
+
+
+def check_junit(tap, name, path, report):
+    ok, why = xmllint_valid(path)
+    tap.ok(ok, "%s: JUnit validates against the schema" % name, why)
+    root = ET.parse(path).getroot()
+    want = sum(report["summary"][k] for k in FAILING)
+    cases = root.findall("./testsuite/testcase")
+    failures = sum(len(c.findall("failure")) for c in cases)
+    suites = sum(int(s.get("failures")) for s in root.findall("testsuite"))
+    tap.ok(int(root.get("failures")) == want == failures == suites,
+           "%s: JUnit failures = missing + blocked + unexpected (%d)" % (name, want),
+           "testsuites says %s, testcases hold %d, suites sum %d" %
+           (root.get("failures"), failures, suites))
+    skipped = sum(1 for c in cases if c.find("skipped") is not None)
+    tap.ok(int(root.get("tests")) == len(cases) and int(root.get("skipped")) == skipped
+           and skipped == len(report.get("not_applicable", [])),
+           "%s: JUnit counts tests and skipped (not applicable) cases" % name,
+           "tests=%s cases=%d skipped=%s/%d not_applicable=%d" %
+           (root.get("tests"), len(cases), root.get("skipped"), skipped,
+            len(report.get("not_applicable", []))))
+
+
+def check_csv(tap, name, path, report):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, strict=True))
+    kinds = [(r["kind"], r["rule"]) for r in rows]
+    want = [(x["kind"], x.get("rule") or "") for x in report["findings"]]
+    tap.ok(kinds == want, "%s: CSV parses, one row per finding in order (%d)" %
+           (name, len(want)), "csv %r\njson %r" % (kinds[:5], want[:5]))
+
+
+def check_events(tap, name, path, report):
+    events, bad = [], []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                events.append(json.loads(line))
+            except ValueError as e:
+                bad.append("line %d: %s" % (n, e))
+    ecs_ok = all(e["ecs"]["version"] and e["event"]["dataset"] == "flowaudit.finding"
+                 and e["event"]["kind"] == ("event" if e["flowaudit"]["finding"] ==
+                                            "observed" else "alert")
+                 and "@timestamp" in e for e in events)
+    kinds = [e["flowaudit"]["finding"] for e in events]
+    rules = [e.get("rule", {}).get("id", "") for e in events]
+    want = [x["kind"] for x in report["findings"]]
+    tap.ok(not bad and kinds == want and ecs_ok and
+           rules == [x.get("rule") or "" for x in report["findings"]],
+           "%s: event lines parse as JSON, one ECS event per finding (%d)" %
+           (name, len(want)), "\n".join(bad[:5]) or "kinds %r want %r" % (kinds, want))
+    with_ip = [e for e in events if "destination" in e and "ip" in e["destination"]]
+    tap.ok(all("transport" in e.get("network", {}) for e in with_ip) and
+           all(isinstance(e["destination"].get("port", 0), int) for e in with_ip),
+           "%s: events carry destination.ip/port and network.transport" % name)
+
+
+def negative_controls(tap, work):
+    """The schema check rejects a testcase without a name; the CSV check
+    sees a row count that differs."""
+    bad = os.path.join(work, "bad.xml")
+    with open(bad, "w") as f:
+        f.write('<?xml version="1.0"?><testsuites><testsuite name="x" tests="1">'
+                '<testcase classname="c"/></testsuite></testsuites>')
+    ok, _ = xmllint_valid(bad)
+    tap.ok(not ok, "control: the schema rejects a testcase without a name")
+
+
+def check_flow_formats(tap):
+    """flows --format csv and --format events against the JSON lines of
+    the same capture: same flows, same order."""
+    for fixture in ("demo.pcap", "names-hostile.pcap", "encap-vxlan.pcap"):
+        path = os.path.join(FIXTURES, fixture)
+        run = lambda fmt: subprocess.run(  # noqa: E731
+            [FLOWAUDIT, "flows", "-q", "--format", fmt, path],
+            stdout=subprocess.PIPE).stdout.decode("utf-8")
+        want = [json.loads(line) for line in run("jsonl").splitlines()]
+        rows = list(csv.DictReader(run("csv").splitlines(), strict=True))
+        tap.ok([r["uid"] for r in rows] == [w["uid"] for w in want] and
+               [r["conn_state"] for r in rows] == [w["conn_state"] for w in want] and
+               [r["server_name"] for r in rows] == [w.get("server_name", "") for w in want],
+               "flows CSV of %s: one row per flow with the JSON lines' values (%d)" %
+               (fixture, len(want)))
+        events = [json.loads(line) for line in run("events").splitlines()]
+        tap.ok([e["event"]["id"] for e in events] == [w["uid"] for w in want] and
+               all(e["network"]["community_id"] == w["community_id"] and
+                   e["source"]["ip"] == w["id.orig_h"] and
+                   e["destination"]["ip"] == w["id.resp_h"]
+                   for e, w in zip(events, want)),
+               "flow events of %s: one ECS event per flow (%d)" % (fixture, len(want)))
+
+
+def main():
+    tap = Tap()
+    if not shutil.which("xmllint"):
+        tap.skip_all("xmllint not installed (package libxml2-utils)")
+    work = tempfile.mkdtemp(prefix="flowaudit-formats-")
+    try:
+        negative_controls(tap, work)
+        check_flow_formats(tap)
+        for name, site, captures in audit_cases():
+            out = {fmt: os.path.join(work, "%s.%s" % (name, fmt))
+                   for fmt in ("json", "junit", "csv", "events", "html")}
+            args = [FLOWAUDIT, "audit", "-q", "--site", site]
+            for fmt, path in out.items():
+                args += ["--format", fmt, "-o", path]
+            p = subprocess.run(args + captures, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            written = all(os.path.exists(path) for path in out.values())
+            tap.ok(p.returncode in (0, 1) and written and not p.stdout,
+                   "%s: one run writes every format" % name,
+                   p.stderr.decode(errors="replace"))
+            if not written:
+                continue
+            report = json.load(open(out["json"]))
+            check_junit(tap, name, out["junit"], report)
+            check_csv(tap, name, out["csv"], report)
+            check_events(tap, name, out["events"], report)
+            leftovers = [f for f in os.listdir(work) if ".tmp." in f]
+            tap.ok(not leftovers, "%s: no temporary files left behind" % name,
+                   repr(leftovers))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    tap.done()
+
+
+main()
