@@ -29,6 +29,7 @@ struct flow_state {
 	uint8_t flags;
 	uint8_t name_source;    /* enum name_source */
 	uint8_t dpi_packets;
+	dpi_handshake handshake; /* while the flow has no nDPI state */
 };
 
 /* Kept for DNS flows only (port 53). */
@@ -67,6 +68,7 @@ void classify_options_default(struct classify_options *o)
 	o->dns_flows = 65536;
 	o->dpi_max_tcp_packets = 80;
 	o->dpi_max_udp_packets = 24;
+	o->dpi_max_states = 32768;
 }
 
 size_t classifier_bytes_per_flow(void)
@@ -91,7 +93,8 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		}
 	}
 	if (o->dpi) {
-		c->dpi = dpi_new(o->dpi_max_tcp_packets, o->dpi_max_udp_packets);
+		c->dpi = dpi_new(o->dpi_max_tcp_packets, o->dpi_max_udp_packets,
+				 o->dpi_max_states);
 		if (!c->dpi) {
 			snprintf(err, errlen, "cannot start nDPI");
 			classifier_free(c);
@@ -324,7 +327,9 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		struct dpi_result r;
 		if (s->dpi_packets < UINT8_MAX)
 			s->dpi_packets++;
-		if (dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, &r))
+		if (!s->dpi)
+			dpi_track_handshake(&s->handshake, p);
+		if (dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, s->handshake, &r))
 			dpi_done(c, s, &r);
 	}
 	/* DNS flows are followed to the end: every answer may name a host. */
@@ -396,6 +401,19 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			struct dpi_result res;
 			dpi_give_up(c->dpi, &s->dpi, &res);
 			dpi_done(c, s, &res);
+		} else if (!(s->flags & CLS_DPI_DONE)) {
+			/* Never any payload (or never a free state): guess from
+			 * the flow's opening, as nDPI would have. */
+			struct dpi_result res;
+			struct dpi_opening o = {
+				r->ip_version, r->proto,
+				r->flipped ? &r->resp_h : &r->orig_h,
+				r->flipped ? &r->orig_h : &r->resp_h,
+				r->flipped ? r->resp_p : r->orig_p,
+				r->flipped ? r->orig_p : r->resp_p,
+			};
+			dpi_guess(c->dpi, &o, &res);
+			dpi_done(c, s, &res);
 		}
 		fill_app(c, s, r, out);
 		if (s->name) {
@@ -428,6 +446,8 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *s)
 		s->dpi_flows = d->flows;
 		s->dpi_packets = d->packets;
 		s->dpi_peak_states = d->peak_live;
+		s->dpi_waited = d->waited;
+		s->dpi_guessed_without_state = d->guessed_without_state;
 	}
 	s->dns_messages = c->dns_messages;
 	s->dns_unparsed = c->dns_unparsed;

@@ -29,6 +29,8 @@ struct classify_options {
 	uint32_t dns_flows;           /* DNS flows followed at once */
 	unsigned dpi_max_tcp_packets; /* ndpiReader's limits: 80 and 24 */
 	unsigned dpi_max_udp_packets;
+	unsigned dpi_max_states;      /* nDPI flow states alive at once (about
+				       * 700 bytes each); later flows wait */
 };
 
 void classify_options_default(struct classify_options *o);
@@ -51,6 +53,8 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 
 struct classifier_stats {
 	uint64_t dpi_flows, dpi_packets, dpi_peak_states;
+	uint64_t dpi_waited;          /* packets that found every state taken */
+	uint64_t dpi_guessed_without_state; /* flows guessed from their opening */
 	uint64_t dns_messages, dns_unparsed, dns_flows_untracked;
 	uint64_t names_held, names_refused;
 	uint64_t name_index_entries, name_index_evicted;

@@ -11,19 +11,21 @@
 
 struct dpi {
 	struct ndpi_detection_module_struct *ndpi;
-	unsigned max_tcp, max_udp;
+	unsigned max_tcp, max_udp, max_states;
 	struct ndpi_flow_struct *pool[POOL_MAX];
 	unsigned npool;
 	struct dpi_stats stats;
 };
 
-struct dpi *dpi_new(unsigned max_tcp_packets, unsigned max_udp_packets)
+struct dpi *dpi_new(unsigned max_tcp_packets, unsigned max_udp_packets,
+		    unsigned max_states)
 {
 	struct dpi *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->max_tcp = max_tcp_packets;
 	d->max_udp = max_udp_packets;
+	d->max_states = max_states;
 	d->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
 	if (!d->ndpi) {
 		free(d);
@@ -48,6 +50,10 @@ void dpi_free(struct dpi *d)
 
 static struct ndpi_flow_struct *flow_get(struct dpi *d)
 {
+	if (d->stats.live >= d->max_states) {
+		d->stats.waited++;
+		return NULL;
+	}
 	struct ndpi_flow_struct *f =
 		d->npool ? d->pool[--d->npool] : ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
 	if (!f) {
@@ -120,25 +126,70 @@ static unsigned packet_cap(const struct dpi *d, uint8_t ip_proto)
 	return ip_proto == IP_PROTO_TCP ? d->max_tcp : d->max_udp;
 }
 
+#define HS_SYN 0x01
+#define HS_SYN_ACK 0x02
+#define HS_ACK 0x04
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+/* nDPI 4.2's own rule (ndpi_main.c, connection tracking): each step only
+ * after the one before, only once. */
+void dpi_track_handshake(dpi_handshake *h, const struct packet *p)
+{
+	bool syn = p->tcp_flags & TCP_SYN, ack = p->tcp_flags & TCP_ACK;
+
+	if (p->ip_proto != IP_PROTO_TCP)
+		return;
+	if (syn && !ack && *h == 0)
+		*h = HS_SYN;
+	else if (syn && ack && *h == HS_SYN)
+		*h |= HS_SYN_ACK;
+	else if (!syn && ack && *h == (HS_SYN | HS_SYN_ACK))
+		*h |= HS_ACK;
+}
+
+/* A state for a flow that has none yet, with the handshake it saw. */
+static struct ndpi_flow_struct *flow_start(struct dpi *d, dpi_handshake h)
+{
+	struct ndpi_flow_struct *f = flow_get(d);
+	if (f) {
+		f->l4.tcp.seen_syn = !!(h & HS_SYN);
+		f->l4.tcp.seen_syn_ack = !!(h & HS_SYN_ACK);
+		f->l4.tcp.seen_ack = !!(h & HS_ACK);
+	}
+	return f;
+}
+
+static uint16_t capped_len(uint32_t n)
+{
+	return (uint16_t)(n > 0xffff ? 0xffff : n);
+}
+
 bool dpi_packet(struct dpi *d, struct dpi_flow **fp, const struct packet *p,
-		unsigned packets_seen, struct dpi_result *r)
+		unsigned packets_seen, dpi_handshake h, struct dpi_result *r)
 {
 	struct ndpi_flow_struct *f = (struct ndpi_flow_struct *)*fp;
+	bool enough = packets_seen > packet_cap(d, p->ip_proto);
 
 	if (!f) {
-		f = flow_get(d);
+		/* Without payload nDPI learns nothing a later state cannot be
+		 * told (the handshake); every state taken: wait for one. */
+		bool bare_tcp = p->ip_proto == IP_PROTO_TCP && p->payload_caplen == 0;
+		f = bare_tcp ? NULL : flow_start(d, h);
 		if (!f) {
-			memset(r, 0, sizeof(*r));
-			return true;  /* no memory: leave the flow unclassified */
+			if (!enough)
+				return false;
+			struct dpi_opening o = { p->ip_version, p->ip_proto, &p->src, &p->dst,
+						 p->sport, p->dport };
+			dpi_guess(d, &o, r);
+			return true;
 		}
 		*fp = (struct dpi_flow *)f;
 	}
-	uint16_t len = (uint16_t)(p->l3_caplen > 0xffff ? 0xffff : p->l3_caplen);
 	ndpi_protocol proto = ndpi_detection_process_packet(
-		d->ndpi, f, p->l3, len, p->ts_us / 1000);
+		d->ndpi, f, p->l3, capped_len(p->l3_caplen), p->ts_us / 1000);
 	d->stats.packets++;
 
-	bool enough = packets_seen > packet_cap(d, p->ip_proto);
 	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		return false;
 	/* Known, but more may come (a certificate, a later host name). */
@@ -151,6 +202,70 @@ bool dpi_packet(struct dpi *d, struct dpi_flow **fp, const struct packet *p,
 	fill_result(d, f, proto, false, r);
 	dpi_release(d, fp);
 	return true;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An IP header and a bare transport header: what nDPI's guesses read (the
+ * addresses, the protocol, the ports). Returns its length. */
+static size_t synthetic_packet(uint8_t *b, const struct dpi_opening *o)
+{
+	size_t ip = o->ip_version == 6 ? 40 : 20;
+	size_t l4 = o->proto == IP_PROTO_TCP ? 20 : 8;
+
+	memset(b, 0, ip + l4);
+	if (o->ip_version == 6) {
+		b[0] = 0x60;
+		put16(b + 4, (uint16_t)l4);
+		b[6] = o->proto;
+		b[7] = 64;
+		memcpy(b + 8, o->src->b, 16);
+		memcpy(b + 24, o->dst->b, 16);
+	} else {
+		b[0] = 0x45;
+		put16(b + 2, (uint16_t)(ip + l4));
+		b[8] = 64;
+		b[9] = o->proto;
+		memcpy(b + 12, o->src->b, 4);
+		memcpy(b + 16, o->dst->b, 4);
+	}
+	uint8_t *t = b + ip;
+	if (o->proto == IP_PROTO_TCP || o->proto == IP_PROTO_UDP) {
+		put16(t, o->sport);
+		put16(t + 2, o->dport);
+	}
+	if (o->proto == IP_PROTO_TCP) {
+		t[12] = 5 << 4;
+		t[13] = TCP_SYN;
+	} else if (o->proto == IP_PROTO_UDP) {
+		put16(t + 4, (uint16_t)l4);
+	}
+	return ip + l4;
+}
+
+void dpi_guess(struct dpi *d, const struct dpi_opening *o, struct dpi_result *r)
+{
+	uint8_t buf[64];
+	struct ndpi_flow_struct *f = calloc(1, SIZEOF_FLOW_STRUCT);
+	uint8_t guessed = 0;
+
+	memset(r, 0, sizeof(*r));
+	/* Outside the pool and its cap: one state, freed at once. */
+	if (!f) {
+		d->stats.alloc_failed++;
+		return;
+	}
+	size_t n = synthetic_packet(buf, o);
+	ndpi_detection_process_packet(d->ndpi, f, buf, (uint16_t)n, 0);
+	ndpi_protocol proto = ndpi_detection_giveup(d->ndpi, f, 1, &guessed);
+	fill_result(d, f, proto, true, r);
+	ndpi_free_flow_data(f);
+	free(f);
+	d->stats.guessed_without_state++;
 }
 
 void dpi_give_up(struct dpi *d, struct dpi_flow **fp, struct dpi_result *r)

@@ -4,6 +4,13 @@
  * number of packets, when it gives up and guesses by port); then the nDPI
  * flow state is returned to a pool, so a long flow costs no more than a
  * short one. The stopping rule is ndpiReader's, so results agree with it.
+ *
+ * A TCP flow gets its nDPI state only with its first payload (the
+ * handshake's flags are handed over then, as nDPI would have seen them), so
+ * a SYN flood costs no nDPI memory; and at most max_states states live at
+ * once, later flows waiting for one. A flow that ends without ever getting
+ * a state is guessed (by port and address, as nDPI's give-up does) from a
+ * synthetic first packet.
  */
 #ifndef FLOWAUDIT_DPI_H
 #define FLOWAUDIT_DPI_H
@@ -24,13 +31,30 @@ struct dpi_result {
 	enum name_source host_source;
 };
 
-struct dpi *dpi_new(unsigned max_tcp_packets, unsigned max_udp_packets);
+struct dpi *dpi_new(unsigned max_tcp_packets, unsigned max_udp_packets,
+		    unsigned max_states);
 void dpi_free(struct dpi *d);
 
+/* What nDPI notes of a TCP handshake before any payload (its seen_syn,
+ * seen_syn_ack, seen_ack), kept by the caller while a flow has no state. */
+typedef uint8_t dpi_handshake;
+void dpi_track_handshake(dpi_handshake *h, const struct packet *p);
+
 /* Feeds one packet; returns true once detection is over, with *r filled.
- * *f is made on the first packet and released when done. */
+ * *f is made when the flow first needs it and released when done. */
 bool dpi_packet(struct dpi *d, struct dpi_flow **f, const struct packet *p,
-		unsigned packets_seen, struct dpi_result *r);
+		unsigned packets_seen, dpi_handshake h, struct dpi_result *r);
+
+/* The orientation of a flow's first packet, for a guess without a state. */
+struct dpi_opening {
+	uint8_t ip_version, proto;
+	const struct ip_addr *src, *dst;
+	uint16_t sport, dport;
+};
+
+/* Detection over for a flow that never got a state: nDPI's give-up guess
+ * from a synthetic first packet with the flow's addresses and ports. */
+void dpi_guess(struct dpi *d, const struct dpi_opening *o, struct dpi_result *r);
 
 /* The flow ended before nDPI decided: give up, guess, release. */
 void dpi_give_up(struct dpi *d, struct dpi_flow **f, struct dpi_result *r);
@@ -47,6 +71,8 @@ struct dpi_stats {
 	uint64_t live;         /* nDPI flow states held now */
 	uint64_t peak_live;
 	uint64_t alloc_failed;
+	uint64_t waited;       /* packets that found every state taken */
+	uint64_t guessed_without_state;
 };
 const struct dpi_stats *dpi_stats(const struct dpi *d);
 

@@ -149,6 +149,10 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 		(unsigned long long)s.names_held, (unsigned long long)s.names_refused,
 		(unsigned long long)s.name_index_entries,
 		(unsigned long long)s.name_index_evicted);
+	if (s.dpi_waited)
+		fprintf(f, "flowaudit: %llu packets waited for application "
+			"detection: every nDPI flow state was in use\n",
+			(unsigned long long)s.dpi_waited);
 	if (s.dns_flows_untracked)
 		fprintf(f, "flowaudit: %llu DNS flows not followed (too many at once)\n",
 			(unsigned long long)s.dns_flows_untracked);
