@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "capture.h"
+#include "privdrop.h"
 
 #define TICK_US 1000000ull
 
@@ -25,7 +26,11 @@ struct capture {
 	unsigned inputs_cap;
 
 	volatile sig_atomic_t stop;
+	bool fatal;              /* privileges could not be dropped */
+	bool dropped;            /* privileges are dropped */
+	char *bpf;               /* owned copy of the filter in force */
 	pcap_t *volatile active;
+	struct capture_input *active_in;
 
 	uint64_t now_us;         /* latest packet time seen */
 	uint64_t next_tick_us;
@@ -79,6 +84,7 @@ void capture_free(struct capture *cap)
 	decoder_free(cap->dec);
 	flow_table_free(cap->flows);
 	free(cap->inputs);
+	free(cap->bpf);
 	free(cap);
 }
 
@@ -186,25 +192,57 @@ static void process_frame(struct capture *cap, struct capture_input *in,
 		deliver(cap, &cap->out[i]);
 }
 
-static bool apply_filter(const struct capture *cap, pcap_t *p,
-			 struct capture_input *in)
+static bool set_filter(pcap_t *p, const char *bpf, char *err, size_t errlen)
 {
 	struct bpf_program prog;
 
-	if (!cap->opt.bpf)
-		return true;
-	if (pcap_compile(p, &prog, cap->opt.bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(in->error, sizeof(in->error), "bad filter \"%s\": %s",
-			 cap->opt.bpf, pcap_geterr(p));
+	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "bad filter \"%s\": %s", bpf, pcap_geterr(p));
 		return false;
 	}
 	int rc = pcap_setfilter(p, &prog);
 	pcap_freecode(&prog);
 	if (rc < 0) {
-		snprintf(in->error, sizeof(in->error), "cannot set filter: %s",
-			 pcap_geterr(p));
+		snprintf(err, errlen, "cannot set filter: %s", pcap_geterr(p));
 		return false;
 	}
+	return true;
+}
+
+static bool apply_filter(const struct capture *cap, pcap_t *p,
+			 struct capture_input *in)
+{
+	const char *bpf = cap->bpf ? cap->bpf : cap->opt.bpf;
+	return !bpf || set_filter(p, bpf, in->error, sizeof(in->error));
+}
+
+bool capture_set_filter(struct capture *cap, const char *bpf, char *err,
+			size_t errlen)
+{
+	pcap_t *p = cap->active;
+	if (p && !set_filter(p, bpf, err, errlen))
+		return false;
+	char *copy = strdup(bpf);
+	if (!copy) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	free(cap->bpf);
+	cap->bpf = copy;
+	return true;
+}
+
+/* Opening the interface was the last thing privileges were for. */
+static bool drop_privileges(struct capture *cap, struct capture_input *in)
+{
+	if (!cap->opt.drop_privileges || cap->dropped)
+		return true;
+	if (!privileges_drop(cap->opt.user, in->error, sizeof(in->error))) {
+		cap->fatal = true;
+		cap->stop = 1;
+		return false;
+	}
+	cap->dropped = true;
 	return true;
 }
 
@@ -284,6 +322,7 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 	uint64_t size = cap->consumer.progress ? input_size(in, p) : 0;
 
 	cap->active = p;
+	cap->active_in = in;
 	while (!cap->stop) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
@@ -316,6 +355,7 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 			break;
 	}
 	cap->active = NULL;
+	cap->active_in = NULL;
 }
 
 static void record_live_stats(pcap_t *p, struct capture_input *in)
@@ -392,7 +432,12 @@ static void read_input(struct capture *cap, struct capture_input *in)
 		snprintf(in->error, sizeof(in->error),
 			 "link type %d (%s) is not supported", in->linktype,
 			 decoder_linktype_name(in->linktype));
-	} else if (apply_filter(cap, p, in)) {
+	} else if (apply_filter(cap, p, in) && (!in->live || drop_privileges(cap, in))) {
+		if (in->live && !cap->opt.quiet)
+			fprintf(stderr, "flowaudit: listening on %s, link type %s, snapshot "
+				"length %d bytes%s\n", in->name,
+				decoder_linktype_name(in->linktype), pcap_snapshot(p),
+				cap->dropped ? ", privileges dropped" : "");
 		read_packets(cap, in, p);
 		if (in->live)
 			record_live_stats(p, in);
@@ -417,7 +462,26 @@ int capture_run(struct capture *cap)
 	 * order it began. */
 	expire_fragments(cap, UINT64_MAX);
 	flow_table_finish(cap->flows);
-	return packets == 0 && failed ? 2 : 0;
+	return (packets == 0 && failed) || cap->fatal ? 2 : 0;
+}
+
+bool capture_failed_fatally(const struct capture *cap)
+{
+	return cap->fatal;
+}
+
+void capture_each_active_flow(const struct capture *cap,
+			      void (*fn)(void *ctx, const struct flow_record *r,
+					 uint32_t slot),
+			      void *ctx)
+{
+	flow_table_each_active(cap->flows, fn, ctx);
+}
+
+void capture_refresh_stats(struct capture *cap)
+{
+	if (cap->active && cap->active_in && cap->active_in->live)
+		record_live_stats(cap->active, cap->active_in);
 }
 
 unsigned capture_input_count(const struct capture *cap)

@@ -28,6 +28,10 @@ struct capture_options {
 	int timeout_ms;
 	bool immediate;
 	uint64_t duration_us;     /* stop a live capture after this; 0: never */
+	/* Once the live interface is open: become this user when root (NULL:
+	 * "nobody") and clear every capability (see privdrop.h). */
+	bool drop_privileges;
+	const char *user;
 	bool quiet;               /* no warnings on stderr */
 };
 
@@ -87,6 +91,24 @@ int capture_run(struct capture *cap);
 
 /* Async-signal-safe: makes capture_run stop after the current packet. */
 void capture_stop(struct capture *cap);
+
+/* True when the run stopped because privileges could not be dropped. */
+bool capture_failed_fatally(const struct capture *cap);
+
+/* Each flow still open, as its record reads now (for a report in the
+ * middle of a capture); the flows stay open. */
+void capture_each_active_flow(const struct capture *cap,
+			      void (*fn)(void *ctx, const struct flow_record *r,
+					 uint32_t slot),
+			      void *ctx);
+
+/* Refreshes the live input's kernel and interface drop counts now. */
+void capture_refresh_stats(struct capture *cap);
+
+/* Replaces the filter of the live source being read (and of later inputs);
+ * false with a message when it does not compile. */
+bool capture_set_filter(struct capture *cap, const char *bpf, char *err,
+			size_t errlen);
 
 unsigned capture_input_count(const struct capture *cap);
 const struct capture_input *capture_input(const struct capture *cap,

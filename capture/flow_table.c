@@ -802,6 +802,18 @@ void flow_table_finish(struct flow_table *t)
 	free(order);
 }
 
+void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *ctx)
+{
+	struct flow_record r;
+
+	for (uint32_t s = 0; s < t->used; s++) {
+		if (!(t->flows[s].flags & FLOW_ACTIVE))
+			continue;
+		record_fill(&t->flows[s], &r, FLOW_END_INPUT);
+		fn(ctx, &r, s);
+	}
+}
+
 void flow_table_peek(const struct flow_table *t, uint32_t slot,
 		     struct flow_record *r)
 {

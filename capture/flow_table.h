@@ -76,6 +76,9 @@ void flow_table_expire(struct flow_table *t, uint64_t now);
 /* Ends every flow still open, in creation order (end of input). */
 void flow_table_finish(struct flow_table *t);
 
+/* Calls fn for every open flow, as its record reads now, in slot order. */
+void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *ctx);
+
 /* The live view of a flow, as its record would read now. */
 void flow_table_peek(const struct flow_table *t, uint32_t slot,
 		     struct flow_record *r);

@@ -390,6 +390,42 @@ static void fill_name_evidence(struct classifier *c, const struct flow_record *r
 	name_unref(c->names, ev.name);
 }
 
+/* The opening of a flow, as its first packet went. */
+static struct dpi_opening opening_of(const struct flow_record *r)
+{
+	struct dpi_opening o = {
+		r->ip_version, r->proto,
+		r->flipped ? &r->resp_h : &r->orig_h,
+		r->flipped ? &r->orig_h : &r->resp_h,
+		r->flipped ? r->resp_p : r->orig_p,
+		r->flipped ? r->orig_p : r->resp_p,
+	};
+	return o;
+}
+
+static void fill_name(struct classifier *c, const struct flow_state *s,
+		      const struct flow_record *r, struct flow_class *out)
+{
+	if (!s->name)
+		return;
+	snprintf(out->server_name, sizeof(out->server_name), "%s", name_get(c->names, s->name));
+	out->server_name_source = (enum name_source)s->name_source;
+	if (s->name_source == NAME_DNS)
+		fill_name_evidence(c, r, out);
+}
+
+/* What the port says and where the addresses are. */
+static void fill_place(struct classifier *c, const struct flow_record *r,
+		       struct flow_class *out)
+{
+	const char *svc = port_service(r->proto, r->resp_p);
+	if (svc)
+		snprintf(out->port_service, sizeof(out->port_service), "%s", svc);
+	out->has_geo = true;
+	geoip_lookup(c->geo, r->ip_version, &r->orig_h, &out->orig_geo);
+	geoip_lookup(c->geo, r->ip_version, &r->resp_h, &out->resp_geo);
+}
+
 void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			 uint32_t slot, struct flow_class *out)
 {
@@ -405,37 +441,48 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			/* Never any payload (or never a free state): guess from
 			 * the flow's opening, as nDPI would have. */
 			struct dpi_result res;
-			struct dpi_opening o = {
-				r->ip_version, r->proto,
-				r->flipped ? &r->resp_h : &r->orig_h,
-				r->flipped ? &r->orig_h : &r->resp_h,
-				r->flipped ? r->resp_p : r->orig_p,
-				r->flipped ? r->orig_p : r->resp_p,
-			};
+			struct dpi_opening o = opening_of(r);
 			dpi_guess(c->dpi, &o, &res);
 			dpi_done(c, s, &res);
 		}
 		fill_app(c, s, r, out);
-		if (s->name) {
-			snprintf(out->server_name, sizeof(out->server_name), "%s",
-				 name_get(c->names, s->name));
-			out->server_name_source = (enum name_source)s->name_source;
-			if (s->name_source == NAME_DNS)
-				fill_name_evidence(c, r, out);
-		}
+		fill_name(c, s, r, out);
 		if (s->dns) {
 			fill_dns(c, &c->dns[s->dns - 1], &out->dns);
 			dns_state_free(c, s->dns);
 		}
 		name_unref(c->names, s->name);
 	}
-	const char *svc = port_service(r->proto, r->resp_p);
-	if (svc)
-		snprintf(out->port_service, sizeof(out->port_service), "%s", svc);
-	out->has_geo = true;
-	geoip_lookup(c->geo, r->ip_version, &r->orig_h, &out->orig_geo);
-	geoip_lookup(c->geo, r->ip_version, &r->resp_h, &out->resp_geo);
+	fill_place(c, r, out);
 	memset(s, 0, sizeof(*s));
+}
+
+void classifier_peek(struct classifier *c, const struct flow_record *r,
+		     uint32_t slot, struct flow_class *out)
+{
+	const struct flow_state *s = &c->flows[slot];
+
+	memset(out, 0, sizeof(*out));
+	if (s->flags & CLS_ACTIVE) {
+		struct flow_state now = *s;
+		if (!(s->flags & CLS_DPI_DONE) && c->dpi) {
+			/* Still being detected: what nDPI found so far, or its
+			 * guess from the opening, without disturbing detection. */
+			struct dpi_result res;
+			struct dpi_opening o = opening_of(r);
+			dpi_peek(c->dpi, s->dpi, &o, &res);
+			now.master = res.master;
+			now.app = res.app;
+			now.category = res.category;
+			if (res.guessed)
+				now.flags |= CLS_GUESSED;
+		}
+		fill_app(c, &now, r, out);
+		fill_name(c, s, r, out);
+		if (s->dns)
+			fill_dns(c, &c->dns[s->dns - 1], &out->dns);
+	}
+	fill_place(c, r, out);
 }
 
 void classifier_stats(const struct classifier *c, struct classifier_stats *s)

@@ -51,6 +51,12 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
 void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			 uint32_t slot, struct flow_class *out);
 
+/* A flow still open (a report in the middle of it): what is known so far,
+ * its state untouched. An application still being detected reads as nDPI's
+ * guess from the flow's opening. */
+void classifier_peek(struct classifier *c, const struct flow_record *r,
+		     uint32_t slot, struct flow_class *out);
+
 struct classifier_stats {
 	uint64_t dpi_flows, dpi_packets, dpi_peak_states;
 	uint64_t dpi_waited;          /* packets that found every state taken */

@@ -247,6 +247,23 @@ static size_t synthetic_packet(uint8_t *b, const struct dpi_opening *o)
 	return ip + l4;
 }
 
+void dpi_peek(struct dpi *d, const struct dpi_flow *fp, const struct dpi_opening *o,
+	      struct dpi_result *r)
+{
+	const struct ndpi_flow_struct *f = (const struct ndpi_flow_struct *)fp;
+
+	if (!f || f->detected_protocol_stack[0] == NDPI_PROTOCOL_UNKNOWN) {
+		dpi_guess(d, o, r);
+		return;
+	}
+	ndpi_protocol proto = {
+		.master_protocol = f->detected_protocol_stack[1],
+		.app_protocol = f->detected_protocol_stack[0],
+		.category = f->category,
+	};
+	fill_result(d, (struct ndpi_flow_struct *)f, proto, false, r);
+}
+
 void dpi_guess(struct dpi *d, const struct dpi_opening *o, struct dpi_result *r)
 {
 	uint8_t buf[64];

@@ -52,6 +52,11 @@ struct dpi_opening {
 	uint16_t sport, dport;
 };
 
+/* What is known of a flow still being detected, its state untouched: what
+ * nDPI has found so far, or else the guess from its opening. */
+void dpi_peek(struct dpi *d, const struct dpi_flow *f, const struct dpi_opening *o,
+	      struct dpi_result *r);
+
 /* Detection over for a flow that never got a state: nDPI's give-up guess
  * from a synthetic first packet with the flow's addresses and ports. */
 void dpi_guess(struct dpi *d, const struct dpi_opening *o, struct dpi_result *r);

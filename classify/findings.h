@@ -79,4 +79,21 @@ struct findings {
 
 void findings_free(struct findings *f);
 
+/* How one flow was judged when it ended: what an event line says at once,
+ * before any report. */
+enum flow_judgement_kind {
+	JUDGED_OUT_OF_SCOPE,
+	JUDGED_ICMP_ERROR,       /* evidence about another flow */
+	JUDGED_ALLOWED,          /* a rule allows it and the attempt succeeded */
+	JUDGED_ALLOWED_BY_SITE,
+	JUDGED_FAILED_ATTEMPT,   /* a rule allows it; it did not succeed */
+	JUDGED_UNEXPECTED,
+};
+
+struct flow_judgement {
+	enum flow_judgement_kind kind;
+	const struct rule *rule;      /* the rule, for allowed and failed */
+	char reason[512];
+};
+
 #endif

@@ -818,12 +818,17 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 
 static void judge_unexpected(struct verdict *v, const struct flow_record *r,
 			     const struct flow_class *c, role_mask client,
-			     role_mask server, const struct match *app_bad)
+			     role_mask server, const struct match *app_bad,
+			     struct flow_judgement *j)
 {
 	char reason[400];
 
 	v->summary.unexpected_flows++;
 	unexpected_reason(v, r, c, client, server, app_bad, reason, sizeof(reason));
+	if (j) {
+		j->kind = JUDGED_UNEXPECTED;
+		snprintf(j->reason, sizeof(j->reason), "%s", reason);
+	}
 	struct unexpected *u = unexpected_entry(v, r, reason);
 	if (!u) {
 		v->summary.unexpected_not_itemized++;
@@ -897,12 +902,28 @@ static void judge_dns_failure(struct verdict *v, const struct flow_record *r,
 	}
 }
 
-void verdict_flow(struct verdict *v, const struct flow_record *r,
-		  const struct flow_class *c)
+static void judged(struct flow_judgement *j, enum flow_judgement_kind kind,
+		   const struct rule *rule)
 {
-	v->summary.flows++;
+	if (!j)
+		return;
+	j->kind = kind;
+	j->rule = rule;
+}
+
+/* Judges one flow; records it as evidence only when `record` (a flow
+ * already counted elsewhere is judged for its event line alone). */
+static void judge_flow(struct verdict *v, const struct flow_record *r,
+		       const struct flow_class *c, struct flow_judgement *j, bool record)
+{
+	if (j)
+		memset(j, 0, sizeof(*j));
+	if (record)
+		v->summary.flows++;
 	if (r->is_icmp_error) {
-		v->summary.icmp_errors++;
+		if (record)
+			v->summary.icmp_errors++;
+		judged(j, JUDGED_ICMP_ERROR, NULL);
 		return;
 	}
 	role_mask client = ruleset_roles_of_addr(v->rs, r->ip_version, &r->orig_h);
@@ -910,23 +931,60 @@ void verdict_flow(struct verdict *v, const struct flow_record *r,
 	if (c->server_name[0])
 		server |= ruleset_roles_of_name(v->rs, c->server_name);
 	if (!((client | server) & v->audited)) {
-		v->summary.out_of_scope++;
+		if (record)
+			v->summary.out_of_scope++;
+		judged(j, JUDGED_OUT_OF_SCOPE, NULL);
 		return;
 	}
-	v->summary.in_scope++;
-	judge_dns_failure(v, r, c, client);
+	if (record) {
+		v->summary.in_scope++;
+		judge_dns_failure(v, r, c, client);
+	}
 
 	struct match m[MAX_MATCHES], app_bad;
 	unsigned n = match_rules(v, client, server, r, c, true, m, &app_bad);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; record && i < n; i++)
 		judge_allowed(v, r, c, client, server, &m[i]);
-	if (n)
-		return;
-	if (!app_bad.service && site_allows(v, r, client, server)) {
-		v->summary.allowed_by_site++;
+	if (n) {
+		if (j) {
+			bool ok = flow_attempt_succeeded(r, c, j->reason, sizeof(j->reason));
+			judged(j, ok ? JUDGED_ALLOWED : JUDGED_FAILED_ATTEMPT,
+			       ruleset_rule(v->rs, m[0].rule));
+		}
 		return;
 	}
-	judge_unexpected(v, r, c, client, server, &app_bad);
+	if (!app_bad.service && site_allows(v, r, client, server)) {
+		if (record)
+			v->summary.allowed_by_site++;
+		judged(j, JUDGED_ALLOWED_BY_SITE, NULL);
+		return;
+	}
+	if (record) {
+		judge_unexpected(v, r, c, client, server, &app_bad, j);
+	} else if (j) {
+		j->kind = JUDGED_UNEXPECTED;
+		unexpected_reason(v, r, c, client, server, &app_bad, j->reason,
+				  sizeof(j->reason));
+	}
+}
+
+void verdict_flow_judged(struct verdict *v, const struct flow_record *r,
+			 const struct flow_class *c, struct flow_judgement *j)
+{
+	judge_flow(v, r, c, j, true);
+}
+
+void verdict_judge(const struct verdict *v, const struct flow_record *r,
+		   const struct flow_class *c, struct flow_judgement *j)
+{
+	/* Nothing is recorded: the cast only lets the shared code run. */
+	judge_flow((struct verdict *)v, r, c, j, false);
+}
+
+void verdict_flow(struct verdict *v, const struct flow_record *r,
+		  const struct flow_class *c)
+{
+	verdict_flow_judged(v, r, c, NULL);
 }
 
 /* ---- findings ---- */

@@ -28,6 +28,14 @@ void verdict_free(struct verdict *v);
 void verdict_flow(struct verdict *v, const struct flow_record *r,
 		  const struct flow_class *c);
 
+/* The same, also saying how this flow was judged (j may be NULL). */
+void verdict_flow_judged(struct verdict *v, const struct flow_record *r,
+			 const struct flow_class *c, struct flow_judgement *j);
+
+/* How a flow would be judged, recording nothing (a flow already counted). */
+void verdict_judge(const struct verdict *v, const struct flow_record *r,
+		   const struct flow_class *c, struct flow_judgement *j);
+
 /* The findings so far, sorted: missing, blocked, unexpected, observed; then
  * matrix order, addresses, ports. The caller frees them (findings_free). */
 bool verdict_findings(const struct verdict *v, struct findings *out);

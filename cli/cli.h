@@ -39,6 +39,8 @@ struct input_options {
 	{ "geoip", required_argument, NULL, 1010 },                     \
 	{ "asn", required_argument, NULL, 1011 },                       \
 	{ "flow-key", required_argument, NULL, 1012 },                  \
+	{ "user", required_argument, NULL, 1013 },                      \
+	{ "immediate", no_argument, NULL, 1014 },                       \
 	{ "quiet", no_argument, NULL, 'q' }
 
 #define INPUT_SHORT_OPTIONS "r:i:q"

@@ -176,6 +176,13 @@ int input_option(struct input_options *in, int opt, const char *arg)
 		return 1;
 	case 1012:
 		return parse_flow_key(arg, &c->flows) ? 1 : -1;
+	case 1013:
+		c->drop_privileges = true;
+		c->user = arg;
+		return 1;
+	case 1014:
+		c->immediate = true;
+		return 1;
 	default:
 		return 0;
 	}
@@ -214,7 +221,10 @@ const char *input_options_help(void)
 	"      --snaplen N          live: bytes kept per packet (default 262144)\n"
 	"      --no-promisc         live: do not put the interface in promiscuous mode\n"
 	"      --buffer-size MiB    live: kernel buffer size (default 32)\n"
+	"      --immediate          live: deliver each packet at once (no batching)\n"
 	"      --duration TIME      live: stop after TIME (30s, 15m, 2h)\n"
+	"      --user USER          live: once the interface is open, become USER\n"
+	"                           (when root) and drop every capability\n"
 	"Flows:\n"
 	"      --max-flows N        flows kept in memory at once (default 1000000);\n"
 	"                           when full the longest-idle flow is finished early\n"

@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "watch") == 0)
+		return cmd_watch(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -23,6 +23,34 @@ static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
 	pl->on_flow(pl->ctx, r, &c);
 }
 
+static void on_tick(void *ctx, uint64_t now_us)
+{
+	struct pipeline *pl = ctx;
+	if (pl->on_tick)
+		pl->on_tick(pl->ctx, now_us);
+}
+
+struct open_flow_visit {
+	struct pipeline *pl;
+	classified_flow_fn *fn;
+	void *ctx;
+};
+
+static void visit_open_flow(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	struct open_flow_visit *v = ctx;
+	struct flow_class c;
+
+	classifier_peek(v->pl->cls, r, slot, &c);
+	v->fn(v->ctx, r, &c);
+}
+
+void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *ctx)
+{
+	struct open_flow_visit v = { pl, fn, ctx };
+	capture_each_active_flow(pl->cap, visit_open_flow, &v);
+}
+
 /* "1.2 G", "840 k": three significant figures are plenty on a progress line. */
 static void human(char *out, size_t len, double v, const char *unit)
 {
@@ -81,7 +109,7 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 		return false;
 	}
 	struct capture_consumer consumer = {
-		.ctx = pl, .packet = on_packet, .flow_end = on_flow_end,
+		.ctx = pl, .packet = on_packet, .flow_end = on_flow_end, .tick = on_tick,
 	};
 	/* A progress line only for a person watching: never in a pipe or a
 	 * log, never with -q. */

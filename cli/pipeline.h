@@ -16,6 +16,9 @@ struct pipeline {
 	struct classifier *cls;
 	classified_flow_fn *on_flow;
 	void *ctx;
+	/* Called about once a second of packet time (or of wall-clock time on
+	 * a quiet live link), between packets; may be NULL. */
+	void (*on_tick)(void *ctx, uint64_t now_us);
 	bool progress_shown;  /* a progress line is on the terminal */
 };
 
@@ -27,6 +30,9 @@ void pipeline_close(struct pipeline *pl);
 
 /* Reads every input; returns capture_run's status. */
 int pipeline_run(struct pipeline *pl);
+
+/* Each flow still open, classified as far as it is, without ending it. */
+void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *ctx);
 
 /* The summary on standard error, with classification figures. */
 void pipeline_summary(const struct pipeline *pl, FILE *f);

@@ -43,6 +43,28 @@ const char *report_formats_help(void)
 	return "text (default), json, html, junit, csv or events";
 }
 
+static const char *const format_extensions[REPORT_FORMAT_COUNT] = {
+	[REPORT_TEXT] = "txt", [REPORT_JSON] = "json", [REPORT_HTML] = "html",
+	[REPORT_JUNIT] = "xml", [REPORT_CSV] = "csv", [REPORT_EVENTS] = "jsonl",
+};
+
+const char *report_format_extension(enum report_format f)
+{
+	return format_extensions[f];
+}
+
+const char *report_format_name(enum report_format f)
+{
+	return format_names[f];
+}
+
+static bool format_by_name(const char *name, enum report_format *f);
+
+bool report_format_parse(const char *name, enum report_format *f)
+{
+	return format_by_name(name, f);
+}
+
 static bool format_by_name(const char *name, enum report_format *f)
 {
 	for (int i = 0; i < REPORT_FORMAT_COUNT; i++) {

@@ -31,6 +31,12 @@ struct report_outputs {
 	enum color_mode color;
 };
 
+/* "json" -> REPORT_JSON; false for an unknown name. */
+bool report_format_parse(const char *name, enum report_format *f);
+const char *report_format_name(enum report_format f);
+/* The file extension a format's reports get ("xml" for junit). */
+const char *report_format_extension(enum report_format f);
+
 void report_outputs_init(struct report_outputs *o);
 void report_outputs_free(struct report_outputs *o);
 const char *report_formats_help(void);

@@ -2,6 +2,9 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include <string.h>
+
+#include "capture/addr_text.h"
 #include "ecs.h"
 
 void ecs_header(struct jw *w, const char *flowaudit_version)
@@ -46,4 +49,53 @@ void ecs_protocol_name(char *out, size_t len, const char *app)
 	for (; app[i] && app[i] != '.' && i + 1 < len; i++)
 		out[i] = (char)tolower((unsigned char)app[i]);
 	out[i] = '\0';
+}
+
+/* One ECS side of a flow: address, port, its own packets and bytes. */
+static void ecs_side(struct jw *w, const char *key, const struct flow_record *r,
+		     const struct ip_addr *ip, uint16_t port, const struct flow_side *s,
+		     const char *domain, const struct endpoint_geo *geo)
+{
+	char text[IP_TEXT_LEN];
+
+	format_ip(text, r->ip_version, ip);
+	jw_object(w, key);
+	jw_str(w, "ip", text);
+	jw_str(w, "address", text);
+	if (r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP)
+		jw_u64(w, "port", port);
+	jw_u64(w, "packets", s->pkts);
+	jw_u64(w, "bytes", s->ip_bytes);
+	jw_str_nonempty(w, "domain", domain);
+	if (geo)
+		ecs_geo(w, geo);
+	jw_close_object(w);
+}
+
+void ecs_flow(struct jw *w, const struct flow_record *r, const struct flow_class *c)
+{
+	bool geo = c && c->has_geo;
+
+	ecs_side(w, "source", r, &r->orig_h, r->orig_p, &r->orig, NULL,
+		 geo ? &c->orig_geo : NULL);
+	ecs_side(w, "destination", r, &r->resp_h, r->resp_p, &r->resp,
+		 c ? c->server_name : NULL, geo ? &c->resp_geo : NULL);
+	jw_object(w, "network");
+	jw_str(w, "transport", flow_proto_name(r->proto));
+	jw_str(w, "type", r->ip_version == 6 ? "ipv6" : "ipv4");
+	jw_str(w, "community_id", r->community_id);
+	jw_u64(w, "iana_number", r->proto);
+	if (c && c->classified && strcmp(c->app, "Unknown") != 0) {
+		char app[APP_NAME_LEN];
+		ecs_protocol_name(app, sizeof(app), c->app);
+		jw_str(w, "protocol", app);
+	}
+	jw_u64(w, "packets", r->orig.pkts + r->resp.pkts);
+	jw_u64(w, "bytes", r->orig.ip_bytes + r->resp.ip_bytes);
+	if (r->vlan) {
+		jw_object(w, "vlan");
+		jw_u64(w, "id", r->vlan);
+		jw_close_object(w);
+	}
+	jw_close_object(w);
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "capture/flow_record.h"
 #include "classify/flow_class.h"
 #include "json_writer.h"
 
@@ -16,6 +17,9 @@ void ecs_header(struct jw *w, const char *flowaudit_version);
 /* "geo": {"country_iso_code"} and "as": {"number", "organization": {"name"}}
  * of one endpoint, only the parts known. */
 void ecs_geo(struct jw *w, const struct endpoint_geo *g);
+
+/* "source", "destination" and "network" of a flow record (c may be NULL). */
+void ecs_flow(struct jw *w, const struct flow_record *r, const struct flow_class *c);
 
 /* network.protocol is lowercase by ECS's convention ("tls", "dns"). */
 void ecs_protocol_name(char *out, size_t len, const char *app);

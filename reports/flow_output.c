@@ -262,75 +262,55 @@ static void write_csv(FILE *f, const struct flow_record *r, const struct flow_cl
 	fputs("\r\n", f);
 }
 
-/* One ECS side of a flow: address, port, its own packets and bytes. */
-static void ecs_side(struct jw *w, const char *key, const struct flow_record *r,
-		     const struct ip_addr *ip, uint16_t port, const struct flow_side *s,
-		     const char *domain, const struct endpoint_geo *geo)
+static const char *judgement_action(enum flow_judgement_kind k)
 {
-	char text[IP_TEXT_LEN];
-
-	format_ip(text, r->ip_version, ip);
-	jw_object(w, key);
-	jw_str(w, "ip", text);
-	jw_str(w, "address", text);
-	if (r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP)
-		jw_u64(w, "port", port);
-	jw_u64(w, "packets", s->pkts);
-	jw_u64(w, "bytes", s->ip_bytes);
-	jw_str_nonempty(w, "domain", domain);
-	if (geo)
-		ecs_geo(w, geo);
-	jw_close_object(w);
+	return k == JUDGED_UNEXPECTED ? "flow-unexpected" :
+	       k == JUDGED_FAILED_ATTEMPT ? "flow-attempt-failed" : "flow-end";
 }
 
-static void write_event(FILE *f, const struct flow_record *r, const struct flow_class *c)
+/* One ECS line for a flow; with a judgement, an alert saying why. */
+static void write_event(FILE *f, const struct flow_record *r, const struct flow_class *c,
+			const struct flow_judgement *j)
 {
 	struct jw w;
 	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
-	bool geo = c && c->has_geo;
 
 	jw_begin(&w, f);
-	jw_time(&w, "@timestamp", r->first_us);
+	jw_time(&w, "@timestamp", j ? r->last_us : r->first_us);
 	ecs_header(&w, PACKAGE_VERSION);
+	if (j && j->reason[0]) {
+		char message[700];
+		snprintf(message, sizeof(message), "%s%s%s: %s",
+			 j->kind == JUDGED_UNEXPECTED ? "unexpected" : "attempt failed",
+			 j->rule ? " " : "", j->rule ? j->rule->id : "", j->reason);
+		jw_str(&w, "message", message);
+	}
 	jw_object(&w, "event");
-	jw_str(&w, "kind", "event");
+	jw_str(&w, "kind", j ? "alert" : "event");
 	jw_array(&w, "category");
 	jw_str(&w, NULL, "network");
 	jw_close_array(&w);
 	jw_array(&w, "type");
 	jw_str(&w, NULL, "connection");
-	jw_str(&w, NULL, "end");
+	jw_str(&w, NULL, j && j->kind == JUDGED_FAILED_ATTEMPT ? "denied" : "end");
 	jw_close_array(&w);
-	jw_str(&w, "action", "flow-end");
+	jw_str(&w, "action", judgement_action(j ? j->kind : JUDGED_ALLOWED));
 	jw_str(&w, "dataset", "flowaudit.flow");
 	jw_str(&w, "module", "flowaudit");
 	jw_str(&w, "id", r->uid);
+	if (j)
+		jw_str(&w, "reason", j->reason);
 	jw_time(&w, "start", r->first_us);
 	jw_time(&w, "end", r->last_us);
 	jw_u64(&w, "duration", dur * 1000);  /* ECS: nanoseconds */
 	jw_close_object(&w);
-	ecs_side(&w, "source", r, &r->orig_h, r->orig_p, &r->orig, NULL,
-		 geo ? &c->orig_geo : NULL);
-	ecs_side(&w, "destination", r, &r->resp_h, r->resp_p, &r->resp,
-		 c ? c->server_name : NULL, geo ? &c->resp_geo : NULL);
-	jw_object(&w, "network");
-	jw_str(&w, "transport", flow_proto_name(r->proto));
-	jw_str(&w, "type", r->ip_version == 6 ? "ipv6" : "ipv4");
-	jw_str(&w, "community_id", r->community_id);
-	jw_u64(&w, "iana_number", r->proto);
-	if (c && c->classified && strcmp(c->app, "Unknown") != 0) {
-		char app[APP_NAME_LEN];
-		ecs_protocol_name(app, sizeof(app), c->app);
-		jw_str(&w, "protocol", app);
-	}
-	jw_u64(&w, "packets", r->orig.pkts + r->resp.pkts);
-	jw_u64(&w, "bytes", r->orig.ip_bytes + r->resp.ip_bytes);
-	if (r->vlan) {
-		jw_object(&w, "vlan");
-		jw_u64(&w, "id", r->vlan);
+	if (j && j->rule) {
+		jw_object(&w, "rule");
+		jw_str(&w, "id", j->rule->id);
+		jw_str_nonempty(&w, "name", j->rule->description);
 		jw_close_object(&w);
 	}
-	jw_close_object(&w);
+	ecs_flow(&w, r, c);
 	jw_object(&w, "flowaudit");
 	jw_str(&w, "conn_state", r->conn_state);
 	jw_str_nonempty(&w, "history", r->history);
@@ -346,6 +326,12 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	jw_end_line(&w);
 }
 
+void flow_event_judged(FILE *f, const struct flow_record *r, const struct flow_class *c,
+		       const struct flow_judgement *j)
+{
+	write_event(f, r, c, j);
+}
+
 void flow_output_write(FILE *f, enum flow_format fmt,
 		       const struct flow_record *r, const struct flow_class *c)
 {
@@ -357,7 +343,7 @@ void flow_output_write(FILE *f, enum flow_format fmt,
 		write_csv(f, r, c);
 		break;
 	case FLOW_FORMAT_EVENTS:
-		write_event(f, r, c);
+		write_event(f, r, c, NULL);
 		break;
 	case FLOW_FORMAT_TEXT:
 	default:

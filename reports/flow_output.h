@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "capture/flow_record.h"
+#include "classify/findings.h"
 #include "classify/flow_class.h"
 
 enum flow_format {
@@ -26,5 +27,10 @@ void flow_output_begin(FILE *f, enum flow_format fmt);
 /* One flow; c may be NULL when nothing was classified. */
 void flow_output_write(FILE *f, enum flow_format fmt,
 		       const struct flow_record *r, const struct flow_class *c);
+
+/* An alert line (ECS) for a flow judged unexpected or a failed attempt, as
+ * soon as it ended. */
+void flow_event_judged(FILE *f, const struct flow_record *r, const struct flow_class *c,
+		       const struct flow_judgement *j);
 
 #endif

@@ -139,6 +139,12 @@ unsigned ruleset_role_nets(const struct ruleset *rs, unsigned role,
 unsigned ruleset_role_names(const struct ruleset *rs, unsigned role,
 			    const char *const **names);
 
+/* A libpcap filter expression keeping what an audit can use: packets to or
+ * from the audited roles' addresses, DNS, and tunnels that may carry them
+ * (VLAN-tagged too). False when no such filter exists (an audited role
+ * bound by name or to every address): capture everything. */
+bool ruleset_capture_filter(const struct ruleset *rs, char *out, size_t len);
+
 unsigned ruleset_allow_count(const struct ruleset *rs);
 const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i);
 

@@ -248,6 +248,52 @@ unsigned ruleset_role_nets(const struct ruleset *rs, unsigned role,
 	return rs->bindings[role].nnets;
 }
 
+/* Appends text when it fits; false once it does not. */
+static bool append(char *out, size_t len, size_t *used, const char *text)
+{
+	size_t n = strlen(text);
+	if (*used + n + 1 > len)
+		return false;
+	memcpy(out + *used, text, n + 1);
+	*used += n;
+	return true;
+}
+
+bool ruleset_capture_filter(const struct ruleset *rs, char *out, size_t len)
+{
+	char hosts[8192];
+	size_t used = 0;
+
+	hosts[0] = '\0';
+	for (unsigned r = 0; r < rs->nroles; r++) {
+		const struct role_binding *b = &rs->bindings[r];
+		if (!rs->roles[r].audited)
+			continue;
+		/* A role found by name is only known after DNS: the kernel
+		 * cannot filter for it. */
+		if (b->nnames)
+			return false;
+		for (unsigned i = 0; i < b->nnets; i++) {
+			char ip[IP_TEXT_LEN], term[IP_TEXT_LEN + 16];
+			format_ip(ip, b->nets[i].ip_version, &b->nets[i].addr);
+			if (b->nets[i].prefix == 0)
+				return false;  /* everything is in scope */
+			snprintf(term, sizeof(term), "%snet %s/%u", used ? " or " : "", ip,
+				 b->nets[i].prefix);
+			if (!append(hosts, sizeof(hosts), &used, term))
+				return false;
+		}
+	}
+	if (!used)
+		return false;
+	/* DNS answers name the servers; tunnels (GRE and ERSPAN, VXLAN,
+	 * Geneve) carry the traffic inside them; VLAN tags shift the headers. */
+	int n = snprintf(out, len, "(%s or port 53) or (vlan and (%s or port 53)) or "
+			 "ip proto 47 or ip6 proto 47 or udp port 4789 or udp port 6081",
+			 hosts, hosts);
+	return n > 0 && (size_t)n < len;
+}
+
 unsigned ruleset_role_names(const struct ruleset *rs, unsigned role,
 			    const char *const **names)
 {

@@ -113,6 +113,34 @@ static void test_guess_without_state(void)
 	dpi_free(d);
 }
 
+static void test_peek(void)
+{
+	struct dpi *d = dpi_new(80, 24, 8);
+	struct dpi_flow *f = NULL;
+	struct dpi_result r;
+	struct frame_buf fb = { .len = 0 };
+	const uint32_t cli = IP4(10, 0, 0, 1), srv = IP4(10, 0, 0, 2);
+	struct ip_addr a = { { 10, 0, 0, 1 } }, b = { { 10, 0, 0, 2 } };
+	struct dpi_opening o = { 4, 6, &a, &b, 40000, 443 };
+
+	dpi_peek(d, NULL, &o, &r);
+	is_str(dpi_protocol_name(d, r.app ? r.app : r.master), "TLS",
+	       "peek without a state: the guess by port (TLS on 443)");
+	struct packet banner = tcp_packet(&fb, srv, cli, 443, 40000, 0x18,
+					  "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+	struct packet hello = tcp_packet(&fb, cli, srv, 40000, 443, 0x18,
+					 "SSH-2.0-OpenSSH_9.2p1\r\n");
+	bool done = dpi_packet(d, &f, &banner, 1, 0, &r) || dpi_packet(d, &f, &hello, 2, 0, &r);
+	ok(!done && f, "SSH on 443: found, detection goes on (key exchange)");
+	dpi_peek(d, f, &o, &r);
+	is_str(dpi_protocol_name(d, r.app ? r.app : r.master), "SSH",
+	       "peek mid-detection: what nDPI found (SSH), not the port's guess");
+	ok(!r.guessed, "and not marked as a guess");
+	ok(f && dpi_stats(d)->live == 1, "peeking leaves the state in place");
+	dpi_release(d, &f);
+	dpi_free(d);
+}
+
 int main(void)
 {
 	struct decoder_options o;
@@ -121,6 +149,7 @@ int main(void)
 	test_no_state_without_payload();
 	test_state_cap();
 	test_guess_without_state();
+	test_peek();
 	decoder_free(dec);
 	return done_testing();
 }
