@@ -4,8 +4,7 @@
 
 #include "escape.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_sequence(const unsigned char *s)
+size_t utf8_sequence(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	size_t n;

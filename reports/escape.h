@@ -9,6 +9,9 @@
 
 #include "capture/addr_text.h"
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+size_t utf8_sequence(const unsigned char *s);
+
 /* A JSON string literal with quotes: control characters escaped, invalid
  * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
 void json_put_string(FILE *f, const char *s);

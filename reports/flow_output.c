@@ -6,6 +6,7 @@
 #include "escape.h"
 #include "flow_output.h"
 #include "json_writer.h"
+#include "line_buffer.h"
 
 static const char *tunnel_names[TUNNEL_TYPE_COUNT] = {
 	[TUNNEL_NONE] = "", [TUNNEL_GRE] = "gre", [TUNNEL_ERSPAN2] = "erspan2",
@@ -28,23 +29,26 @@ bool flow_format_parse(const char *name, enum flow_format *out)
 	return true;
 }
 
-static void put_key(FILE *f, const char *key)
+static void put_key(struct line_buffer *b, const char *key)
 {
-	fprintf(f, ",\"%s\":", key);
+	lb_bytes(b, ",\"", 2);
+	lb_str(b, key);
+	lb_bytes(b, "\":", 2);
 }
 
-static void put_str(FILE *f, const char *key, const char *value)
+static void put_str(struct line_buffer *b, const char *key, const char *value)
 {
-	put_key(f, key);
-	json_put_string(f, value);
+	put_key(b, key);
+	lb_json_string(b, value);
 }
 
-static void put_u64(FILE *f, const char *key, uint64_t v)
+static void put_u64(struct line_buffer *b, const char *key, uint64_t v)
 {
-	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+	put_key(b, key);
+	lb_u64(b, v);
 }
 
-static void put_geo(FILE *f, const char *side, const struct endpoint_geo *g)
+static void put_geo(struct line_buffer *f, const char *side, const struct endpoint_geo *g)
 {
 	char key[32];
 
@@ -66,7 +70,7 @@ static void put_geo(FILE *f, const char *side, const struct endpoint_geo *g)
 	}
 }
 
-static void put_class_json(FILE *f, const struct flow_class *c)
+static void put_class_json(struct line_buffer *f, const struct flow_class *c)
 {
 	if (c->classified) {
 		put_str(f, "app", c->app);
@@ -74,12 +78,12 @@ static void put_class_json(FILE *f, const struct flow_class *c)
 			put_str(f, "master_app", c->master_app);
 		put_str(f, "category", c->category);
 		if (c->app_guessed)
-			fputs(",\"app_guessed\":true", f);
+			lb_str(f, ",\"app_guessed\":true");
 	}
 	if (c->port_service[0])
 		put_str(f, "port_service", c->port_service);
 	if (c->app_mismatch)
-		fputs(",\"app_mismatch\":true", f);
+		lb_str(f, ",\"app_mismatch\":true");
 	if (c->server_name[0]) {
 		put_str(f, "server_name", c->server_name);
 		put_str(f, "server_name_source",
@@ -102,15 +106,17 @@ static void put_class_json(FILE *f, const struct flow_class *c)
 	}
 }
 
-static void write_jsonl(FILE *f, const struct flow_record *r,
+static void write_jsonl(FILE *out, const struct flow_record *r,
 			const struct flow_class *c)
 {
 	char orig[IP_TEXT_LEN], resp[IP_TEXT_LEN];
+	struct line_buffer lb, *f = &lb;
 
+	lb_begin(f, out);
 	format_ip(orig, r->ip_version, &r->orig_h);
 	format_ip(resp, r->ip_version, &r->resp_h);
-	fprintf(f, "{\"ts\":%llu.%06llu", (unsigned long long)(r->first_us / 1000000),
-		(unsigned long long)(r->first_us % 1000000));
+	lb_str(f, "{\"ts\":");
+	lb_seconds(f, r->first_us);
 	put_str(f, "uid", r->uid);
 	put_str(f, "community_id", r->community_id);
 	put_str(f, "id.orig_h", orig);
@@ -119,8 +125,8 @@ static void write_jsonl(FILE *f, const struct flow_record *r,
 	put_u64(f, "id.resp_p", r->resp_p);
 	put_str(f, "proto", flow_proto_name(r->proto));
 	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
-	fprintf(f, ",\"duration\":%llu.%06llu", (unsigned long long)(dur / 1000000),
-		(unsigned long long)(dur % 1000000));
+	lb_str(f, ",\"duration\":");
+	lb_seconds(f, dur);
 	put_u64(f, "orig_bytes", r->orig.bytes);
 	put_u64(f, "resp_bytes", r->resp.bytes);
 	put_str(f, "conn_state", r->conn_state);
@@ -149,7 +155,8 @@ static void write_jsonl(FILE *f, const struct flow_record *r,
 	put_str(f, "end_reason", flow_end_reason_name(r->end));
 	if (c)
 		put_class_json(f, c);
-	fputs("}\n", f);
+	lb_bytes(f, "}\n", 2);
+	lb_flush(f);
 }
 
 static const char *const csv_columns[] = {

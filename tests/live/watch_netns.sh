@@ -140,6 +140,13 @@ for case_dir in "$CASES"/audit-*/; do
 	check $? "$name: replayed live ($sent packets, $3 seen, $1 dropped), findings equal the audit's" "$dir/diff"
 done
 
+# A drop that cannot happen stops the sensor: it never reads as root.
+ip netns exec "$ns" "$FLOWAUDIT" watch -i "$rx" --site "$SITES/separate.json" \
+	--report-dir "$work" --user no-such-user-here >"$work/nouser.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'cannot drop privileges: no user "no-such-user-here"' "$work/nouser.out"
+check $? "--user naming no account: a clear error and exit 2, nothing captured (exit $rc)" "$work/nouser.out"
+
 # Signals.
 dir="$work/signals"
 cp "$SRCDIR/pcaps/demo-site.json" "$work/site.json"

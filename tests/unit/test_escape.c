@@ -1,7 +1,9 @@
 /* test_escape.c - untrusted names reach every output language inert. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "reports/escape.h"
+#include "reports/line_buffer.h"
 #include "tap.h"
 
 static char *capture(void (*fn)(FILE *, const char *), const char *in)
@@ -20,6 +22,57 @@ static void check(void (*fn)(FILE *, const char *), const char *in,
 	char *got = capture(fn, in);
 	is_str(got, want, name);
 	free(got);
+}
+
+/* The printf-free writer per-flow output uses must write every string
+ * exactly as json_put_string does: random bytes, hostile ones included. */
+static void test_line_buffer_matches(void)
+{
+	unsigned seed = 12345, mismatches = 0;
+	char in[64];
+
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand_r(&seed) % 40);
+		for (size_t i = 0; i < n; i++) {
+			int pick = rand_r(&seed) % 4;
+			in[i] = (char)(pick == 0 ? 0x80 + rand_r(&seed) % 0x80 :
+				       pick == 1 ? 1 + rand_r(&seed) % 0x20 :
+				       "ab<>\"\\\x7f z\xc3\xa9"[rand_r(&seed) % 12]);
+			if (!in[i])
+				in[i] = 'x';
+		}
+		in[n] = '\0';
+		char *want = NULL, *got = NULL;
+		size_t wlen = 0, glen = 0;
+		FILE *w = open_memstream(&want, &wlen), *g = open_memstream(&got, &glen);
+		struct line_buffer lb;
+		json_put_string(w, in);
+		lb_begin(&lb, g);
+		lb_json_string(&lb, in);
+		lb_flush(&lb);
+		fclose(w);
+		fclose(g);
+		mismatches += wlen != glen || memcmp(want, got, wlen) != 0;
+		free(want);
+		free(got);
+	}
+	ok(mismatches == 0, "the line buffer escapes 20000 random strings as "
+	   "json_put_string does (%u differ)", mismatches);
+
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct line_buffer lb;
+	lb_begin(&lb, f);
+	lb_u64(&lb, 0);
+	lb_char(&lb, ' ');
+	lb_u64(&lb, UINT64_MAX);
+	lb_char(&lb, ' ');
+	lb_seconds(&lb, 1700000000000042ull);
+	lb_flush(&lb);
+	fclose(f);
+	is_str(out, "0 18446744073709551615 1700000000.000042", "numbers and seconds");
+	free(out);
 }
 
 int main(void)
@@ -50,5 +103,6 @@ int main(void)
 	char buf[8];
 	text_safe(buf, sizeof(buf), "\x1b\x1b\x1b");
 	is_str(buf, "\\x1b", "a short buffer cuts between escapes, terminated");
+	test_line_buffer_matches();
 	return done_testing();
 }
