@@ -5,9 +5,32 @@
 
 #include "addr_text.h"
 
+/* Dotted quad by hand: every flow record prints two addresses, and glibc's
+ * inet_ntop goes through sprintf for IPv4. */
+static void format_ipv4(char *out, const uint8_t b[4])
+{
+	char *p = out;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+}
+
 void format_ip(char out[IP_TEXT_LEN], uint8_t version, const struct ip_addr *a)
 {
-	if (!inet_ntop(version == 6 ? AF_INET6 : AF_INET, a->b, out, IP_TEXT_LEN))
+	if (version != 6) {
+		format_ipv4(out, a->b);
+		return;
+	}
+	if (!inet_ntop(AF_INET6, a->b, out, IP_TEXT_LEN))
 		snprintf(out, IP_TEXT_LEN, "?");
 }
 

@@ -60,9 +60,17 @@ struct flow {
 };
 
 struct index_entry {
-	uint32_t tag;   /* high bits of the hash, to skip most key compares */
+	/* The hash's high 32 bits: its low bits are the entry's home position
+	 * (so moving entries never needs the flow's key, a cache miss away),
+	 * all of it skips most key compares. */
+	uint32_t tag;
 	uint32_t slot;  /* NIL when empty */
 };
+
+static uint32_t hash_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 32);
+}
 
 struct timer_list {
 	uint32_t head, tail;
@@ -198,8 +206,8 @@ static int make_key(const struct flow_table *t, struct flow_key *k,
 static uint32_t index_find(const struct flow_table *t, uint64_t h,
 			   const struct flow_key *k, uint32_t *pos)
 {
-	uint32_t tag = (uint32_t)(h >> 32);
-	uint32_t i = (uint32_t)h & t->index_mask;
+	uint32_t tag = hash_tag(h);
+	uint32_t i = tag & t->index_mask;
 
 	for (;; i = (i + 1) & t->index_mask) {
 		const struct index_entry *e = &t->index[i];
@@ -232,9 +240,10 @@ static bool index_grow(struct flow_table *t)
 	for (uint32_t i = 0; i < old_size; i++) {
 		if (old[i].slot == NIL)
 			continue;
-		uint64_t h = key_hash(&t->flows[old[i].slot].key);
-		uint32_t pos;
-		index_find(t, h, &t->flows[old[i].slot].key, &pos);
+		/* Keys are unique: the first free place from home will do. */
+		uint32_t pos = old[i].tag & t->index_mask;
+		while (fresh[pos].slot != NIL)
+			pos = (pos + 1) & t->index_mask;
 		fresh[pos] = old[i];
 	}
 	free(old);
@@ -249,8 +258,7 @@ static void index_remove(struct flow_table *t, uint32_t pos)
 	t->index[hole].slot = NIL;
 	for (uint32_t i = (hole + 1) & t->index_mask; t->index[i].slot != NIL;
 	     i = (i + 1) & t->index_mask) {
-		uint64_t h = key_hash(&t->flows[t->index[i].slot].key);
-		uint32_t home = (uint32_t)h & t->index_mask;
+		uint32_t home = t->index[i].tag & t->index_mask;
 		/* Can entry i move into the hole without passing its home? */
 		bool movable = hole <= i ? (home <= hole || home > i)
 					 : (home <= hole && home > i);
@@ -589,7 +597,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 	if ((t->stats.active + 1) * 2 > (uint64_t)t->index_mask + 1)
 		index_grow(t);
 	index_find(t, h, k, &pos);
-	t->index[pos].tag = (uint32_t)(h >> 32);
+	t->index[pos].tag = hash_tag(h);
 	t->index[pos].slot = slot;
 
 	t->stats.created++;

@@ -50,19 +50,56 @@ static void copy_name(char out[DNS_NAME_LEN], const char *text, size_t len)
 	out[n] = '\0';
 }
 
-/* Writes the name in rdf to out ("" and false when it is not a name or ldns
- * cannot print it). text is a scratch buffer reused for every name. */
-static bool name_text(ldns_buffer *text, const ldns_rdf *rdf,
-		      char out[DNS_NAME_LEN])
+/* ldns's presentation text of a wire-format name, as its
+ * ldns_rdf2buffer_str_dname writes it ("\." "\;" "\(" "\)" "\\" escaped,
+ * bytes that are not printable ASCII as "\DDD", a "." after each label, "."
+ * alone for the root). ldns formats each character through printf, which
+ * made name text the most expensive part of reading a DNS answer; this walks
+ * the labels within the name's own length. Returns the text's length, or
+ * -1 for a name longer than DNS allows. */
+static int dname_text(const uint8_t *data, size_t size, char text[NAME_TEXT_CAP])
+{
+	static const char specials[] = ".;()\\";
+	size_t pos = 0, o = 0;
+
+	if (size > LDNS_MAX_DOMAINLEN || size == 0)
+		return -1;
+	if (size == 1) {
+		text[o++] = '.';
+		text[o] = '\0';
+		return (int)o;
+	}
+	while (pos < size && data[pos] > 0) {
+		size_t len = data[pos++];
+		for (size_t i = 0; i < len && pos < size; i++, pos++) {
+			unsigned char c = data[pos];
+			if (c && strchr(specials, c)) {
+				text[o++] = '\\';
+				text[o++] = (char)c;
+			} else if (c < 0x21 || c > 0x7e) {
+				o += (size_t)snprintf(text + o, NAME_TEXT_CAP - o, "\\%03u", c);
+			} else {
+				text[o++] = (char)c;
+			}
+		}
+		if (pos < size)
+			text[o++] = '.';
+	}
+	text[o] = '\0';
+	return (int)o;
+}
+
+/* Writes the name in rdf to out ("" and false when it is not a name or too
+ * long). text is a scratch buffer reused for every name. */
+static bool name_text(char *text, const ldns_rdf *rdf, char out[DNS_NAME_LEN])
 {
 	out[0] = '\0';
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return false;
-	ldns_buffer_clear(text);
-	if (ldns_rdf2buffer_str_dname(text, rdf) != LDNS_STATUS_OK)
+	int n = dname_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), text);
+	if (n < 0)
 		return false;
-	copy_name(out, (const char *)ldns_buffer_begin(text),
-		  ldns_buffer_position(text));
+	copy_name(out, text, (size_t)n);
 	return true;
 }
 
@@ -81,7 +118,7 @@ static bool copy_addr(struct dns_record *r, const ldns_rdf *rd, size_t size,
 }
 
 /* Fills r from an A, AAAA or CNAME RR; false when its data is unusable. */
-static bool fill_record(struct dns_record *r, ldns_buffer *text,
+static bool fill_record(struct dns_record *r, char *text,
 			const ldns_rr *rr)
 {
 	const ldns_rdf *rd = ldns_rr_rdf(rr, 0);
@@ -104,7 +141,7 @@ static bool fill_record(struct dns_record *r, ldns_buffer *text,
 	}
 }
 
-static void add_answer(struct dns_message *m, ldns_buffer *text,
+static void add_answer(struct dns_message *m, char *text,
 		       const ldns_rr *rr)
 {
 	ldns_rr_type type = ldns_rr_get_type(rr);
@@ -164,7 +201,7 @@ static bool repeats_tsig(const uint8_t *wire, size_t len)
 }
 
 static void fill_message(struct dns_message *out, const ldns_pkt *pkt,
-			 ldns_buffer *text)
+			 char *text)
 {
 	const ldns_rr_list *q = ldns_pkt_question(pkt);
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
@@ -188,20 +225,16 @@ static void fill_message(struct dns_message *out, const ldns_pkt *pkt,
 bool dns_parse(const uint8_t *data, size_t len, struct dns_message *out)
 {
 	ldns_pkt *pkt = NULL;
-	ldns_buffer *text;
+	char text[NAME_TEXT_CAP];
 	bool parsed = false;
 
 	memset(out, 0, sizeof(*out));
-	text = ldns_buffer_new(NAME_TEXT_CAP);
-	if (!text)
-		return false;
 	if (!repeats_tsig(data, len) &&
 	    ldns_wire2pkt(&pkt, data, len) == LDNS_STATUS_OK) {
 		fill_message(out, pkt, text);
 		parsed = true;
 	}
 	ldns_pkt_free(pkt);
-	ldns_buffer_free(text);
 	return parsed;
 }
 

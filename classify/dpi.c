@@ -267,21 +267,25 @@ void dpi_peek(struct dpi *d, const struct dpi_flow *fp, const struct dpi_opening
 void dpi_guess(struct dpi *d, const struct dpi_opening *o, struct dpi_result *r)
 {
 	uint8_t buf[64];
-	struct ndpi_flow_struct *f = calloc(1, SIZEOF_FLOW_STRUCT);
 	uint8_t guessed = 0;
 
 	memset(r, 0, sizeof(*r));
-	/* Outside the pool and its cap: one state, freed at once. */
+	/* A state from the pool but outside the cap (it lives for this call
+	 * only), so a scan of a million SYNs costs no malloc per flow. */
+	struct ndpi_flow_struct *f =
+		d->npool ? d->pool[--d->npool] : ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
 	if (!f) {
 		d->stats.alloc_failed++;
 		return;
 	}
+	memset(f, 0, SIZEOF_FLOW_STRUCT);
 	size_t n = synthetic_packet(buf, o);
 	ndpi_detection_process_packet(d->ndpi, f, buf, (uint16_t)n, 0);
 	ndpi_protocol proto = ndpi_detection_giveup(d->ndpi, f, 1, &guessed);
 	fill_result(d, f, proto, true, r);
-	ndpi_free_flow_data(f);
-	free(f);
+	d->stats.live++;  /* dpi_release counts it back */
+	struct dpi_flow *handle = (struct dpi_flow *)f;
+	dpi_release(d, &handle);
 	d->stats.guessed_without_state++;
 }
 

@@ -42,9 +42,6 @@ struct evidence {
 	uint64_t flows, attempts, successes, packets, bytes;
 	uint64_t first_us, last_us;
 	char states[64];
-	struct failure_tally failures[FAIL_KIND_COUNT];
-	char success_detail[200];
-	uint32_t success_flows;
 	/* The example shown: the first successful flow, else the first one. */
 	bool has_example, example_succeeded;
 	uint8_t ip_version, proto;
@@ -58,6 +55,14 @@ struct evidence {
 	const struct rule_service *service;
 };
 
+/* How a rule's attempts went: kept only for rule-host pairs (a few per
+ * site), not for the thousands of unexpected conversations. */
+struct outcomes {
+	struct failure_tally failures[FAIL_KIND_COUNT];
+	char success_detail[200];
+	uint32_t success_flows;
+};
+
 /* One rule judged on one host. */
 struct rule_host {
 	unsigned rule;
@@ -66,6 +71,7 @@ struct rule_host {
 	uint8_t ip_version;
 	struct ip_addr host;
 	struct evidence ev;
+	struct outcomes out;
 };
 
 struct unexpected {
@@ -477,10 +483,12 @@ static void count_flow(struct evidence *e, const struct flow_record *r)
 	add_state(e->states, sizeof(e->states), r->conn_state);
 }
 
-static void record_attempt(struct evidence *e, const struct flow_record *r,
+static void record_attempt(struct rule_host *p, const struct flow_record *r,
 			   const struct flow_class *c, role_mask client_roles,
 			   role_mask server_roles)
 {
+	struct evidence *e = &p->ev;
+	struct outcomes *o = &p->out;
 	enum failure kind = FAIL_NO_REPLY;
 	bool ok = attempt_outcome(r, c, &kind);
 
@@ -489,11 +497,11 @@ static void record_attempt(struct evidence *e, const struct flow_record *r,
 	set_example(e, r, c, client_roles, server_roles, ok);
 	if (ok) {
 		e->successes++;
-		if (!e->success_flows++)
-			server_text(e->success_detail, sizeof(e->success_detail), r, c);
+		if (!o->success_flows++)
+			server_text(o->success_detail, sizeof(o->success_detail), r, c);
 		return;
 	}
-	tally_failure(&e->failures[kind], kind, r, c);
+	tally_failure(&o->failures[kind], kind, r, c);
 }
 
 /* ---- matching ---- */
@@ -797,6 +805,8 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 		return NULL;
 	if (v->nunexp == v->unexp_cap) {
 		unsigned n = v->unexp_cap ? v->unexp_cap * 2 : 64;
+		if (n > MAX_UNEXPECTED)
+			n = MAX_UNEXPECTED;
 		struct unexpected *p = realloc(v->unexp, n * sizeof(*p));
 		if (!p)
 			return NULL;
@@ -853,7 +863,7 @@ static void judge_allowed(struct verdict *v, const struct flow_record *r,
 					on_client ? &r->orig_h : &r->resp_h);
 	if (!p)
 		return;
-	record_attempt(&p->ev, r, c, client, server);
+	record_attempt(p, r, c, client, server);
 	if (!p->ev.service)
 		p->ev.service = m->service;
 }
@@ -884,7 +894,7 @@ static void judge_dns_failure(struct verdict *v, const struct flow_record *r,
 		format_ip(resolver, r->ip_version, &r->resp_h);
 		count_flow(e, r);
 		e->attempts++;
-		struct failure_tally *t = &e->failures[FAIL_DNS];
+		struct failure_tally *t = &p->out.failures[FAIL_DNS];
 		if (!t->flows++)
 			snprintf(t->detail, sizeof(t->detail),
 				 "DNS lookup of %s answered %s by %s", d->query,
@@ -989,13 +999,14 @@ void verdict_flow(struct verdict *v, const struct flow_record *r,
 
 /* ---- findings ---- */
 
-static void compose_failures(const struct evidence *e, char *out, size_t len)
+static void compose_failures(const struct evidence *e, const struct outcomes *o,
+			     char *out, size_t len)
 {
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (int k = 0; k < FAIL_KIND_COUNT && used + 3 < len; k++) {
-		const struct failure_tally *t = &e->failures[k];
+		const struct failure_tally *t = &o->failures[k];
 		char one[400];
 		if (!t->flows)
 			continue;
@@ -1119,10 +1130,10 @@ static bool pair_finding(const struct verdict *v, const struct rule_host *p,
 		snprintf(f->reason, sizeof(f->reason), "%llu of %llu attempt%s to %s "
 			 "succeeded (%s)", (unsigned long long)e->successes,
 			 (unsigned long long)e->attempts, e->attempts == 1 ? "" : "s",
-			 e->success_detail, e->states);
+			 p->out.success_detail, e->states);
 	} else {
 		f->kind = FINDING_BLOCKED;
-		compose_failures(e, f->reason, sizeof(f->reason));
+		compose_failures(e, &p->out, f->reason, sizeof(f->reason));
 	}
 	return true;
 }

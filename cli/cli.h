@@ -21,6 +21,8 @@ struct input_options {
 	bool no_dpi;
 	const char *geoip_path;
 	const char *asn_path;
+	unsigned threads;        /* 0: automatic; 1: one thread; 2: capture and
+				  * classification each on its own */
 };
 
 /* Long options understood by input_option(); commands append their own. */
@@ -41,6 +43,7 @@ struct input_options {
 	{ "flow-key", required_argument, NULL, 1012 },                  \
 	{ "user", required_argument, NULL, 1013 },                      \
 	{ "immediate", no_argument, NULL, 1014 },                       \
+	{ "threads", required_argument, NULL, 1015 },                   \
 	{ "quiet", no_argument, NULL, 'q' }
 
 #define INPUT_SHORT_OPTIONS "r:i:q"

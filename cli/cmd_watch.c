@@ -476,6 +476,8 @@ int cmd_watch(int argc, char **argv)
 		add_format(&w, "html");
 	}
 	w.bpf_from_site = in.capture.bpf == NULL;
+	/* Window reports look at open flows in capture's table: one thread. */
+	in.threads = 1;
 	if (events && !open_events(&w, events))
 		goto out;
 	rc = run(&w, &in);

@@ -183,6 +183,13 @@ int input_option(struct input_options *in, int opt, const char *arg)
 	case 1014:
 		c->immediate = true;
 		return 1;
+	case 1015:
+		if (!parse_uint(arg, 2, &v) || v < 1) {
+			cli_error("--threads wants 1 or 2, not \"%s\"", arg);
+			return -1;
+		}
+		in->threads = (unsigned)v;
+		return 1;
 	default:
 		return 0;
 	}
@@ -243,5 +250,9 @@ const char *input_options_help(void)
 	"      --no-dpi             track flows only, skip application detection\n"
 	"      --geoip MMDB         MaxMind country database (GeoLite2-Country format)\n"
 	"      --asn MMDB           MaxMind ASN database (GeoLite2-ASN format)\n"
+	"      --threads N          1: everything on one thread; 2: reading and\n"
+	"                           flow tracking on one, classification and\n"
+	"                           output on another (default: 2 for files on a\n"
+	"                           machine with two or more CPUs; same output)\n"
 	"  -q, --quiet              no warnings or summary on standard error\n";
 }

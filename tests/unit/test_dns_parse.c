@@ -8,6 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ldns/ldns.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "classify/dns_parse.h"
 #include "tap.h"
 
@@ -893,8 +897,67 @@ static void test_random(void)
 	ok(parsed > 0 && parsed < 400, "some mutants parse and some do not");
 }
 
+/* Name text is built by our own label walk rather than ldns's printf-heavy
+ * ldns_rdf2buffer_str_dname: on random names, hostile bytes included, both
+ * must give the same text (lower-cased, without the final dot). */
+static void test_name_text_matches_ldns(void)
+{
+	unsigned seed = 4242, differ = 0, parsed = 0;
+
+	for (int round = 0; round < 5000; round++) {
+		uint8_t wire[512] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+		size_t n = 12;
+		int labels = 1 + rand_r(&seed) % 4;
+		for (int l = 0; l < labels; l++) {
+			int len = 1 + rand_r(&seed) % 12;
+			wire[n++] = (uint8_t)len;
+			for (int i = 0; i < len; i++) {
+				int pick = rand_r(&seed) % 3;
+				wire[n++] = (uint8_t)(pick == 0 ? rand_r(&seed) % 256 :
+						      pick == 1 ? "a.;()\\Z-_ "[rand_r(&seed) % 10] :
+						      'a' + rand_r(&seed) % 26);
+			}
+		}
+		wire[n++] = 0;
+		wire[n++] = 0;
+		wire[n++] = 1;  /* A */
+		wire[n++] = 0;
+		wire[n++] = 1;  /* IN */
+
+		struct dns_message m;
+		ldns_pkt *pkt = NULL;
+		if (!dns_parse(wire, n, &m) || ldns_wire2pkt(&pkt, wire, n) != LDNS_STATUS_OK) {
+			ldns_pkt_free(pkt);
+			continue;
+		}
+		parsed++;
+		ldns_buffer *b = ldns_buffer_new(1024);
+		ldns_rdf2buffer_str_dname(b, ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
+		char want[1100];
+		size_t len = ldns_buffer_position(b);
+		memcpy(want, ldns_buffer_begin(b), len);
+		want[len] = '\0';
+		/* The final dot goes unless it is escaped: an odd run of
+		 * backslashes before it. */
+		size_t slashes = 0;
+		while (len > 1 + slashes && want[len - 2 - slashes] == '\\')
+			slashes++;
+		if (len > 1 && want[len - 1] == '.' && slashes % 2 == 0)
+			want[len - 1] = '\0';
+		for (char *c = want; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (strcmp(want, m.qname) != 0 && differ++ < 3)
+			printf("# want %s\n# got  %s\n", want, m.qname);
+		ldns_buffer_free(b);
+		ldns_pkt_free(pkt);
+	}
+	ok(parsed > 4000 && differ == 0, "names of %u random queries read as ldns prints "
+	   "them (%u differ)", parsed, differ);
+}
+
 int main(void)
 {
+	test_name_text_matches_ldns();
 	test_query();
 	test_one_a();
 	test_cname_chain();
