@@ -87,7 +87,8 @@ static void watch_usage(FILE *f)
 	"      --window TIME        window length (default 1h; 30s, 15m, 1d)\n"
 	"      --report-dir DIR     where window reports go (default: .)\n"
 	"      --format FMT         a report format per window; repeat for more\n"
-	"                           (%s; default json and html)\n"
+	"                           (text, json, html, junit, csv or events;\n"
+	"                           default json and html)\n"
 	"      --events FILE        event lines for unexpected flows and failed\n"
 	"                           attempts, appended (\"-\": standard output)\n"
 	"%s"
@@ -100,7 +101,7 @@ static void watch_usage(FILE *f)
 	"Signals: SIGHUP reloads matrix and site (a broken file keeps the old\n"
 	"rules), SIGUSR1 ends the current window and writes its reports now,\n"
 	"SIGINT and SIGTERM write a final report and exit 0.\n",
-	ruleset_default_matrix(), report_formats_help(), input_options_help());
+	ruleset_default_matrix(), input_options_help());
 }
 
 /* ---- reports ---- */
