@@ -20,6 +20,8 @@
 #define CLS_DPI_DONE 0x02
 #define CLS_GUESSED 0x04
 
+#define LRU_NIL UINT32_MAX
+
 /* Kept for every flow slot, so it stays small: 32 bytes. */
 struct flow_state {
 	struct dpi_flow *dpi;
@@ -54,7 +56,13 @@ struct classifier {
 	struct dns_state *dns;      /* opt.dns_flows */
 	uint32_t dns_used, dns_free;
 	struct dns_message *msg;    /* scratch: one parsed DNS message */
+	/* Flows holding an nDPI state, least recently fed first: when every
+	 * state is taken, the one idle longest gives up (as it would at its
+	 * end) so a new flow can be detected. */
+	uint32_t *lru_prev, *lru_next;
+	uint32_t lru_head, lru_tail;
 	uint64_t dns_messages, dns_unparsed, dns_untracked;
+	uint64_t dpi_given_up;      /* states given up early for newer flows */
 };
 
 void classify_options_default(struct classify_options *o)
@@ -68,7 +76,7 @@ void classify_options_default(struct classify_options *o)
 	o->dns_flows = 65536;
 	o->dpi_max_tcp_packets = 80;
 	o->dpi_max_udp_packets = 24;
-	o->dpi_max_states = 32768;
+	o->dpi_max_states = 8192;
 }
 
 size_t classifier_bytes_per_flow(void)
@@ -85,6 +93,7 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		return NULL;
 	}
 	c->opt = *o;
+	c->lru_head = c->lru_tail = LRU_NIL;
 	if (o->geoip_path || o->asn_path) {
 		c->geo = geoip_open(o->geoip_path, o->asn_path, err, errlen);
 		if (!c->geo) {
@@ -107,7 +116,11 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->flows = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->flows));
 	c->dns = calloc(o->dns_flows ? o->dns_flows : 1, sizeof(*c->dns));
 	c->msg = malloc(sizeof(*c->msg));
-	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg) {
+	c->lru_prev = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
+	c->lru_next = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
+	c->lru_head = c->lru_tail = LRU_NIL;
+	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg || !c->lru_prev ||
+	    !c->lru_next) {
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
 		classifier_free(c);
 		return NULL;
@@ -115,13 +128,23 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	return c;
 }
 
+static void lru_unlink(struct classifier *c, uint32_t slot);
+
 void classifier_free(struct classifier *c)
 {
 	if (!c)
 		return;
+	/* Flows still being detected (a run cut short): their states go. */
+	while (c->flows && c->lru_prev && c->lru_next && c->lru_head != LRU_NIL) {
+		uint32_t slot = c->lru_head;
+		lru_unlink(c, slot);
+		dpi_release(c->dpi, &c->flows[slot].dpi);
+	}
 	free(c->msg);
 	free(c->dns);
 	free(c->flows);
+	free(c->lru_prev);
+	free(c->lru_next);
 	name_index_free(c->index);
 	name_store_free(c->names);
 	dpi_free(c->dpi);
@@ -314,6 +337,69 @@ static void flow_start(struct classifier *c, struct flow_state *s,
 		s->dns = dns_state_new(c);
 }
 
+/* ---- nDPI states, least recently used first ---- */
+
+static void lru_unlink(struct classifier *c, uint32_t slot)
+{
+	uint32_t prev = c->lru_prev[slot], next = c->lru_next[slot];
+
+	if (prev == LRU_NIL)
+		c->lru_head = next;
+	else
+		c->lru_next[prev] = next;
+	if (next == LRU_NIL)
+		c->lru_tail = prev;
+	else
+		c->lru_prev[next] = prev;
+}
+
+static void lru_append(struct classifier *c, uint32_t slot)
+{
+	c->lru_prev[slot] = c->lru_tail;
+	c->lru_next[slot] = LRU_NIL;
+	if (c->lru_tail == LRU_NIL)
+		c->lru_head = slot;
+	else
+		c->lru_next[c->lru_tail] = slot;
+	c->lru_tail = slot;
+}
+
+/* Every state taken: the flow fed longest ago gives up now, with what
+ * nDPI has seen of it, as it would at its end. */
+static void give_up_oldest(struct classifier *c)
+{
+	uint32_t slot = c->lru_head;
+	struct flow_state *s = &c->flows[slot];
+	struct dpi_result r;
+
+	lru_unlink(c, slot);
+	dpi_give_up(c->dpi, &s->dpi, &r);
+	dpi_done(c, s, &r);
+	c->dpi_given_up++;
+}
+
+static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
+		     const struct packet *p)
+{
+	struct dpi_result r;
+	bool had = s->dpi != NULL;
+
+	if (s->dpi_packets < UINT8_MAX)
+		s->dpi_packets++;
+	if (!had) {
+		dpi_track_handshake(&s->handshake, p);
+		if (dpi_full(c->dpi) && c->lru_head != LRU_NIL && p->payload_caplen)
+			give_up_oldest(c);
+	}
+	bool done = dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, s->handshake, &r);
+	if (had)
+		lru_unlink(c, slot);
+	if (s->dpi)
+		lru_append(c, slot);
+	if (done)
+		dpi_done(c, s, &r);
+}
+
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p)
 {
@@ -323,15 +409,8 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		flow_start(c, s, u, p);
 	if (s->dns)
 		dns_packet(c, s, p);
-	if (!(s->flags & CLS_DPI_DONE)) {
-		struct dpi_result r;
-		if (s->dpi_packets < UINT8_MAX)
-			s->dpi_packets++;
-		if (!s->dpi)
-			dpi_track_handshake(&s->handshake, p);
-		if (dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, s->handshake, &r))
-			dpi_done(c, s, &r);
-	}
+	if (!(s->flags & CLS_DPI_DONE))
+		feed_dpi(c, u->slot, s, p);
 	/* DNS flows are followed to the end: every answer may name a host. */
 	return !(s->flags & CLS_DPI_DONE) || s->dns;
 }
@@ -435,6 +514,7 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 	if (s->flags & CLS_ACTIVE) {
 		if (!(s->flags & CLS_DPI_DONE) && s->dpi) {
 			struct dpi_result res;
+			lru_unlink(c, slot);
 			dpi_give_up(c->dpi, &s->dpi, &res);
 			dpi_done(c, s, &res);
 		} else if (!(s->flags & CLS_DPI_DONE)) {
@@ -494,6 +574,7 @@ void classifier_stats(const struct classifier *c, struct classifier_stats *s)
 		s->dpi_packets = d->packets;
 		s->dpi_peak_states = d->peak_live;
 		s->dpi_waited = d->waited;
+		s->dpi_given_up_early = c->dpi_given_up;
 		s->dpi_guessed_without_state = d->guessed_without_state;
 	}
 	s->dns_messages = c->dns_messages;

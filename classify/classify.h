@@ -30,7 +30,9 @@ struct classify_options {
 	unsigned dpi_max_tcp_packets; /* ndpiReader's limits: 80 and 24 */
 	unsigned dpi_max_udp_packets;
 	unsigned dpi_max_states;      /* nDPI flow states alive at once (about
-				       * 700 bytes each); later flows wait */
+				       * 2.7 KiB each with nDPI's own data); when
+				       * all are taken the flow fed longest ago
+				       * gives up its state */
 };
 
 void classify_options_default(struct classify_options *o);
@@ -60,6 +62,8 @@ void classifier_peek(struct classifier *c, const struct flow_record *r,
 struct classifier_stats {
 	uint64_t dpi_flows, dpi_packets, dpi_peak_states;
 	uint64_t dpi_waited;          /* packets that found every state taken */
+	uint64_t dpi_given_up_early;  /* undecided flows that gave up their
+				       * state, idle longest, for a newer one */
 	uint64_t dpi_guessed_without_state; /* flows guessed from their opening */
 	uint64_t dns_messages, dns_unparsed, dns_flows_untracked;
 	uint64_t names_held, names_refused;

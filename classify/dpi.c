@@ -247,6 +247,11 @@ static size_t synthetic_packet(uint8_t *b, const struct dpi_opening *o)
 	return ip + l4;
 }
 
+bool dpi_full(const struct dpi *d)
+{
+	return d->stats.live >= d->max_states;
+}
+
 void dpi_peek(struct dpi *d, const struct dpi_flow *fp, const struct dpi_opening *o,
 	      struct dpi_result *r)
 {

@@ -10,7 +10,8 @@
  * a SYN flood costs no nDPI memory; and at most max_states states live at
  * once, later flows waiting for one. A flow that ends without ever getting
  * a state is guessed (by port and address, as nDPI's give-up does) from a
- * synthetic first packet.
+ * synthetic first packet. (The classifier gives up the state of the flow
+ * fed longest ago when all are taken, so waiting is rare.)
  */
 #ifndef FLOWAUDIT_DPI_H
 #define FLOWAUDIT_DPI_H
@@ -56,6 +57,9 @@ struct dpi_opening {
  * nDPI has found so far, or else the guess from its opening. */
 void dpi_peek(struct dpi *d, const struct dpi_flow *f, const struct dpi_opening *o,
 	      struct dpi_result *r);
+
+/* Every state is taken: a new flow would wait. */
+bool dpi_full(const struct dpi *d);
 
 /* Detection over for a flow that never got a state: nDPI's give-up guess
  * from a synthetic first packet with the flow's addresses and ports. */

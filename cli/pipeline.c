@@ -380,6 +380,10 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 		(unsigned long long)s.names_held, (unsigned long long)s.names_refused,
 		(unsigned long long)s.name_index_entries,
 		(unsigned long long)s.name_index_evicted);
+	if (s.dpi_given_up_early)
+		fprintf(f, "flowaudit: %llu undecided flows gave up application "
+			"detection early, idle longest when every nDPI state was in use\n",
+			(unsigned long long)s.dpi_given_up_early);
 	if (s.dpi_waited)
 		fprintf(f, "flowaudit: %llu packets waited for application "
 			"detection: every nDPI flow state was in use\n",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "capture/decode.h"
+#include "classify/classify.h"
 #include "classify/dpi.h"
 #include "frames.h"
 #include "tap.h"
@@ -141,6 +142,40 @@ static void test_peek(void)
 	dpi_free(d);
 }
 
+/* When every state is taken, the flow fed longest ago gives up its state
+ * (and is decided with what nDPI saw), so a new flow is detected at once. */
+static void test_oldest_gives_up(void)
+{
+	struct classify_options o;
+	char err[256];
+	struct frame_buf fb = { .len = 0 };
+	const uint32_t srv = IP4(10, 0, 0, 2);
+
+	classify_options_default(&o);
+	o.max_flows = 16;
+	o.dpi_max_states = 2;
+	struct classifier *c = classifier_new(&o, err, sizeof(err));
+	ok(c != NULL, "a classifier with two nDPI states");
+	if (!c)
+		return;
+	for (uint32_t slot = 0; slot < 3; slot++) {
+		struct flow_update u = { .slot = slot, .created = true, .from_orig = true,
+					 .want_packets = true };
+		struct packet p = tcp_packet(&fb, IP4(10, 0, 0, 10 + slot), srv,
+					     (uint16_t)(40000 + slot), 9999, 0x18, "xyzzy");
+		ok(classifier_packet(c, &u, &p), "flow %u: undecided, wants more", slot);
+	}
+	struct classifier_stats st;
+	classifier_stats(c, &st);
+	is_int(st.dpi_given_up_early, 1, "the third flow made the first give up its state");
+	is_int(st.dpi_waited, 0, "and nobody waited");
+	is_int(st.dpi_peak_states, 2, "never more than two states");
+	struct flow_update u0 = { .slot = 0, .from_orig = true, .want_packets = true };
+	struct packet more = tcp_packet(&fb, IP4(10, 0, 0, 10), srv, 40000, 9999, 0x18, "more");
+	ok(!classifier_packet(c, &u0, &more), "the flow that gave up wants no more packets");
+	classifier_free(c);
+}
+
 int main(void)
 {
 	struct decoder_options o;
@@ -150,6 +185,7 @@ int main(void)
 	test_state_cap();
 	test_guess_without_state();
 	test_peek();
+	test_oldest_gives_up();
 	decoder_free(dec);
 	return done_testing();
 }
