@@ -20,21 +20,6 @@ const char *flow_end_reason_name(enum flow_end_reason r)
 	return "unknown";
 }
 
-const char *flow_proto_name(uint8_t ip_proto)
-{
-	switch (ip_proto) {
-	case IP_PROTO_TCP:
-		return "tcp";
-	case IP_PROTO_UDP:
-		return "udp";
-	case IP_PROTO_ICMP:
-	case IP_PROTO_ICMPV6:
-		return "icmp";
-	default:
-		return "unknown_transport";
-	}
-}
-
 /* Service ports above 1023 that are servers far more often than clients:
  * the registered ports of protocols an auditor meets (databases, directory,
  * management, messaging, tunnels, and the SpeechExec License Server). */

@@ -83,9 +83,6 @@ struct flow_update {
 	uint32_t quoted_slot;
 };
 
-/* "tcp", "udp", "icmp" (ICMP and ICMPv6, as Zeek) or "unknown_transport". */
-const char *flow_proto_name(uint8_t ip_proto);
-
 /* Zeek's likely_server_ports idea: well-known and registered service ports.
  * Decides who is the responder when a flow is picked up mid-stream. */
 bool port_is_likely_server(uint8_t ip_proto, uint16_t port);

@@ -10,10 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IP_PROTO_ICMP 1
-#define IP_PROTO_TCP 6
-#define IP_PROTO_UDP 17
-#define IP_PROTO_ICMPV6 58
+#include "common/addr.h"
+#include "common/ip_proto.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -33,11 +31,6 @@ enum tunnel_type {
 	TUNNEL_IPIP,   /* IPv4/IPv6 in IPv4/IPv6: 6in4, 4in4, 4in6, 6in6 */
 	TUNNEL_GTP,
 	TUNNEL_TYPE_COUNT
-};
-
-/* An IP address of either family; IPv4 is stored in the first 4 bytes. */
-struct ip_addr {
-	uint8_t b[16];
 };
 
 /* The header an ICMP/ICMPv6 error quotes: the packet it reports on. */

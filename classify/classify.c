@@ -11,7 +11,8 @@
 #include "name_index.h"
 #include "names.h"
 #include "port_services.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 
 #define DNS_PORT 53
 #define PENDING_QUERIES 8

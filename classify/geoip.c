@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/array.h"
+#include "common/cidr.h"
 #include "geoip.h"
 
 struct geoip {
@@ -17,51 +19,41 @@ struct geoip {
 };
 
 struct special_range {
-	uint8_t version;
-	uint8_t prefix;
-	uint8_t addr[16];
+	struct cidr net;
 	const char *scope;
 };
 
 /* IANA IPv4/IPv6 Special-Purpose Address Registries, most specific first
  * where ranges nest. */
 static const struct special_range ranges[] = {
-	{ 4, 32, { 255, 255, 255, 255 }, "broadcast" },
-	{ 4, 8, { 0 }, "unspecified" },
-	{ 4, 8, { 10 }, "private" },
-	{ 4, 10, { 100, 64 }, "shared" },
-	{ 4, 8, { 127 }, "loopback" },
-	{ 4, 16, { 169, 254 }, "link-local" },
-	{ 4, 12, { 172, 16 }, "private" },
-	{ 4, 24, { 192, 0, 0 }, "reserved" },
-	{ 4, 24, { 192, 0, 2 }, "documentation" },
-	{ 4, 24, { 192, 88, 99 }, "reserved" },
-	{ 4, 16, { 192, 168 }, "private" },
-	{ 4, 15, { 198, 18 }, "benchmarking" },
-	{ 4, 24, { 198, 51, 100 }, "documentation" },
-	{ 4, 24, { 203, 0, 113 }, "documentation" },
-	{ 4, 4, { 224 }, "multicast" },
-	{ 4, 4, { 240 }, "reserved" },
-	{ 6, 128, { 0 }, "unspecified" },
-	{ 6, 128, { [15] = 1 }, "loopback" },
-	{ 6, 96, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, "reserved" },  /* IPv4-compatible */
-	{ 6, 96, { 0, 0x64, 0xff, 0x9b }, "translated" },
-	{ 6, 64, { 1, 0 }, "discard" },
-	{ 6, 32, { 0x20, 0x01, 0x0d, 0xb8 }, "documentation" },
-	{ 6, 48, { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 }, "benchmarking" },
-	{ 6, 23, { 0x20, 0x01 }, "reserved" },  /* IETF protocol assignments */
-	{ 6, 7, { 0xfc }, "private" },          /* unique local */
-	{ 6, 10, { 0xfe, 0x80 }, "link-local" },
-	{ 6, 8, { 0xff }, "multicast" },
+	{ { 4, 32, { { 255, 255, 255, 255 } } }, "broadcast" },
+	{ { 4, 8, { { 0 } } }, "unspecified" },
+	{ { 4, 8, { { 10 } } }, "private" },
+	{ { 4, 10, { { 100, 64 } } }, "shared" },
+	{ { 4, 8, { { 127 } } }, "loopback" },
+	{ { 4, 16, { { 169, 254 } } }, "link-local" },
+	{ { 4, 12, { { 172, 16 } } }, "private" },
+	{ { 4, 24, { { 192, 0, 0 } } }, "reserved" },
+	{ { 4, 24, { { 192, 0, 2 } } }, "documentation" },
+	{ { 4, 24, { { 192, 88, 99 } } }, "reserved" },
+	{ { 4, 16, { { 192, 168 } } }, "private" },
+	{ { 4, 15, { { 198, 18 } } }, "benchmarking" },
+	{ { 4, 24, { { 198, 51, 100 } } }, "documentation" },
+	{ { 4, 24, { { 203, 0, 113 } } }, "documentation" },
+	{ { 4, 4, { { 224 } } }, "multicast" },
+	{ { 4, 4, { { 240 } } }, "reserved" },
+	{ { 6, 128, { { 0 } } }, "unspecified" },
+	{ { 6, 128, { { [15] = 1 } } }, "loopback" },
+	{ { 6, 96, { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } } }, "reserved" },  /* IPv4-compatible */
+	{ { 6, 96, { { 0, 0x64, 0xff, 0x9b } } }, "translated" },
+	{ { 6, 64, { { 1, 0 } } }, "discard" },
+	{ { 6, 32, { { 0x20, 0x01, 0x0d, 0xb8 } } }, "documentation" },
+	{ { 6, 48, { { 0x20, 0x01, 0x00, 0x02, 0x00, 0x00 } } }, "benchmarking" },
+	{ { 6, 23, { { 0x20, 0x01 } } }, "reserved" },  /* IETF protocol assignments */
+	{ { 6, 7, { { 0xfc } } }, "private" },          /* unique local */
+	{ { 6, 10, { { 0xfe, 0x80 } } }, "link-local" },
+	{ { 6, 8, { { 0xff } } }, "multicast" },
 };
-
-static bool in_range(const struct special_range *r, const uint8_t *a)
-{
-	unsigned full = r->prefix / 8, rest = r->prefix % 8;
-	if (memcmp(r->addr, a, full) != 0)
-		return false;
-	return !rest || ((r->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
-}
 
 static bool is_v4_mapped(const struct ip_addr *a)
 {
@@ -78,8 +70,8 @@ const char *address_scope(uint8_t ip_version, const struct ip_addr *a)
 		memcpy(v4.b, a->b + 12, 4);
 		return address_scope(4, &v4);
 	}
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
-		if (ranges[i].version == ip_version && in_range(&ranges[i], a->b))
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++)
+		if (cidr_contains(&ranges[i].net, ip_version, a))
 			return ranges[i].scope;
 	return NULL;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "names.h"
 
 #define NIL 0u
@@ -28,9 +29,7 @@ struct name_store {
 
 static uint32_t hash_text(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
+	uint32_t h = fnv1a_str(FNV1A_INIT, s);
 	return h ? h : 1;
 }
 

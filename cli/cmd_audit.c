@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "classify/verdict.h"
+#include "audit/verdict.h"
 #include "cli.h"
 #include "config.h"
 #include "pipeline.h"

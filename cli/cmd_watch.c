@@ -22,8 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/addr_text.h"
-#include "classify/verdict.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
+#include "audit/verdict.h"
 #include "cli.h"
 #include "config.h"
 #include "pipeline.h"

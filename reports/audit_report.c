@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
 
 void fail_policy_default(struct fail_policy *p)
 {
@@ -45,21 +45,6 @@ bool audit_failed(const struct audit_report *r)
 	return false;
 }
 
-const char *proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IP_PROTO_TCP:
-		return "tcp";
-	case IP_PROTO_UDP:
-		return "udp";
-	case IP_PROTO_ICMP:
-	case IP_PROTO_ICMPV6:
-		return "icmp";
-	default:
-		return "ip";
-	}
-}
-
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 		char *out, size_t len)
 {
@@ -75,17 +60,6 @@ void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 			break;
 		used += (size_t)w;
 	}
-}
-
-void format_cidr(char *out, size_t len, const struct cidr *c)
-{
-	char ip[IP_TEXT_LEN];
-
-	format_ip(ip, c->ip_version, &c->addr);
-	if (c->prefix == (c->ip_version == 4 ? 32 : 128))
-		snprintf(out, len, "%s", ip);
-	else
-		snprintf(out, len, "%s/%u", ip, c->prefix);
 }
 
 /* Appends item to out (sep between items) while it fits. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "capture/capture.h"
-#include "classify/findings.h"
+#include "audit/findings.h"
 #include "rules/rules.h"
 
 /* Which finding kinds fail the audit (--fail-on). */
@@ -62,11 +62,8 @@ bool report_csv(FILE *f, const struct audit_report *r);
 bool report_events(FILE *f, const struct audit_report *r);
 
 /* Shared by renderers. */
-const char *proto_name(uint8_t proto);
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 		char *out, size_t len);
-/* "192.0.2.7" for a host, "192.0.2.0/24" for a network. */
-void format_cidr(char *out, size_t len, const struct cidr *c);
 /* The hosts a side that never appeared was expected at, joined by sep. */
 void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 		   size_t len);

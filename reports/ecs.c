@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "capture/addr_text.h"
+#include "common/addr.h"
 #include "ecs.h"
 
 void ecs_header(struct jw *w, const char *flowaudit_version)
@@ -81,7 +81,7 @@ void ecs_flow(struct jw *w, const struct flow_record *r, const struct flow_class
 	ecs_side(w, "destination", r, &r->resp_h, r->resp_p, &r->resp,
 		 c ? c->server_name : NULL, geo ? &c->resp_geo : NULL);
 	jw_object(w, "network");
-	jw_str(w, "transport", flow_proto_name(r->proto));
+	jw_str(w, "transport", ip_proto_name(r->proto, "unknown_transport"));
 	jw_str(w, "type", r->ip_version == 6 ? "ipv6" : "ipv4");
 	jw_str(w, "community_id", r->community_id);
 	jw_u64(w, "iana_number", r->proto);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "common/timefmt.h"
 #include "ecs.h"
 #include "escape.h"
 #include "flow_output.h"
@@ -123,7 +124,7 @@ static void write_jsonl(FILE *out, const struct flow_record *r,
 	put_u64(f, "id.orig_p", r->orig_p);
 	put_str(f, "id.resp_h", resp);
 	put_u64(f, "id.resp_p", r->resp_p);
-	put_str(f, "proto", flow_proto_name(r->proto));
+	put_str(f, "proto", ip_proto_name(r->proto, "unknown_transport"));
 	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
 	lb_str(f, ",\"duration\":");
 	lb_seconds(f, dur);
@@ -192,7 +193,7 @@ static void write_text(FILE *f, const struct flow_record *r,
 	fprintf(f, "%-27s %-5s %-22s %-22s %-6s %-12s %7llu %7llu %9llu %9llu ",
 		ts, r->proto == IP_PROTO_TCP || r->proto == IP_PROTO_UDP ||
 		    r->proto == IP_PROTO_ICMP || r->proto == IP_PROTO_ICMPV6
-			? flow_proto_name(r->proto) : "other",
+			? ip_proto_name(r->proto, "unknown_transport") : "other",
 		orig, resp, r->conn_state, r->history[0] ? r->history : "-",
 		(unsigned long long)r->orig.pkts, (unsigned long long)r->resp.pkts,
 		(unsigned long long)r->orig.bytes, (unsigned long long)r->resp.bytes);
@@ -240,7 +241,7 @@ static void write_csv(FILE *f, const struct flow_record *r, const struct flow_cl
 	csv_u64(f, r->orig_p);
 	csv_text(f, resp);
 	csv_u64(f, r->resp_p);
-	csv_text(f, flow_proto_name(r->proto));
+	csv_text(f, ip_proto_name(r->proto, "unknown_transport"));
 	fprintf(f, ",%llu.%06llu", (unsigned long long)(dur / 1000000),
 		(unsigned long long)(dur % 1000000));
 	csv_u64(f, r->orig.bytes);

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "capture/flow_record.h"
-#include "classify/findings.h"
+#include "audit/findings.h"
 #include "classify/flow_class.h"
 
 enum flow_format {

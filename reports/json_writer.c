@@ -1,7 +1,8 @@
 /* json_writer.c - see json_writer.h. */
 #include "json_writer.h"
 
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 #include "escape.h"
 
 void jw_begin(struct jw *w, FILE *f)

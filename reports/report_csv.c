@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 #include "escape.h"
 
 static const char *const columns[] = {
@@ -73,7 +74,7 @@ static void row(FILE *f, const struct audit_report *r, const struct finding *x)
 	field(f, sections);
 	side(f, r, &x->client, false);
 	side(f, r, s, true);
-	field(f, x->proto ? proto_name(x->proto) : "");
+	field(f, x->proto ? ip_proto_name(x->proto, "ip") : "");
 	if (x->proto)
 		number(f, x->port);
 	else

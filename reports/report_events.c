@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
 #include "ecs.h"
 #include "escape.h"
 #include "json_writer.h"
@@ -143,7 +143,7 @@ static void network_object(struct jw *w, const struct finding *x)
 	if (!x->proto)
 		return;
 	jw_object(w, "network");
-	jw_str(w, "transport", proto_name(x->proto));
+	jw_str(w, "transport", ip_proto_name(x->proto, "ip"));
 	if (x->server.has_ip)
 		jw_str(w, "type", x->server.ip_version == 6 ? "ipv6" : "ipv4");
 	if (x->app[0]) {

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 #include "escape.h"
 
 #define esc html_put_escaped
@@ -448,7 +449,7 @@ static void unexpected(FILE *f, const struct audit_report *r)
 			struct finding_endpoint s = y->server;
 			s.has_port = false;
 			endpoint(f, rs, &s, false);
-			fprintf(f, "</td><td>%s/%u</td><td>", proto_name(y->proto), y->port);
+			fprintf(f, "</td><td>%s/%u</td><td>", ip_proto_name(y->proto, "ip"), y->port);
 			endpoint(f, rs, &y->client, false);
 			fputs("</td>", f);
 			evidence(f, y);

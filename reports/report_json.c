@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
 #include "escape.h"
 
 /* cJSON copies strings as bytes; names from packets may not be UTF-8. */
@@ -123,7 +123,7 @@ static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
 		add_text(o, "group", r->group);
 	cJSON_AddItemToObject(o, "client", endpoint(rs, &f->client, false));
 	cJSON_AddItemToObject(o, "server", endpoint(rs, &f->server, true));
-	cJSON_AddItemToObject(o, "proto", f->proto ? cJSON_CreateString(proto_name(f->proto))
+	cJSON_AddItemToObject(o, "proto", f->proto ? cJSON_CreateString(ip_proto_name(f->proto, "ip"))
 						   : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "port", f->proto && f->proto != IP_PROTO_ICMP
 					 ? count(f->port) : cJSON_CreateNull());

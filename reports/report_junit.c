@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 #include "escape.h"
 
 #define UNEXPECTED_SUITE "Unexpected traffic"
@@ -69,7 +70,7 @@ static void evidence(FILE *f, const struct finding *x)
 		"proto %s, port %u, states ", (unsigned long long)x->flows,
 		(unsigned long long)x->attempts, (unsigned long long)x->successes,
 		(unsigned long long)x->packets, (unsigned long long)x->bytes,
-		x->proto ? proto_name(x->proto) : "-", x->port);
+		x->proto ? ip_proto_name(x->proto, "ip") : "-", x->port);
 	xml_put_escaped(f, x->states[0] ? x->states : "-");
 	fputs(", app ", f);
 	xml_put_escaped(f, x->app[0] ? x->app : "-");

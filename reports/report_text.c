@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "audit_report.h"
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/timefmt.h"
 #include "escape.h"
 
 #define WIDTH 100

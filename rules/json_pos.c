@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "json_pos.h"
 
 struct scan {
@@ -55,10 +56,7 @@ static void skip_space(struct scan *s)
 
 static unsigned path_hash(const char *p)
 {
-	unsigned h = 2166136261u;
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	return fnv1a_str(FNV1A_INIT, p);
 }
 
 /* The slot of path in the hash set: its entry, or the empty slot for it. */

@@ -384,7 +384,7 @@ static unsigned load_service(struct ruleset *rs, struct json_file *f,
 		bool icmp = protos[i] == IP_PROTO_ICMP;
 		if (!icmp && ps.nitems == 0) {
 			report_at(f, true, path, true, NULL, "a %s service needs \"ports\"",
-				  protos[i] == IP_PROTO_TCP ? "tcp" : "udp");
+				  ip_proto_name(protos[i], "?"));
 			continue;
 		}
 		struct rule_service *s = &out[made];

@@ -16,7 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture/packet.h"
+#include "common/cidr.h"
+#include "common/ip_proto.h"
 
 #define MAX_ROLES 64  /* role sets are 64-bit masks */
 
@@ -76,12 +77,6 @@ struct role {
 };
 
 /* One address or network a site binds a role to. */
-struct cidr {
-	uint8_t ip_version;
-	uint8_t prefix;
-	struct ip_addr addr;
-};
-
 /* A site-local allowance: known extra traffic, allowed not unexpected. */
 struct site_allow {
 	const char *why;

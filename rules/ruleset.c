@@ -5,7 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/cidr.h"
 #include "rules_internal.h"
 
 #ifndef MATRIX_DIR
@@ -172,16 +173,6 @@ const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i)
 	return i < rs->nallows ? &rs->allows[i] : NULL;
 }
 
-static bool cidr_contains(const struct cidr *c, uint8_t version, const struct ip_addr *a)
-{
-	if (c->ip_version != version)
-		return false;
-	unsigned full = c->prefix / 8, rest = c->prefix % 8;
-	if (memcmp(c->addr.b, a->b, full) != 0)
-		return false;
-	return !rest || ((c->addr.b[full] ^ a->b[full]) & (0xff << (8 - rest))) == 0;
-}
-
 role_mask ruleset_roles_of_addr(const struct ruleset *rs, uint8_t ip_version,
 				const struct ip_addr *a)
 {
@@ -315,9 +306,7 @@ bool service_matches(const struct rule_service *s, uint8_t proto, uint16_t port)
 
 void service_format(const struct rule_service *s, char *buf, size_t len)
 {
-	const char *p = s->proto == IP_PROTO_TCP ? "tcp" :
-			s->proto == IP_PROTO_UDP ? "udp" : "icmp";
-	size_t used = (size_t)snprintf(buf, len, "%s", p);
+	size_t used = (size_t)snprintf(buf, len, "%s", ip_proto_name(s->proto, "icmp"));
 	for (unsigned i = 0; i < s->nports && used < len; i++) {
 		const struct port_range *r = &s->ports[i];
 		int w = r->lo == r->hi ?
@@ -331,16 +320,6 @@ void service_format(const struct rule_service *s, char *buf, size_t len)
 
 /* ---- flowaudit check: the resolved rule set for administrators ---- */
 
-static void cidr_text(const struct cidr *c, char *out, size_t len)
-{
-	char ip[IP_TEXT_LEN];
-	format_ip(ip, c->ip_version, &c->addr);
-	if (c->prefix == (c->ip_version == 4 ? 32 : 128))
-		snprintf(out, len, "%s", ip);
-	else
-		snprintf(out, len, "%s/%u", ip, c->prefix);
-}
-
 /* "any of 0.0.0.0/0, ::/0 (mobile_clients)" for a population. */
 static void population_text(const struct ruleset *rs, unsigned role, char *out,
 			    size_t len)
@@ -349,7 +328,7 @@ static void population_text(const struct ruleset *rs, unsigned role, char *out,
 	size_t used = (size_t)snprintf(out, len, "any of ");
 	for (unsigned i = 0; i < b->nnets && used < len; i++) {
 		char c[IP_TEXT_LEN + 8];
-		cidr_text(&b->nets[i], c, sizeof(c));
+		format_cidr(c, sizeof(c), &b->nets[i]);
 		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", c);
 	}
 	for (unsigned i = 0; i < b->nnames && used < len; i++)
@@ -391,11 +370,11 @@ static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 	for (unsigned i = 0; i < (from_hosts ? nf : 1); i++) {
 		char a[IP_TEXT_LEN + 8];
 		if (from_hosts)
-			cidr_text(&fh[i], a, sizeof(a));
+			format_cidr(a, sizeof(a), &fh[i]);
 		for (unsigned j = 0; j < (to_hosts ? nt : 1); j++) {
 			char b[IP_TEXT_LEN + 8];
 			if (to_hosts)
-				cidr_text(&th[j], b, sizeof(b));
+				format_cidr(b, sizeof(b), &th[j]);
 			fprintf(f, "    %s%s%s%s -> %s%s%s%s\n",
 				from_hosts ? a : from, from_hosts ? " (" : "",
 				from_hosts ? rs->roles[r->from_role].name : "",
@@ -419,7 +398,7 @@ static void print_allow_side(const struct ruleset *rs, role_mask roles,
 			fputs(rs->roles[i].name, f);
 	for (unsigned i = 0; i < nnets; i++) {
 		char c[IP_TEXT_LEN + 8];
-		cidr_text(&nets[i], c, sizeof(c));
+		format_cidr(c, sizeof(c), &nets[i]);
 		fputs(c, f);
 	}
 }

@@ -1,55 +1,121 @@
 #!/bin/sh
-# smoke.sh - a short run of every fuzz target, part of `make check`: the
-# targets are built (build.sh), seeded from the fixtures (make_seeds.py),
-# run over every seed and every committed regression input, then mutated
-# for a few seconds each. Any crash, leak or sanitizer report fails. The
-# long runs are described in README.md.
+# smoke.sh - a short run of every fuzz target, in TAP (part of the suite).
+#
+#   tests/fuzz/smoke.sh [BUILD_FUZZ_DIR [FIXTURES_DIR]]
+#
+# BUILD_FUZZ_DIR holds the targets build.sh makes (`make fuzz`: the build
+# directory's fuzz/); by default $FUZZ_DIR, else fuzz/ next to $FLOWAUDIT.
+# Targets missing there are built first with build.sh (quick when they are
+# up to date; FUZZ_NO_BUILD=1 turns that off). FIXTURES_DIR (default
+# $FIXTURES) holds the fixture captures the seeds are made from.
+#
+# Each target runs over its seeds (make-seeds.sh) and every committed crash
+# input (regressions/<target>/), then mutates for FUZZ_SMOKE_SECONDS (4)
+# seconds: about 20 seconds of fuzzing and half a minute in all. Any crash,
+# leak, sanitizer report or input slower than 30 s fails its line.
+#
+# Skips (TAP "1..0 # SKIP", exit status 77) when the targets are not built
+# and cannot be (no clang or libFuzzer), and under the sanitizer build's
+# suite (SANITIZED=yes), since the targets carry their own sanitizers.
+# Under automake's TAP driver (which counts any non-zero status as an
+# error; it sets AM_TAP_AWK) a skip exits 0. FUZZ_SKIP_STATUS overrides.
 set -u
-: "${SRCDIR:?}" "${FIXTURES:?}"
-BUILDDIR=${BUILDDIR:-$(dirname "$FLOWAUDIT")}
-SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-8}
+here=$(cd "$(dirname "$0")" && pwd)
+TARGETS="fuzz_decode fuzz_dns fuzz_matrix fuzz_site fuzz_capture"
+SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-4}
+
+skip() {
+	echo "1..0 # SKIP $*"
+	if [ -n "${FUZZ_SKIP_STATUS:-}" ]; then
+		exit "$FUZZ_SKIP_STATUS"
+	elif [ -n "${AM_TAP_AWK:-}" ]; then
+		exit 0
+	fi
+	exit 77
+}
+
+if [ $# -ge 1 ]; then
+	dir=$1
+elif [ -n "${FUZZ_DIR:-}" ]; then
+	dir=$FUZZ_DIR
+elif [ -n "${FLOWAUDIT:-}" ]; then
+	dir=$(dirname "$FLOWAUDIT")/fuzz
+else
+	echo "usage: $0 BUILD_FUZZ_DIR [FIXTURES_DIR]" >&2
+	exit 2
+fi
+fixtures=${2:-${FIXTURES:-}}
 
 if [ "${SANITIZED:-no}" = yes ]; then
-	echo "1..0 # SKIP the fuzz targets carry their own sanitizers; run once, from the normal build"
-	exit 0
+	skip "the fuzz targets carry their own sanitizers: run from the normal build's suite"
 fi
-out="$BUILDDIR/fuzz"
-sh "$SRCDIR/tests/fuzz/build.sh" "$out" >"$BUILDDIR/fuzz-build.log" 2>&1
-rc=$?
-if [ $rc = 77 ]; then
-	echo "1..0 # SKIP $(tail -1 "$BUILDDIR/fuzz-build.log")"
-	exit 0
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-if [ $rc != 0 ]; then
-	echo "not ok 1 - the fuzz targets build"
-	sed 's/^/# /' "$BUILDDIR/fuzz-build.log" | tail -20
-	echo "1..1"
-	exit 1
-fi
-python3 "$SRCDIR/tests/fuzz/make_seeds.py" "$FIXTURES" "$work/seeds"
-for target in "$out"/fuzz_*; do
-	name=$(basename "$target")
-	n=$((n + 1))
-	mkdir -p "$work/corpus/$name"
-	dirs="$work/corpus/$name $work/seeds/$name"
-	[ -d "$SRCDIR/tests/fuzz/regressions/$name" ] &&
-		dirs="$dirs $SRCDIR/tests/fuzz/regressions/$name"
-	# shellcheck disable=SC2086
-	"$target" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -close_fd_mask=3 \
-		-artifact_prefix="$work/" $dirs >"$work/$name.log" 2>&1
+
+missing=""
+for t in $TARGETS; do
+	[ -x "$dir/$t" ] || missing="$missing $t"
+done
+if [ -n "$missing" ] && [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+	mkdir -p "$dir"
+	sh "$here/build.sh" "$dir" >"$dir/build.log" 2>&1
 	rc=$?
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log")
-	cov=$(grep -o 'cov: [0-9]*' "$work/$name.log" | tail -1)
+	if [ $rc = 77 ]; then
+		skip "$(grep SKIP "$dir/build.log" | tail -1)"
+	elif [ $rc != 0 ]; then
+		echo "1..1"
+		echo "not ok 1 - the fuzz targets build (tests/fuzz/build.sh $dir)"
+		tail -20 "$dir/build.log" | sed 's/^/# /'
+		exit 1
+	fi
+	missing=""
+	for t in $TARGETS; do
+		[ -x "$dir/$t" ] || missing="$missing $t"
+	done
+fi
+if [ -n "$missing" ]; then
+	skip "fuzz targets not built in $dir:$missing (make fuzz)"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-smoke.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+if [ -n "$fixtures" ] && [ -d "$fixtures" ]; then
+	sh "$here/make-seeds.sh" "$fixtures" "$work/seeds" >"$work/seeds.log" 2>&1 ||
+		{ echo "# make-seeds.sh failed:"; sed 's/^/# /' "$work/seeds.log"; }
+else
+	echo "# no fixture captures (FIXTURES_DIR): regressions and mutation only"
+fi
+
+set -- $TARGETS
+echo "1..$#"
+n=0 failed=0
+for t in "$@"; do
+	n=$((n + 1))
+	mkdir -p "$work/corpus/$t"
+	dirs="$work/corpus/$t"
+	for d in "$work/seeds/$t" "$here/regressions/$t"; do
+		[ -d "$d" ] && dirs="$dirs $d"
+	done
+	# shellcheck disable=SC2086
+	ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1} \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	"$dir/$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
+		-print_final_stats=1 -artifact_prefix="$work/$t-" $dirs \
+		>"$work/$t.log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
+	cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$work/$t.log" | tail -1)
 	if [ $rc = 0 ]; then
-		echo "ok $n - $name: ${execs:-?} inputs, $cov, no crash, leak or sanitizer report"
+		echo "ok $n - $t smoke: ${execs:-?} inputs, ${cov:-no coverage line}"
 	else
-		echo "not ok $n - $name (exit $rc)"
-		grep -E 'ERROR|SUMMARY|#[0-9] ' "$work/$name.log" | head -20 | sed 's/^/# /'
+		echo "not ok $n - $t smoke (exit $rc)"
+		grep -E 'ERROR|SUMMARY|runtime error|^ *#[0-9]+ |Test unit written' \
+			"$work/$t.log" | head -25 | sed 's/^/# /'
+		for a in "$work/$t"-*; do
+			[ -f "$a" ] || continue
+			keep=${FUZZ_KEEP_DIR:-$dir/smoke-failures}
+			mkdir -p "$keep" && cp "$a" "$keep/" &&
+				echo "# input kept as $keep/$(basename "$a")"
+		done
 		failed=$((failed + 1))
 	fi
 done
-echo "1..$n"
 [ "$failed" -eq 0 ]

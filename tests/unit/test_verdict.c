@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "classify/verdict.h"
+#include "audit/verdict.h"
 #include "tap.h"
 
 static struct ruleset *rs;

@@ -17,7 +17,7 @@
 
 #include "capture/flow_record.h"
 #include "findings.h"
-#include "flow_class.h"
+#include "classify/flow_class.h"
 #include "rules/rules.h"
 
 struct verdict;

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/addr_text.h"
+#include "common/addr.h"
+#include "common/hash.h"
 #include "verdict.h"
 
 /* Unexpected conversations itemized before they are only counted. */
@@ -100,19 +101,11 @@ struct verdict {
 	struct audit_summary summary;
 };
 
-static uint32_t mix(uint32_t h, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
 static uint32_t pair_hash(unsigned rule, uint8_t version, const struct ip_addr *host)
 {
-	uint32_t h = mix(2166136261u, &rule, sizeof(rule));
-	h = mix(h, &version, 1);
-	return mix(h, host, sizeof(*host));
+	uint32_t h = fnv1a(FNV1A_INIT, &rule, sizeof(rule));
+	h = fnv1a(h, &version, 1);
+	return fnv1a(h, host, sizeof(*host));
 }
 
 const char *finding_kind_name(enum finding_kind k)
@@ -560,17 +553,9 @@ static unsigned match_rules(const struct verdict *v, role_mask client,
 static bool nets_contain(const struct cidr *nets, unsigned n, uint8_t version,
 			 const struct ip_addr *a)
 {
-	for (unsigned i = 0; i < n; i++) {
-		const struct cidr *c = &nets[i];
-		if (c->ip_version != version)
-			continue;
-		unsigned full = c->prefix / 8, rest = c->prefix % 8;
-		if (memcmp(c->addr.b, a->b, full) != 0)
-			continue;
-		if (rest && ((c->addr.b[full] ^ a->b[full]) & (0xff << (8 - rest))))
-			continue;
-		return true;
-	}
+	for (unsigned i = 0; i < n; i++)
+		if (cidr_contains(&nets[i], version, a))
+			return true;
 	return false;
 }
 
@@ -645,12 +630,6 @@ static void roles_text(const struct ruleset *rs, role_mask m, char *out, size_t 
 		snprintf(out, len, "an address of no role");
 }
 
-static const char *proto_text(uint8_t proto)
-{
-	return proto == IP_PROTO_TCP ? "tcp" : proto == IP_PROTO_UDP ? "udp" :
-	       proto == IP_PROTO_ICMP || proto == IP_PROTO_ICMPV6 ? "icmp" : "ip";
-}
-
 /* Finds a rule between audited roles the flow would match in the other
  * direction (a population such as 0.0.0.0/0 holds every address, so it
  * says nothing about direction). */
@@ -713,7 +692,7 @@ static void unexpected_reason(const struct verdict *v, const struct flow_record 
 
 	roles_text(v->rs, client, cr, sizeof(cr));
 	roles_text(v->rs, server, sr, sizeof(sr));
-	snprintf(port, sizeof(port), "%s/%u", proto_text(r->proto), r->resp_p);
+	snprintf(port, sizeof(port), "%s/%u", ip_proto_name(r->proto, "ip"), r->resp_p);
 
 	if (app_bad->service) {
 		rule = ruleset_rule(v->rs, app_bad->rule);
@@ -769,27 +748,19 @@ static void unexpected_reason(const struct verdict *v, const struct flow_record 
 	}
 }
 
-static uint32_t text_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
 static uint32_t unexpected_slot(const struct flow_record *r, uint32_t reason_hash)
 {
-	uint32_t h = mix(reason_hash, &r->orig_h, sizeof(r->orig_h));
-	h = mix(h, &r->resp_h, sizeof(r->resp_h));
-	h = mix(h, &r->resp_p, sizeof(r->resp_p));
-	return mix(h, &r->proto, 1) & (UNEXPECTED_SLOTS - 1);
+	uint32_t h = fnv1a(reason_hash, &r->orig_h, sizeof(r->orig_h));
+	h = fnv1a(h, &r->resp_h, sizeof(r->resp_h));
+	h = fnv1a(h, &r->resp_p, sizeof(r->resp_p));
+	return fnv1a(h, &r->proto, 1) & (UNEXPECTED_SLOTS - 1);
 }
 
 static struct unexpected *unexpected_entry(struct verdict *v,
 					   const struct flow_record *r,
 					   const char *reason)
 {
-	uint32_t h = text_hash(reason);
+	uint32_t h = fnv1a_str(FNV1A_INIT, reason);
 	uint32_t slot = unexpected_slot(r, h);
 
 	for (; v->unexp_index[slot]; slot = (slot + 1) & (UNEXPECTED_SLOTS - 1)) {
@@ -1149,14 +1120,6 @@ static void unexpected_finding(const struct ruleset *rs, const struct unexpected
 	snprintf(f->reason, sizeof(f->reason), "%s", u->reason);
 }
 
-static int cmp_ip(uint8_t va, const struct ip_addr *a, uint8_t vb,
-		  const struct ip_addr *b)
-{
-	if (va != vb)
-		return va < vb ? -1 : 1;
-	return memcmp(a, b, sizeof(*a));
-}
-
 static unsigned rule_index(const struct ruleset *rs, const struct rule *r)
 {
 	for (unsigned i = 0; r && i < ruleset_rule_count(rs); i++)
@@ -1178,12 +1141,12 @@ static int cmp_finding(const void *pa, const void *pb, void *rules)
 		return ra < rb ? -1 : 1;
 	if (a->client.has_ip != b->client.has_ip)
 		return a->client.has_ip ? 1 : -1;
-	if ((c = cmp_ip(a->client.ip_version, &a->client.ip, b->client.ip_version,
+	if ((c = ip_addr_compare(a->client.ip_version, &a->client.ip, b->client.ip_version,
 			&b->client.ip)))
 		return c;
 	if (a->server.has_ip != b->server.has_ip)
 		return a->server.has_ip ? 1 : -1;
-	if ((c = cmp_ip(a->server.ip_version, &a->server.ip, b->server.ip_version,
+	if ((c = ip_addr_compare(a->server.ip_version, &a->server.ip, b->server.ip_version,
 			&b->server.ip)))
 		return c;
 	if (a->proto != b->proto)

@@ -1,9 +1,9 @@
-/* addr_text.c - addresses and times as text (see addr_text.h). */
+/* addr.c - addresses as text (see addr.h). */
 #include <arpa/inet.h>
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 
-#include "addr_text.h"
+#include "addr.h"
 
 /* Dotted quad by hand: every flow record prints two addresses, and glibc's
  * inet_ntop goes through sprintf for IPv4. */
@@ -42,12 +42,10 @@ void format_endpoint(char out[ENDPOINT_TEXT_LEN], uint8_t version,
 	snprintf(out, ENDPOINT_TEXT_LEN, version == 6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
-void format_ts_iso(char out[TS_TEXT_LEN], uint64_t us)
+int ip_addr_compare(uint8_t va, const struct ip_addr *a, uint8_t vb,
+		    const struct ip_addr *b)
 {
-	time_t secs = (time_t)(us / 1000000u);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, TS_TEXT_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, TS_TEXT_LEN - n, ".%06uZ", (unsigned)(us % 1000000u));
+	if (va != vb)
+		return va < vb ? -1 : 1;
+	return memcmp(a, b, sizeof(*a));
 }
