@@ -1,8 +1,9 @@
 /* findings.h - the audit's result: what every report renders.
  *
  * Findings are per rule and concrete host (observed, blocked, missing) or
- * per unexpected conversation (client, server, protocol, port, reason), each
- * with its evidence. Produced by the verdict engine, read by reports/; plain
+ * per unexpected conversation (client, server, protocol, port, cause), each
+ * with a stable cause code and the fields behind it (docs/verdicts.md).
+ * Findings carry no sentences: reports/ writes those from the codes. Plain
  * values that point only into the rule set they were judged against.
  */
 #ifndef FLOWAUDIT_FINDINGS_H
@@ -25,6 +26,67 @@ enum finding_kind {
 
 const char *finding_kind_name(enum finding_kind k);
 
+/* Why a finding is what it is. The blocked causes stand in the order a
+ * blocked finding lists its failures; the unexpected ones from the most
+ * specific to the least. The names (finding_cause_name) are part of the
+ * report format and never change. */
+enum finding_cause {
+	CAUSE_SUCCEEDED,             /* observed */
+	CAUSE_NO_ATTEMPT,            /* missing */
+	CAUSE_SYN_UNANSWERED,        /* blocked ... */
+	CAUSE_REJECTED,
+	CAUSE_ICMP_PROHIBITED,
+	CAUSE_ICMP_UNREACHABLE,
+	CAUSE_ICMP_ERROR,
+	CAUSE_TLS_RESET,
+	CAUSE_RESET_AFTER_DATA,
+	CAUSE_RESET_AT_HANDSHAKE,
+	CAUSE_UDP_UNANSWERED,
+	CAUSE_NO_REPLY_SEEN,
+	CAUSE_DNS_NXDOMAIN,
+	CAUSE_DNS_REFUSED,
+	CAUSE_APP_MISMATCH,          /* unexpected ... */
+	CAUSE_NOT_APPLICABLE,
+	CAUSE_WRONG_DIRECTION,
+	CAUSE_UNDOCUMENTED_INTERNET_HOST,
+	CAUSE_PORT_NOT_ALLOWED,
+	CAUSE_NO_RULE,
+	CAUSE_COUNT
+};
+
+const char *finding_cause_name(enum finding_cause c);
+
+/* One kind of failed attempt, with the first such attempt as its example
+ * (for a DNS failure: the resolver as server, the name looked up as host). */
+struct attempt_failure {
+	enum finding_cause cause;
+	uint32_t flows;
+	uint64_t units;               /* SYNs, packets or datagrams, lookups */
+	uint8_t ip_version, proto;
+	struct ip_addr server;
+	uint16_t port;
+	char host[HOST_NAME_LEN];     /* "" none */
+	enum name_source host_source;
+	uint8_t icmp_type, icmp_code; /* ICMP causes */
+	char dns_rcode[12];           /* DNS causes: "NXDOMAIN", "REFUSED" */
+};
+
+/* What an unexpected finding's cause refers to, as the conversation's first
+ * flow showed it. */
+#define CAUSE_MAX_RULES 16
+struct unexpected_cause {
+	enum finding_cause cause;
+	role_mask client_roles, server_roles;   /* the roles worth naming */
+	/* app-mismatch, not-applicable, wrong-direction and
+	 * internet-host-not-documented: the rule; port-not-allowed: every
+	 * applicable rule between the two roles. */
+	const struct rule *rules[CAUSE_MAX_RULES];
+	unsigned nrules;
+	const struct rule_service *service;     /* app-mismatch: its apps */
+	char app[APP_NAME_LEN * 2 + 2];         /* app-mismatch: nDPI's finding */
+	char host[HOST_NAME_LEN];               /* the server's name, "" none */
+};
+
 struct finding_endpoint {
 	bool has_ip;                  /* false: this side never appeared */
 	uint8_t ip_version;
@@ -45,6 +107,7 @@ struct finding_endpoint {
 
 struct finding {
 	enum finding_kind kind;
+	enum finding_cause cause;     /* blocked: its first failure's cause */
 	const struct rule *rule;      /* NULL for unexpected traffic */
 	const struct rule_service *service; /* the service seen, if any */
 	struct finding_endpoint client, server;
@@ -55,9 +118,12 @@ struct finding {
 	uint64_t flows, attempts, successes;
 	uint64_t packets, bytes;
 	uint64_t first_us, last_us;
-	char reason[512];
-	const char *allowed_by;       /* unexpected only: never; allowed flows
-				       * are not findings */
+	/* Blocked: each kind of failure, in cause order (owned by the
+	 * findings). */
+	const struct attempt_failure *failures;
+	unsigned nfailures;
+	/* Unexpected: what the cause refers to. */
+	struct unexpected_cause why;
 };
 
 struct audit_summary {
@@ -74,6 +140,7 @@ struct audit_summary {
 struct findings {
 	struct finding *items;
 	unsigned n;
+	struct attempt_failure *failures;  /* what items' failures point to */
 	struct audit_summary summary;
 };
 
@@ -92,8 +159,9 @@ enum flow_judgement_kind {
 
 struct flow_judgement {
 	enum flow_judgement_kind kind;
-	const struct rule *rule;      /* the rule, for allowed and failed */
-	char reason[512];
+	const struct rule *rule;          /* the rule, for allowed and failed */
+	struct attempt_failure failure;   /* JUDGED_FAILED_ATTEMPT */
+	struct unexpected_cause why;      /* JUDGED_UNEXPECTED */
 };
 
 #endif

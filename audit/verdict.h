@@ -1,13 +1,13 @@
-/* verdict.h - matching flows to the matrix's rules (SPEC section 2).
+/* verdict.h - matching flows to the matrix's rules (docs/verdicts.md).
  *
  * Every finished, classified flow is judged once: out of scope (no endpoint
  * holds an audited role), allowed (by one or more rules, or by the site), or
- * unexpected (with the reason). Flows a rule allows are attempts for that
- * rule and the concrete host it is judged on: a rule-host pair is observed
- * if one attempt succeeded, blocked if there were attempts and none did,
- * missing if there were none. ICMP errors are evidence about the flow they
- * quote, never judged themselves; a refused or NXDOMAIN lookup of a matrix
- * host name is a failed attempt of the rules bound to that name.
+ * unexpected (with a cause). Flows a rule allows are attempts for that rule
+ * and the concrete host it is judged on: a rule-host pair is observed if one
+ * attempt succeeded, blocked if there were attempts and none did, missing if
+ * there were none. ICMP errors are evidence about the flow they quote, never
+ * judged themselves; a refused or NXDOMAIN lookup of a matrix host name is a
+ * failed attempt of the rules bound to that name.
  *
  * State grows with the site (rules x hosts), not with traffic: unexpected
  * conversations are itemized up to a bound and counted past it.
@@ -15,9 +15,11 @@
 #ifndef FLOWAUDIT_VERDICT_H
 #define FLOWAUDIT_VERDICT_H
 
+#include <stdbool.h>
+
 #include "capture/flow_record.h"
-#include "findings.h"
 #include "classify/flow_class.h"
+#include "findings.h"
 #include "rules/rules.h"
 
 struct verdict;
@@ -25,27 +27,26 @@ struct verdict;
 struct verdict *verdict_new(const struct ruleset *rs);
 void verdict_free(struct verdict *v);
 
+/* Judges a flow and records it as evidence; says how it was judged when j
+ * is not NULL. */
 void verdict_flow(struct verdict *v, const struct flow_record *r,
-		  const struct flow_class *c);
-
-/* The same, also saying how this flow was judged (j may be NULL). */
-void verdict_flow_judged(struct verdict *v, const struct flow_record *r,
-			 const struct flow_class *c, struct flow_judgement *j);
+		  const struct flow_class *c, struct flow_judgement *j);
 
 /* How a flow would be judged, recording nothing (a flow already counted). */
 void verdict_judge(const struct verdict *v, const struct flow_record *r,
 		   const struct flow_class *c, struct flow_judgement *j);
 
 /* The findings so far, sorted: missing, blocked, unexpected, observed; then
- * matrix order, addresses, ports. The caller frees them (findings_free). */
+ * matrix order, addresses, ports, cause. The caller frees them
+ * (findings_free). */
 bool verdict_findings(const struct verdict *v, struct findings *out);
 
 /* Forgets all evidence (a new reporting window), keeps the rules. */
 void verdict_reset(struct verdict *v);
 
-/* Whether a flow's outcome counts as a successful attempt, and why not:
- * exposed for tests. */
-bool flow_attempt_succeeded(const struct flow_record *r,
-			    const struct flow_class *c, char *why, size_t len);
+/* Whether a flow's outcome counts as a successful attempt; when it does
+ * not, *failure says how it failed (a tally of this one flow). */
+bool flow_attempt_outcome(const struct flow_record *r, const struct flow_class *c,
+			  struct attempt_failure *failure);
 
 #endif

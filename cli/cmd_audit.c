@@ -22,7 +22,7 @@ static void audit_flow(void *ctx, const struct flow_record *r,
 		       const struct flow_class *c)
 {
 	struct audit_run *run = ctx;
-	verdict_flow(run->verdict, r, c);
+	verdict_flow(run->verdict, r, c, NULL);
 	if (run->flow_events)
 		flow_output_write(run->flow_events, FLOW_FORMAT_EVENTS, r, c);
 }

@@ -171,7 +171,7 @@ static void add_open_flow(void *ctx, const struct flow_record *r, const struct f
 {
 	struct watch *w = ctx;
 	if (active_in_window(w, r))
-		verdict_flow(w->verdict, r, c);
+		verdict_flow(w->verdict, r, c, NULL);
 }
 
 /* Ends the current window at `end`: open flows count as they are now, the
@@ -305,11 +305,11 @@ static void watch_flow(void *ctx, const struct flow_record *r, const struct flow
 	/* A flow quiet since an earlier window was counted there, where it
 	 * last moved; its event is due now, as it ends. */
 	if (active_in_window(w, r))
-		verdict_flow_judged(w->verdict, r, c, &j);
+		verdict_flow(w->verdict, r, c, &j);
 	else
 		verdict_judge(w->verdict, r, c, &j);
 	if (w->events && (j.kind == JUDGED_UNEXPECTED || j.kind == JUDGED_FAILED_ATTEMPT)) {
-		flow_event_judged(w->events, r, c, &j);
+		flow_event_judged(w->events, w->rs, r, c, &j);
 		fflush(w->events);
 	}
 }

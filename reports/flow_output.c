@@ -5,6 +5,7 @@
 #include "common/timefmt.h"
 #include "ecs.h"
 #include "escape.h"
+#include "finding_text.h"
 #include "flow_output.h"
 #include "json_writer.h"
 #include "line_buffer.h"
@@ -278,7 +279,7 @@ static const char *judgement_action(enum flow_judgement_kind k)
 
 /* One ECS line for a flow; with a judgement, an alert saying why. */
 static void write_event(FILE *f, const struct flow_record *r, const struct flow_class *c,
-			const struct flow_judgement *j)
+			const struct flow_judgement *j, const char *reason)
 {
 	struct jw w;
 	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
@@ -286,11 +287,11 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	jw_begin(&w, f);
 	jw_time(&w, "@timestamp", j ? r->last_us : r->first_us);
 	ecs_header(&w, PACKAGE_VERSION);
-	if (j && j->reason[0]) {
+	if (j && reason[0]) {
 		char message[700];
 		snprintf(message, sizeof(message), "%s%s%s: %s",
 			 j->kind == JUDGED_UNEXPECTED ? "unexpected" : "attempt failed",
-			 j->rule ? " " : "", j->rule ? j->rule->id : "", j->reason);
+			 j->rule ? " " : "", j->rule ? j->rule->id : "", reason);
 		jw_str(&w, "message", message);
 	}
 	jw_object(&w, "event");
@@ -307,7 +308,7 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	jw_str(&w, "module", "flowaudit");
 	jw_str(&w, "id", r->uid);
 	if (j)
-		jw_str(&w, "reason", j->reason);
+		jw_str(&w, "reason", reason);
 	jw_time(&w, "start", r->first_us);
 	jw_time(&w, "end", r->last_us);
 	jw_u64(&w, "duration", dur * 1000);  /* ECS: nanoseconds */
@@ -320,6 +321,10 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	}
 	ecs_flow(&w, r, c);
 	jw_object(&w, "flowaudit");
+	if (j && j->kind == JUDGED_UNEXPECTED)
+		jw_str(&w, "cause", finding_cause_name(j->why.cause));
+	else if (j && j->kind == JUDGED_FAILED_ATTEMPT)
+		jw_str(&w, "cause", finding_cause_name(j->failure.cause));
 	jw_str(&w, "conn_state", r->conn_state);
 	jw_str_nonempty(&w, "history", r->history);
 	jw_str(&w, "end_reason", flow_end_reason_name(r->end));
@@ -334,10 +339,13 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	jw_end_line(&w);
 }
 
-void flow_event_judged(FILE *f, const struct flow_record *r, const struct flow_class *c,
-		       const struct flow_judgement *j)
+void flow_event_judged(FILE *f, const struct ruleset *rs, const struct flow_record *r,
+		       const struct flow_class *c, const struct flow_judgement *j)
 {
-	write_event(f, r, c, j);
+	char reason[REASON_LEN];
+
+	judgement_reason(rs, r, j, reason, sizeof(reason));
+	write_event(f, r, c, j, reason);
 }
 
 void flow_output_write(FILE *f, enum flow_format fmt,
@@ -351,7 +359,7 @@ void flow_output_write(FILE *f, enum flow_format fmt,
 		write_csv(f, r, c);
 		break;
 	case FLOW_FORMAT_EVENTS:
-		write_event(f, r, c, NULL);
+		write_event(f, r, c, NULL, NULL);
 		break;
 	case FLOW_FORMAT_TEXT:
 	default:

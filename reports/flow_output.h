@@ -30,7 +30,7 @@ void flow_output_write(FILE *f, enum flow_format fmt,
 
 /* An alert line (ECS) for a flow judged unexpected or a failed attempt, as
  * soon as it ended. */
-void flow_event_judged(FILE *f, const struct flow_record *r, const struct flow_class *c,
-		       const struct flow_judgement *j);
+void flow_event_judged(FILE *f, const struct ruleset *rs, const struct flow_record *r,
+		       const struct flow_class *c, const struct flow_judgement *j);
 
 #endif

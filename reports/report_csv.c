@@ -4,12 +4,13 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "common/timefmt.h"
 #include "escape.h"
 
 static const char *const columns[] = {
-	"kind", "rule", "group", "need", "sections",
+	"kind", "cause", "rule", "group", "need", "sections",
 	"client_ip", "client_roles", "client_host",
 	"server_ip", "server_roles", "server_host", "server_expected",
 	"proto", "port", "app", "states",
@@ -62,10 +63,12 @@ static void side(FILE *f, const struct audit_report *r,
 
 static void row(FILE *f, const struct audit_report *r, const struct finding *x)
 {
-	char sections[256] = "";
+	char sections[256] = "", reason[REASON_LEN];
 	const struct finding_endpoint *s = &x->server;
 
+	finding_reason(r->rules, x, reason, sizeof(reason));
 	csv_put_field(f, finding_kind_name(x->kind));
+	field(f, finding_cause_name(x->cause));
 	field(f, x->rule ? x->rule->id : "");
 	field(f, x->rule ? rule_group(x->rule) : "");
 	field(f, x->rule ? need_name(x->rule->need) : "");
@@ -94,7 +97,7 @@ static void row(FILE *f, const struct audit_report *r, const struct finding *x)
 	else
 		sep(f);
 	field(f, s->has_geo ? s->geo.as_org : "");
-	field(f, x->reason);
+	field(f, reason);
 	fputs("\r\n", f);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "ecs.h"
 #include "escape.h"
@@ -39,7 +40,7 @@ static const char *outcome(enum finding_kind k)
 	return k == FINDING_BLOCKED ? "failure" : k == FINDING_OBSERVED ? "success" : "unknown";
 }
 
-static void event_object(struct jw *w, const struct finding *x)
+static void event_object(struct jw *w, const struct finding *x, const char *reason)
 {
 	char action[32];
 
@@ -54,7 +55,7 @@ static void event_object(struct jw *w, const struct finding *x)
 	jw_str(w, "outcome", outcome(x->kind));
 	jw_str(w, "dataset", "flowaudit.finding");
 	jw_str(w, "module", "flowaudit");
-	jw_str(w, "reason", x->reason);
+	jw_str(w, "reason", reason);
 	if (x->first_us)
 		jw_time(w, "start", x->first_us);
 	if (x->last_us)
@@ -114,6 +115,7 @@ static void flowaudit_object(struct jw *w, const struct audit_report *r,
 {
 	jw_object(w, "flowaudit");
 	jw_str(w, "finding", finding_kind_name(x->kind));
+	jw_str(w, "cause", finding_cause_name(x->cause));
 	if (x->rule)
 		jw_str(w, "need", need_name(x->rule->need));
 	roles_array(w, "client_roles", r->rules, x->client.roles);
@@ -172,15 +174,16 @@ static uint64_t finding_time(const struct audit_report *r, const struct finding 
 static void finding_event(FILE *f, const struct audit_report *r, const struct finding *x)
 {
 	struct jw w;
-	char message[700];
+	char message[700], reason[REASON_LEN];
 
+	finding_reason(r->rules, x, reason, sizeof(reason));
 	snprintf(message, sizeof(message), "%s%s%s: %s", finding_kind_name(x->kind),
-		 x->rule ? " " : "", x->rule ? x->rule->id : "", x->reason);
+		 x->rule ? " " : "", x->rule ? x->rule->id : "", reason);
 	jw_begin(&w, f);
 	jw_time(&w, "@timestamp", finding_time(r, x));
 	ecs_header(&w, r->version);
 	jw_str(&w, "message", message);
-	event_object(&w, x);
+	event_object(&w, x, reason);
 	rule_object(&w, r, x);
 	endpoint_object(&w, "source", &x->client, false);
 	endpoint_object(&w, "destination", &x->server, true);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "common/timefmt.h"
 #include "escape.h"
@@ -251,8 +252,10 @@ static void diagram(FILE *f, const struct audit_report *r)
 			if (to == other && (x->server.roles & ((role_mask)1 << k)))
 				to = k;
 		}
+		char reason[REASON_LEN];
+		finding_reason(rs, x, reason, sizeof(reason));
 		edge(f, role_point(from, n + 1), role_point(to, n + 1),
-		     lane_for(lanes, from, to, n), "#6a1b9a", true, "unexpected: ", x->reason);
+		     lane_for(lanes, from, to, n), "#6a1b9a", true, "unexpected: ", reason);
 	}
 	for (unsigned i = 0; i <= n; i++) {
 		struct point p = role_point(i, n + 1);
@@ -314,10 +317,13 @@ static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_end
 	}
 }
 
-static void evidence(FILE *f, const struct finding *x)
+static void evidence(FILE *f, const struct ruleset *rs, const struct finding *x)
 {
+	char reason[REASON_LEN];
+
+	finding_reason(rs, x, reason, sizeof(reason));
 	fputs("<td class=\"reason\">", f);
-	esc(f, x->reason);
+	esc(f, reason);
 	if (x->flows) {
 		fprintf(f, "<br><span class=\"small\">%llu flow%s, %llu packets, %llu bytes, "
 			"state ", (unsigned long long)x->flows, x->flows == 1 ? "" : "s",
@@ -388,7 +394,7 @@ static void matrix(FILE *f, const struct audit_report *r)
 			endpoint(f, rs, &x->server, true);
 			fprintf(f, "</td><td class=\"st st-%s\">%s</td>", kind_class(x->kind),
 				finding_kind_name(x->kind));
-			evidence(f, x);
+			evidence(f, rs, x);
 			fputs("</tr>\n", f);
 			rows++;
 		}
@@ -452,7 +458,7 @@ static void unexpected(FILE *f, const struct audit_report *r)
 			fprintf(f, "</td><td>%s/%u</td><td>", ip_proto_name(y->proto, "ip"), y->port);
 			endpoint(f, rs, &y->client, false);
 			fputs("</td>", f);
-			evidence(f, y);
+			evidence(f, rs, y);
 			fputs("</tr>\n", f);
 		}
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "escape.h"
 
@@ -52,7 +53,7 @@ static cJSON *role_array(const struct ruleset *rs, role_mask m)
 	return a;
 }
 
-static cJSON *sections_array(const char *const *s, unsigned n)
+static cJSON *text_array(const char *const *s, unsigned n)
 {
 	cJSON *a = cJSON_CreateArray();
 	for (unsigned i = 0; i < n; i++)
@@ -108,14 +109,43 @@ static cJSON *endpoint(const struct ruleset *rs, const struct finding_endpoint *
 	return o;
 }
 
+/* The fields behind a finding's cause: each kind of failure of a blocked
+ * finding, the rules an unexpected one refers to. */
+static void cause_fields(cJSON *o, const struct finding *f)
+{
+	if (f->nfailures) {
+		cJSON *a = cJSON_AddArrayToObject(o, "failures");
+		for (unsigned i = 0; i < f->nfailures; i++) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "cause", finding_cause_name(f->failures[i].cause));
+			cJSON_AddItemToObject(x, "flows", count(f->failures[i].flows));
+			cJSON_AddItemToObject(x, "units", count(f->failures[i].units));
+			cJSON_AddItemToArray(a, x);
+		}
+	}
+	if (f->kind != FINDING_UNEXPECTED || !f->why.nrules)
+		return;
+	if (f->why.cause == CAUSE_PORT_NOT_ALLOWED) {
+		cJSON *a = cJSON_AddArrayToObject(o, "related_rules");
+		for (unsigned i = 0; i < f->why.nrules; i++)
+			cJSON_AddItemToArray(a, text(f->why.rules[i]->id));
+	} else {
+		add_text(o, "related_rule", f->why.rules[0]->id);
+	}
+	if (f->why.cause == CAUSE_APP_MISMATCH)
+		cJSON_AddItemToObject(o, "expected_apps",
+				      text_array(f->why.service->apps, f->why.service->napps));
+}
+
 static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
 {
 	cJSON *o = cJSON_CreateObject();
 	const struct rule *r = f->rule;
 
 	cJSON_AddStringToObject(o, "kind", finding_kind_name(f->kind));
+	cJSON_AddStringToObject(o, "cause", finding_cause_name(f->cause));
 	cJSON_AddItemToObject(o, "rule", r ? text(r->id) : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "sections", r ? sections_array(r->sections, r->nsections)
+	cJSON_AddItemToObject(o, "sections", r ? text_array(r->sections, r->nsections)
 					       : cJSON_CreateArray());
 	cJSON_AddItemToObject(o, "need", r ? cJSON_CreateString(need_name(r->need))
 					   : cJSON_CreateNull());
@@ -141,7 +171,10 @@ static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
 	cJSON_AddItemToObject(o, "bytes", count(f->bytes));
 	cJSON_AddItemToObject(o, "first_ts", ts_value(f->first_us));
 	cJSON_AddItemToObject(o, "last_ts", ts_value(f->last_us));
-	add_text(o, "reason", f->reason);
+	cause_fields(o, f);
+	char reason[REASON_LEN];
+	finding_reason(rs, f, reason, sizeof(reason));
+	add_text(o, "reason", reason);
 	return o;
 }
 
@@ -226,7 +259,7 @@ static cJSON *not_applicable_json(const struct ruleset *rs)
 			continue;
 		cJSON *o = cJSON_CreateObject();
 		add_text(o, "rule", rule->id);
-		cJSON_AddItemToObject(o, "sections", sections_array(rule->sections,
+		cJSON_AddItemToObject(o, "sections", text_array(rule->sections,
 								    rule->nsections));
 		cJSON_AddStringToObject(o, "need", need_name(rule->need));
 		cJSON_AddItemToObject(o, "why", string_or_null(rule->not_applicable_why));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "common/timefmt.h"
 #include "escape.h"
@@ -80,9 +81,10 @@ static void evidence(FILE *f, const struct finding *x)
 static void testcase(FILE *f, const struct audit_report *r, const char *classname,
 		     const struct finding *x)
 {
-	char name[1400];
+	char name[1400], reason[REASON_LEN];
 
 	case_name(r, x, name, sizeof(name));
+	finding_reason(r->rules, x, reason, sizeof(reason));
 	fputs("    <testcase", f);
 	attr(f, "classname", classname);
 	fputs(" name=\"", f);
@@ -94,19 +96,19 @@ static void testcase(FILE *f, const struct audit_report *r, const char *classnam
 	fputs("\" time=\"0\"", f);
 	if (x->kind == FINDING_OBSERVED) {
 		fputs(">\n      <system-out>observed: ", f);
-		xml_put_escaped(f, x->reason);
+		xml_put_escaped(f, reason);
 		fputs("; ", f);
 		evidence(f, x);
 		fputs("</system-out>\n    </testcase>\n", f);
 		return;
 	}
 	fputs(">\n      <failure", f);
-	attr(f, "message", x->reason);
-	attr(f, "type", finding_kind_name(x->kind));
+	attr(f, "message", reason);
+	attr(f, "type", finding_cause_name(x->cause));
 	fputc('>', f);
 	xml_put_escaped(f, finding_kind_name(x->kind));
 	fputs(": ", f);
-	xml_put_escaped(f, x->reason);
+	xml_put_escaped(f, reason);
 	if (x->rule) {
 		char sections[256];
 		sections_join(x->rule, ", ", sections, sizeof(sections));

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 #include "common/timefmt.h"
 #include "escape.h"
@@ -71,8 +72,9 @@ static void endpoint_text(const struct ruleset *rs, const struct finding_endpoin
 static void finding_line(FILE *f, const struct audit_report *r,
 			 const struct finding *x, const struct style *st)
 {
-	char client[256], server[300], head[700];
+	char client[256], server[300], head[700], reason[REASON_LEN];
 
+	finding_reason(r->rules, x, reason, sizeof(reason));
 	endpoint_text(r->rules, &x->client, false, client, sizeof(client));
 	endpoint_text(r->rules, &x->server, true, server, sizeof(server));
 	if (x->rule) {
@@ -85,7 +87,7 @@ static void finding_line(FILE *f, const struct audit_report *r,
 	fputs("    ", f);
 	wrapped(f, head + 4, 6, 4);
 	fprintf(f, "      ");
-	wrapped(f, x->reason, 6, 6);
+	wrapped(f, reason, 6, 6);
 	if (x->flows) {
 		char first[TS_TEXT_LEN], last[TS_TEXT_LEN];
 		format_ts_iso(first, x->first_us);

@@ -2,7 +2,7 @@
 """The audit on every capture of ../shared/pcaps/real, with a trivial site
 binding the capture's busiest server address to a role: it completes
 without error (exit 0 or 1; 2 only for a capture that names its own fault),
-every finding has a reason, and the JSON report is byte-for-byte the same
+every finding has a cause and a reason, and the JSON report is byte-for-byte the same
 across two runs."""
 import json
 import os
@@ -47,10 +47,10 @@ for cap in captures():
     except ValueError as e:
         tap.ok(False, "%s: the JSON report parses" % cap, str(e))
         continue
-    reasons = all(f.get("reason") for f in report["findings"])
+    reasons = all(f.get("reason") and f.get("cause") for f in report["findings"])
     same = runs[0].stdout == runs[1].stdout
     tap.ok(sane and reasons and same and b"Sanitizer" not in p.stderr,
-           "%s: audit with %s as license_server: exit %d, %d findings with reasons, "
+           "%s: audit with %s as license_server: exit %d, %d findings with causes and reasons, "
            "identical across runs" % (cap, server, p.returncode, len(report["findings"])),
            p.stderr.decode(errors="replace")[-1500:])
 tap.done()

@@ -33,7 +33,7 @@ audit() {
 audit --format json -o "$work/r.json" --format html -o "$work/r.html" \
 	--format junit -o "$work/r.xml" -o "$work/r.csv" 2>"$work/err"
 [ $? = 0 ] && [ -s "$work/r.json" ] && [ -s "$work/r.html" ] && [ -s "$work/r.xml" ] &&
-	head -1 "$work/r.csv" | grep -q '^kind,rule,'
+	head -1 "$work/r.csv" | grep -q '^kind,cause,rule,'
 check $? "one run writes every requested format; -o FILE.csv alone means CSV" "$work/err"
 
 ls "$work" | grep -q '\.tmp\.'

@@ -96,7 +96,8 @@ stale() {
 
 objs=""
 rebuilt=0
-for f in "$src"/capture/*.c "$src"/classify/*.c "$src"/rules/*.c; do
+for f in "$src"/common/*.c "$src"/capture/*.c "$src"/classify/*.c "$src"/rules/*.c \
+	"$src"/audit/*.c; do
 	o=$obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o
 	if stale "$o" "${o%.o}.d"; then
 		echo "  CC      ${f#"$src"/}"

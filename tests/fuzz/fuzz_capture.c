@@ -56,7 +56,7 @@ static void on_end(void *ctx, const struct flow_record *r, uint32_t slot)
 			strlen(c.server_name_why) + strlen(c.dns.query) +
 			strlen(c.dns.rcode_name) + strlen(name_source_text(c.server_name_source));
 	if (run->v)
-		verdict_flow(run->v, r, &c);
+		verdict_flow(run->v, r, &c, NULL);
 	run->ended++;
 }
 

@@ -74,7 +74,7 @@ static void read_record(struct run *r, const struct flow_record *rec)
 		      strlen(rec->history) + strlen(rec->quoted_uid) +
 		      strlen(rec->conn_state ? rec->conn_state : "") +
 		      strlen(flow_end_reason_name(rec->end)) +
-		      strlen(flow_proto_name(rec->proto));
+		      strlen(ip_proto_name(rec->proto, "unknown_transport"));
 }
 
 static void on_end(void *ctx, const struct flow_record *rec, uint32_t slot)

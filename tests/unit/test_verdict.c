@@ -50,8 +50,9 @@ static struct flow_class cls(const char *app, const char *master)
 	return c;
 }
 
+/* The one finding of a kind and rule with this cause (cause -1: any). */
 static const struct finding *find(const struct findings *f, enum finding_kind k,
-				  const char *rule, const char *reason_part)
+				  const char *rule, int cause)
 {
 	for (unsigned i = 0; i < f->n; i++) {
 		const struct finding *x = &f->items[i];
@@ -59,54 +60,83 @@ static const struct finding *find(const struct findings *f, enum finding_kind k,
 			continue;
 		if (rule && (!x->rule || strcmp(x->rule->id, rule) != 0))
 			continue;
-		if (reason_part && !strstr(x->reason, reason_part))
+		if (cause >= 0 && x->cause != (enum finding_cause)cause)
 			continue;
 		return x;
 	}
 	return NULL;
 }
 
+static bool ip_is(uint8_t version, const struct ip_addr *a, const char *text)
+{
+	struct ip_addr want;
+	memset(&want, 0, sizeof(want));
+	inet_pton(version == 4 ? AF_INET : AF_INET6, text, want.b);
+	return memcmp(a, &want, sizeof(want)) == 0;
+}
+
 static void test_outcomes(void)
 {
-	char why[512];
+	struct attempt_failure why;
 	struct flow_class c = cls("Unknown", "");
 	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
 
-	ok(flow_attempt_succeeded(&f, &c, why, sizeof(why)), "a completed connection succeeded");
+	ok(flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_SUCCEEDED,
+	   "a completed connection succeeded");
 	f = flow("10.1.0.20", 50000, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
 	f.orig.saw = SAW_SYN;
 	f.orig.syns = 3;
 	f.orig.pkts = 3;
-	ok(!flow_attempt_succeeded(&f, &c, why, sizeof(why)) &&
-	   strstr(why, "3 SYN to 10.1.0.10:13667, no reply"), "S0: %s", why);
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_SYN_UNANSWERED &&
+	   why.units == 3 && why.flows == 1 && why.port == 13667 &&
+	   ip_is(4, &why.server, "10.1.0.10"), "S0: syn-unanswered, 3 SYNs to 10.1.0.10:13667");
 	f.resp.saw = SAW_RST;
 	f.resp.pkts = 1;
-	ok(!flow_attempt_succeeded(&f, &c, why, sizeof(why)) && strstr(why, "answered by RST"),
-	   "REJ: %s", why);
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_REJECTED &&
+	   why.units == 3, "REJ: rejected, 3 SYNs");
 	f.resp.saw = 0;
 	f.resp.pkts = 0;
 	f.icmp_errors = 1;
 	f.icmp_error_type = 3;
 	f.icmp_error_code = 13;
-	ok(!flow_attempt_succeeded(&f, &c, why, sizeof(why)) &&
-	   strstr(why, "ICMP administratively prohibited (type 3 code 13)"), "ICMP: %s", why);
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_ICMP_PROHIBITED &&
+	   why.icmp_type == 3 && why.icmp_code == 13, "ICMP type 3 code 13: icmp-prohibited");
+	f.icmp_error_code = 3;
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_ICMP_UNREACHABLE,
+	   "ICMP port unreachable: icmp-unreachable");
+	f.ip_version = 6;
+	f.icmp_error_type = 1;
+	f.icmp_error_code = 1;
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_ICMP_PROHIBITED,
+	   "ICMPv6 type 1 code 1: icmp-prohibited");
+	f.icmp_error_type = 3;
+	f.icmp_error_code = 0;
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_ICMP_ERROR,
+	   "ICMPv6 time exceeded: icmp-error");
 
 	struct flow_class tls = cls("TLS", "");
 	f = tcp_ok("10.1.0.20", "20.50.2.10", 443);
 	f.resp.payload_bytes = 0;
 	f.resp.saw = SAW_SYNACK | SAW_RST;
-	ok(!flow_attempt_succeeded(&f, &tls, why, sizeof(why)) &&
-	   strstr(why, "TLS ClientHello to 20.50.2.10:443, connection reset before any server data"),
-	   "TLS reset: %s", why);
+	ok(!flow_attempt_outcome(&f, &tls, &why) && why.cause == CAUSE_TLS_RESET,
+	   "TLS ClientHello then reset: tls-reset");
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_RESET_AFTER_DATA,
+	   "the same without TLS: reset-after-data");
+	f.orig.payload_bytes = 0;
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_RESET_AT_HANDSHAKE,
+	   "reset by the server right after the handshake: reset-at-handshake");
 
 	f = flow("10.1.0.21", 50000, "10.1.0.30", 1434, IP_PROTO_UDP, "S0");
 	f.orig.pkts = 2;
-	ok(!flow_attempt_succeeded(&f, &c, why, sizeof(why)) &&
-	   strstr(why, "2 UDP datagrams to 10.1.0.30:1434 never answered"), "UDP: %s", why);
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_UDP_UNANSWERED &&
+	   why.units == 2, "UDP: udp-unanswered, 2 datagrams");
 
 	f = flow("10.1.0.20", 50000, "10.1.0.40", 445, IP_PROTO_TCP, "OTH");
-	f.orig.pkts = f.resp.pkts = 3;
-	ok(flow_attempt_succeeded(&f, &c, why, sizeof(why)),
+	f.orig.pkts = 3;
+	ok(!flow_attempt_outcome(&f, &c, &why) && why.cause == CAUSE_NO_REPLY_SEEN,
+	   "picked up mid-stream, one way: no-reply-seen");
+	f.resp.pkts = 3;
+	ok(flow_attempt_outcome(&f, &c, &why),
 	   "picked up mid-stream with data both ways: succeeded");
 }
 
@@ -117,27 +147,27 @@ static void test_judgement(void)
 	struct flow_class unknown = cls("Unknown", ""), tls = cls("TLS", "");
 
 	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
-	verdict_flow(v, &f, &unknown);
+	verdict_flow(v, &f, &unknown, NULL);
 	/* 10.1.0.20 holds three services: the one flow counts for the
-	 * license rule of each (SPEC section 5: a flow counts for each rule). */
+	 * license rule of each (docs/verdicts.md: a flow counts for each rule). */
 	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
-	verdict_flow(v, &f, &tls);
+	verdict_flow(v, &f, &tls, NULL);
 	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
 	struct flow_class ssh = cls("SSH", "");
-	verdict_flow(v, &f, &ssh);
+	verdict_flow(v, &f, &ssh, NULL);
 	f = tcp_ok("10.1.0.10", "10.1.0.20", 13667);
-	verdict_flow(v, &f, &unknown);
+	verdict_flow(v, &f, &unknown, NULL);
 	f = tcp_ok("10.1.0.20", "10.1.0.2", 3389);
-	verdict_flow(v, &f, &unknown);
+	verdict_flow(v, &f, &unknown, NULL);
 	f = tcp_ok("10.1.0.20", "93.184.216.34", 443);
 	struct flow_class example = cls("TLS", "");
 	snprintf(example.server_name, sizeof(example.server_name), "www.example.com");
 	example.server_name_source = NAME_SNI;
-	verdict_flow(v, &f, &example);
+	verdict_flow(v, &f, &example, NULL);
 	f = tcp_ok("8.8.8.8", "1.1.1.1", 443);
-	verdict_flow(v, &f, &tls);
+	verdict_flow(v, &f, &tls, NULL);
 	f = tcp_ok("10.9.9.9", "10.1.0.10", 3389);
-	verdict_flow(v, &f, &unknown);
+	verdict_flow(v, &f, &unknown, NULL);
 
 	/* The cloud's name was looked up and refused. */
 	f = flow("10.1.0.20", 50001, "10.1.0.2", 53, IP_PROTO_UDP, "SF");
@@ -147,12 +177,12 @@ static void test_judgement(void)
 	snprintf(dns.dns.query, sizeof(dns.dns.query), "livebroker.speechexec.com");
 	dns.dns.rcode = 3;
 	snprintf(dns.dns.rcode_name, sizeof(dns.dns.rcode_name), "NXDOMAIN");
-	verdict_flow(v, &f, &dns);
+	verdict_flow(v, &f, &dns, NULL);
 
 	/* An ICMP error flow is evidence only. */
 	f = flow("10.1.0.1", 3, "10.1.0.20", 13, IP_PROTO_ICMP, "OTH");
 	f.is_icmp_error = true;
-	verdict_flow(v, &f, &unknown);
+	verdict_flow(v, &f, &unknown, NULL);
 
 	ok(verdict_findings(v, &out), "findings built");
 	const struct audit_summary *s = &out.summary;
@@ -161,31 +191,45 @@ static void test_judgement(void)
 	is_int(s->icmp_errors, 1, "the ICMP error is not judged");
 	is_int(s->allowed_by_site, 1, "the admin jump host is allowed by the site");
 
-	ok(find(&out, FINDING_OBSERVED, "mobile-license", NULL) &&
-	   find(&out, FINDING_OBSERVED, "speechlive-license", NULL) &&
-	   find(&out, FINDING_OBSERVED, "webaccess-license", NULL),
+	ok(find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED) &&
+	   find(&out, FINDING_OBSERVED, "speechlive-license", CAUSE_SUCCEEDED) &&
+	   find(&out, FINDING_OBSERVED, "webaccess-license", CAUSE_SUCCEEDED),
 	   "one licence flow from a shared host counts for all three services");
-	ok(find(&out, FINDING_OBSERVED, "mobile-inbound", NULL), "inbound 443 observed");
-	const struct finding *m = find(&out, FINDING_MISSING, "speechlive-sql", NULL);
-	ok(m && m->client.has_ip && !m->server.has_ip && m->proto == IP_PROTO_TCP &&
-	   m->port == 1433, "SQL never reached: missing, server side null, tcp/1433");
-	ok(find(&out, FINDING_MISSING, "mobile-seeroot", "no traffic from 10.1.0.20"),
+	ok(find(&out, FINDING_OBSERVED, "mobile-inbound", -1), "inbound 443 observed");
+	const struct finding *m = find(&out, FINDING_MISSING, "speechlive-sql", -1);
+	ok(m && m->cause == CAUSE_NO_ATTEMPT && m->client.has_ip && !m->server.has_ip &&
+	   m->proto == IP_PROTO_TCP && m->port == 1433,
+	   "SQL never reached: missing (no-attempt), server side null, tcp/1433");
+	m = find(&out, FINDING_MISSING, "mobile-seeroot", CAUSE_NO_ATTEMPT);
+	ok(m && m->client.has_ip && ip_is(4, &m->client.ip, "10.1.0.20"),
 	   "a missing share access names its host");
-	ok(!find(&out, FINDING_MISSING, "license-smtp", NULL),
+	ok(!find(&out, FINDING_MISSING, "license-smtp", -1),
 	   "an optional rule is never missing");
-	ok(find(&out, FINDING_BLOCKED, "speechlive-cloud",
-		"DNS lookup of livebroker.speechexec.com answered NXDOMAIN by 10.1.0.2"),
-	   "a refused lookup of the cloud blocks its rule");
-	ok(find(&out, FINDING_UNEXPECTED, NULL, "application mismatch: nDPI found SSH on tcp/443"),
-	   "SSH on an allowed 443 is unexpected");
-	ok(find(&out, FINDING_UNEXPECTED, NULL,
-		"wrong direction: license_server -> mobile_service+speechlive_service+webaccess on tcp/13667"),
-	   "licence traffic the wrong way round");
-	ok(find(&out, FINDING_UNEXPECTED, NULL, "no rule for tcp/3389 between"),
-	   "a port no rule has");
-	ok(find(&out, FINDING_UNEXPECTED, NULL,
-		"internet host not the documented one: 93.184.216.34 (www.example.com)"),
-	   "egress to an internet host that is not livebroker");
+	m = find(&out, FINDING_BLOCKED, "speechlive-cloud", CAUSE_DNS_NXDOMAIN);
+	ok(m && m->nfailures == 1 && m->failures[0].units == 1 &&
+	   strcmp(m->failures[0].host, "livebroker.speechexec.com") == 0 &&
+	   strcmp(m->failures[0].dns_rcode, "NXDOMAIN") == 0 &&
+	   ip_is(4, &m->failures[0].server, "10.1.0.2"),
+	   "a refused lookup of the cloud blocks its rule (dns-nxdomain, resolver 10.1.0.2)");
+	m = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_APP_MISMATCH);
+	ok(m && m->port == 443 && strcmp(m->why.app, "SSH") == 0 && m->why.nrules == 1 &&
+	   m->why.service && m->why.service->napps > 0,
+	   "SSH on an allowed 443 is unexpected: app-mismatch, with the rule's service");
+	m = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_WRONG_DIRECTION);
+	ok(m && m->port == 13667 && m->why.nrules == 1 &&
+	   strcmp(m->why.rules[0]->id, "mobile-license") == 0 &&
+	   ip_is(4, &m->client.ip, "10.1.0.10"),
+	   "licence traffic the wrong way round: wrong-direction, rule mobile-license");
+	m = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_PORT_NOT_ALLOWED);
+	ok(m && m->port == 3389 && m->why.nrules > 1,
+	   "a port no rule between the roles has: port-not-allowed, the rules listed");
+	m = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_UNDOCUMENTED_INTERNET_HOST);
+	ok(m && ip_is(4, &m->server.ip, "93.184.216.34") &&
+	   strcmp(m->why.host, "www.example.com") == 0 &&
+	   strcmp(m->why.rules[0]->id, "speechlive-cloud") == 0,
+	   "egress to an internet host that is not livebroker: internet-host-not-documented");
+	ok(!find(&out, FINDING_UNEXPECTED, NULL, CAUSE_NO_RULE),
+	   "every unexpected flow here has a more specific cause than no-rule");
 	bool sorted = true;
 	for (unsigned i = 1; i < out.n; i++)
 		sorted &= out.items[i - 1].kind <= out.items[i].kind;
@@ -210,7 +254,7 @@ static void test_bound(void)
 		char src[32];
 		snprintf(src, sizeof(src), "198.18.%u.%u", i / 250, i % 250 + 1);
 		struct flow_record f = tcp_ok(src, "10.1.0.10", 22);
-		verdict_flow(v, &f, &unknown);
+		verdict_flow(v, &f, &unknown, NULL);
 	}
 	ok(verdict_findings(v, &out), "findings of a scan");
 	is_int(out.summary.unexpected_flows, 10500, "every unexpected flow is counted");
@@ -218,6 +262,77 @@ static void test_bound(void)
 	is_int(out.summary.unexpected_not_itemized, 500, "the rest counted, not itemized");
 	findings_free(&out);
 	verdict_free(v);
+}
+
+/* One flow through the one way in: judged and recorded, the judgement
+ * returned; verdict_judge says the same and records nothing. */
+static void test_judged_flow(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown", "");
+	struct flow_judgement j, again;
+	struct findings out;
+
+	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.2", 3389);
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_UNEXPECTED && j.why.cause == CAUSE_PORT_NOT_ALLOWED && !j.rule,
+	   "an RDP flow to a DC is judged unexpected (port-not-allowed)");
+	verdict_judge(v, &f, &unknown, &again);
+	ok(again.kind == j.kind && again.why.cause == j.why.cause,
+	   "judging it again says the same");
+
+	f = flow("10.1.0.20", 50000, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 2;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_FAILED_ATTEMPT && j.failure.cause == CAUSE_SYN_UNANSWERED &&
+	   j.failure.units == 2 && j.rule && strcmp(j.rule->id, "mobile-license") == 0,
+	   "an unanswered licence SYN is a failed attempt of mobile-license");
+
+	f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_ALLOWED && j.rule, "a completed licence flow is allowed");
+
+	ok(verdict_findings(v, &out), "findings built");
+	is_int(out.summary.flows, 3, "verdict_judge recorded nothing: three flows");
+	const struct finding *x = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_PORT_NOT_ALLOWED);
+	ok(x && x->flows == 1, "the RDP conversation holds one flow");
+	x = find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED);
+	ok(x && x->attempts == 2 && x->successes == 1,
+	   "mobile-license observed: 1 of 2 attempts succeeded");
+	findings_free(&out);
+	verdict_free(v);
+}
+
+/* A feature switched off: its rules' traffic is unexpected, not
+ * applicable; a flow between roles no rule links: no-rule. */
+static void test_not_applicable(const char *src)
+{
+	char site[1200], matrix[1200];
+	struct diag d = { .out = stderr };
+	struct flow_class tls = cls("TLS", ""), unknown = cls("Unknown", "");
+	struct findings out;
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/speechlive-off.json", src);
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src);
+	struct ruleset *off = ruleset_load(matrix, site, &d);
+	if (!ok(off != NULL, "the speechlive-off site loads"))
+		return;
+	struct verdict *v = verdict_new(off);
+	struct flow_record f = tcp_ok("10.1.0.21", "10.1.0.30", 1433);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("10.1.0.10", "10.7.7.7", 8443);
+	verdict_flow(v, &f, &tls, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	const struct finding *x = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_NOT_APPLICABLE);
+	ok(x && x->port == 1433 && x->why.nrules == 1 && !x->why.rules[0]->applicable,
+	   "SQL traffic of a switched-off SpeechLive: not-applicable, naming its rule");
+	x = find(&out, FINDING_UNEXPECTED, NULL, CAUSE_NO_RULE);
+	ok(x && x->port == 8443 && x->why.nrules == 0,
+	   "the License Server to an unknown host on 8443: no-rule");
+	findings_free(&out);
+	verdict_free(v);
+	ruleset_free(off);
 }
 
 int main(void)
@@ -229,11 +344,13 @@ int main(void)
 	snprintf(site, sizeof(site), "%s/tests/e2e/sites/combined.json", src ? src : ".");
 	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src ? src : ".");
 	rs = ruleset_load(matrix, site, &d);
-	if (!ok(rs != NULL, "the SPEC site loads"))
+	if (!ok(rs != NULL, "the combined site loads"))
 		return done_testing();
 	test_outcomes();
 	test_judgement();
 	test_bound();
+	test_judged_flow();
+	test_not_applicable(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
 }

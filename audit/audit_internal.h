@@ -1,0 +1,153 @@
+/* audit_internal.h - what the files of audit/ share; nothing outside
+ * audit/ includes it.
+ *
+ *   outcome.c   one flow's outcome: success, or which kind of failure
+ *   evidence.c  the flows behind a finding: counts, states, an example
+ *   match.c     a flow against the rules: which allow it, or why none does
+ *   verdict.c   the engine: rule-host pairs, unexpected conversations,
+ *               judging a flow and recording it
+ *   findings.c  pairs and conversations into sorted findings
+ */
+#ifndef FLOWAUDIT_AUDIT_INTERNAL_H
+#define FLOWAUDIT_AUDIT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "verdict.h"
+
+static inline role_mask role_bit(unsigned role)
+{
+	return (role_mask)1 << role;
+}
+
+/* ---- outcome.c ---- */
+
+/* How an attempt failed: one tally each, in the order a blocked finding
+ * lists them. */
+enum failure {
+	FAIL_NO_REPLY,           /* SYN never answered */
+	FAIL_REJECTED,           /* SYN answered by RST */
+	FAIL_ICMP,               /* answered by an ICMP error */
+	FAIL_RESET_AFTER_DATA,   /* reset before any server data */
+	FAIL_RESET_AT_HANDSHAKE, /* the server reset right after accepting */
+	FAIL_UDP_NO_REPLY,
+	FAIL_ONE_WAY,            /* picked up mid-stream, no reply seen */
+	FAIL_DNS,                /* lookup refused or NXDOMAIN */
+	FAIL_KIND_COUNT
+};
+
+/* True for a successful attempt; else *kind says how it failed. */
+bool attempt_outcome(const struct flow_record *r, enum failure *kind);
+
+/* Counts one failed flow into its tally; the first one is the example.
+ * tls: the flow carried TLS (a reset after its ClientHello). */
+void tally_failure(struct attempt_failure *t, enum failure kind,
+		   const struct flow_record *r, const struct flow_class *c, bool tls);
+
+/* Counts one refused or NXDOMAIN lookup of a matrix name into its tally. */
+void tally_dns_failure(struct attempt_failure *t, const struct flow_record *r,
+		       const struct dns_outcome *d);
+
+bool flow_is_tls(const struct flow_class *c);
+
+/* ---- evidence.c ---- */
+
+/* The flows behind one finding. */
+struct evidence {
+	uint64_t flows, attempts, successes, packets, bytes;
+	uint64_t first_us, last_us;
+	char states[64];
+	/* The example shown: the first successful flow, else the first one. */
+	bool has_example, example_succeeded;
+	uint8_t ip_version, proto;
+	struct ip_addr client, server;
+	uint16_t port;
+	role_mask client_roles, server_roles;
+	char host[HOST_NAME_LEN];
+	enum name_source host_source;
+	struct endpoint_geo client_geo, server_geo;
+	char app[APP_NAME_LEN * 2 + 2];
+	const struct rule_service *service;
+};
+
+void evidence_count(struct evidence *e, const struct flow_record *r);
+void evidence_example(struct evidence *e, const struct flow_record *r,
+		      const struct flow_class *c, role_mask client_roles,
+		      role_mask server_roles, bool succeeded);
+/* "Master.App", or "App" when nDPI named no master. */
+void app_text(char *out, size_t len, const struct flow_class *c);
+
+/* ---- match.c ---- */
+
+struct match {
+	unsigned rule;
+	const struct rule_service *service;
+};
+
+#define MAX_MATCHES 32
+
+/* Rules of the given applicability whose roles, protocol and port fit;
+ * app_bad receives the first the application contradicts. */
+unsigned match_rules(const struct ruleset *rs, role_mask client, role_mask server,
+		     const struct flow_record *r, const struct flow_class *c,
+		     bool applicable, struct match *out, struct match *app_bad);
+
+/* The side a rule is judged on: the "from" hosts when that role is a list
+ * of hosts, else every host of the "to" role. */
+bool judged_on_client(const struct ruleset *rs, const struct rule *r);
+
+const struct site_allow *site_allows(const struct ruleset *rs,
+				     const struct flow_record *r,
+				     role_mask client, role_mask server);
+
+/* The roles worth naming for an address. */
+role_mask shown_roles(const struct ruleset *rs, role_mask m);
+
+/* Why no rule allows the flow, most specific cause first. */
+void unexpected_cause(const struct ruleset *rs, role_mask audited,
+		      const struct flow_record *r, const struct flow_class *c,
+		      role_mask client, role_mask server,
+		      const struct match *app_bad, struct unexpected_cause *out);
+
+/* ---- verdict.c: the engine's state, read by findings.c ---- */
+
+/* How a rule's attempts went: kept only for rule-host pairs (a few per
+ * site), not for the thousands of unexpected conversations. */
+struct outcomes {
+	struct attempt_failure failures[FAIL_KIND_COUNT];
+};
+
+/* One rule judged on one host. */
+struct rule_host {
+	unsigned rule;
+	bool judged_on_client;   /* the host is the rule's "from" side */
+	bool concrete;           /* a host the site names: may be missing */
+	uint8_t ip_version;
+	struct ip_addr host;
+	struct evidence ev;
+	struct outcomes out;
+};
+
+/* One unexpected conversation: client, server, protocol, port and cause. */
+struct unexpected {
+	uint8_t ip_version, proto;
+	struct ip_addr client, server;
+	uint16_t port;
+	struct unexpected_cause why;
+	struct evidence ev;
+};
+
+struct verdict {
+	const struct ruleset *rs;
+	role_mask audited;
+	struct rule_host *pairs;
+	unsigned npairs, ncap, nconcrete;
+	uint32_t *pair_index;
+	struct unexpected *unexp;
+	unsigned nunexp, unexp_cap;
+	uint32_t *unexp_index;
+	struct audit_summary summary;
+};
+
+#endif

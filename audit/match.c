@@ -1,0 +1,214 @@
+/* match.c - a flow against the rules: which allow it, the site's own
+ * exceptions, and, when nothing allows it, the most specific cause. Reads
+ * the rule set only; records nothing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_internal.h"
+
+bool judged_on_client(const struct ruleset *rs, const struct rule *r)
+{
+	const struct role *from = ruleset_role(rs, r->from_role);
+	const struct cidr *hosts;
+	return from->audited || ruleset_role_hosts(rs, r->from_role, &hosts) > 0;
+}
+
+/* An application constraint holds unless nDPI positively identified
+ * something the service does not list. */
+static bool app_allowed(const struct rule_service *s, const struct flow_class *c)
+{
+	if (s->napps == 0)
+		return true;
+	if (!c->classified || c->app_guessed || strcmp(c->app, "Unknown") == 0)
+		return s->apps_allow_unknown;
+	for (unsigned i = 0; i < s->napps; i++)
+		if (strcmp(s->apps[i], c->app) == 0 ||
+		    (c->master_app[0] && strcmp(s->apps[i], c->master_app) == 0))
+			return true;
+	return false;
+}
+
+static bool rule_links(const struct rule *rule, role_mask client, role_mask server)
+{
+	return (client & role_bit(rule->from_role)) && (server & role_bit(rule->to_role));
+}
+
+unsigned match_rules(const struct ruleset *rs, role_mask client, role_mask server,
+		     const struct flow_record *r, const struct flow_class *c,
+		     bool applicable, struct match *out, struct match *app_bad)
+{
+	unsigned n = 0;
+
+	app_bad->service = NULL;
+	for (unsigned i = 0; i < ruleset_rule_count(rs) && n < MAX_MATCHES; i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		if (rule->applicable != applicable || !rule_links(rule, client, server))
+			continue;
+		for (unsigned s = 0; s < rule->nservices; s++) {
+			const struct rule_service *svc = &rule->services[s];
+			if (!service_matches(svc, r->proto, r->resp_p))
+				continue;
+			if (!app_allowed(svc, c)) {
+				if (!app_bad->service)
+					*app_bad = (struct match){ i, svc };
+				continue;
+			}
+			out[n++] = (struct match){ i, svc };
+			break;
+		}
+	}
+	return n;
+}
+
+static bool nets_contain(const struct cidr *nets, unsigned n, uint8_t version,
+			 const struct ip_addr *a)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (cidr_contains(&nets[i], version, a))
+			return true;
+	return false;
+}
+
+static bool allow_side(role_mask roles, const struct cidr *nets, unsigned nnets,
+		       role_mask have, uint8_t version, const struct ip_addr *a)
+{
+	if (!roles && !nnets)
+		return true;  /* "any" */
+	return (roles & have) || nets_contain(nets, nnets, version, a);
+}
+
+static bool allow_port(const struct site_allow *a, uint16_t port)
+{
+	if (!a->nports)
+		return true;
+	for (unsigned p = 0; p < a->nports; p++)
+		if (port >= a->ports[p].lo && port <= a->ports[p].hi)
+			return true;
+	return false;
+}
+
+const struct site_allow *site_allows(const struct ruleset *rs,
+				     const struct flow_record *r,
+				     role_mask client, role_mask server)
+{
+	for (unsigned i = 0; i < ruleset_allow_count(rs); i++) {
+		const struct site_allow *a = ruleset_allow(rs, i);
+		if ((a->proto && a->proto != r->proto) || !allow_port(a, r->resp_p))
+			continue;
+		if (allow_side(a->from_roles, a->from_nets, a->nfrom_nets, client,
+			       r->ip_version, &r->orig_h) &&
+		    allow_side(a->to_roles, a->to_nets, a->nto_nets, server,
+			       r->ip_version, &r->resp_h))
+			return a;
+	}
+	return NULL;
+}
+
+/* Its audited roles when it has any (every address is also a "mobile
+ * client" of 0.0.0.0/0); else the roles more specific than a catch-all
+ * network. */
+role_mask shown_roles(const struct ruleset *rs, role_mask m)
+{
+	role_mask audited = m & ruleset_audited_roles(rs);
+	if (audited)
+		return audited;
+	role_mask specific = m;
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++) {
+		const struct cidr *nets;
+		unsigned n = ruleset_role_nets(rs, i, &nets);
+		for (unsigned j = 0; j < n; j++)
+			if (nets[j].prefix == 0)
+				specific &= ~role_bit(i);
+	}
+	return specific ? specific : m;
+}
+
+static bool rule_serves(const struct rule *rule, const struct flow_record *r)
+{
+	for (unsigned s = 0; s < rule->nservices; s++)
+		if (service_matches(&rule->services[s], r->proto, r->resp_p))
+			return true;
+	return false;
+}
+
+/* A rule between audited roles the flow would match in the other
+ * direction (a population such as 0.0.0.0/0 holds every address, so it
+ * says nothing about direction). */
+static const struct rule *reversed_rule(const struct ruleset *rs, role_mask audited,
+					role_mask client, role_mask server,
+					const struct flow_record *r)
+{
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		if (rule->applicable &&
+		    rule_links(rule, server & audited, client & audited) &&
+		    rule_serves(rule, r))
+			return rule;
+	}
+	return NULL;
+}
+
+/* A rule from the client's roles to a role bound by host name on this
+ * port: the flow went to some other internet host. */
+static const struct rule *name_bound_rule(const struct ruleset *rs, role_mask client,
+					  const struct flow_record *r)
+{
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		const char *const *names;
+		if (rule->applicable && (client & role_bit(rule->from_role)) &&
+		    ruleset_role_names(rs, rule->to_role, &names) > 0 &&
+		    rule_serves(rule, r))
+			return rule;
+	}
+	return NULL;
+}
+
+/* Every applicable rule between the two roles, whatever its ports. */
+static unsigned rules_between(const struct ruleset *rs, role_mask client,
+			      role_mask server, struct unexpected_cause *out)
+{
+	for (unsigned i = 0; i < ruleset_rule_count(rs) && out->nrules < CAUSE_MAX_RULES; i++) {
+		const struct rule *rule = ruleset_rule(rs, i);
+		if (rule->applicable && rule_links(rule, client, server))
+			out->rules[out->nrules++] = rule;
+	}
+	return out->nrules;
+}
+
+static void cause_rule(struct unexpected_cause *out, enum finding_cause cause,
+		       const struct rule *rule)
+{
+	out->cause = cause;
+	out->rules[0] = rule;
+	out->nrules = 1;
+}
+
+void unexpected_cause(const struct ruleset *rs, role_mask audited,
+		      const struct flow_record *r, const struct flow_class *c,
+		      role_mask client, role_mask server,
+		      const struct match *app_bad, struct unexpected_cause *out)
+{
+	struct match off[MAX_MATCHES], off_bad;
+	const struct rule *rule;
+
+	memset(out, 0, sizeof(*out));
+	out->client_roles = shown_roles(rs, client);
+	out->server_roles = shown_roles(rs, server);
+	snprintf(out->host, sizeof(out->host), "%s", c->server_name);
+	if (app_bad->service) {
+		cause_rule(out, CAUSE_APP_MISMATCH, ruleset_rule(rs, app_bad->rule));
+		out->service = app_bad->service;
+		app_text(out->app, sizeof(out->app), c);
+	} else if (match_rules(rs, client, server, r, c, false, off, &off_bad)) {
+		cause_rule(out, CAUSE_NOT_APPLICABLE, ruleset_rule(rs, off[0].rule));
+	} else if ((rule = reversed_rule(rs, audited, client, server, r))) {
+		cause_rule(out, CAUSE_WRONG_DIRECTION, rule);
+	} else if ((rule = name_bound_rule(rs, client, r))) {
+		cause_rule(out, CAUSE_UNDOCUMENTED_INTERNET_HOST, rule);
+	} else if (rules_between(rs, client, server, out)) {
+		out->cause = CAUSE_PORT_NOT_ALLOWED;
+	} else {
+		out->cause = CAUSE_NO_RULE;
+	}
+}

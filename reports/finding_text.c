@@ -1,0 +1,269 @@
+/* finding_text.c - reasons from cause codes (see finding_text.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_report.h"
+#include "common/addr.h"
+#include "finding_text.h"
+
+/* Appends formatted text while it fits. */
+#define APPEND(out, len, used, ...) do { \
+	int w_ = snprintf((out) + *(used), (len) - *(used), __VA_ARGS__); \
+	if (w_ > 0) \
+		*(used) = *(used) + (size_t)w_ < (len) ? *(used) + (size_t)w_ : (len) - 1; \
+} while (0)
+
+static const char *icmp_error_text(uint8_t version, uint8_t type, uint8_t code)
+{
+	if (version == 4 && type == 3) {
+		switch (code) {
+		case 0: return "network unreachable";
+		case 1: return "host unreachable";
+		case 2: return "protocol unreachable";
+		case 3: return "port unreachable";
+		case 9:
+		case 10:
+		case 13: return "administratively prohibited";
+		default: return "destination unreachable";
+		}
+	}
+	if (version == 6 && type == 1) {
+		switch (code) {
+		case 0: return "no route to destination";
+		case 1: return "administratively prohibited";
+		case 3: return "address unreachable";
+		case 4: return "port unreachable";
+		case 5: return "source address failed policy";
+		case 6: return "reject route";
+		default: return "destination unreachable";
+		}
+	}
+	if ((version == 4 && type == 11) || (version == 6 && type == 3))
+		return "time exceeded";
+	return "error";
+}
+
+static const char *name_origin(enum name_source s)
+{
+	return s == NAME_SNI ? "TLS SNI" : s == NAME_HTTP ? "HTTP Host" : "DNS";
+}
+
+/* The server as a reason names it: endpoint, then name and its source. */
+#define SERVER_TEXT_LEN 200
+static void server_text(char *out, uint8_t version, const struct ip_addr *ip,
+			uint16_t port, const char *host, enum name_source source)
+{
+	char ep[ENDPOINT_TEXT_LEN];
+
+	format_endpoint(ep, version, ip, port);
+	if (host[0])
+		snprintf(out, SERVER_TEXT_LEN, "%s (%s, from %s)", ep, host,
+			 name_origin(source));
+	else
+		snprintf(out, SERVER_TEXT_LEN, "%s", ep);
+}
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* One kind of failure as a sentence. */
+static void failure_sentence(const struct attempt_failure *t, char *out, size_t len)
+{
+	char server[SERVER_TEXT_LEN], resolver[IP_TEXT_LEN];
+	unsigned long long units = t->units;
+	unsigned flows = t->flows;
+
+	server_text(server, t->ip_version, &t->server, t->port, t->host, t->host_source);
+	switch (t->cause) {
+	case CAUSE_SYN_UNANSWERED:
+		snprintf(out, len, "%llu SYN to %s, no reply", units, server);
+		break;
+	case CAUSE_REJECTED:
+		snprintf(out, len, "%llu SYN to %s answered by RST", units, server);
+		break;
+	case CAUSE_ICMP_PROHIBITED:
+	case CAUSE_ICMP_UNREACHABLE:
+	case CAUSE_ICMP_ERROR:
+		snprintf(out, len, "%llu %s to %s answered by ICMP %s (type %u code %u)",
+			 units, t->proto == IP_PROTO_UDP ? "datagrams" : "SYN", server,
+			 icmp_error_text(t->ip_version, t->icmp_type, t->icmp_code),
+			 t->icmp_type, t->icmp_code);
+		break;
+	case CAUSE_TLS_RESET:
+		snprintf(out, len, "TLS ClientHello to %s, connection reset before "
+			 "any server data", server);
+		break;
+	case CAUSE_RESET_AFTER_DATA:
+		snprintf(out, len, "%u connection%s to %s reset after the client's "
+			 "first data, before any server data", flows, plural(flows), server);
+		break;
+	case CAUSE_RESET_AT_HANDSHAKE:
+		snprintf(out, len, "%u connection%s to %s reset by the server right "
+			 "after the handshake", flows, plural(flows), server);
+		break;
+	case CAUSE_UDP_UNANSWERED:
+		snprintf(out, len, "%llu UDP datagram%s to %s never answered", units,
+			 plural(units), server);
+		break;
+	case CAUSE_NO_REPLY_SEEN:
+		snprintf(out, len, "%llu packet%s to %s, no reply seen", units,
+			 plural(units), server);
+		break;
+	case CAUSE_DNS_NXDOMAIN:
+	case CAUSE_DNS_REFUSED:
+		format_ip(resolver, t->ip_version, &t->server);
+		snprintf(out, len, "DNS lookup of %s answered %s by %s", t->host,
+			 t->dns_rcode, resolver);
+		break;
+	default:
+		snprintf(out, len, "failed");
+	}
+}
+
+/* "mobile_service+webaccess" or "an address of no role" */
+static void roles_text(const struct ruleset *rs, role_mask m, char *out, size_t len)
+{
+	roles_join(rs, m, "+", out, len);
+	if (!out[0])
+		snprintf(out, len, "an address of no role");
+}
+
+static void unexpected_sentence(const struct ruleset *rs, const struct unexpected_cause *why,
+				uint8_t version, const struct ip_addr *server,
+				uint8_t proto, uint16_t port_number, char *out, size_t len)
+{
+	char cr[160], sr[160], port[32], ip[IP_TEXT_LEN], list[200] = "";
+	const struct rule *rule = why->nrules ? why->rules[0] : NULL;
+	size_t used = 0;
+
+	roles_text(rs, why->client_roles, cr, sizeof(cr));
+	roles_text(rs, why->server_roles, sr, sizeof(sr));
+	snprintf(port, sizeof(port), "%s/%u", ip_proto_name(proto, "ip"), port_number);
+	switch (why->cause) {
+	case CAUSE_APP_MISMATCH:
+		for (unsigned i = 0; i < why->service->napps && used + 1 < 160; i++)
+			APPEND(list, 160, &used, "%s%s", i ? "/" : "", why->service->apps[i]);
+		snprintf(out, len, "application mismatch: nDPI found %s on %s; rule %s "
+			 "expects %s", why->app, port, rule->id, list);
+		break;
+	case CAUSE_NOT_APPLICABLE:
+		snprintf(out, len, "rule %s would allow %s but is not applicable: %s",
+			 rule->id, port, rule->not_applicable_why ?
+			 rule->not_applicable_why : "not applicable");
+		break;
+	case CAUSE_WRONG_DIRECTION:
+		snprintf(out, len, "wrong direction: %s -> %s on %s; rule %s allows "
+			 "%s -> %s", cr, sr, port, rule->id,
+			 ruleset_role(rs, rule->from_role)->name,
+			 ruleset_role(rs, rule->to_role)->name);
+		break;
+	case CAUSE_UNDOCUMENTED_INTERNET_HOST: {
+		const char *const *names;
+		unsigned n = ruleset_role_names(rs, rule->to_role, &names);
+		format_ip(ip, version, server);
+		snprintf(out, len, "internet host not the documented one: %s%s%s%s "
+			 "on %s; rule %s allows only %s%s", ip, why->host[0] ? " (" : "",
+			 why->host, why->host[0] ? ")" : "", port, rule->id,
+			 n ? names[0] : "", n > 1 ? " and others" : "");
+		break;
+	}
+	case CAUSE_PORT_NOT_ALLOWED:
+		for (unsigned i = 0; i < why->nrules; i++) {
+			int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+					 used ? ", " : "", why->rules[i]->id);
+			if (w < 0 || (size_t)w >= sizeof(list) - used)
+				break;
+			used += (size_t)w;
+		}
+		snprintf(out, len, "no rule for %s between %s and %s; %s cover other "
+			 "ports", port, cr, sr, list);
+		break;
+	default:
+		snprintf(out, len, "no rule allows %s -> %s on %s", cr, sr, port);
+	}
+}
+
+static void missing_sentence(const struct ruleset *rs, const struct finding *f,
+			     char *out, size_t len)
+{
+	char host[IP_TEXT_LEN], svc[64] = "";
+	bool on_client = f->client.has_ip;
+	const struct finding_endpoint *judged = on_client ? &f->client : &f->server;
+
+	format_ip(host, judged->ip_version, &judged->ip);
+	if (f->service)
+		service_format(f->service, svc, sizeof(svc));
+	if (on_client)
+		snprintf(out, len, "no traffic from %s to %s on %s", host,
+			 ruleset_role(rs, f->rule->to_role)->name, svc);
+	else
+		snprintf(out, len, "no traffic from %s to %s on %s",
+			 ruleset_role(rs, f->rule->from_role)->name, host, svc);
+}
+
+/* Every failure of a blocked finding, joined by "; ". */
+static void blocked_sentence(const struct finding *f, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned k = 0; k < f->nfailures && used + 3 < len; k++) {
+		char one[400];
+		failure_sentence(&f->failures[k], one, sizeof(one));
+		APPEND(out, len, &used, "%s%s", used ? "; " : "", one);
+	}
+}
+
+static void observed_sentence(const struct finding *f, char *out, size_t len)
+{
+	char server[SERVER_TEXT_LEN];
+
+	server_text(server, f->server.ip_version, &f->server.ip, f->server.port,
+		    f->server.host, f->server.host_source);
+	snprintf(out, len, "%llu of %llu attempt%s to %s succeeded (%s)",
+		 (unsigned long long)f->successes, (unsigned long long)f->attempts,
+		 plural(f->attempts), server, f->states);
+}
+
+void finding_reason(const struct ruleset *rs, const struct finding *f,
+		    char *out, size_t len)
+{
+	switch (f->kind) {
+	case FINDING_MISSING:
+		missing_sentence(rs, f, out, len);
+		break;
+	case FINDING_BLOCKED:
+		blocked_sentence(f, out, len);
+		break;
+	case FINDING_OBSERVED:
+		observed_sentence(f, out, len);
+		break;
+	case FINDING_UNEXPECTED:
+		unexpected_sentence(rs, &f->why, f->server.ip_version, &f->server.ip,
+				    f->proto, f->port, out, len);
+		break;
+	default:
+		snprintf(out, len, "?");
+	}
+}
+
+void judgement_reason(const struct ruleset *rs, const struct flow_record *r,
+		      const struct flow_judgement *j, char *out, size_t len)
+{
+	switch (j->kind) {
+	case JUDGED_ALLOWED:
+		snprintf(out, len, "succeeded (%s)", r->conn_state);
+		break;
+	case JUDGED_FAILED_ATTEMPT:
+		failure_sentence(&j->failure, out, len);
+		break;
+	case JUDGED_UNEXPECTED:
+		unexpected_sentence(rs, &j->why, r->ip_version, &r->resp_h, r->proto,
+				    r->resp_p, out, len);
+		break;
+	default:
+		out[0] = '\0';
+	}
+}

@@ -1,0 +1,174 @@
+/* test_finding_text.c - the sentences reports write from cause codes: one
+ * per cause, from findings and judgements the verdict engine made. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include "audit/verdict.h"
+#include "reports/finding_text.h"
+#include "tap.h"
+
+static struct ruleset *rs;
+
+static struct flow_record flow(const char *o, const char *r, uint16_t rp, uint8_t proto,
+			       const char *state)
+{
+	struct flow_record f;
+	memset(&f, 0, sizeof(f));
+	f.ip_version = 4;
+	inet_pton(AF_INET, o, f.orig_h.b);
+	inet_pton(AF_INET, r, f.resp_h.b);
+	f.orig_p = 50000;
+	f.resp_p = rp;
+	f.proto = proto;
+	f.conn_state = state;
+	f.first_us = 1700000000000000ull;
+	f.last_us = f.first_us + 1000;
+	return f;
+}
+
+static struct flow_record tcp_ok(const char *o, const char *r, uint16_t port)
+{
+	struct flow_record f = flow(o, r, port, IP_PROTO_TCP, "SF");
+	f.orig.saw = SAW_SYN | SAW_DATA | SAW_FIN;
+	f.resp.saw = SAW_SYNACK | SAW_DATA | SAW_FIN;
+	f.orig.pkts = 5;
+	f.resp.pkts = 4;
+	f.orig.payload_bytes = 100;
+	f.resp.payload_bytes = 200;
+	f.orig.syns = 1;
+	return f;
+}
+
+static struct flow_class cls(const char *app)
+{
+	struct flow_class c;
+	memset(&c, 0, sizeof(c));
+	c.classified = true;
+	snprintf(c.app, sizeof(c.app), "%s", app);
+	return c;
+}
+
+/* The reason of the first finding of this kind and cause. */
+static const char *reason_of(const struct findings *out, enum finding_kind k,
+			     enum finding_cause cause, const char *rule)
+{
+	static char text[REASON_LEN];
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct finding *x = &out->items[i];
+		if (x->kind != k || x->cause != cause ||
+		    (rule && (!x->rule || strcmp(x->rule->id, rule) != 0)))
+			continue;
+		finding_reason(rs, x, text, sizeof(text));
+		return text;
+	}
+	return "(no such finding)";
+}
+
+#define is_text(got, want, what) is_str(got, want, what)
+
+static void test_findings(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown"), ssh = cls("SSH"), tls = cls("TLS");
+	struct findings out;
+
+	struct flow_record f = flow("10.1.0.20", "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 3;
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("10.1.0.20", "20.50.2.10", 443);
+	f.resp.payload_bytes = 0;
+	f.resp.saw = SAW_SYNACK | SAW_RST;
+	struct flow_class sni = tls;
+	snprintf(sni.server_name, sizeof(sni.server_name), "livebroker.speechexec.com");
+	sni.server_name_source = NAME_SNI;
+	verdict_flow(v, &f, &sni, NULL);
+	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
+	verdict_flow(v, &f, &tls, NULL);
+	verdict_flow(v, &f, &ssh, NULL);
+	f = tcp_ok("10.1.0.10", "10.1.0.20", 13667);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("10.1.0.20", "10.1.0.2", 3389);
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+
+	is_text(reason_of(&out, FINDING_BLOCKED, CAUSE_SYN_UNANSWERED, "mobile-license"),
+		"3 SYN to 10.1.0.10:13667, no reply", "syn-unanswered");
+	is_text(reason_of(&out, FINDING_BLOCKED, CAUSE_TLS_RESET, "speechlive-cloud"),
+		"TLS ClientHello to 20.50.2.10:443 (livebroker.speechexec.com, from TLS SNI), "
+		"connection reset before any server data", "tls-reset names the SNI");
+	is_text(reason_of(&out, FINDING_OBSERVED, CAUSE_SUCCEEDED, "mobile-inbound"),
+		"1 of 1 attempt to 10.1.0.20:443 succeeded (SF)", "succeeded");
+	is_text(reason_of(&out, FINDING_MISSING, CAUSE_NO_ATTEMPT, "speechlive-sql"),
+		"no traffic from 10.1.0.20 to sql_server on tcp/1433", "no-attempt");
+	const char *app = reason_of(&out, FINDING_UNEXPECTED, CAUSE_APP_MISMATCH, NULL);
+	ok(strncmp(app, "application mismatch: nDPI found SSH on tcp/443; rule mobile-inbound "
+		   "expects ", 77) == 0, "app-mismatch: %s", app);
+	is_text(reason_of(&out, FINDING_UNEXPECTED, CAUSE_WRONG_DIRECTION, NULL),
+		"wrong direction: license_server -> mobile_service+speechlive_service+webaccess "
+		"on tcp/13667; rule mobile-license allows mobile_service -> license_server",
+		"wrong-direction");
+	const char *port = reason_of(&out, FINDING_UNEXPECTED, CAUSE_PORT_NOT_ALLOWED, NULL);
+	ok(strncmp(port, "no rule for tcp/3389 between mobile_service+speechlive_service+"
+		   "webaccess and domain_controller; mobile-ad-auth, ", 98) == 0 &&
+	   strstr(port, " cover other ports"), "port-not-allowed: %s", port);
+	findings_free(&out);
+	verdict_free(v);
+}
+
+static void test_judgements(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown");
+	struct flow_judgement j;
+	char text[REASON_LEN];
+
+	struct flow_record f = flow("10.1.0.20", "10.1.0.30", 1434, IP_PROTO_UDP, "S0");
+	f.orig.pkts = 2;
+	verdict_flow(v, &f, &unknown, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "2 UDP datagrams to 10.1.0.30:1434 never answered", "udp-unanswered");
+
+	f = flow("10.1.0.20", "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 1;
+	f.icmp_errors = 1;
+	f.icmp_error_type = 3;
+	f.icmp_error_code = 13;
+	verdict_flow(v, &f, &unknown, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "1 SYN to 10.1.0.10:13667 answered by ICMP administratively "
+		"prohibited (type 3 code 13)", "icmp-prohibited");
+
+	f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
+	verdict_flow(v, &f, &unknown, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "succeeded (SF)", "an allowed flow");
+
+	f = tcp_ok("10.1.0.20", "93.184.216.34", 443);
+	struct flow_class example = cls("TLS");
+	snprintf(example.server_name, sizeof(example.server_name), "www.example.com");
+	verdict_flow(v, &f, &example, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "internet host not the documented one: 93.184.216.34 (www.example.com) "
+		"on tcp/443; rule speechlive-cloud allows only livebroker.speechexec.com",
+		"internet-host-not-documented");
+	verdict_free(v);
+}
+
+int main(void)
+{
+	char site[1200], matrix[1200];
+	const char *src = getenv("SRCDIR");
+	struct diag d = { .out = stderr };
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/combined.json", src ? src : ".");
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src ? src : ".");
+	rs = ruleset_load(matrix, site, &d);
+	if (!ok(rs != NULL, "the combined site loads"))
+		return done_testing();
+	test_findings();
+	test_judgements();
+	ruleset_free(rs);
+	return done_testing();
+}
