@@ -5,7 +5,7 @@
  * DNS messages into a name index, reads SNI and HTTP Host through nDPI,
  * labels special addresses and looks external ones up in MaxMind databases.
  * It never changes a flow's state and never decides whether a flow is
- * allowed: that is the verdict engine's job.
+ * allowed: that is audit/'s job.
  */
 #ifndef FLOWAUDIT_CLASSIFY_H
 #define FLOWAUDIT_CLASSIFY_H

@@ -39,7 +39,7 @@ struct audit_report {
 /* True when a finding kind in fail_on is present. */
 bool audit_failed(const struct audit_report *r);
 
-/* The JSON report of SPEC section 5 (schema flowaudit-report/1). Output is
+/* The JSON report of docs/report-format.md (schema flowaudit-report/1). Output is
  * byte-for-byte the same for the same inputs. */
 bool report_json(FILE *f, const struct audit_report *r);
 

@@ -1,4 +1,4 @@
-/* report_json.c - the JSON audit report (SPEC section 5), with cJSON. */
+/* report_json.c - the JSON audit report (docs/report-format.md), with cJSON. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
