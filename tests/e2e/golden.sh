@@ -11,6 +11,9 @@
 #   exit      (optional) the expected exit status, default 0
 #   stderr    (optional) lines that must each appear in standard error
 #
+# A directory without cmd is not a case; one with test.yaml instead of
+# expected is a targeted case, checked by cases.py, and skipped here.
+#
 # Prints TAP, one test per case. With UPDATE_GOLDEN=1 it rewrites every
 # expected file from the current output instead (make update-golden), so a
 # change of baseline is a reviewed diff.
@@ -22,6 +25,7 @@ for dir in "$CASES"/*/; do
 	dir=${dir%/}
 	name=$(basename "$dir")
 	[ -f "$dir/cmd" ] || continue
+	[ -f "$dir/test.yaml" ] && continue
 	n=$((n + 1))
 	sites=$(cd "$CASES/../sites" && pwd)
 	args=$(sed -e "s|@FIXTURES@|$FIXTURES|g" -e "s|@SITES@|$sites|g" \
