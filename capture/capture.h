@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "flow_config.h"
 #include "flow_record.h"
-#include "flow_table.h"
 #include "packet.h"
 
 struct capture_options {
