@@ -21,8 +21,6 @@ struct frame {
 	unsigned depth;
 };
 
-typedef enum decode_result layer_fn(struct frame *f, struct cursor c);
-
 static inline enum decode_result frame_malformed(struct frame *f,
 						 enum decode_reason r)
 {

@@ -118,12 +118,6 @@ const char *timer_class_name(enum timer_class c)
 	return (unsigned)c < TIMER_CLASS_COUNT ? names[c] : "?";
 }
 
-size_t flow_table_bytes_per_flow(void)
-{
-	/* The index runs at most half full. */
-	return sizeof(struct flow) + 2 * sizeof(struct index_entry);
-}
-
 /* ---- keys and hashing ---- */
 
 static uint64_t mix64(uint64_t x)
@@ -830,12 +824,6 @@ void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *c
 		record_fill(&t->flows[s], &r, FLOW_END_INPUT);
 		fn(ctx, &r, s);
 	}
-}
-
-void flow_table_peek(const struct flow_table *t, uint32_t slot,
-		     struct flow_record *r)
-{
-	record_fill(&t->flows[slot], r, FLOW_END_INPUT);
 }
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t)

@@ -47,13 +47,6 @@ void flow_table_finish(struct flow_table *t);
 /* Calls fn for every open flow, as its record reads now, in slot order. */
 void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *ctx);
 
-/* The live view of a flow, as its record would read now. */
-void flow_table_peek(const struct flow_table *t, uint32_t slot,
-		     struct flow_record *r);
-
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
-
-/* Bytes of memory one flow costs in the table (record + index). */
-size_t flow_table_bytes_per_flow(void);
 
 #endif

@@ -81,11 +81,6 @@ void classify_options_default(struct classify_options *o)
 	o->dpi_max_states = 8192;
 }
 
-size_t classifier_bytes_per_flow(void)
-{
-	return sizeof(struct flow_state);
-}
-
 struct classifier *classifier_new(const struct classify_options *o, char *err,
 				  size_t errlen)
 {

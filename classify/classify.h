@@ -77,7 +77,4 @@ struct classifier_stats {
 
 void classifier_stats(const struct classifier *c, struct classifier_stats *s);
 
-/* Bytes of per-flow state the classifier keeps for every flow slot. */
-size_t classifier_bytes_per_flow(void);
-
 #endif
