@@ -10,6 +10,7 @@
 #define FLOWAUDIT_CAPTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode.h"

@@ -2,6 +2,10 @@
 #ifndef FLOWAUDIT_DECODE_INTERNAL_H
 #define FLOWAUDIT_DECODE_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cursor.h"
 #include "decode.h"
 #include "defrag.h"
