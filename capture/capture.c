@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "capture.h"
+#include "flow_table.h"
 #include "privdrop.h"
 
 #define TICK_US 1000000ull
@@ -70,6 +71,7 @@ struct capture *capture_new(const struct capture_options *o,
 		cap->consumer = *c;
 	cap->dec = decoder_new(&o->decode);
 	cap->flows = flow_table_new(&o->flows, on_flow_end, cap);
+	cap->opt.flows.server_ports = NULL;  /* the table keeps its own copy */
 	if (!cap->dec || !cap->flows) {
 		capture_free(cap);
 		return NULL;

@@ -10,11 +10,12 @@
 #define FLOWAUDIT_CAPTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "decode.h"
+#include "flow_config.h"
 #include "flow_record.h"
-#include "flow_table.h"
 #include "packet.h"
 
 struct capture_options {

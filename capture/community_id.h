@@ -3,6 +3,7 @@
 #ifndef FLOWAUDIT_COMMUNITY_ID_H
 #define FLOWAUDIT_COMMUNITY_ID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "flow_record.h"

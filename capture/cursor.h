@@ -108,17 +108,6 @@ static inline bool peek_copy(const struct cursor *c, size_t off, size_t n,
 	return true;
 }
 
-/* Hands out a pointer to n bytes that are known to be present. */
-static inline bool take_bytes(struct cursor *c, size_t n, const uint8_t **out)
-{
-	if (c->len < n)
-		return false;
-	*out = c->p;
-	c->p += n;
-	c->len -= n;
-	return true;
-}
-
 /* A sub-cursor over the next n bytes (or fewer when the capture is cut). */
 static inline struct cursor cursor_prefix(const struct cursor *c, size_t n)
 {

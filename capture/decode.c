@@ -265,11 +265,3 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
 	d->stats.ip_packets++;
 	return true;
 }
-
-void decode_stats_print(const struct decode_stats *s, FILE *f)
-{
-	for (int r = 0; r < DR_COUNT; r++)
-		if (s->reasons[r])
-			fprintf(f, "  %-28s %llu\n", decode_reason_name(r),
-				(unsigned long long)s->reasons[r]);
-}

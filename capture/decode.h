@@ -128,7 +128,4 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out);
 
 const struct decode_stats *decoder_stats(const struct decoder *d);
 
-/* Malformed/notes counters, one "name count" line each, non-zero ones only. */
-void decode_stats_print(const struct decode_stats *s, FILE *f);
-
 #endif

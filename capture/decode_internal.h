@@ -2,6 +2,10 @@
 #ifndef FLOWAUDIT_DECODE_INTERNAL_H
 #define FLOWAUDIT_DECODE_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cursor.h"
 #include "decode.h"
 #include "defrag.h"
@@ -20,8 +24,6 @@ struct frame {
 	int nout;
 	unsigned depth;
 };
-
-typedef enum decode_result layer_fn(struct frame *f, struct cursor c);
 
 static inline enum decode_result frame_malformed(struct frame *f,
 						 enum decode_reason r)

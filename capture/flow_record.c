@@ -1,6 +1,7 @@
 /* flow_record.c - names and port knowledge shared by flow records. */
 #include <stddef.h>
 
+#include "common/array.h"
 #include "flow_record.h"
 
 const char *flow_end_reason_name(enum flow_end_reason r)
@@ -22,25 +23,44 @@ const char *flow_end_reason_name(enum flow_end_reason r)
 
 /* Service ports above 1023 that are servers far more often than clients:
  * the registered ports of protocols an auditor meets (databases, directory,
- * management, messaging, tunnels, and the SpeechExec License Server). */
+ * management, messaging, tunnels). A deployment's own ports come from its
+ * rules (struct server_ports). */
 static const uint16_t registered_server_ports[] = {
 	1080, 1194, 1433, 1434, 1521, 1701, 1723, 1812, 1813, 1883, 1900,
 	2049, 2082, 2083, 2181, 2375, 2376, 2404, 3128, 3260, 3268, 3269,
 	3306, 3389, 3478, 4443, 4500, 4789, 5060, 5061, 5222, 5223, 5353,
 	5355, 5432, 5601, 5671, 5672, 5900, 5985, 5986, 6081, 6379, 6443,
 	6514, 8000, 8008, 8080, 8081, 8088, 8443, 8883, 9090, 9092, 9200,
-	9300, 9418, 11211, 13667, 27017, 49256,
+	9300, 9418, 11211, 27017,
 };
 
-bool port_is_likely_server(uint8_t ip_proto, uint16_t port)
+bool server_ports_add(struct server_ports *s, uint8_t ip_proto, uint16_t lo,
+		      uint16_t hi)
 {
-	(void)ip_proto;
+	uint64_t *bits = ip_proto == IP_PROTO_TCP ? s->tcp :
+			 ip_proto == IP_PROTO_UDP ? s->udp : NULL;
+
+	if (!bits || lo > hi || hi - lo >= SERVER_PORTS_MAX_RANGE)
+		return false;
+	for (unsigned p = lo; p <= hi; p++)
+		bits[p / 64] |= 1ull << (p % 64);
+	return true;
+}
+
+bool port_is_likely_server(const struct server_ports *extra, uint8_t ip_proto,
+			   uint16_t port)
+{
 	if (port == 0)
 		return false;
 	if (port < 1024)
 		return true;
-	for (size_t i = 0; i < sizeof(registered_server_ports) /
-				   sizeof(registered_server_ports[0]); i++)
+	if (extra) {
+		const uint64_t *bits = ip_proto == IP_PROTO_TCP ? extra->tcp :
+				       ip_proto == IP_PROTO_UDP ? extra->udp : NULL;
+		if (bits && bits[port / 64] >> (port % 64) & 1)
+			return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(registered_server_ports); i++)
 		if (registered_server_ports[i] == port)
 			return true;
 	return false;

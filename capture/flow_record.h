@@ -83,8 +83,26 @@ struct flow_update {
 	uint32_t quoted_slot;
 };
 
-/* Zeek's likely_server_ports idea: well-known and registered service ports.
- * Decides who is the responder when a flow is picked up mid-stream. */
-bool port_is_likely_server(uint8_t ip_proto, uint16_t port);
+/* Server ports a deployment names (the services of the rules an audit
+ * enforces): a bit per TCP and per UDP port, 16 KiB in all. */
+struct server_ports {
+	uint64_t tcp[65536 / 64];
+	uint64_t udp[65536 / 64];
+};
+
+/* A range wider than this is not taken as server ports: one that wide
+ * (RPC's dynamic 49152-65535) holds clients' ephemeral ports as well. */
+#define SERVER_PORTS_MAX_RANGE 1024
+
+/* Adds ports lo..hi of TCP or UDP; false (nothing added) for another
+ * protocol or a range wider than SERVER_PORTS_MAX_RANGE. */
+bool server_ports_add(struct server_ports *s, uint8_t ip_proto, uint16_t lo,
+		      uint16_t hi);
+
+/* Zeek's likely_server_ports idea: well-known and registered service ports,
+ * and those of extra (may be NULL). Decides who is the responder when a flow
+ * is picked up mid-stream. */
+bool port_is_likely_server(const struct server_ports *extra, uint8_t ip_proto,
+			   uint16_t port);
 
 #endif

@@ -78,6 +78,7 @@ struct timer_list {
 
 struct flow_table {
 	struct flow_table_config cfg;
+	struct server_ports *server_ports;  /* a copy of cfg's, or NULL */
 	flow_end_fn *on_end;
 	void *ctx;
 
@@ -106,6 +107,7 @@ void flow_table_config_default(struct flow_table_config *c)
 	c->timeout_us[TIMER_OTHER] = 60 * 1000000ull;
 	c->key_vlan = true;
 	c->key_tunnel_id = false;
+	c->server_ports = NULL;
 }
 
 const char *timer_class_name(enum timer_class c)
@@ -114,12 +116,6 @@ const char *timer_class_name(enum timer_class c)
 		"tcp", "tcp-attempt", "tcp-closed", "udp", "icmp", "other",
 	};
 	return (unsigned)c < TIMER_CLASS_COUNT ? names[c] : "?";
-}
-
-size_t flow_table_bytes_per_flow(void)
-{
-	/* The index runs at most half full. */
-	return sizeof(struct flow) + 2 * sizeof(struct index_entry);
 }
 
 /* ---- keys and hashing ---- */
@@ -441,6 +437,15 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	if (!t)
 		return NULL;
 	t->cfg = *c;
+	t->cfg.server_ports = NULL;
+	if (c->server_ports) {
+		t->server_ports = malloc(sizeof(*t->server_ports));
+		if (!t->server_ports) {
+			free(t);
+			return NULL;
+		}
+		*t->server_ports = *c->server_ports;
+	}
 	if (t->cfg.max_flows < 16)
 		t->cfg.max_flows = 16;
 	if (t->cfg.max_flows > (1u << 30))
@@ -457,9 +462,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	uint32_t start = max < 4096 ? max : 4096;
 	t->index = malloc(start * sizeof(*t->index));
 	if (!t->flows || !t->index) {
-		free(t->flows);
-		free(t->index);
-		free(t);
+		flow_table_free(t);
 		return NULL;
 	}
 	t->index_mask = start - 1;
@@ -476,6 +479,7 @@ void flow_table_free(struct flow_table *t)
 		return;
 	free(t->flows);
 	free(t->index);
+	free(t->server_ports);
 	free(t);
 }
 
@@ -548,10 +552,10 @@ static uint8_t initial_class(uint8_t proto)
 /* Who originates, per Zeek's WantConnection: the sender of the first packet,
  * unless a connection picked up mid-stream or a UDP datagram comes from a
  * likely server port towards an unlikely one. */
-static bool should_flip(const struct packet *p)
+static bool should_flip(const struct flow_table *t, const struct packet *p)
 {
-	bool src_server = port_is_likely_server(p->ip_proto, p->sport);
-	bool dst_server = port_is_likely_server(p->ip_proto, p->dport);
+	bool src_server = port_is_likely_server(t->server_ports, p->ip_proto, p->sport);
+	bool dst_server = port_is_likely_server(t->server_ports, p->ip_proto, p->dport);
 
 	if (p->ip_proto == IP_PROTO_UDP)
 		return src_server && !dst_server;
@@ -582,7 +586,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 	f->seen_inner_vlan = p->inner_vlan;
 	f->seen_tunnel_id = p->tunnel_id;
 
-	bool flip = should_flip(p);
+	bool flip = should_flip(t, p);
 	if (flip)
 		f->flags |= FLOW_FLIPPED;
 	if (k->proto == IP_PROTO_TCP) {
@@ -820,12 +824,6 @@ void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *c
 		record_fill(&t->flows[s], &r, FLOW_END_INPUT);
 		fn(ctx, &r, s);
 	}
-}
-
-void flow_table_peek(const struct flow_table *t, uint32_t slot,
-		     struct flow_record *r)
-{
-	record_fill(&t->flows[slot], r, FLOW_END_INPUT);
 }
 
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t)

@@ -1,4 +1,5 @@
-/* flow_table.h - bidirectional flows, private to capture/.
+/* flow_table.h - bidirectional flows, private to capture/ (capture.c and
+ * white-box tests use it; callers of capture.h see only flow_config.h).
  *
  * Flows are keyed symmetrically on addresses, ports, protocol, VLAN tags and
  * tunnel id. Storage is one array sized by the flow cap (pages are touched
@@ -14,42 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "flow_config.h"
 #include "flow_record.h"
 #include "packet.h"
-
-enum timer_class {
-	TIMER_TCP,          /* established TCP: Zeek's tcp_inactivity_timeout */
-	TIMER_TCP_ATTEMPT,  /* TCP still in its handshake */
-	TIMER_TCP_CLOSED,   /* TCP closed or reset: linger, then end */
-	TIMER_UDP,
-	TIMER_ICMP,
-	TIMER_OTHER,
-	TIMER_CLASS_COUNT
-};
-
-struct flow_table_config {
-	uint32_t max_flows;
-	uint64_t timeout_us[TIMER_CLASS_COUNT];
-	/* What besides addresses, ports and protocol tells flows apart. VLAN
-	 * tags by default. The tunnel id (VNI, GRE key) only on request:
-	 * some switches tag each direction of one flow with its own VNI. */
-	bool key_vlan;
-	bool key_tunnel_id;
-};
-
-void flow_table_config_default(struct flow_table_config *c);
-const char *timer_class_name(enum timer_class c);
-
-struct flow_table_stats {
-	uint64_t created;
-	uint64_t ended;
-	uint64_t evicted;
-	uint64_t active;
-	uint64_t peak_active;
-	uint64_t untracked;   /* packets without ports where ports are needed */
-};
-
-struct flow;
 
 /* Called for every flow that ends, before its slot is reused. */
 typedef void flow_end_fn(void *ctx, const struct flow_record *r,
@@ -79,13 +47,6 @@ void flow_table_finish(struct flow_table *t);
 /* Calls fn for every open flow, as its record reads now, in slot order. */
 void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *ctx);
 
-/* The live view of a flow, as its record would read now. */
-void flow_table_peek(const struct flow_table *t, uint32_t slot,
-		     struct flow_record *r);
-
 const struct flow_table_stats *flow_table_stats(const struct flow_table *t);
-
-/* Bytes of memory one flow costs in the table (record + index). */
-size_t flow_table_bytes_per_flow(void);
 
 #endif

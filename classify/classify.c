@@ -51,6 +51,7 @@ struct classifier {
 	struct classify_options opt;
 	struct dpi *dpi;
 	struct geoip *geo;
+	struct port_labels *labels; /* opt.port_labels, copied */
 	struct name_store *names;
 	struct name_index *index;
 	struct flow_state *flows;   /* opt.max_flows, touched lazily */
@@ -80,11 +81,6 @@ void classify_options_default(struct classify_options *o)
 	o->dpi_max_states = 8192;
 }
 
-size_t classifier_bytes_per_flow(void)
-{
-	return sizeof(struct flow_state);
-}
-
 struct classifier *classifier_new(const struct classify_options *o, char *err,
 				  size_t errlen)
 {
@@ -94,6 +90,8 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		return NULL;
 	}
 	c->opt = *o;
+	c->opt.port_labels = NULL;
+	c->opt.nport_labels = 0;
 	c->lru_head = c->lru_tail = LRU_NIL;
 	if (o->geoip_path || o->asn_path) {
 		c->geo = geoip_open(o->geoip_path, o->asn_path, err, errlen);
@@ -120,8 +118,9 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->lru_prev = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
 	c->lru_next = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
 	c->lru_head = c->lru_tail = LRU_NIL;
+	c->labels = port_labels_new(o->port_labels, o->nport_labels);
 	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg || !c->lru_prev ||
-	    !c->lru_next) {
+	    !c->lru_next || !c->labels) {
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
 		classifier_free(c);
 		return NULL;
@@ -150,6 +149,7 @@ void classifier_free(struct classifier *c)
 	name_store_free(c->names);
 	dpi_free(c->dpi);
 	geoip_close(c->geo);
+	port_labels_free(c->labels);
 	free(c);
 }
 
@@ -448,8 +448,9 @@ static void fill_app(struct classifier *c, const struct flow_state *s,
 		 dpi_category_name(c->dpi, s->category));
 	out->app_guessed = s->flags & CLS_GUESSED;
 	if (!out->app_guessed)
-		out->app_mismatch = port_contradicted(r->proto, r->resp_p,
-						      out->master_app, out->app);
+		out->app_mismatch = port_contradicted(c->labels, r->proto,
+						      r->resp_p, out->master_app,
+						      out->app);
 }
 
 /* Why the server has its DNS name: which answer, when, from whom. */
@@ -498,7 +499,7 @@ static void fill_name(struct classifier *c, const struct flow_state *s,
 static void fill_place(struct classifier *c, const struct flow_record *r,
 		       struct flow_class *out)
 {
-	const char *svc = port_service(r->proto, r->resp_p);
+	const char *svc = port_service(c->labels, r->proto, r->resp_p);
 	if (svc)
 		snprintf(out->port_service, sizeof(out->port_service), "%s", svc);
 	out->has_geo = true;

@@ -17,6 +17,7 @@
 #include "capture/flow_record.h"
 #include "capture/packet.h"
 #include "flow_class.h"
+#include "port_services.h"
 
 struct classify_options {
 	bool dpi;                     /* run nDPI (--no-dpi turns it off) */
@@ -33,6 +34,10 @@ struct classify_options {
 				       * 2.7 KiB each with nDPI's own data); when
 				       * all are taken the flow fed longest ago
 				       * gives up its state */
+	/* Services the deployment names on its own ports (port_services.h),
+	 * for ports without a usual service; copied by classifier_new. */
+	const struct port_label *port_labels;
+	unsigned nport_labels;
 };
 
 void classify_options_default(struct classify_options *o);
@@ -71,8 +76,5 @@ struct classifier_stats {
 };
 
 void classifier_stats(const struct classifier *c, struct classifier_stats *s);
-
-/* Bytes of per-flow state the classifier keeps for every flow slot. */
-size_t classifier_bytes_per_flow(void);
 
 #endif

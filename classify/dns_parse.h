@@ -66,7 +66,7 @@ unsigned dns_parse_tcp(const uint8_t *data, size_t len,
  * (case-insensitively, at most 16 links, loops stopped) and calls fn once for
  * every A/AAAA record whose owner is on the chain, in message order. chain is
  * the text of the links from the question name to that owner, e.g.
- * "livebroker.trafficmanager.net > speechexec-weu.cloudapp.azure.com", or ""
+ * "www.example.com.cdn.example.net > edge-7.cdn.example.net", or ""
  * when the address answers the question name directly. */
 void dns_answers_for_question(const struct dns_message *m,
 			      void (*fn)(void *ctx,

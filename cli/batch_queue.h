@@ -21,8 +21,6 @@ void batch_queue_free(struct batch_queue *q);
 /* Producer: room for a message of len bytes (8-aligned), valid until the
  * next call; NULL when len can never fit. */
 void *batch_queue_reserve(struct batch_queue *q, size_t len);
-/* Producer: hands over what is written (at the end of input). */
-void batch_queue_flush(struct batch_queue *q);
 /* Producer: no more messages; the consumer's next_batch returns false once
  * all are taken. */
 void batch_queue_close(struct batch_queue *q);

@@ -4,8 +4,11 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "capture/capture.h"
+
+struct ruleset;
 
 /* Exit statuses (SPEC section 4). */
 #define EXIT_OK 0
@@ -23,6 +26,10 @@ struct input_options {
 	const char *asn_path;
 	unsigned threads;        /* 0: automatic; 1: one thread; 2: capture and
 				  * classification each on its own */
+	/* The rules an audit enforces, or NULL: their services' ports are
+	 * servers to capture and labelled services to classify (read by
+	 * pipeline_open, which keeps nothing of them). */
+	const struct ruleset *rules;
 };
 
 /* Long options understood by input_option(); commands append their own. */

@@ -41,8 +41,8 @@ static void audit_usage(FILE *f)
 	"\n"
 	"Rules:\n"
 	"      --site FILE          the site: which addresses hold which roles\n"
-	"      --matrix FILE        the matrix (default: the installed SpeechExec\n"
-	"                           Enterprise matrix, %s)\n"
+	"      --matrix FILE        the matrix (default: the installed\n"
+	"                           matrix, %s)\n"
 	"      --fail-on KINDS      finding kinds that fail the audit (exit 1):\n"
 	"                           missing,blocked,unexpected (default) or none\n"
 	"Output (pairs repeat; one read of the capture writes every report):\n"
@@ -156,6 +156,7 @@ int cmd_audit(int argc, char **argv)
 	rs = ruleset_load(matrix, site, &d);
 	if (!rs)
 		goto out;
+	in.rules = rs;
 
 	if (flow_events) {
 		if (!output_open(&events_file, flow_events, err, sizeof(err))) {

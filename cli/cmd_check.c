@@ -10,7 +10,7 @@ static void check_usage(FILE *f)
 	fprintf(f,
 	"usage: flowaudit check --site FILE [--matrix FILE]\n"
 	"\n"
-	"Loads the matrix (default: the installed SpeechExec Enterprise matrix,\n"
+	"Loads the matrix (default: the installed matrix,\n"
 	"%s) and the site, reports every problem as FILE:LINE:COLUMN with a hint,\n"
 	"and prints the resolved rule set: each enforced rule with the concrete\n"
 	"hosts it applies to, the rules that do not apply and why, and the site's\n"

@@ -352,6 +352,7 @@ static int run(struct watch *w, struct input_options *in)
 	w->rs = ruleset_load(w->matrix, w->site, &d);
 	if (!bpf || !w->rs)
 		goto out;
+	in->rules = w->rs;
 	w->verdict = verdict_new(w->rs);
 	if (!w->verdict)
 		goto out;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "pipeline.h"
+#include "rule_ports.h"
 #include "summary.h"
 
 static bool on_packet(void *ctx, const struct flow_update *u,
@@ -280,18 +281,28 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 		   classified_flow_fn *on_flow, void *ctx)
 {
 	struct classify_options co;
+	struct capture_options capo = in->capture;
+	struct rule_ports rp;
 	char err[512];
 
 	memset(pl, 0, sizeof(*pl));
 	pl->on_flow = on_flow;
 	pl->ctx = ctx;
+	if (!rule_ports_get(in->rules, &rp)) {
+		cli_error("out of memory");
+		return false;
+	}
 	classify_options_default(&co);
 	co.dpi = !in->no_dpi;
 	co.geoip_path = in->geoip_path;
 	co.asn_path = in->asn_path;
 	co.max_flows = in->capture.flows.max_flows;
+	co.port_labels = rp.labels;
+	co.nport_labels = rp.nlabels;
+	capo.flows.server_ports = rp.servers;
 	pl->cls = classifier_new(&co, err, sizeof(err));
 	if (!pl->cls) {
+		rule_ports_free(&rp);
 		cli_error("%s", err);
 		return false;
 	}
@@ -313,7 +324,8 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	 * log, never with -q. */
 	if (!in->capture.quiet && isatty(STDERR_FILENO))
 		consumer.progress = show_progress;
-	pl->cap = capture_new(&in->capture, &consumer);
+	pl->cap = capture_new(&capo, &consumer);
+	rule_ports_free(&rp);  /* capture and classifier keep copies */
 	if (!pl->cap) {
 		cli_error("out of memory setting up a flow table of %u flows",
 			  in->capture.flows.max_flows);

@@ -53,19 +53,7 @@ const char *report_format_extension(enum report_format f)
 	return format_extensions[f];
 }
 
-const char *report_format_name(enum report_format f)
-{
-	return format_names[f];
-}
-
-static bool format_by_name(const char *name, enum report_format *f);
-
 bool report_format_parse(const char *name, enum report_format *f)
-{
-	return format_by_name(name, f);
-}
-
-static bool format_by_name(const char *name, enum report_format *f)
 {
 	for (int i = 0; i < REPORT_FORMAT_COUNT; i++) {
 		if (strcmp(name, format_names[i]) == 0) {
@@ -81,7 +69,7 @@ bool report_outputs_format(struct report_outputs *o, const char *name,
 {
 	enum report_format f;
 
-	if (!format_by_name(name, &f)) {
+	if (!report_format_parse(name, &f)) {
 		snprintf(err, errlen, "unknown format \"%s\" (%s)", name,
 			 report_formats_help());
 		return false;

@@ -33,7 +33,6 @@ struct report_outputs {
 
 /* "json" -> REPORT_JSON; false for an unknown name. */
 bool report_format_parse(const char *name, enum report_format *f);
-const char *report_format_name(enum report_format f);
 /* The file extension a format's reports get ("xml" for junit). */
 const char *report_format_extension(enum report_format f);
 

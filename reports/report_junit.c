@@ -42,7 +42,7 @@ static void side_text(const struct audit_report *r, const struct finding_endpoin
 	snprintf(out, len, "%s%s%s", roles, roles[0] ? " " : "", where);
 }
 
-/* "speechlive-cloud: 10.1.0.20 -> livebroker.speechexec.com 443" */
+/* "web-inbound: 10.1.0.20 -> www.example.com 443" */
 static void case_name(const struct audit_report *r, const struct finding *x,
 		      char *out, size_t len)
 {

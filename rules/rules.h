@@ -143,6 +143,22 @@ bool ruleset_capture_filter(const struct ruleset *rs, char *out, size_t len);
 unsigned ruleset_allow_count(const struct ruleset *rs);
 const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i);
 
+/* One server port range of an applicable rule: a service's protocol and
+ * one of its port ranges, the site's parameters resolved. */
+struct server_port {
+	uint8_t proto;               /* IP_PROTO_TCP or IP_PROTO_UDP */
+	struct port_range range;
+	const char *label;           /* the service's label, else the rule's id */
+	const struct rule *rule;
+	const struct rule_service *service;
+};
+
+/* The server ports of the applicable rules, in rule and service order (a
+ * port several rules name is listed for each): writes at most max to out
+ * and returns how many there are. ICMP services have no ports. */
+unsigned ruleset_server_ports(const struct ruleset *rs, struct server_port *out,
+			      unsigned max);
+
 /* Whether a flow's ports match a service (proto and server port). */
 bool service_matches(const struct rule_service *s, uint8_t proto, uint16_t port);
 

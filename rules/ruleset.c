@@ -304,6 +304,35 @@ bool service_matches(const struct rule_service *s, uint8_t proto, uint16_t port)
 	return false;
 }
 
+unsigned ruleset_server_ports(const struct ruleset *rs, struct server_port *out,
+			      unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		const struct rule *r = &rs->rules[i];
+		if (!r->applicable)
+			continue;
+		for (unsigned s = 0; s < r->nservices; s++) {
+			const struct rule_service *sv = &r->services[s];
+			if (sv->proto != IP_PROTO_TCP && sv->proto != IP_PROTO_UDP)
+				continue;
+			for (unsigned p = 0; p < sv->nports; p++, n++) {
+				if (n >= max)
+					continue;
+				out[n] = (struct server_port){
+					.proto = sv->proto,
+					.range = sv->ports[p],
+					.label = sv->label[0] ? sv->label : r->id,
+					.rule = r,
+					.service = sv,
+				};
+			}
+		}
+	}
+	return n;
+}
+
 void service_format(const struct rule_service *s, char *buf, size_t len)
 {
 	size_t used = (size_t)snprintf(buf, len, "%s", ip_proto_name(s->proto, "icmp"));

@@ -54,6 +54,9 @@ enum flaw {
 	SSH_ON_443 = 1 << 9,
 	OTHER_INTERNET_HOST = 1 << 10,
 	MIDSTREAM_LICENSE = 1 << 11,
+	/* With MIDSTREAM_LICENSE: the capture began after the request, so
+	 * the License Server's reply is the first packet seen. */
+	MIDSTREAM_REPLY_FIRST = 1 << 12,
 };
 
 struct site_run {
@@ -105,7 +108,8 @@ static void http_exchange(struct site_run *s, const char *client, const char *se
 	tcp_session(&c, req.d, req.n, resp.d, resp.n);
 }
 
-static void license_exchange(struct site_run *s, const char *client, bool midstream)
+static void license_exchange(struct site_run *s, const char *client, bool midstream,
+			     bool reply_first)
 {
 	struct conn c;
 	struct buf req = { .n = 0 }, resp = { .n = 0 };
@@ -118,8 +122,13 @@ static void license_exchange(struct site_run *s, const char *client, bool midstr
 		return;
 	}
 	/* The capture began while the connection was up. */
-	tcp_data(&c, C2S, req.d, req.n);
-	tcp_data(&c, S2C, resp.d, resp.n);
+	if (reply_first) {
+		tcp_data(&c, S2C, resp.d, resp.n);
+		tcp_data(&c, C2S, req.d, req.n);
+	} else {
+		tcp_data(&c, C2S, req.d, req.n);
+		tcp_data(&c, S2C, resp.d, resp.n);
+	}
 	tcp_close(&c);
 }
 
@@ -155,7 +164,7 @@ static void share_access(struct site_run *s, const char *host, const char *share
 static void service_host(struct site_run *s, const char *host, bool license)
 {
 	if (license)
-		license_exchange(s, host, false);
+		license_exchange(s, host, false, false);
 	directory_logon(s, host);
 	share_access(s, host, s->l->seeroot);
 	if (strcmp(s->l->seeroot, s->l->dictations) != 0)
@@ -314,7 +323,7 @@ static void run_site(struct site_run *s)
 
 	/* The services' own duties. */
 	if (has(s, MIDSTREAM_LICENSE))
-		license_exchange(s, l->mobile, true);
+		license_exchange(s, l->mobile, true, has(s, MIDSTREAM_REPLY_FIRST));
 	service_host(s, l->mobile, !has(s, NO_MOBILE_LICENSE) &&
 				   !has(s, LICENSE_REFUSED) && !has(s, MIDSTREAM_LICENSE));
 	if (has(s, LICENSE_REFUSED))
@@ -367,6 +376,9 @@ SITE_CASE(custom_license_port, separate, 0, 23667)
 SITE_CASE(speechlive_off, separate, 0, 0)
 SITE_CASE(ipv6_site, ipv6, 0, 0)
 SITE_CASE(midstream, separate, MIDSTREAM_LICENSE, 0)
+SITE_CASE(midstream_reply, separate, MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 0)
+SITE_CASE(midstream_reply_custom_port, separate,
+	  MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 23667)
 SITE_CASE(demo, separate, NO_MOBILE_LICENSE | CLOUD_NO_REPLY | UNEXPECTED_PORT |
 	  SSH_ON_443, 0)
 
@@ -501,6 +513,8 @@ const struct fixture_case audit_cases[] = {
 	{ "speechlive-off", "SpeechLive traffic at a site that switched SpeechLive off", FMT_PCAP, speechlive_off, false },
 	{ "ipv6-site", "a healthy site on IPv6", FMT_PCAP, ipv6_site, false },
 	{ "midstream", "the capture starts in the middle of the licence connection", FMT_PCAP, midstream, false },
+	{ "midstream-reply", "the capture starts with the License Server's reply on 13667", FMT_PCAP, midstream_reply, false },
+	{ "midstream-reply-custom-port", "the capture starts with the License Server's reply on 23667", FMT_PCAP, midstream_reply_custom_port, false },
 	{ "demo", "the demo: observed, missing, blocked and unexpected flows", FMT_PCAP, demo, false },
 	{ "dns-cname-tls", "CNAME chain to 20.50.2.10, then TLS without SNI to it", FMT_PCAP, dns_cname_tls, false },
 	{ "dns-nxdomain", "livebroker.speechexec.com answered NXDOMAIN", FMT_PCAP, dns_nxdomain, false },

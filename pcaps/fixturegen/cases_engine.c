@@ -239,7 +239,10 @@ static void run_state(struct gen *g, struct conn *c, enum state_case k)
 		tcp_seg(c, C2S, F_RST, NULL, 0);
 		break;
 	case ST_RSTRH:
-		c->cseq++;                   /* the SYN went uncaptured */
+		/* The SYN went uncaptured: the responder is known by its
+		 * port, so one every deployment agrees is a server's. */
+		c->sp = 445;
+		c->cseq++;
 		tcp_seg(c, S2C, F_SYN | F_ACK, NULL, 0);
 		tcp_seg(c, S2C, F_RST, NULL, 0);
 		break;
@@ -248,6 +251,7 @@ static void run_state(struct gen *g, struct conn *c, enum state_case k)
 		tcp_seg(c, C2S, F_FIN, NULL, 0);
 		break;
 	case ST_SHR:
+		c->sp = 445;                 /* as for RSTRH */
 		c->cseq++;
 		tcp_seg(c, S2C, F_SYN | F_ACK, NULL, 0);
 		tcp_seg(c, S2C, F_FIN | F_ACK, NULL, 0);

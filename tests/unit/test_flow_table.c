@@ -1,7 +1,8 @@
 /* test_flow_table.c - flows: symmetric keys, orientation, timeouts, reuse,
  * eviction at the cap, ICMP errors attached to the flow they quote, uids
- * and Community IDs. */
+ * and Community IDs, and server ports a deployment names. */
 #include <arpa/inet.h>
+#include <stdlib.h>
 
 #include "capture/flow_table.h"
 #include "tap.h"
@@ -268,6 +269,55 @@ static void test_ids(void)
 	flow_table_free(t);
 }
 
+/* A flow picked up mid-stream by the server's packet: the server port
+ * decides who the responder is. No vendor's port is known unless told. */
+static void test_told_server_ports(void)
+{
+	struct server_ports *sp = calloc(1, sizeof(*sp));
+	struct flow_update u;
+	struct packet reply = tcp("10.1.0.10", 23667, "10.1.0.20", 49155,
+				  TCP_PSH | TCP_ACK, 5000, 1000, 1);
+	struct packet reply13667 = reply;
+	reply13667.sport = 13667;
+
+	ok(sp && server_ports_add(sp, IP_PROTO_TCP, 23667, 23667), "tcp/23667 told");
+	ok(!server_ports_add(sp, IP_PROTO_TCP, 49152, 65535),
+	   "a range as wide as the ephemeral ports is refused");
+	ok(!server_ports_add(sp, IP_PROTO_ICMP, 1, 1), "ICMP has no ports");
+	ok(port_is_likely_server(sp, IP_PROTO_TCP, 23667), "tcp/23667 is a server");
+	ok(!port_is_likely_server(sp, IP_PROTO_UDP, 23667), "udp/23667 is not");
+	ok(!port_is_likely_server(sp, IP_PROTO_TCP, 50000), "nor tcp/50000");
+	ok(!port_is_likely_server(NULL, IP_PROTO_TCP, 13667),
+	   "no vendor's port is compiled in (tcp/13667)");
+	ok(port_is_likely_server(NULL, IP_PROTO_TCP, 1433), "registered ports are");
+
+	struct flow_table *t = table(1000);
+	flow_table_packet(t, &reply, &u);
+	flow_table_packet(t, &reply13667, &u);
+	flow_table_finish(t);
+	is_int(nrecords, 2, "two flows");
+	is_int(records[0].orig_p, 23667, "untold: tcp/23667 sent first, so originated");
+	is_int(records[1].orig_p, 13667, "untold: so did tcp/13667");
+	flow_table_free(t);
+
+	struct flow_table_config c;
+	flow_table_config_default(&c);
+	c.server_ports = sp;
+	nrecords = 0;
+	t = flow_table_new(&c, on_end, NULL);
+	memset(sp, 0, sizeof(*sp));  /* the table keeps its own copy */
+	flow_table_packet(t, &reply, &u);
+	flow_table_packet(t, &reply13667, &u);
+	flow_table_finish(t);
+	is_int(nrecords, 2, "two flows");
+	is_int(records[0].resp_p, 23667, "told: tcp/23667 is the responder");
+	ok(records[0].flipped && records[0].history[0] == '^',
+	   "and the flow is marked flipped (^)");
+	is_int(records[1].orig_p, 13667, "tcp/13667, not told, still originates");
+	flow_table_free(t);
+	free(sp);
+}
+
 int main(void)
 {
 	test_symmetry_and_udp();
@@ -277,5 +327,6 @@ int main(void)
 	test_icmp_attach();
 	test_keys();
 	test_ids();
+	test_told_server_ports();
 	return done_testing();
 }

@@ -5,6 +5,8 @@
 #include "classify/name_index.h"
 #include "classify/names.h"
 #include "classify/port_services.h"
+#include "common/array.h"
+#include "common/ip_proto.h"
 #include "tap.h"
 
 static struct ip_addr v4(const char *s)
@@ -99,15 +101,54 @@ static void test_index(void)
 
 static void test_ports(void)
 {
-	is_str(port_service(IP_PROTO_TCP, 443), "HTTPS", "tcp/443 is HTTPS");
-	ok(port_service(IP_PROTO_TCP, 40000) == NULL, "tcp/40000 has no usual service");
-	ok(port_contradicted(IP_PROTO_TCP, 443, "", "SSH"), "SSH on 443 contradicts it");
-	ok(!port_contradicted(IP_PROTO_TCP, 443, "TLS", "Google"),
+	is_str(port_service(NULL, IP_PROTO_TCP, 443), "HTTPS", "tcp/443 is HTTPS");
+	ok(port_service(NULL, IP_PROTO_TCP, 40000) == NULL, "tcp/40000 has no usual service");
+	ok(port_contradicted(NULL, IP_PROTO_TCP, 443, "", "SSH"), "SSH on 443 contradicts it");
+	ok(!port_contradicted(NULL, IP_PROTO_TCP, 443, "TLS", "Google"),
 	   "TLS.Google on 443 agrees (the carrier is TLS)");
-	ok(port_contradicted(IP_PROTO_TCP, 13667, "", "HTTP"),
-	   "HTTP on the License Server port contradicts it");
-	ok(!port_contradicted(IP_PROTO_TCP, 13667, "", "Unknown"),
+	ok(port_service(NULL, IP_PROTO_TCP, 13667) == NULL,
+	   "no vendor's port is compiled in (tcp/13667)");
+	ok(!port_contradicted(NULL, IP_PROTO_TCP, 13667, "", "HTTP"),
+	   "a port with no service contradicts nothing");
+}
+
+/* Labels a deployment's rules name: only where no usual service is. */
+static void test_told_ports(void)
+{
+	static const char *const unknown[] = { "unknown" };
+	static const char *const web[] = { "HTTP", "TLS" };
+	const struct port_label told[] = {
+		{ IP_PROTO_TCP, 23667, 23667, "license", unknown, 1 },
+		{ IP_PROTO_TCP, 49256, 49256, "health scan", NULL, 0 },
+		{ IP_PROTO_TCP, 8500, 8500, "api", web, 2 },
+		{ IP_PROTO_TCP, 8500, 8500, "admin", unknown, 1 },
+		{ IP_PROTO_TCP, 443, 443, "web", unknown, 1 },
+		{ IP_PROTO_UDP, 5000, 5010, "media", NULL, 0 },
+	};
+	struct port_labels *pl = port_labels_new(told, ARRAY_SIZE(told));
+
+	ok(pl != NULL, "told labels copied");
+	is_str(port_service(pl, IP_PROTO_TCP, 23667), "license", "tcp/23667 is told");
+	ok(port_service(pl, IP_PROTO_UDP, 23667) == NULL, "not udp/23667");
+	is_str(port_service(pl, IP_PROTO_UDP, 5005), "media", "a range holds its ports");
+	is_str(port_service(pl, IP_PROTO_TCP, 443), "HTTPS", "a usual service comes first");
+	ok(port_contradicted(pl, IP_PROTO_TCP, 23667, "", "HTTP"),
+	   "HTTP where the rules allow no named application contradicts");
+	ok(!port_contradicted(pl, IP_PROTO_TCP, 23667, "", "Unknown"),
 	   "an unknown application contradicts nothing");
+	ok(!port_contradicted(pl, IP_PROTO_TCP, 49256, "", "SSH"),
+	   "a label without applications agrees with any");
+	ok(!port_contradicted(pl, IP_PROTO_TCP, 8500, "TLS", "Google"),
+	   "one of the labels naming a port agreeing is enough");
+	ok(port_contradicted(pl, IP_PROTO_TCP, 8500, "", "SSH"),
+	   "none agreeing contradicts");
+	ok(!port_contradicted(pl, IP_PROTO_TCP, 443, "TLS", "Google"),
+	   "the usual service decides, not the told one");
+	port_labels_free(pl);
+
+	pl = port_labels_new(NULL, 0);
+	ok(pl && port_service(pl, IP_PROTO_TCP, 23667) == NULL, "no labels told");
+	port_labels_free(pl);
 }
 
 int main(void)
@@ -115,5 +156,6 @@ int main(void)
 	test_store();
 	test_index();
 	test_ports();
+	test_told_ports();
 	return done_testing();
 }

@@ -164,6 +164,58 @@ static void test_params_features(void)
 	ruleset_free(rs);
 }
 
+/* Whether the server ports list has proto/lo-hi, with its label. */
+static bool lists_port(const struct server_port *sp, unsigned n, uint8_t proto,
+		       uint16_t lo, uint16_t hi, const char *label)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (sp[i].proto == proto && sp[i].range.lo == lo && sp[i].range.hi == hi &&
+		    strcmp(sp[i].label, label) == 0)
+			return true;
+	return false;
+}
+
+static bool lists_any(const struct server_port *sp, unsigned n, uint16_t port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (port >= sp[i].range.lo && port <= sp[i].range.hi)
+			return true;
+	return false;
+}
+
+/* The server ports of the applicable rules, the site's parameters in. */
+static void test_server_ports(void)
+{
+	struct diag d;
+	struct server_port sp[512];
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/custom-port.json"), &d);
+	unsigned n = rs ? ruleset_server_ports(rs, sp, 512) : 0;
+
+	ok(n > 0 && n <= 512 && n == ruleset_server_ports(rs, NULL, 0),
+	   "the count is the same with no room to write");
+	ok(lists_port(sp, n, IP_PROTO_TCP, 23667, 23667, "license"),
+	   "the site's license_port, with the service's label");
+	ok(!lists_any(sp, n, 13667), "not the matrix's default 13667");
+	ok(lists_port(sp, n, IP_PROTO_TCP, 49256, 49256, "health scan"),
+	   "a parameter's default where the site sets none");
+	ok(lists_port(sp, n, IP_PROTO_UDP, 1434, 1434, "sql browser"),
+	   "services that are no evidence are servers too");
+	bool all_tcp_udp = true;
+	for (unsigned i = 0; i < n; i++)
+		all_tcp_udp &= (sp[i].proto == IP_PROTO_TCP || sp[i].proto == IP_PROTO_UDP) &&
+			       sp[i].rule->applicable && sp[i].label[0];
+	ok(all_tcp_udp, "only TCP and UDP ports of applicable rules, each labelled");
+	ruleset_free(rs);
+
+	rs = load(NULL, path("tests/e2e/sites/speechlive-off.json"), &d);
+	n = rs ? ruleset_server_ports(rs, sp, 512) : 0;
+	bool cloud = false;
+	for (unsigned i = 0; i < n && i < 512; i++)
+		cloud |= strcmp(sp[i].rule->id, "speechlive-cloud") == 0;
+	ok(n > 0 && !cloud, "rules that do not apply name no server ports");
+	ruleset_free(rs);
+}
+
 /* A site text with one error: the message must name the place and hint. */
 static void expect_error(const char *site_text, const char *want, const char *name)
 {
@@ -277,6 +329,7 @@ int main(void)
 		return 1;
 	test_shipped();
 	test_params_features();
+	test_server_ports();
 	test_site_errors();
 	test_matrix_errors();
 	char cmd[1200];
