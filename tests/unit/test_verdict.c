@@ -119,7 +119,7 @@ static void test_judgement(void)
 	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
 	verdict_flow(v, &f, &unknown);
 	/* 10.1.0.20 holds three services: the one flow counts for the
-	 * license rule of each (SPEC section 5: a flow counts for each rule). */
+	 * license rule of each (docs/verdicts.md: a flow counts for each rule). */
 	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
 	verdict_flow(v, &f, &tls);
 	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
@@ -229,7 +229,7 @@ int main(void)
 	snprintf(site, sizeof(site), "%s/tests/e2e/sites/combined.json", src ? src : ".");
 	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src ? src : ".");
 	rs = ruleset_load(matrix, site, &d);
-	if (!ok(rs != NULL, "the SPEC site loads"))
+	if (!ok(rs != NULL, "the combined site loads"))
 		return done_testing();
 	test_outcomes();
 	test_judgement();
