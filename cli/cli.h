@@ -10,7 +10,7 @@
 
 struct ruleset;
 
-/* Exit statuses (SPEC section 4). */
+/* Exit statuses (man flowaudit, EXIT STATUS). */
 #define EXIT_OK 0
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2

@@ -1,5 +1,5 @@
 /* load_matrix.c - the matrix file: roles, parameters, features and rules
- * (format in rules/FORMAT.md). Every problem is reported with its place. */
+ * (format in docs/matrix-format.md). Every problem is reported with its place. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

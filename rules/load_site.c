@@ -1,4 +1,4 @@
-/* load_site.c - the site file (SPEC section 3): role bindings, parameter
+/* load_site.c - the site file (docs/site-format.md): role bindings, parameter
  * overrides, features switched off, and site-local allowances. */
 #include <stdio.h>
 #include <stdlib.h>

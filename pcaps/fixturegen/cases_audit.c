@@ -8,7 +8,7 @@
 
 /* Who is where. The "separate" layout gives each service its own host; the
  * "combined" one puts Mobile Service, SpeechLive Service and WebAccess on
- * one IIS server and both shares on one file server (SPEC section 3). */
+ * one IIS server and both shares on one file server (docs/site-format.md). */
 struct layout {
 	const char *license, *mobile, *speechlive, *webaccess, *sql, *dc;
 	const char *seeroot, *dictations, *smtp, *wfm;

@@ -13,10 +13,10 @@ OUTDIR/<target>/<sha1> for each target:
                 53 (bare, and with the 2-byte TCP length prefix) and TCP
                 port 53 segment payloads
   fuzz_matrix   rules/*.json (the shipped matrix) as written and compact,
-                tests/data/matrices/*, the matrix example of rules/FORMAT.md
+                tests/data/matrices/*, the matrix example of docs/matrix-format.md
   fuzz_site     tests/e2e/sites/*, tests/data/sites/*, the golden cases'
                 site.json files, pcaps/demo-site.json, the site example
-                of rules/FORMAT.md
+                of docs/site-format.md
   fuzz_capture  every fixture capture of at most 64 KiB, whole
 
 Classic pcap (micro- and nanosecond, either byte order) and pcapng are
@@ -196,10 +196,11 @@ def main():
                     json.loads(text), separators=(",", ":")).encode())
             except ValueError:
                 pass
-    with open(os.path.join(SRC, "rules", "FORMAT.md"), "rb") as f:
-        for block in re.findall(rb"```json\n(.*?)```", f.read(), re.S):
-            put(outdir, "fuzz_matrix" if b"flowaudit-matrix/" in block else "fuzz_site",
-                block)
+    for doc in ("matrix-format.md", "site-format.md"):
+        with open(os.path.join(SRC, "docs", doc), "rb") as f:
+            for block in re.findall(rb"```json\n(.*?)```", f.read(), re.S):
+                put(outdir, "fuzz_matrix" if b"flowaudit-matrix/" in block
+                    else "fuzz_site", block)
     for pattern in ("tests/e2e/sites/*", "tests/data/sites/*",
                     "tests/e2e/cases/*/site.json", "pcaps/demo-site.json"):
         for path in sorted(glob.glob(os.path.join(SRC, pattern))):
