@@ -40,7 +40,9 @@ def first_errors(validator, doc, n=5):
 
 
 def golden_reports():
-    """(case name, path of expected) of each audit case writing JSON."""
+    """(case name, path of expected) of each audit case writing JSON that
+    keeps a whole-report baseline (cases with a test.yaml keep none: their
+    reports are validated below, as every fixture's is)."""
     out = []
     for name in sorted(os.listdir(CASES)):
         cmd = os.path.join(CASES, name, "cmd")
@@ -50,7 +52,9 @@ def golden_reports():
         if args[:1] != ["audit"] or "--format" not in args or \
                 args[args.index("--format") + 1] != "json":
             continue
-        out.append((name, os.path.join(CASES, name, "expected")))
+        expected = os.path.join(CASES, name, "expected")
+        if os.path.exists(expected):
+            out.append((name, expected))
     return out
 
 
