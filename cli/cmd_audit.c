@@ -6,12 +6,12 @@
 
 #include "audit/verdict.h"
 #include "cli.h"
-#include "config.h"
 #include "pipeline.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
 #include "rules/rules.h"
+#include "run_report.h"
 
 struct audit_run {
 	struct verdict *verdict;
@@ -178,20 +178,14 @@ int cmd_audit(int argc, char **argv)
 	}
 
 	struct findings findings;
+	struct audit_report report;
 	if (!verdict_findings(run.verdict, &findings)) {
 		cli_error("audit: out of memory building the findings");
+	} else if (!run_report_build(&report, pl.cap, rs, &findings, &fail_on,
+				     RUN_WHOLE)) {
+		cli_error("audit: out of memory building the report");
+		findings_free(&findings);
 	} else {
-		struct audit_report report = {
-			.version = PACKAGE_VERSION,
-			.rules = rs,
-			.findings = &findings,
-			.fail_on = fail_on,
-			.inputs = capture_input(pl.cap, 0),
-			.ninputs = capture_input_count(pl.cap),
-			.decode = capture_decode_stats(pl.cap),
-			.flows = capture_flow_stats(pl.cap),
-			.malformed = capture_malformed_total(pl.cap),
-		};
 		if (read_rc != 0)
 			rc = EXIT_USAGE;  /* nothing could be read: no report */
 		else if (!report_outputs_write(&outs, &report))
@@ -200,6 +194,7 @@ int cmd_audit(int argc, char **argv)
 			rc = EXIT_USAGE;
 		else
 			rc = audit_failed(&report) ? EXIT_FINDINGS : EXIT_OK;
+		run_report_free(&report);
 		findings_free(&findings);
 	}
 	pipeline_close(&pl);

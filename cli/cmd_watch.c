@@ -26,11 +26,11 @@
 #include "common/timefmt.h"
 #include "audit/verdict.h"
 #include "cli.h"
-#include "config.h"
 #include "pipeline.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "rules/rules.h"
+#include "run_report.h"
 
 #define DEFAULT_WINDOW_US (3600ull * 1000000)
 #define BPF_MAX 65536
@@ -124,22 +124,15 @@ static void stamp(char *out, size_t len, uint64_t us)
 static bool write_window(struct watch *w, const struct findings *f, uint64_t start,
 			 uint64_t end)
 {
-	struct audit_report report = {
-		.version = PACKAGE_VERSION,
-		.rules = w->rs,
-		.findings = f,
-		.fail_on = w->fail_on,
-		.inputs = capture_input(w->pl->cap, 0),
-		.ninputs = capture_input_count(w->pl->cap),
-		.decode = capture_decode_stats(w->pl->cap),
-		.flows = capture_flow_stats(w->pl->cap),
-		.malformed = capture_malformed_total(w->pl->cap),
-		.window_start_us = start,
-		.window_end_us = end > start ? end : start + 1,
-	};
+	struct run_window window = { start, end > start ? end : start + 1 };
+	struct audit_report report;
 	char when[32], paths[2 * REPORT_FORMAT_COUNT][PATH_MAX];
 	struct report_outputs outs;
 
+	if (!run_report_build(&report, w->pl->cap, w->rs, f, &w->fail_on, window)) {
+		cli_error("watch: out of memory building the report");
+		return false;
+	}
 	stamp(when, sizeof(when), start);
 	report_outputs_init(&outs);
 	for (unsigned i = 0; i < w->nformats; i++) {
@@ -155,6 +148,7 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 	outs.color = COLOR_NEVER;
 	bool ok = report_outputs_write(&outs, &report);
 	report_outputs_free(&outs);
+	run_report_free(&report);
 	return ok;
 }
 
