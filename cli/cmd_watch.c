@@ -36,7 +36,7 @@
 #define BPF_MAX 65536
 
 struct watch {
-	const char *site, *matrix;
+	struct rules_options rules;
 	struct ruleset *rs;
 	struct verdict *verdict;
 	struct pipeline *pl;
@@ -210,7 +210,7 @@ static void derive_filter(struct watch *w, struct input_options *in, char *bpf)
 static void reload(struct watch *w)
 {
 	struct diag d = { .out = stderr };
-	struct ruleset *rs = ruleset_load(w->matrix, w->site, &d);
+	struct ruleset *rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 
 	if (!rs) {
 		cli_error("watch: reload failed (%u errors above); keeping the rules "
@@ -343,7 +343,7 @@ static int run(struct watch *w, struct input_options *in)
 	char *bpf = malloc(BPF_MAX);
 	int rc = EXIT_USAGE;
 
-	w->rs = ruleset_load(w->matrix, w->site, &d);
+	w->rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 	if (!bpf || !w->rs)
 		goto out;
 	w->verdict = verdict_new(w->rs);
@@ -400,14 +400,13 @@ int cmd_watch(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INPUT_LONG_OPTIONS,
-		{ "site", required_argument, NULL, 4001 },
-		{ "matrix", required_argument, NULL, 4002 },
-		{ "window", required_argument, NULL, 4003 },
-		{ "report-dir", required_argument, NULL, 4004 },
-		{ "format", required_argument, NULL, 4005 },
-		{ "events", required_argument, NULL, 4006 },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		RULES_LONG_OPTIONS,
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
+		FORMAT_LONG_OPTION,
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		HELP_LONG_OPTION,
+		END_OF_OPTIONS,
 	};
 	struct input_options in;
 	struct watch w = { .window_us = DEFAULT_WINDOW_US, .report_dir = "." };
@@ -420,37 +419,32 @@ int cmd_watch(int argc, char **argv)
 	 * otherwise with --user. */
 	in.capture.drop_privileges = true;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS HELP_SHORT_OPTIONS,
+				  longopts, NULL)) != -1) {
 		int r = input_option(&in, opt, optarg);
 		if (r < 0)
 			goto out;
-		if (r > 0)
+		if (r > 0 || rules_option(&w.rules, opt, optarg))
 			continue;
 		switch (opt) {
-		case 4001:
-			w.site = optarg;
-			break;
-		case 4002:
-			w.matrix = optarg;
-			break;
-		case 4003:
+		case OPT_WINDOW:
 			if (!parse_duration(optarg, &w.window_us) || w.window_us < 1000000) {
 				cli_error("--window wants a time of at least 1s (30s, 15m, 1h), "
 					  "not \"%s\"", optarg);
 				goto out;
 			}
 			break;
-		case 4004:
+		case OPT_REPORT_DIR:
 			w.report_dir = optarg;
 			break;
-		case 4005:
+		case OPT_FORMAT:
 			if (!add_format(&w, optarg))
 				goto out;
 			break;
-		case 4006:
+		case OPT_EVENTS:
 			events = optarg;
 			break;
-		case 'h':
+		case OPT_HELP:
 			watch_usage(stdout);
 			rc = EXIT_OK;
 			goto out;
@@ -461,10 +455,8 @@ int cmd_watch(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		input_add_file(&in, argv[i]);
-	if (!w.site) {
-		cli_error("watch: --site FILE is required");
+	if (!rules_options_check(&w.rules, "watch", ""))
 		goto out;
-	}
 	if (!input_options_check(&in, "watch"))
 		goto out;
 	if (!w.nformats) {
