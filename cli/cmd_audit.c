@@ -155,7 +155,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	struct audit_run run = { .verdict = verdict_new(rs), .flow_events = events_file.f };
 	struct pipeline pl;
-	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, &run)) {
+	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, NULL, &run)) {
 		verdict_free(run.verdict);
 		goto out;
 	}

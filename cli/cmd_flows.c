@@ -95,7 +95,7 @@ int cmd_flows(int argc, char **argv)
 	run.out = of.f;
 
 	struct pipeline pl;
-	if (!pipeline_open(&pl, &in, flows_end, &run)) {
+	if (!pipeline_open(&pl, &in, flows_end, NULL, &run)) {
 		output_abort(&of);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +55,21 @@ struct watch {
 	unsigned windows;
 };
 
-static volatile sig_atomic_t reload_requested, report_requested;
+/* Set by the handlers (on the capture thread), taken by the tick (on the
+ * classification thread when there are two): lock-free atomics. */
+static atomic_bool reload_requested, report_requested;
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "a signal handler needs a lock-free flag");
 
 static void on_sighup(int sig)
 {
 	(void)sig;
-	reload_requested = 1;
+	atomic_store(&reload_requested, true);
 }
 
 static void on_sigusr1(int sig)
 {
 	(void)sig;
-	report_requested = 1;
+	atomic_store(&report_requested, true);
 }
 
 static void watch_usage(FILE *f)
@@ -260,6 +264,9 @@ static bool report_dir_writable(struct watch *w)
 	return true;
 }
 
+/* Between packets, the capture standing still (pipeline.h), on whichever
+ * thread classifies: a window's open flows and figures are the capture's
+ * at this tick, however many threads there are. */
 static void watch_tick(void *ctx, uint64_t now)
 {
 	struct watch *w = ctx;
@@ -277,14 +284,10 @@ static void watch_tick(void *ctx, uint64_t now)
 		w->window_end_us = w->window_start_us + w->window_us;
 	}
 	w->last_now_us = now;
-	if (reload_requested) {
-		reload_requested = 0;
+	if (atomic_exchange(&reload_requested, false))
 		reload(w);
-	}
-	if (report_requested) {
-		report_requested = 0;
+	if (atomic_exchange(&report_requested, false))
 		close_window(w, now, true);
-	}
 	while (now >= w->window_end_us) {
 		close_window(w, w->window_end_us, true);
 		w->window_end_us += w->window_us;
@@ -352,10 +355,9 @@ static int run(struct watch *w, struct input_options *in)
 	derive_filter(w, in, bpf);
 
 	struct pipeline pl;
-	if (!pipeline_open(&pl, in, watch_flow, w))
+	if (!pipeline_open(&pl, in, watch_flow, watch_tick, w))
 		goto out;
 	w->pl = &pl;
-	pl.on_tick = watch_tick;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -464,8 +466,6 @@ int cmd_watch(int argc, char **argv)
 		add_format(&w, "html");
 	}
 	w.bpf_from_site = in.capture.bpf == NULL;
-	/* Window reports look at open flows in capture's table: one thread. */
-	in.threads = 1;
 	if (events && !open_events(&w, events))
 		goto out;
 	rc = run(&w, &in);
