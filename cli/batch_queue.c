@@ -109,6 +109,13 @@ void *batch_queue_reserve(struct batch_queue *q, size_t len)
 	return b->data;
 }
 
+void batch_queue_flush(struct batch_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	hand_over(q);
+	pthread_mutex_unlock(&q->lock);
+}
+
 void batch_queue_close(struct batch_queue *q)
 {
 	pthread_mutex_lock(&q->lock);

@@ -23,6 +23,9 @@ void batch_queue_free(struct batch_queue *q);
 void *batch_queue_reserve(struct batch_queue *q, size_t len);
 /* Producer: no more messages; the consumer's next_batch returns false once
  * all are taken. */
+/* Producer: hands over what is written now (a tick the consumer must see
+ * before the producer goes on). */
+void batch_queue_flush(struct batch_queue *q);
 void batch_queue_close(struct batch_queue *q);
 
 /* Consumer: the next full batch (waits for one); false after close. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "options.h"
 
 struct ruleset;
 
@@ -32,34 +33,12 @@ struct input_options {
 	const struct ruleset *rules;
 };
 
-/* Long options understood by input_option(); commands append their own. */
-#define INPUT_LONG_OPTIONS                                              \
-	{ "read", required_argument, NULL, 'r' },                       \
-	{ "interface", required_argument, NULL, 'i' },                  \
-	{ "bpf", required_argument, NULL, 1001 },                       \
-	{ "max-flows", required_argument, NULL, 1002 },                 \
-	{ "timeout", required_argument, NULL, 1003 },                   \
-	{ "validate-checksums", no_argument, NULL, 1004 },              \
-	{ "snaplen", required_argument, NULL, 1005 },                   \
-	{ "no-promisc", no_argument, NULL, 1006 },                      \
-	{ "buffer-size", required_argument, NULL, 1007 },               \
-	{ "duration", required_argument, NULL, 1008 },                  \
-	{ "no-dpi", no_argument, NULL, 1009 },                          \
-	{ "geoip", required_argument, NULL, 1010 },                     \
-	{ "asn", required_argument, NULL, 1011 },                       \
-	{ "flow-key", required_argument, NULL, 1012 },                  \
-	{ "user", required_argument, NULL, 1013 },                      \
-	{ "immediate", no_argument, NULL, 1014 },                       \
-	{ "threads", required_argument, NULL, 1015 },                   \
-	{ "quiet", no_argument, NULL, 'q' }
-
-#define INPUT_SHORT_OPTIONS "r:i:q"
-
 void input_options_init(struct input_options *in);
 void input_options_free(struct input_options *in);
 
-/* Handles one option of INPUT_LONG_OPTIONS. Returns 1 when handled, 0 when
- * the option is not an input option, -1 on a bad value (message printed). */
+/* Handles one option of INPUT_LONG_OPTIONS (options.h). Returns 1 when
+ * handled, 0 when the option is not an input option, -1 on a bad value
+ * (message printed). */
 int input_option(struct input_options *in, int opt, const char *arg);
 
 /* Bare arguments are captures to read. */

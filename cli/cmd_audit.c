@@ -6,12 +6,12 @@
 
 #include "audit/verdict.h"
 #include "cli.h"
-#include "config.h"
 #include "pipeline.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
 #include "rules/rules.h"
+#include "run_report.h"
 
 struct audit_run {
 	struct verdict *verdict;
@@ -66,20 +66,18 @@ int cmd_audit(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INPUT_LONG_OPTIONS,
-		{ "site", required_argument, NULL, 3001 },
-		{ "matrix", required_argument, NULL, 3002 },
-		{ "fail-on", required_argument, NULL, 3003 },
-		{ "format", required_argument, NULL, 3004 },
-		{ "output", required_argument, NULL, 'o' },
-		{ "color", required_argument, NULL, 3005 },
-		{ "colour", required_argument, NULL, 3005 },
-		{ "flow-events", required_argument, NULL, 3006 },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		RULES_LONG_OPTIONS,
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		OUTPUT_LONG_OPTIONS,
+		COLOR_LONG_OPTIONS,
+		{ "flow-events", required_argument, NULL, OPT_FLOW_EVENTS },
+		HELP_LONG_OPTION,
+		END_OF_OPTIONS,
 	};
 	struct input_options in;
+	struct rules_options rules = { 0 };
 	struct report_outputs outs;
-	const char *site = NULL, *matrix = NULL, *flow_events = NULL;
+	const char *flow_events = NULL;
 	struct output_file events_file = { 0 };
 	bool events_failed = false;
 	struct fail_policy fail_on;
@@ -91,49 +89,43 @@ int cmd_audit(int argc, char **argv)
 	report_outputs_init(&outs);
 	fail_policy_default(&fail_on);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS "o:h", longopts,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS OUTPUT_SHORT_OPTIONS
+				  HELP_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		int r = input_option(&in, opt, optarg);
 		if (r < 0)
 			goto out;
-		if (r > 0)
+		if (r > 0 || rules_option(&rules, opt, optarg))
 			continue;
 		switch (opt) {
-		case 3001:
-			site = optarg;
-			break;
-		case 3002:
-			matrix = optarg;
-			break;
-		case 3003:
+		case OPT_FAIL_ON:
 			if (!fail_policy_parse(optarg, &fail_on, err, sizeof(err))) {
 				cli_error("--fail-on: %s", err);
 				goto out;
 			}
 			break;
-		case 3004:
+		case OPT_FORMAT:
 			if (!report_outputs_format(&outs, optarg, err, sizeof(err))) {
 				cli_error("--format: %s", err);
 				goto out;
 			}
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			if (!report_outputs_path(&outs, optarg, err, sizeof(err))) {
 				cli_error("-o: %s", err);
 				goto out;
 			}
 			break;
-		case 3005:
+		case OPT_COLOR:
 			if (!report_outputs_color(&outs, optarg)) {
 				cli_error("--color wants auto, always or never, not \"%s\"",
 					  optarg);
 				goto out;
 			}
 			break;
-		case 3006:
+		case OPT_FLOW_EVENTS:
 			flow_events = optarg;
 			break;
-		case 'h':
+		case OPT_HELP:
 			audit_usage(stdout);
 			rc = EXIT_OK;
 			goto out;
@@ -144,16 +136,14 @@ int cmd_audit(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		input_add_file(&in, argv[i]);
-	if (!site) {
-		cli_error("audit: --site FILE is required (the site binds the "
-			  "matrix's roles to addresses; see flowaudit check)");
+	if (!rules_options_check(&rules, "audit", " (the site binds the matrix's "
+				 "roles to addresses; see flowaudit check)"))
 		goto out;
-	}
 	if (!input_options_check(&in, "audit"))
 		goto out;
 
 	struct diag d = { .out = stderr };
-	rs = ruleset_load(matrix, site, &d);
+	rs = ruleset_load(rules.matrix, rules.site, &d);
 	if (!rs)
 		goto out;
 	in.rules = rs;
@@ -166,7 +156,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	struct audit_run run = { .verdict = verdict_new(rs), .flow_events = events_file.f };
 	struct pipeline pl;
-	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, &run)) {
+	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, NULL, &run)) {
 		verdict_free(run.verdict);
 		goto out;
 	}
@@ -179,20 +169,14 @@ int cmd_audit(int argc, char **argv)
 	}
 
 	struct findings findings;
+	struct audit_report report;
 	if (!verdict_findings(run.verdict, &findings)) {
 		cli_error("audit: out of memory building the findings");
+	} else if (!run_report_build(&report, pl.cap, rs, &findings, &fail_on,
+				     RUN_WHOLE)) {
+		cli_error("audit: out of memory building the report");
+		findings_free(&findings);
 	} else {
-		struct audit_report report = {
-			.version = PACKAGE_VERSION,
-			.rules = rs,
-			.findings = &findings,
-			.fail_on = fail_on,
-			.inputs = capture_input(pl.cap, 0),
-			.ninputs = capture_input_count(pl.cap),
-			.decode = capture_decode_stats(pl.cap),
-			.flows = capture_flow_stats(pl.cap),
-			.malformed = capture_malformed_total(pl.cap),
-		};
 		if (read_rc != 0)
 			rc = EXIT_USAGE;  /* nothing could be read: no report */
 		else if (!report_outputs_write(&outs, &report))
@@ -201,6 +185,7 @@ int cmd_audit(int argc, char **argv)
 			rc = EXIT_USAGE;
 		else
 			rc = audit_failed(&report) ? EXIT_FINDINGS : EXIT_OK;
+		run_report_free(&report);
 		findings_free(&findings);
 	}
 	pipeline_close(&pl);

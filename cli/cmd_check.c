@@ -24,24 +24,19 @@ static void check_usage(FILE *f)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "site", required_argument, NULL, 's' },
-		{ "matrix", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		RULES_LONG_OPTIONS,
+		HELP_LONG_OPTION,
+		END_OF_OPTIONS,
 	};
-	const char *site = NULL, *matrix = NULL;
+	struct rules_options rules = { 0 };
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, HELP_SHORT_OPTIONS, longopts, NULL)) != -1) {
+		if (rules_option(&rules, opt, optarg))
+			continue;
 		switch (opt) {
-		case 's':
-			site = optarg;
-			break;
-		case 'm':
-			matrix = optarg;
-			break;
-		case 'h':
+		case OPT_HELP:
 			check_usage(stdout);
 			return EXIT_OK;
 		default:
@@ -53,12 +48,10 @@ int cmd_check(int argc, char **argv)
 		cli_error("check: unexpected argument \"%s\"", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!site) {
-		cli_error("check: --site FILE is required");
+	if (!rules_options_check(&rules, "check", ""))
 		return EXIT_USAGE;
-	}
 	struct diag d = { .out = stderr };
-	struct ruleset *rs = ruleset_load(matrix, site, &d);
+	struct ruleset *rs = ruleset_load(rules.matrix, rules.site, &d);
 	if (!rs) {
 		fprintf(stderr, "flowaudit: %u error%s, %u warning%s\n", d.errors,
 			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");

@@ -44,10 +44,9 @@ int cmd_flows(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INPUT_LONG_OPTIONS,
-		{ "format", required_argument, NULL, 2001 },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		OUTPUT_LONG_OPTIONS,
+		HELP_LONG_OPTION,
+		END_OF_OPTIONS,
 	};
 	struct input_options in;
 	struct flows_run run = { .format = FLOW_FORMAT_TEXT };
@@ -56,24 +55,24 @@ int cmd_flows(int argc, char **argv)
 
 	input_options_init(&in);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS "o:h",
-				  longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS OUTPUT_SHORT_OPTIONS
+				  HELP_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		int r = input_option(&in, opt, optarg);
 		if (r < 0)
 			goto out;
 		if (r > 0)
 			continue;
 		switch (opt) {
-		case 2001:
+		case OPT_FORMAT:
 			if (!flow_format_parse(optarg, &run.format)) {
 				cli_error("flows: unknown format \"%s\" (text, jsonl, csv or events)", optarg);
 				goto out;
 			}
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			output = optarg;
 			break;
-		case 'h':
+		case OPT_HELP:
 			flows_usage(stdout);
 			rc = EXIT_OK;
 			goto out;
@@ -96,7 +95,7 @@ int cmd_flows(int argc, char **argv)
 	run.out = of.f;
 
 	struct pipeline pl;
-	if (!pipeline_open(&pl, &in, flows_end, &run)) {
+	if (!pipeline_open(&pl, &in, flows_end, NULL, &run)) {
 		output_abort(&of);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,17 @@
 #include "common/timefmt.h"
 #include "audit/verdict.h"
 #include "cli.h"
-#include "config.h"
 #include "pipeline.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "rules/rules.h"
+#include "run_report.h"
 
 #define DEFAULT_WINDOW_US (3600ull * 1000000)
 #define BPF_MAX 65536
 
 struct watch {
-	const char *site, *matrix;
+	struct rules_options rules;
 	struct ruleset *rs;
 	struct verdict *verdict;
 	struct pipeline *pl;
@@ -54,18 +55,21 @@ struct watch {
 	unsigned windows;
 };
 
-static volatile sig_atomic_t reload_requested, report_requested;
+/* Set by the handlers (on the capture thread), taken by the tick (on the
+ * classification thread when there are two): lock-free atomics. */
+static atomic_bool reload_requested, report_requested;
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "a signal handler needs a lock-free flag");
 
 static void on_sighup(int sig)
 {
 	(void)sig;
-	reload_requested = 1;
+	atomic_store(&reload_requested, true);
 }
 
 static void on_sigusr1(int sig)
 {
 	(void)sig;
-	report_requested = 1;
+	atomic_store(&report_requested, true);
 }
 
 static void watch_usage(FILE *f)
@@ -124,22 +128,15 @@ static void stamp(char *out, size_t len, uint64_t us)
 static bool write_window(struct watch *w, const struct findings *f, uint64_t start,
 			 uint64_t end)
 {
-	struct audit_report report = {
-		.version = PACKAGE_VERSION,
-		.rules = w->rs,
-		.findings = f,
-		.fail_on = w->fail_on,
-		.inputs = capture_input(w->pl->cap, 0),
-		.ninputs = capture_input_count(w->pl->cap),
-		.decode = capture_decode_stats(w->pl->cap),
-		.flows = capture_flow_stats(w->pl->cap),
-		.malformed = capture_malformed_total(w->pl->cap),
-		.window_start_us = start,
-		.window_end_us = end > start ? end : start + 1,
-	};
+	struct run_window window = { start, end > start ? end : start + 1 };
+	struct audit_report report;
 	char when[32], paths[2 * REPORT_FORMAT_COUNT][PATH_MAX];
 	struct report_outputs outs;
 
+	if (!run_report_build(&report, w->pl->cap, w->rs, f, &w->fail_on, window)) {
+		cli_error("watch: out of memory building the report");
+		return false;
+	}
 	stamp(when, sizeof(when), start);
 	report_outputs_init(&outs);
 	for (unsigned i = 0; i < w->nformats; i++) {
@@ -155,6 +152,7 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 	outs.color = COLOR_NEVER;
 	bool ok = report_outputs_write(&outs, &report);
 	report_outputs_free(&outs);
+	run_report_free(&report);
 	return ok;
 }
 
@@ -216,7 +214,7 @@ static void derive_filter(struct watch *w, struct input_options *in, char *bpf)
 static void reload(struct watch *w)
 {
 	struct diag d = { .out = stderr };
-	struct ruleset *rs = ruleset_load(w->matrix, w->site, &d);
+	struct ruleset *rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 
 	if (!rs) {
 		cli_error("watch: reload failed (%u errors above); keeping the rules "
@@ -266,6 +264,9 @@ static bool report_dir_writable(struct watch *w)
 	return true;
 }
 
+/* Between packets, the capture standing still (pipeline.h), on whichever
+ * thread classifies: a window's open flows and figures are the capture's
+ * at this tick, however many threads there are. */
 static void watch_tick(void *ctx, uint64_t now)
 {
 	struct watch *w = ctx;
@@ -283,14 +284,10 @@ static void watch_tick(void *ctx, uint64_t now)
 		w->window_end_us = w->window_start_us + w->window_us;
 	}
 	w->last_now_us = now;
-	if (reload_requested) {
-		reload_requested = 0;
+	if (atomic_exchange(&reload_requested, false))
 		reload(w);
-	}
-	if (report_requested) {
-		report_requested = 0;
+	if (atomic_exchange(&report_requested, false))
 		close_window(w, now, true);
-	}
 	while (now >= w->window_end_us) {
 		close_window(w, w->window_end_us, true);
 		w->window_end_us += w->window_us;
@@ -349,7 +346,7 @@ static int run(struct watch *w, struct input_options *in)
 	char *bpf = malloc(BPF_MAX);
 	int rc = EXIT_USAGE;
 
-	w->rs = ruleset_load(w->matrix, w->site, &d);
+	w->rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 	if (!bpf || !w->rs)
 		goto out;
 	in->rules = w->rs;
@@ -359,10 +356,9 @@ static int run(struct watch *w, struct input_options *in)
 	derive_filter(w, in, bpf);
 
 	struct pipeline pl;
-	if (!pipeline_open(&pl, in, watch_flow, w))
+	if (!pipeline_open(&pl, in, watch_flow, watch_tick, w))
 		goto out;
 	w->pl = &pl;
-	pl.on_tick = watch_tick;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -407,14 +403,13 @@ int cmd_watch(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		INPUT_LONG_OPTIONS,
-		{ "site", required_argument, NULL, 4001 },
-		{ "matrix", required_argument, NULL, 4002 },
-		{ "window", required_argument, NULL, 4003 },
-		{ "report-dir", required_argument, NULL, 4004 },
-		{ "format", required_argument, NULL, 4005 },
-		{ "events", required_argument, NULL, 4006 },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		RULES_LONG_OPTIONS,
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
+		FORMAT_LONG_OPTION,
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		HELP_LONG_OPTION,
+		END_OF_OPTIONS,
 	};
 	struct input_options in;
 	struct watch w = { .window_us = DEFAULT_WINDOW_US, .report_dir = "." };
@@ -427,37 +422,32 @@ int cmd_watch(int argc, char **argv)
 	 * otherwise with --user. */
 	in.capture.drop_privileges = true;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS HELP_SHORT_OPTIONS,
+				  longopts, NULL)) != -1) {
 		int r = input_option(&in, opt, optarg);
 		if (r < 0)
 			goto out;
-		if (r > 0)
+		if (r > 0 || rules_option(&w.rules, opt, optarg))
 			continue;
 		switch (opt) {
-		case 4001:
-			w.site = optarg;
-			break;
-		case 4002:
-			w.matrix = optarg;
-			break;
-		case 4003:
+		case OPT_WINDOW:
 			if (!parse_duration(optarg, &w.window_us) || w.window_us < 1000000) {
 				cli_error("--window wants a time of at least 1s (30s, 15m, 1h), "
 					  "not \"%s\"", optarg);
 				goto out;
 			}
 			break;
-		case 4004:
+		case OPT_REPORT_DIR:
 			w.report_dir = optarg;
 			break;
-		case 4005:
+		case OPT_FORMAT:
 			if (!add_format(&w, optarg))
 				goto out;
 			break;
-		case 4006:
+		case OPT_EVENTS:
 			events = optarg;
 			break;
-		case 'h':
+		case OPT_HELP:
 			watch_usage(stdout);
 			rc = EXIT_OK;
 			goto out;
@@ -468,10 +458,8 @@ int cmd_watch(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		input_add_file(&in, argv[i]);
-	if (!w.site) {
-		cli_error("watch: --site FILE is required");
+	if (!rules_options_check(&w.rules, "watch", ""))
 		goto out;
-	}
 	if (!input_options_check(&in, "watch"))
 		goto out;
 	if (!w.nformats) {
@@ -479,8 +467,6 @@ int cmd_watch(int argc, char **argv)
 		add_format(&w, "html");
 	}
 	w.bpf_from_site = in.capture.bpf == NULL;
-	/* Window reports look at open flows in capture's table: one thread. */
-	in.threads = 1;
 	if (events && !open_events(&w, events))
 		goto out;
 	rc = run(&w, &in);

@@ -114,18 +114,18 @@ int input_option(struct input_options *in, int opt, const char *arg)
 	char err[256];
 
 	switch (opt) {
-	case 'r':
+	case OPT_READ:
 		return input_add_file(in, arg) ? 1 : -1;
-	case 'i':
+	case OPT_INTERFACE:
 		in->iface = arg;
 		return 1;
-	case 'q':
+	case OPT_QUIET:
 		c->quiet = true;
 		return 1;
-	case 1001:
+	case OPT_BPF:
 		c->bpf = arg;
 		return 1;
-	case 1002:
+	case OPT_MAX_FLOWS:
 		if (!parse_uint(arg, 1u << 30, &v) || v < 16) {
 			cli_error("--max-flows wants a number from 16 to %u, not \"%s\"",
 				  1u << 30, arg);
@@ -133,57 +133,57 @@ int input_option(struct input_options *in, int opt, const char *arg)
 		}
 		c->flows.max_flows = (uint32_t)v;
 		return 1;
-	case 1003:
+	case OPT_TIMEOUT:
 		if (!capture_parse_timeouts(arg, &c->flows, err, sizeof(err))) {
 			cli_error("--timeout: %s", err);
 			return -1;
 		}
 		return 1;
-	case 1004:
+	case OPT_VALIDATE_CHECKSUMS:
 		c->decode.validate_checksums = true;
 		return 1;
-	case 1005:
+	case OPT_SNAPLEN:
 		if (!parse_uint(arg, 262144, &v) || v < 64) {
 			cli_error("--snaplen wants 64 to 262144, not \"%s\"", arg);
 			return -1;
 		}
 		c->snaplen = (int)v;
 		return 1;
-	case 1006:
+	case OPT_NO_PROMISC:
 		c->promisc = false;
 		return 1;
-	case 1007:
+	case OPT_BUFFER_SIZE:
 		if (!parse_uint(arg, 4096, &v) || v < 1) {
 			cli_error("--buffer-size wants MiB from 1 to 4096, not \"%s\"", arg);
 			return -1;
 		}
 		c->buffer_mb = (int)v;
 		return 1;
-	case 1008:
+	case OPT_DURATION:
 		if (!parse_duration(arg, &c->duration_us)) {
 			cli_error("--duration wants a time like 30s, 15m or 2h, not \"%s\"", arg);
 			return -1;
 		}
 		return 1;
-	case 1009:
+	case OPT_NO_DPI:
 		in->no_dpi = true;
 		return 1;
-	case 1010:
+	case OPT_GEOIP:
 		in->geoip_path = arg;
 		return 1;
-	case 1011:
+	case OPT_ASN:
 		in->asn_path = arg;
 		return 1;
-	case 1012:
+	case OPT_FLOW_KEY:
 		return parse_flow_key(arg, &c->flows) ? 1 : -1;
-	case 1013:
+	case OPT_USER:
 		c->drop_privileges = true;
 		c->user = arg;
 		return 1;
-	case 1014:
+	case OPT_IMMEDIATE:
 		c->immediate = true;
 		return 1;
-	case 1015:
+	case OPT_THREADS:
 		if (!parse_uint(arg, 2, &v) || v < 1) {
 			cli_error("--threads wants 1 or 2, not \"%s\"", arg);
 			return -1;

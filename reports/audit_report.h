@@ -5,9 +5,9 @@
 #define FLOWAUDIT_AUDIT_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include "capture/capture.h"
 #include "audit/findings.h"
 #include "rules/rules.h"
 
@@ -21,17 +21,51 @@ bool fail_policy_parse(const char *spec, struct fail_policy *p, char *err,
 		       size_t errlen);
 void fail_policy_default(struct fail_policy *p);
 
+/* One input (a file or an interface) as the reports state it. */
+struct input_summary {
+	const char *name;
+	bool live;                /* an interface */
+	uint64_t packets;
+	uint64_t bytes;           /* wire bytes of the frames read */
+	uint64_t first_us, last_us;  /* packet times; 0 when no packet */
+	uint64_t kernel_drops, interface_drops;  /* live only */
+	const char *error;        /* "" when the input was read to its end */
+};
+
+/* A named decode counter: a reason frames were dropped as malformed or a
+ * note about frames still used. */
+struct decode_note {
+	const char *name;
+	uint64_t count;
+};
+
+#define CAPTURE_SUMMARY_NOTES 64
+
+/* What the capture read, as plain figures: the reports know nothing of the
+ * capture engine. Whoever runs the capture fills this in. */
+struct capture_summary {
+	const struct input_summary *inputs;
+	unsigned ninputs;
+	/* Over every input. */
+	uint64_t packets;
+	uint64_t first_us, last_us;  /* the earliest and latest packet; 0: none */
+	uint64_t non_ip;          /* frames that were not IP (ARP, LLDP, ...) */
+	uint64_t malformed;       /* frames dropped as malformed */
+	/* The decode counters that are not zero, in the capture's order. */
+	struct decode_note notes[CAPTURE_SUMMARY_NOTES];
+	unsigned nnotes;
+	/* The flow table. */
+	uint64_t flows;           /* flows created */
+	uint64_t evicted;         /* finished early: the table was full */
+	uint64_t peak_flows;      /* at most this many at once */
+};
+
 struct audit_report {
 	const char *version;
 	const struct ruleset *rules;
 	const struct findings *findings;
 	struct fail_policy fail_on;
-	/* The capture's own figures. */
-	const struct capture_input *inputs;
-	unsigned ninputs;
-	const struct decode_stats *decode;
-	const struct flow_table_stats *flows;
-	uint64_t malformed;
+	struct capture_summary capture;
 	/* A window of a continuous watch: its bounds; 0 for a whole audit. */
 	uint64_t window_start_us, window_end_us;
 };

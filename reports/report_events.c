@@ -165,10 +165,7 @@ static uint64_t finding_time(const struct audit_report *r, const struct finding 
 {
 	uint64_t t = x->last_us ? x->last_us : r->window_end_us;
 
-	for (unsigned i = 0; !t && i < r->ninputs; i++)
-		if (r->inputs[i].last_us > t)
-			t = r->inputs[i].last_us;
-	return t;
+	return t ? t : r->capture.last_us;
 }
 
 static void finding_event(FILE *f, const struct audit_report *r, const struct finding *x)

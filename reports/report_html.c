@@ -88,8 +88,8 @@ static void inputs(FILE *f, const struct audit_report *r)
 	fputs("<h2 id=\"inputs\">Inputs</h2>\n<table>\n<tr><th>Source</th><th>Packets</th>"
 	      "<th>Bytes</th><th>First packet</th><th>Last packet</th><th>Dropped</th>"
 	      "<th>Errors</th></tr>\n", f);
-	for (unsigned i = 0; i < r->ninputs; i++) {
-		const struct capture_input *in = &r->inputs[i];
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
 		fputs("<tr><td><code>", f);
 		esc(f, in->name);
 		fprintf(f, "</code></td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td>",
@@ -109,10 +109,10 @@ static void inputs(FILE *f, const struct audit_report *r)
 	}
 	fprintf(f, "</table>\n<p class=\"small\">%llu malformed packets, %llu non-IP frames, "
 		"%llu flows (at most %llu at once), %llu finished early because the flow "
-		"table was full.</p>\n", (unsigned long long)r->malformed,
-		(unsigned long long)r->decode->non_ip, (unsigned long long)r->flows->created,
-		(unsigned long long)r->flows->peak_active,
-		(unsigned long long)r->flows->evicted);
+		"table was full.</p>\n", (unsigned long long)r->capture.malformed,
+		(unsigned long long)r->capture.non_ip, (unsigned long long)r->capture.flows,
+		(unsigned long long)r->capture.peak_flows,
+		(unsigned long long)r->capture.evicted);
 }
 
 /* ---- the communication diagram ---- */

@@ -181,8 +181,8 @@ static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
 static cJSON *inputs_json(const struct audit_report *r)
 {
 	cJSON *a = cJSON_CreateArray();
-	for (unsigned i = 0; i < r->ninputs; i++) {
-		const struct capture_input *in = &r->inputs[i];
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
 		cJSON *o = cJSON_CreateObject();
 		add_text(o, "source", in->name);
 		cJSON_AddStringToObject(o, "type", in->live ? "interface" : "file");
@@ -204,22 +204,18 @@ static cJSON *inputs_json(const struct audit_report *r)
 
 static cJSON *capture_json(const struct audit_report *r)
 {
+	const struct capture_summary *c = &r->capture;
 	cJSON *o = cJSON_CreateObject();
-	uint64_t packets = 0;
 
-	for (unsigned i = 0; i < r->ninputs; i++)
-		packets += r->inputs[i].packets;
-	cJSON_AddItemToObject(o, "packets", count(packets));
-	cJSON_AddItemToObject(o, "non_ip", count(r->decode->non_ip));
-	cJSON_AddItemToObject(o, "malformed", count(r->malformed));
+	cJSON_AddItemToObject(o, "packets", count(c->packets));
+	cJSON_AddItemToObject(o, "non_ip", count(c->non_ip));
+	cJSON_AddItemToObject(o, "malformed", count(c->malformed));
 	cJSON *reasons = cJSON_AddObjectToObject(o, "decode_notes");
-	for (int i = 0; i < DR_COUNT; i++)
-		if (r->decode->reasons[i])
-			cJSON_AddItemToObject(reasons, decode_reason_name(i),
-					      count(r->decode->reasons[i]));
-	cJSON_AddItemToObject(o, "flows", count(r->flows->created));
-	cJSON_AddItemToObject(o, "evicted", count(r->flows->evicted));
-	cJSON_AddItemToObject(o, "peak_flows", count(r->flows->peak_active));
+	for (unsigned i = 0; i < c->nnotes; i++)
+		cJSON_AddItemToObject(reasons, c->notes[i].name, count(c->notes[i].count));
+	cJSON_AddItemToObject(o, "flows", count(c->flows));
+	cJSON_AddItemToObject(o, "evicted", count(c->evicted));
+	cJSON_AddItemToObject(o, "peak_flows", count(c->peak_flows));
 	if (r->window_end_us) {
 		cJSON_AddItemToObject(o, "window_start", ts_value(r->window_start_us));
 		cJSON_AddItemToObject(o, "window_end", ts_value(r->window_end_us));

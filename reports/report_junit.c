@@ -244,12 +244,9 @@ static void unexpected_suite(FILE *f, const struct audit_report *r, unsigned id,
  * capture are identical). */
 static void first_packet_time(const struct audit_report *r, char *out)
 {
-	uint64_t first = 0;
+	uint64_t first = r->capture.first_us;
 
 	out[0] = '\0';
-	for (unsigned i = 0; i < r->ninputs; i++)
-		if (r->inputs[i].first_us && (!first || r->inputs[i].first_us < first))
-			first = r->inputs[i].first_us;
 	if (first) {
 		/* JUnit's timestamp is xs:dateTime without a zone designator. */
 		format_ts_iso(out, first);

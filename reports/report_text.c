@@ -145,8 +145,8 @@ static void observed_summary(FILE *f, const struct audit_report *r,
 
 static void inputs(FILE *f, const struct audit_report *r)
 {
-	for (unsigned i = 0; i < r->ninputs; i++) {
-		const struct capture_input *in = &r->inputs[i];
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
 		char first[TS_TEXT_LEN] = "-", last[TS_TEXT_LEN] = "-";
 		if (in->packets) {
 			format_ts_iso(first, in->first_us);
@@ -189,7 +189,8 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope); %llu malformed "
 		"packets, %llu flows evicted early\n", (unsigned long long)s->flows,
 		(unsigned long long)s->in_scope, (unsigned long long)s->out_of_scope,
-		(unsigned long long)r->malformed, (unsigned long long)r->flows->evicted);
+		(unsigned long long)r->capture.malformed,
+		(unsigned long long)r->capture.evicted);
 	if (s->unexpected_not_itemized)
 		fprintf(f, "Note: %llu further unexpected flows are counted but not "
 			"itemized (limit reached)\n",
