@@ -1,7 +1,8 @@
 #!/bin/sh
 # threads.sh - two threads (capture; classification and output) give the
 # same output as one, byte for byte: every fixture through flows and audit,
-# and a generated capture large enough to fill many hand-over batches.
+# a generated capture large enough to fill many hand-over batches, and
+# watch's window reports and events.
 set -u
 : "${FLOWAUDIT:?}" "${FIXTURES:?}" "${SRCDIR:?}"
 FIXTUREGEN=${FIXTUREGEN:-$(dirname "$FLOWAUDIT")/pcaps/fixturegen/fixturegen}
@@ -33,6 +34,19 @@ for t in 1 2; do
 	"$FLOWAUDIT" flows -q --threads $t --max-flows 5000 --format jsonl \
 		"$work/flood.pcap" "$work/tls.pcap" >"$work/big.$t" 2>/dev/null
 done
+# watch: window boundaries are a rendezvous between the threads, so open
+# flows are snapshotted as one thread would see them.
+for t in 1 2; do
+	mkdir -p "$work/watch.$t"
+	"$FLOWAUDIT" watch -q --threads $t --site "$SRCDIR/pcaps/demo-site.json" --window 2s \
+		--report-dir "$work/watch.$t" --format json --format csv \
+		--events "$work/watch.$t/events.jsonl" "$FIXTURES"/demo*.pcap \
+		"$work/tls.pcap" >/dev/null 2>&1
+	(cd "$work/watch.$t" && ls | sort | while read -r f; do echo "== $f"; cat "$f"; done) \
+		>"$work/watch.$t.all"
+done
+same "$work/watch.1.all" "$work/watch.2.all" "watch, 2 s windows: one thread and two write the same reports and events ($(grep -c '^== ' "$work/watch.1.all") files)"
+
 [ -s "$work/big.1" ]
 same "$work/big.1" "$work/big.2" "220,000 flows with evictions: one thread and two agree ($(wc -l <"$work/big.1") records)"
 echo "1..$n"
