@@ -10,7 +10,7 @@
 const char *finding_kind_name(enum finding_kind k)
 {
 	static const char *const names[FINDING_KIND_COUNT] = {
-		"missing", "blocked", "unexpected", "observed",
+		"missing", "blocked", "unexpected", "inconclusive", "observed",
 	};
 	return (unsigned)k < FINDING_KIND_COUNT ? names[k] : "?";
 }
@@ -20,6 +20,8 @@ const char *finding_cause_name(enum finding_cause c)
 	static const char *const names[] = {
 		[CAUSE_SUCCEEDED] = "succeeded",
 		[CAUSE_NO_ATTEMPT] = "no-attempt",
+		[CAUSE_HOST_NOT_SEEN] = "host-not-seen",
+		[CAUSE_REPLY_NOT_VISIBLE] = "reply-not-visible",
 		[CAUSE_SYN_UNANSWERED] = "syn-unanswered",
 		[CAUSE_REJECTED] = "rejected",
 		[CAUSE_ICMP_PROHIBITED] = "icmp-prohibited",

@@ -20,6 +20,7 @@ enum finding_kind {
 	FINDING_MISSING,
 	FINDING_BLOCKED,
 	FINDING_UNEXPECTED,
+	FINDING_INCONCLUSIVE,    /* the capture cannot show the outcome */
 	FINDING_OBSERVED,
 	FINDING_KIND_COUNT
 };
@@ -33,6 +34,10 @@ const char *finding_kind_name(enum finding_kind k);
 enum finding_cause {
 	CAUSE_SUCCEEDED,             /* observed */
 	CAUSE_NO_ATTEMPT,            /* missing */
+	CAUSE_HOST_NOT_SEEN,         /* inconclusive: the host never showed */
+	CAUSE_REPLY_NOT_VISIBLE,     /* inconclusive: no reply, and the capture
+				      * does not carry the client's receive
+				      * direction */
 	CAUSE_SYN_UNANSWERED,        /* blocked ... */
 	CAUSE_REJECTED,
 	CAUSE_ICMP_PROHIBITED,

@@ -15,6 +15,7 @@ struct ruleset;
 #define EXIT_OK 0
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
+#define EXIT_INCONCLUSIVE 3  /* nothing gates, but the capture cannot support a pass */
 
 /* Options every command that reads packets shares. */
 struct input_options {

@@ -184,7 +184,9 @@ int cmd_audit(int argc, char **argv)
 		else if (events_failed)
 			rc = EXIT_USAGE;
 		else
-			rc = audit_failed(&report) ? EXIT_FINDINGS : EXIT_OK;
+			rc = report.verdict == VERDICT_FAIL ? EXIT_FINDINGS :
+			     report.verdict == VERDICT_INCONCLUSIVE ? EXIT_INCONCLUSIVE :
+			     EXIT_OK;
 		run_report_free(&report);
 		findings_free(&findings);
 	}

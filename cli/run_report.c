@@ -60,6 +60,15 @@ void capture_summary_free(struct capture_summary *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Every input was read to its end. */
+static bool inputs_complete(const struct capture_summary *s)
+{
+	for (unsigned i = 0; i < s->ninputs; i++)
+		if (s->inputs[i].error && s->inputs[i].error[0])
+			return false;
+	return true;
+}
+
 bool run_report_build(struct audit_report *r, const struct capture *cap,
 		      const struct ruleset *rs, const struct findings *f,
 		      const struct fail_policy *fail_on, struct run_window window)
@@ -71,6 +80,8 @@ bool run_report_build(struct audit_report *r, const struct capture *cap,
 	r->rules = rs;
 	r->findings = f;
 	r->fail_on = *fail_on;
+	r->verdict = audit_verdict(f, fail_on, inputs_complete(&r->capture));
+	r->not_gating = findings_not_gating(f, fail_on);
 	r->window_start_us = window.start_us;
 	r->window_end_us = window.end_us;
 	return true;

@@ -4,47 +4,6 @@
 #include "audit_report.h"
 #include "common/addr.h"
 
-void fail_policy_default(struct fail_policy *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->kind[FINDING_MISSING] = p->kind[FINDING_BLOCKED] =
-		p->kind[FINDING_UNEXPECTED] = true;
-}
-
-bool fail_policy_parse(const char *spec, struct fail_policy *p, char *err,
-		       size_t errlen)
-{
-	char buf[128];
-	char *save = NULL;
-
-	memset(p, 0, sizeof(*p));
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (char *item = strtok_r(buf, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		if (strcmp(item, "none") == 0)
-			continue;
-		int k;
-		for (k = 0; k < FINDING_KIND_COUNT; k++)
-			if (k != FINDING_OBSERVED && strcmp(item, finding_kind_name(k)) == 0)
-				break;
-		if (k == FINDING_KIND_COUNT) {
-			snprintf(err, errlen, "unknown finding kind \"%s\" (missing, "
-				 "blocked, unexpected or none)", item);
-			return false;
-		}
-		p->kind[k] = true;
-	}
-	return true;
-}
-
-bool audit_failed(const struct audit_report *r)
-{
-	for (int k = 0; k < FINDING_KIND_COUNT; k++)
-		if (r->fail_on.kind[k] && r->findings->summary.count[k])
-			return true;
-	return false;
-}
-
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 		char *out, size_t len)
 {
@@ -85,6 +44,18 @@ void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 	}
 	for (unsigned i = 0; i < e->nexpected_names; i++)
 		append_item(out, len, &used, sep, e->expected_names[i]);
+}
+
+void gating_text(const struct fail_policy *p, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		if (p->kind[k])
+			append_item(out, len, &used, ",", finding_kind_name(k));
+	if (!used)
+		snprintf(out, len, "none");
 }
 
 const char *rule_group(const struct rule *rule)

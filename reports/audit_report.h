@@ -9,17 +9,8 @@
 #include <stdio.h>
 
 #include "audit/findings.h"
+#include "audit/policy.h"
 #include "rules/rules.h"
-
-/* Which finding kinds fail the audit (--fail-on). */
-struct fail_policy {
-	bool kind[FINDING_KIND_COUNT];
-};
-
-/* "missing,blocked,unexpected" or "none"; false with a message on error. */
-bool fail_policy_parse(const char *spec, struct fail_policy *p, char *err,
-		       size_t errlen);
-void fail_policy_default(struct fail_policy *p);
 
 /* One input (a file or an interface) as the reports state it. */
 struct input_summary {
@@ -65,13 +56,12 @@ struct audit_report {
 	const struct ruleset *rules;
 	const struct findings *findings;
 	struct fail_policy fail_on;
+	enum audit_verdict verdict;   /* decided by audit/, never by a renderer */
+	unsigned not_gating;          /* findings --fail-on lets pass */
 	struct capture_summary capture;
 	/* A window of a continuous watch: its bounds; 0 for a whole audit. */
 	uint64_t window_start_us, window_end_us;
 };
-
-/* True when a finding kind in fail_on is present. */
-bool audit_failed(const struct audit_report *r);
 
 /* The JSON report of docs/report-format.md (schema flowaudit-report/1). Output is
  * byte-for-byte the same for the same inputs. */
@@ -101,6 +91,8 @@ void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 /* The hosts a side that never appeared was expected at, joined by sep. */
 void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 		   size_t len);
+/* The kinds --fail-on gates on, "missing,blocked" or "none". */
+void gating_text(const struct fail_policy *p, char *out, size_t len);
 /* The rule group a report files a rule under. */
 const char *rule_group(const struct rule *rule);
 /* The sections a rule enforces, joined by sep ("" when none). */

@@ -28,6 +28,7 @@ static void event_types(struct jw *w, enum finding_kind k)
 		jw_str(w, NULL, "connection");
 		break;
 	case FINDING_MISSING:
+	case FINDING_INCONCLUSIVE:
 	default:
 		jw_str(w, NULL, "info");
 		break;
@@ -46,7 +47,8 @@ static void event_object(struct jw *w, const struct finding *x, const char *reas
 
 	snprintf(action, sizeof(action), "flow-%s", finding_kind_name(x->kind));
 	jw_object(w, "event");
-	jw_str(w, "kind", x->kind == FINDING_OBSERVED ? "event" : "alert");
+	jw_str(w, "kind", x->kind == FINDING_OBSERVED || x->kind == FINDING_INCONCLUSIVE ?
+	       "event" : "alert");
 	jw_array(w, "category");
 	jw_str(w, NULL, "network");
 	jw_close_array(w);

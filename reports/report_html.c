@@ -24,17 +24,26 @@ static const char *style =
 	"th{background:#f3f6f9}td.num{text-align:right;font-variant-numeric:tabular-nums}"
 	".verdict{display:inline-block;font-weight:700;font-size:1.4em;padding:.2em .8em;"
 	"border-radius:4px;color:#fff}.pass{background:#2e7d32}.fail{background:#c62828}"
+	".inconclusive,.pass-qualified{background:#f9a825;color:#212121}"
 	".counts span{display:inline-block;margin-right:1.2em;font-size:1.1em}"
 	".st{font-weight:600;white-space:nowrap}.st-observed{color:#2e7d32}"
 	".st-blocked{color:#c62828}.st-missing{color:#e65100}.st-unexpected{color:#6a1b9a}"
-	".st-na,.st-notseen{color:#78909c}.reason{font-size:.92em}"
+	".st-na,.st-notseen{color:#78909c}.st-inconclusive{color:#8d6e00}"
+	".reason{font-size:.92em}"
 	"code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all}"
 	"svg{max-width:100%;height:auto;border:1px solid #dde3ea;background:#fcfdfe}"
 	".legend span{margin-right:1.4em}.small{color:#546e7a;font-size:.9em}"
 	"@media print{body{margin:0;max-width:none}h2{break-after:avoid}"
 	"tr{break-inside:avoid}svg{break-inside:avoid}}";
 
-static void head(FILE *f, const struct audit_report *r, bool failed)
+/* "FAIL", "INCONCLUSIVE", "PASS" */
+static const char *verdict_text(const struct audit_report *r)
+{
+	return r->verdict == VERDICT_FAIL ? "FAIL" :
+	       r->verdict == VERDICT_INCONCLUSIVE ? "INCONCLUSIVE" : "PASS";
+}
+
+static void head(FILE *f, const struct audit_report *r)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -43,7 +52,7 @@ static void head(FILE *f, const struct audit_report *r, bool failed)
 	      "<title>Flow audit: ", f);
 	esc(f, ruleset_site_name(r->rules));
 	fprintf(f, " (%s)</title>\n<style>%s</style>\n</head>\n<body>\n",
-		failed ? "FAIL" : "PASS", style);
+		verdict_text(r), style);
 }
 
 static void ts(FILE *f, uint64_t us)
@@ -57,7 +66,29 @@ static void ts(FILE *f, uint64_t us)
 	fputs(t, f);
 }
 
-static void summary(FILE *f, const struct audit_report *r, bool failed)
+/* The verdict badge: a PASS beside findings that do not gate is not green,
+ * and says why. */
+static void verdict_badge(FILE *f, const struct audit_report *r)
+{
+	const char *cls = r->verdict == VERDICT_PASS && r->not_gating ? "pass-qualified" :
+			  audit_verdict_name(r->verdict);
+	char gating[64];
+
+	fprintf(f, "<p><span class=\"verdict %s\" id=\"verdict\">%s</span>", cls,
+		verdict_text(r));
+	if (r->not_gating) {
+		gating_text(&r->fail_on, gating, sizeof(gating));
+		fprintf(f, " <span class=\"small\" id=\"not-gating\">%u finding%s below "
+			"do%s not gate (--fail-on %s)</span>", r->not_gating,
+			r->not_gating == 1 ? "" : "s", r->not_gating == 1 ? "es" : "", gating);
+	}
+	if (r->verdict == VERDICT_INCONCLUSIVE)
+		fputs(" <span class=\"small\">this capture cannot support a pass: see the "
+		      "inconclusive findings and the inputs</span>", f);
+	fputs("</p>\n", f);
+}
+
+static void summary(FILE *f, const struct audit_report *r)
 {
 	const struct audit_summary *s = &r->findings->summary;
 
@@ -66,15 +97,17 @@ static void summary(FILE *f, const struct audit_report *r, bool failed)
 	fputs("</h1>\n<p class=\"small\">Matrix: ", f);
 	esc(f, ruleset_matrix_name(r->rules));
 	fprintf(f, " &middot; flowaudit %s</p>\n", r->version);
-	fprintf(f, "<p><span class=\"verdict %s\" id=\"verdict\">%s</span></p>\n",
-		failed ? "fail" : "pass", failed ? "FAIL" : "PASS");
+	verdict_badge(f, r);
 	fprintf(f, "<p class=\"counts\"><span class=\"st st-missing\">%llu missing</span>"
 		"<span class=\"st st-blocked\">%llu blocked</span>"
-		"<span class=\"st st-unexpected\">%llu unexpected</span>"
-		"<span class=\"st st-observed\">%llu observed</span></p>\n",
+		"<span class=\"st st-unexpected\">%llu unexpected</span>",
 		(unsigned long long)s->count[FINDING_MISSING],
 		(unsigned long long)s->count[FINDING_BLOCKED],
-		(unsigned long long)s->count[FINDING_UNEXPECTED],
+		(unsigned long long)s->count[FINDING_UNEXPECTED]);
+	if (s->count[FINDING_INCONCLUSIVE])
+		fprintf(f, "<span class=\"st st-inconclusive\">%llu inconclusive</span>",
+			(unsigned long long)s->count[FINDING_INCONCLUSIVE]);
+	fprintf(f, "<span class=\"st st-observed\">%llu observed</span></p>\n",
 		(unsigned long long)s->count[FINDING_OBSERVED]);
 	fprintf(f, "<p class=\"small\">%llu flows, %llu in scope, %llu out of scope; "
 		"%llu unexpected flows%s.</p>\n</header>\n",
@@ -344,8 +377,7 @@ static void evidence(FILE *f, const struct ruleset *rs, const struct finding *x)
 
 static const char *kind_class(enum finding_kind k)
 {
-	return k == FINDING_OBSERVED ? "observed" : k == FINDING_BLOCKED ? "blocked" :
-	       k == FINDING_MISSING ? "missing" : "unexpected";
+	return finding_kind_name(k);
 }
 
 static void rule_cells(FILE *f, const struct ruleset *rs, const struct rule *rule)
@@ -521,10 +553,8 @@ static void external(FILE *f, const struct audit_report *r)
 
 bool report_html(FILE *f, const struct audit_report *r)
 {
-	bool failed = audit_failed(r);
-
-	head(f, r, failed);
-	summary(f, r, failed);
+	head(f, r);
+	summary(f, r);
 	inputs(f, r);
 	diagram(f, r);
 	matrix(f, r);

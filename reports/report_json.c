@@ -137,13 +137,15 @@ static void cause_fields(cJSON *o, const struct finding *f)
 				      text_array(f->why.service->apps, f->why.service->napps));
 }
 
-static cJSON *finding_json(const struct ruleset *rs, const struct finding *f)
+static cJSON *finding_json(const struct audit_report *report, const struct finding *f)
 {
+	const struct ruleset *rs = report->rules;
 	cJSON *o = cJSON_CreateObject();
 	const struct rule *r = f->rule;
 
 	cJSON_AddStringToObject(o, "kind", finding_kind_name(f->kind));
 	cJSON_AddStringToObject(o, "cause", finding_cause_name(f->cause));
+	cJSON_AddBoolToObject(o, "gates", finding_gates(f, &report->fail_on));
 	cJSON_AddItemToObject(o, "rule", r ? text(r->id) : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "sections", r ? text_array(r->sections, r->nsections)
 					       : cJSON_CreateArray());
@@ -242,7 +244,8 @@ static cJSON *summary_json(const struct audit_report *r)
 	for (int k = 0; k < FINDING_KIND_COUNT; k++)
 		if (r->fail_on.kind[k])
 			cJSON_AddItemToArray(fail_on, cJSON_CreateString(finding_kind_name(k)));
-	cJSON_AddStringToObject(o, "verdict", audit_failed(r) ? "fail" : "pass");
+	cJSON_AddItemToObject(o, "not_gating", count(r->not_gating));
+	cJSON_AddStringToObject(o, "verdict", audit_verdict_name(r->verdict));
 	return o;
 }
 
@@ -283,7 +286,7 @@ bool report_json(FILE *f, const struct audit_report *r)
 	cJSON_AddItemToObject(root, "summary", summary_json(r));
 	cJSON *items = cJSON_AddArrayToObject(root, "findings");
 	for (unsigned i = 0; i < r->findings->n; i++)
-		cJSON_AddItemToArray(items, finding_json(r->rules, &r->findings->items[i]));
+		cJSON_AddItemToArray(items, finding_json(r, &r->findings->items[i]));
 	cJSON_AddItemToObject(root, "not_applicable", not_applicable_json(r->rules));
 
 	char *text = cJSON_Print(root);

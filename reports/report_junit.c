@@ -1,7 +1,8 @@
 /* report_junit.c - the audit as JUnit XML, the test-report format Jenkins,
  * GitLab and most CI systems read: one testsuite per rule group, one
  * testcase per rule and concrete host (missing and blocked are failures,
- * observed passes, not applicable is skipped), and unexpected traffic as
+ * observed passes, not applicable and inconclusive are skipped), and
+ * unexpected traffic as
  * failures in a testsuite of its own. The failure count equals the report's
  * missing + blocked + unexpected. */
 #include <string.h>
@@ -102,6 +103,17 @@ static void testcase(FILE *f, const struct audit_report *r, const char *classnam
 		fputs("</system-out>\n    </testcase>\n", f);
 		return;
 	}
+	if (x->kind == FINDING_INCONCLUSIVE) {
+		/* Not a pass and not a failure: the capture cannot tell. */
+		fputs(">\n      <skipped", f);
+		attr(f, "message", reason);
+		fputs("/>\n      <system-out>inconclusive: ", f);
+		xml_put_escaped(f, reason);
+		fputs("; ", f);
+		evidence(f, x);
+		fputs("</system-out>\n    </testcase>\n", f);
+		return;
+	}
 	fputs(">\n      <failure", f);
 	attr(f, "message", reason);
 	attr(f, "type", finding_cause_name(x->cause));
@@ -159,6 +171,7 @@ static void count_rule(const struct audit_report *r, const struct rule *rule,
 		rows++;
 		c->tests++;
 		c->failures += is_failure(x->kind);
+		c->skipped += x->kind == FINDING_INCONCLUSIVE;
 	}
 	if (!rows) {
 		c->tests++;

@@ -169,22 +169,47 @@ static void inputs(FILE *f, const struct audit_report *r)
 	}
 }
 
+/* The verdict, and what it rests on: a PASS beside findings that do not
+ * gate says so, never an unqualified PASS. */
+static void verdict_line(FILE *f, const struct audit_report *r, const struct style *st)
+{
+	const struct audit_summary *s = &r->findings->summary;
+	const char *color = r->verdict == VERDICT_FAIL ? st->red :
+			    r->verdict == VERDICT_INCONCLUSIVE || r->not_gating ?
+			    st->yellow : st->green;
+	char verdict[16], gating[64];
+
+	gating_text(&r->fail_on, gating, sizeof(gating));
+	snprintf(verdict, sizeof(verdict), "%s", audit_verdict_name(r->verdict));
+	for (char *p = verdict; *p; p++)
+		*p = (char)(*p - 'a' + 'A');
+	fprintf(f, "%sVERDICT: %s%s  missing %llu, blocked %llu, unexpected %llu, ",
+		color, verdict, st->reset, (unsigned long long)s->count[FINDING_MISSING],
+		(unsigned long long)s->count[FINDING_BLOCKED],
+		(unsigned long long)s->count[FINDING_UNEXPECTED]);
+	if (s->count[FINDING_INCONCLUSIVE])
+		fprintf(f, "inconclusive %llu, ",
+			(unsigned long long)s->count[FINDING_INCONCLUSIVE]);
+	fprintf(f, "observed %llu\n", (unsigned long long)s->count[FINDING_OBSERVED]);
+	if (r->not_gating)
+		fprintf(f, "%s%u finding%s below do%s not gate (--fail-on %s)%s\n", st->yellow,
+			r->not_gating, r->not_gating == 1 ? "" : "s",
+			r->not_gating == 1 ? "es" : "", gating, st->reset);
+	if (r->verdict == VERDICT_INCONCLUSIVE)
+		fprintf(f, "%sThis capture cannot support a pass: see the inconclusive "
+			"findings and input errors below%s\n", st->yellow, st->reset);
+}
+
 bool report_text(FILE *f, const struct audit_report *r, bool color)
 {
 	const struct style *st = color ? &colors : &plain;
 	const struct audit_summary *s = &r->findings->summary;
-	bool failed = audit_failed(r);
 	char site[300];
 
 	text_safe(site, sizeof(site), ruleset_site_name(r->rules));
 	fprintf(f, "%sflowaudit audit: %s%s (matrix: %s)\n", st->bold, site, st->reset,
 		ruleset_matrix_name(r->rules));
-	fprintf(f, "%sVERDICT: %s%s  missing %llu, blocked %llu, unexpected %llu, "
-		"observed %llu\n", failed ? st->red : st->green, failed ? "FAIL" : "PASS",
-		st->reset, (unsigned long long)s->count[FINDING_MISSING],
-		(unsigned long long)s->count[FINDING_BLOCKED],
-		(unsigned long long)s->count[FINDING_UNEXPECTED],
-		(unsigned long long)s->count[FINDING_OBSERVED]);
+	verdict_line(f, r, st);
 	inputs(f, r);
 	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope); %llu malformed "
 		"packets, %llu flows evicted early\n", (unsigned long long)s->flows,
@@ -199,6 +224,7 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 	section(f, r, FINDING_MISSING, "MISSING", st->red, st);
 	section(f, r, FINDING_BLOCKED, "BLOCKED", st->red, st);
 	section(f, r, FINDING_UNEXPECTED, "UNEXPECTED", st->yellow, st);
+	section(f, r, FINDING_INCONCLUSIVE, "INCONCLUSIVE", st->yellow, st);
 	observed_summary(f, r, st);
 
 	unsigned na = 0;

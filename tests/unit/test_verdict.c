@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 
+#include "audit/policy.h"
 #include "audit/verdict.h"
 #include "tap.h"
 
@@ -335,6 +336,46 @@ static void test_not_applicable(const char *src)
 	ruleset_free(off);
 }
 
+/* Gating: a blocked optional flow is reported with its need but fails
+ * nothing; a blocked required one fails; --fail-on none fails nothing and
+ * says how many findings it let pass; an input read short makes a clean
+ * audit inconclusive. */
+static void test_policy(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown", "");
+	struct fail_policy p, none;
+	struct findings out;
+	char err[200];
+
+	struct flow_record f = flow("10.1.0.10", 50000, "10.1.0.50", 587, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 3;
+	verdict_flow(v, &f, &unknown, NULL);
+	fail_policy_default(&p);
+	ok(fail_policy_parse("none", &none, err, sizeof(err)), "--fail-on none parses");
+	ok(!fail_policy_parse("", &none, err, sizeof(err)) && strstr(err, "none"),
+	   "an empty --fail-on is an error that names none: %s", err);
+	ok(!fail_policy_parse("missing,bogus", &none, err, sizeof(err)) && strstr(err, "bogus"),
+	   "an unknown kind is named: %s", err);
+	ok(fail_policy_parse("none", &none, err, sizeof(err)), "none again");
+	ok(verdict_findings(v, &out), "findings built");
+	const struct finding *smtp = find(&out, FINDING_BLOCKED, "license-smtp", CAUSE_SYN_UNANSWERED);
+	ok(smtp && !finding_gates(smtp, &p), "a blocked optional rule is reported, not gating");
+	const struct finding *miss = find(&out, FINDING_MISSING, "mobile-license", -1);
+	ok(miss && finding_gates(miss, &p) && !finding_gates(miss, &none),
+	   "a missing required pair gates under the default policy, not under none");
+	is_int(audit_verdict(&out, &p, true), VERDICT_FAIL, "missing required flows fail the audit");
+	is_int(audit_verdict(&out, &none, true), VERDICT_PASS, "--fail-on none: pass ...");
+	ok(findings_not_gating(&out, &none) == out.summary.count[FINDING_MISSING] +
+	   out.summary.count[FINDING_BLOCKED] + out.summary.count[FINDING_UNEXPECTED],
+	   "... with every missing, blocked and unexpected finding counted as not gating");
+	is_int(audit_verdict(&out, &none, false), VERDICT_INCONCLUSIVE,
+	       "an input not read whole: inconclusive at best");
+	findings_free(&out);
+	verdict_free(v);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -350,6 +391,7 @@ int main(void)
 	test_judgement();
 	test_bound();
 	test_judged_flow();
+	test_policy();
 	test_not_applicable(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
