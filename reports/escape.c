@@ -32,32 +32,6 @@ size_t utf8_sequence(const unsigned char *s)
 	return n;
 }
 
-size_t utf8_clean(char *out, size_t outlen, const char *in)
-{
-	const unsigned char *s = (const unsigned char *)(in ? in : "");
-	size_t o = 0;
-
-	if (!outlen)
-		return 0;
-	while (*s) {
-		size_t n = utf8_sequence(s);
-		const char *piece = (const char *)s;
-		size_t plen = n;
-		if (n == 0) {
-			piece = "\xef\xbf\xbd";
-			plen = 3;
-			n = 1;
-		}
-		if (o + plen >= outlen)
-			break;
-		memcpy(out + o, piece, plen);
-		o += plen;
-		s += n;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* Escaping by table: what each ASCII byte becomes (NULL: itself; never
  * NULL for the NUL that ends the string, which stops the copy loop) and
  * what a byte that is not valid UTF-8 becomes; valid multi-byte characters
@@ -141,6 +115,25 @@ static size_t escape_some(char *out, size_t room, const char **sp,
 size_t json_escape_some(char *out, size_t room, const char **s)
 {
 	return escape_some(out, room, s, &json_table);
+}
+
+/* Only invalid bytes change ("" for the NUL: it ends the string). */
+static const struct escape_table utf8_table = {
+	.ascii = { [0] = "" },
+	.invalid = "\xef\xbf\xbd",
+};
+
+size_t utf8_clean(char *out, size_t outlen, const char *in)
+{
+	const char *s = in ? in : "";
+
+	if (!outlen)
+		return 0;
+	/* Room for the terminator; a character that does not fit whole is
+	 * left out with all after it. */
+	size_t o = escape_some(out, outlen - 1, &s, &utf8_table);
+	out[o] = '\0';
+	return o;
 }
 
 /* Writes s escaped by t, a buffer at a time. */

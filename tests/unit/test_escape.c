@@ -26,86 +26,94 @@ static void check(void (*fn)(FILE *, const char *), const char *in,
 	free(got);
 }
 
-/* ---- references: the escapers as they were written one character at a
- * time, before JSON, HTML and XML shared one table-driven loop. The shared
- * loop must write every string exactly as these do. */
+/* ---- references: the escapers as they were written, one character at
+ * a time with a switch per language, before JSON, HTML and XML shared one
+ * table-driven loop. The shared loop must write every string exactly as
+ * these do. */
 
-static void ref_json(FILE *f, const char *str)
+/* What one ASCII byte becomes, into buf when it is not a constant. */
+typedef const char *ref_ascii_fn(unsigned char c, char buf[8]);
+
+static const char *ref_json_ascii(unsigned char c, char buf[8])
 {
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-
-	fputc('"', f);
-	while (*s) {
-		size_t n = utf8_sequence(s);
-		if (n == 0) {
-			fputs("\\ufffd", f);
-			s++;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(s, 1, n, f);
-			s += n;
-			continue;
-		}
-		unsigned char c = *s++;
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
-		}
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
 	}
-	fputc('"', f);
+	if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
+		snprintf(buf, 8, "\\u%04x", c);
+	else
+		snprintf(buf, 8, "%c", c);
+	return buf;
 }
 
-static void ref_markup(FILE *f, const char *str, int xml)
+static const char *ref_markup_ascii(unsigned char c, char buf[8], const char *bad)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	}
+	if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+		return bad;
+	snprintf(buf, 8, "%c", c);
+	return buf;
+}
+
+static const char *ref_same_ascii(unsigned char c, char buf[8])
+{
+	snprintf(buf, 8, "%c", c);
+	return buf;
+}
+
+static const char *ref_html_ascii(unsigned char c, char buf[8])
+{
+	return ref_markup_ascii(c, buf, "&#xFFFD;");
+}
+
+static const char *ref_xml_ascii(unsigned char c, char buf[8])
+{
+	return ref_markup_ascii(c, buf, "\xef\xbf\xbd");  /* XML 1.0 cannot hold it */
+}
+
+/* Valid multi-byte characters as they are, each invalid byte as invalid. */
+static void ref_escape(FILE *f, const char *str, ref_ascii_fn *ascii, const char *invalid)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	char buf[8];
 
 	while (*s) {
 		size_t n = utf8_sequence(s);
-		if (n == 0) {
-			fputs("&#xFFFD;", f);
-			s++;
-			continue;
-		}
-		if (n > 1) {
+		if (n == 0)
+			fputs(invalid, f);
+		else if (n > 1)
 			fwrite(s, 1, n, f);
-			s += n;
-			continue;
-		}
-		unsigned char c = *s++;
-		switch (c) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (c == '\t' || c == '\n' || c == '\r')
-				fputc(c, f);
-			else if (c < 0x20 || c == 0x7f)
-				fputs(xml ? "\xef\xbf\xbd" : "&#xFFFD;", f);
-			else
-				fputc(c, f);
-		}
+		else
+			fputs(ascii(*s, buf), f);
+		s += n ? n : 1;
 	}
+}
+
+static void ref_json(FILE *f, const char *s)
+{
+	fputc('"', f);
+	ref_escape(f, s, ref_json_ascii, "\\ufffd");
+	fputc('"', f);
 }
 
 static void ref_html(FILE *f, const char *s)
 {
-	ref_markup(f, s, 0);
+	ref_escape(f, s, ref_html_ascii, "&#xFFFD;");
 }
 
 static void ref_xml(FILE *f, const char *s)
 {
-	ref_markup(f, s, 1);
+	ref_escape(f, s, ref_xml_ascii, "&#xFFFD;");
 }
 
 /* Random hostile text: invalid and truncated UTF-8, overlong forms,
@@ -237,6 +245,43 @@ static void test_random_against_reference(void)
 	ok(xml == 0, "xml_put_escaped writes them as the reference (%u differ)", xml);
 }
 
+/* utf8_clean at every buffer size: the whole cleaned text when it fits,
+ * else the longest start of it that ends on a whole character, always
+ * terminated; the cleaned text is the input with each invalid byte U+FFFD. */
+static bool clean_ok(const char *in, const char *full, size_t full_len)
+{
+	char out[256];
+
+	for (size_t size = 1; size <= full_len + 1 && size <= sizeof(out); size++) {
+		size_t n = utf8_clean(out, size, in);
+		size_t next = n < full_len ? utf8_sequence((const unsigned char *)full + n) : 0;
+		if (n >= size || out[n] || memcmp(out, full, n) != 0 ||
+		    (n < full_len && n + next < size))
+			return false;
+	}
+	return true;
+}
+
+static void test_utf8_clean(void)
+{
+	unsigned seed = 777, bad = 0;
+	char in[200], full[800];
+
+	for (int round = 0; round < 5000; round++) {
+		random_text(in, sizeof(in), &seed);
+		char *want = NULL;
+		size_t wlen = 0;
+		FILE *f = open_memstream(&want, &wlen);
+		ref_escape(f, in, ref_same_ascii, "\xef\xbf\xbd");
+		fclose(f);
+		size_t n = utf8_clean(full, sizeof(full), in);
+		bad += n != wlen || memcmp(full, want, wlen) != 0 || !clean_ok(in, full, n);
+		free(want);
+	}
+	ok(bad == 0, "utf8_clean replaces exactly the invalid bytes and cuts on a "
+	   "whole character at every size (%u differ)", bad);
+}
+
 /* A piece never splits: too little room takes nothing, and says so. */
 static void test_escape_some_room(void)
 {
@@ -311,6 +356,7 @@ int main(void)
 	is_str(buf, "\\x1b", "a short buffer cuts between escapes, terminated");
 	test_random_against_reference();
 	test_escape_some_room();
+	test_utf8_clean();
 	test_line_buffer_numbers();
 	return done_testing();
 }
