@@ -51,10 +51,22 @@ void arena_free(struct arena *a)
 	}
 }
 
-static void diag_line(struct json_file *f, bool error, size_t offset,
-		      const char *fmt, va_list ap)
+/* The one diagnostic printer: FILE:LINE:COLUMN (FILE alone when there is
+ * no place), the message, the hint. Every one is counted; errors past
+ * MAX_ERRORS_PER_FILE are not printed, so one broken file cannot flood
+ * the output. */
+static void vdiag(struct json_file *f, bool error, size_t offset,
+		  const char *hint, const char *fmt, va_list ap)
 {
 	FILE *out = f->d->out ? f->d->out : stderr;
+
+	if (error) {
+		f->d->errors++;
+		if (++f->file_errors > MAX_ERRORS_PER_FILE)
+			return;
+	} else {
+		f->d->warnings++;
+	}
 	if (offset == JSON_NOWHERE || !f->text) {
 		fprintf(out, "%s: ", f->path);
 	} else {
@@ -64,45 +76,33 @@ static void diag_line(struct json_file *f, bool error, size_t offset,
 	fputs(error ? "error: " : "warning: ", out);
 	vfprintf(out, fmt, ap);
 	fputc('\n', out);
+	if (hint)
+		fprintf(out, "  hint: %s\n", hint);
 }
+
+/* A diagnostic at a byte offset of the text (JSON_NOWHERE: the file). */
+static void diag_at(struct json_file *f, bool error, size_t offset,
+		    const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 static void diag_at(struct json_file *f, bool error, size_t offset,
 		    const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (error) {
-		f->d->errors++;
-		if (++f->file_errors > MAX_ERRORS_PER_FILE)
-			return;
-	} else {
-		f->d->warnings++;
-	}
 	va_start(ap, fmt);
-	diag_line(f, error, offset, fmt, ap);
+	vdiag(f, error, offset, hint, fmt, ap);
 	va_end(ap);
-	if (hint)
-		fprintf(f->d->out ? f->d->out : stderr, "  hint: %s\n", hint);
 }
 
 void report_at(struct json_file *f, bool error, const char *path, bool value,
 	       const char *hint, const char *fmt, ...)
 {
 	va_list ap;
-	size_t off = json_index_find(&f->ix, path, value);
 
-	if (error) {
-		f->d->errors++;
-		if (++f->file_errors > MAX_ERRORS_PER_FILE)
-			return;
-	} else {
-		f->d->warnings++;
-	}
 	va_start(ap, fmt);
-	diag_line(f, error, off, fmt, ap);
+	vdiag(f, error, json_index_find(&f->ix, path, value), hint, fmt, ap);
 	va_end(ap);
-	if (hint)
-		fprintf(f->d->out ? f->d->out : stderr, "  hint: %s\n", hint);
 }
 
 static bool read_whole(struct json_file *f)
@@ -161,9 +161,7 @@ bool json_file_load(struct json_file *f, const char *path, struct diag *d)
 	if (!read_whole(f))
 		return false;
 	if (!json_index_build(f->text, f->len, &f->ix, &err)) {
-		fprintf(d->out ? d->out : stderr, "%s:%u:%u: error: not valid JSON: %s\n",
-			path, err.where.line, err.where.col, err.message);
-		d->errors++;
+		diag_at(f, true, err.offset, NULL, "not valid JSON: %s", err.message);
 		return false;
 	}
 	if (f->ix.has_duplicate) {
