@@ -211,17 +211,18 @@ bool set_param_values(struct ruleset *rs, struct param *pm, const cJSON *v)
 	return true;
 }
 
+/* The words are ip_proto_name's, so files and reports spell them alike. */
 bool parse_proto(const char *s, uint8_t *proto)
 {
-	if (strcmp(s, "tcp") == 0)
-		*proto = IP_PROTO_TCP;
-	else if (strcmp(s, "udp") == 0)
-		*proto = IP_PROTO_UDP;
-	else if (strcmp(s, "icmp") == 0)
-		*proto = IP_PROTO_ICMP;
-	else
-		return false;
-	return true;
+	static const uint8_t protos[] = { IP_PROTO_TCP, IP_PROTO_UDP, IP_PROTO_ICMP };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(protos); i++) {
+		if (strcmp(s, ip_proto_name(protos[i], "")) == 0) {
+			*proto = protos[i];
+			return true;
+		}
+	}
+	return false;
 }
 
 /* ---- addresses and names ---- */

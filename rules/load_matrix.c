@@ -323,17 +323,16 @@ static void load_services(struct ruleset *rs, struct json_file *f, const cJSON *
 	rs->pending[ri] = pend;
 }
 
+/* The words are need_name's: the matrix and the reports spell them alike. */
 static bool parse_need(const char *s, enum need *n)
 {
-	if (strcmp(s, "required") == 0)
-		*n = NEED_REQUIRED;
-	else if (strcmp(s, "optional") == 0)
-		*n = NEED_OPTIONAL;
-	else if (strcmp(s, "allowed") == 0)
-		*n = NEED_ALLOWED;
-	else
-		return false;
-	return true;
+	for (enum need k = NEED_REQUIRED; k <= NEED_ALLOWED; k++) {
+		if (strcmp(s, need_name(k)) == 0) {
+			*n = k;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* "from"/"to" must name a role the matrix defines, or no site can bind it. */
