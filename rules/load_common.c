@@ -130,9 +130,10 @@ bool want_object(struct json_file *f, const cJSON *v, const char *key)
 	return false;
 }
 
-void each_member(struct ruleset *rs, struct json_file *f, const cJSON *section,
+void each_member(struct ruleset *rs, struct json_file *f, const cJSON *root,
 		 const char *key, bool required, member_fn *one)
 {
+	const cJSON *section = cJSON_GetObjectItemCaseSensitive(root, key);
 	char prefix[PATH_LEN], path[PATH_LEN];
 
 	if ((!section && !required) || !want_object(f, section, key))

@@ -445,12 +445,9 @@ bool load_matrix(struct ruleset *rs, struct json_file *f)
 			  "\"flowaudit-matrix/1\"", "unknown matrix schema \"%s\"", schema);
 	rs->matrix_name = string_field(rs, f, root, "", "name", true);
 	rs->document = string_field(rs, f, root, "", "document", false);
-	each_member(rs, f, cJSON_GetObjectItemCaseSensitive(root, "roles"), "roles",
-		    true, load_role);
-	each_member(rs, f, cJSON_GetObjectItemCaseSensitive(root, "params"), "params",
-		    false, load_param);
-	each_member(rs, f, cJSON_GetObjectItemCaseSensitive(root, "features"),
-		    "features", false, load_feature);
+	each_member(rs, f, root, "roles", true, load_role);
+	each_member(rs, f, root, "params", false, load_param);
+	each_member(rs, f, root, "features", false, load_feature);
 	load_rules(rs, f, cJSON_GetObjectItemCaseSensitive(root, "rules"));
 	return f->d->errors == before;
 }

@@ -314,14 +314,12 @@ bool load_site(struct ruleset *rs, struct json_file *f)
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
 	rs->site_name = cJSON_IsString(name) ? arena_strdup(&rs->arena, name->valuestring)
 					     : "unnamed site";
-	const cJSON *roles = cJSON_GetObjectItemCaseSensitive(root, "roles");
-	if (!roles)
+	/* A site without roles binds nothing: say so plainly. */
+	if (!cJSON_GetObjectItemCaseSensitive(root, "roles"))
 		report_at(f, true, "", true, NULL, "the site needs \"roles\"");
-	each_member(rs, f, roles, "roles", false, bind_role);
-	each_member(rs, f, cJSON_GetObjectItemCaseSensitive(root, "params"), "params",
-		    false, set_param);
-	each_member(rs, f, cJSON_GetObjectItemCaseSensitive(root, "features"),
-		    "features", false, set_feature);
+	each_member(rs, f, root, "roles", false, bind_role);
+	each_member(rs, f, root, "params", false, set_param);
+	each_member(rs, f, root, "features", false, set_feature);
 	load_allow(rs, f, cJSON_GetObjectItemCaseSensitive(root, "allow"));
 	return f->d->errors == before;
 }

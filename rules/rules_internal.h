@@ -150,9 +150,9 @@ bool want_object(struct json_file *f, const cJSON *v, const char *key);
  * stops the section. */
 typedef bool member_fn(struct ruleset *rs, struct json_file *f, const cJSON *m,
 		       const char *path);
-/* Calls one for each member of section, the object under top-level key.
- * Not an object: reported, as is an absent section that is required. */
-void each_member(struct ruleset *rs, struct json_file *f, const cJSON *section,
+/* Calls one for each member of the section root[key], an object. Not an
+ * object: reported, as is an absent section that is required. */
+void each_member(struct ruleset *rs, struct json_file *f, const cJSON *root,
 		 const char *key, bool required, member_fn *one);
 
 /* "13667", "49152-65535": a port or range; false when out of 1..65535. */
