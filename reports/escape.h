@@ -16,6 +16,16 @@ size_t utf8_sequence(const unsigned char *s);
  * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
 void json_put_string(FILE *f, const char *s);
 
+/* The longest piece one character is escaped to, in any language here. */
+#define ESCAPE_PIECE_MAX 8
+
+/* The JSON escaping of *s, without quotes, into out[0..room): advances *s
+ * past what it took and returns the bytes written, stopping at the end of
+ * the string or when the next piece does not fit (room of at least
+ * ESCAPE_PIECE_MAX always takes one). json_put_string writes through it;
+ * the line buffer escapes straight into its own buffer with it. */
+size_t json_escape_some(char *out, size_t room, const char **s);
+
 /* Copies in to out replacing each invalid UTF-8 byte with U+FFFD, so a
  * string from a packet can go into any UTF-8 format. Always terminated. */
 size_t utf8_clean(char *out, size_t outlen, const char *in);

@@ -66,40 +66,18 @@ void lb_seconds(struct line_buffer *b, uint64_t us)
 	lb_bytes(b, frac, 7);
 }
 
+/* Escapes straight into the buffer, with no copy in between: a name is
+ * usually one call of the escaper. Flushes only when the buffer has too
+ * little room left for the longest escape. */
 void lb_json_string(struct line_buffer *b, const char *str)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	const char *s = str ? str : "";
 
 	lb_char(b, '"');
 	while (*s) {
-		/* The common case: a run of plain printable ASCII. */
-		const unsigned char *run = s;
-		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\' && *s != '<' && *s != '>')
-			s++;
-		if (s > run)
-			lb_bytes(b, (const char *)run, (size_t)(s - run));
-		if (!*s)
-			break;
-		size_t n = utf8_sequence(s);
-		if (n == 0) {
-			lb_bytes(b, "\\ufffd", 6);
-			s++;
-		} else if (n > 1) {
-			lb_bytes(b, (const char *)s, n);
-			s += n;
-		} else {
-			unsigned char c = *s++;
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			switch (c) {
-			case '"': lb_bytes(b, "\\\"", 2); break;
-			case '\\': lb_bytes(b, "\\\\", 2); break;
-			case '\n': lb_bytes(b, "\\n", 2); break;
-			case '\r': lb_bytes(b, "\\r", 2); break;
-			case '\t': lb_bytes(b, "\\t", 2); break;
-			default: lb_bytes(b, esc, 6); break;
-			}
-		}
+		if (sizeof(b->buf) - b->n < ESCAPE_PIECE_MAX)
+			lb_flush(b);
+		b->n += json_escape_some(b->buf + b->n, sizeof(b->buf) - b->n, &s);
 	}
 	lb_char(b, '"');
 }

@@ -4,7 +4,7 @@
  * thousands of times: formatting each field through stdio's printf costs
  * more than tracking the flow did. Records are assembled here with plain
  * copies and hand-made number formatting, then written with one fwrite.
- * Strings go in JSON-escaped exactly as json_put_string writes them.
+ * Strings go in JSON-escaped by the escaper json_put_string uses.
  */
 #ifndef FLOWAUDIT_LINE_BUFFER_H
 #define FLOWAUDIT_LINE_BUFFER_H

@@ -1,7 +1,5 @@
 /* json_file.c - reading matrix and site files safely, and saying where a
  * problem is: FILE:LINE:COLUMN, the message, a hint. */
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,10 +49,22 @@ void arena_free(struct arena *a)
 	}
 }
 
-static void diag_line(struct json_file *f, bool error, size_t offset,
-		      const char *fmt, va_list ap)
+/* The one diagnostic printer: FILE:LINE:COLUMN (FILE alone when there is
+ * no place), the message, the hint. Every one is counted; errors past
+ * MAX_ERRORS_PER_FILE are not printed, so one broken file cannot flood
+ * the output. */
+static void vdiag(struct json_file *f, bool error, size_t offset,
+		  const char *hint, const char *fmt, va_list ap)
 {
 	FILE *out = f->d->out ? f->d->out : stderr;
+
+	if (error) {
+		f->d->errors++;
+		if (++f->file_errors > MAX_ERRORS_PER_FILE)
+			return;
+	} else {
+		f->d->warnings++;
+	}
 	if (offset == JSON_NOWHERE || !f->text) {
 		fprintf(out, "%s: ", f->path);
 	} else {
@@ -64,45 +74,33 @@ static void diag_line(struct json_file *f, bool error, size_t offset,
 	fputs(error ? "error: " : "warning: ", out);
 	vfprintf(out, fmt, ap);
 	fputc('\n', out);
+	if (hint)
+		fprintf(out, "  hint: %s\n", hint);
 }
+
+/* A diagnostic at a byte offset of the text (JSON_NOWHERE: the file). */
+static void diag_at(struct json_file *f, bool error, size_t offset,
+		    const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 static void diag_at(struct json_file *f, bool error, size_t offset,
 		    const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (error) {
-		f->d->errors++;
-		if (++f->file_errors > MAX_ERRORS_PER_FILE)
-			return;
-	} else {
-		f->d->warnings++;
-	}
 	va_start(ap, fmt);
-	diag_line(f, error, offset, fmt, ap);
+	vdiag(f, error, offset, hint, fmt, ap);
 	va_end(ap);
-	if (hint)
-		fprintf(f->d->out ? f->d->out : stderr, "  hint: %s\n", hint);
 }
 
 void report_at(struct json_file *f, bool error, const char *path, bool value,
 	       const char *hint, const char *fmt, ...)
 {
 	va_list ap;
-	size_t off = json_index_find(&f->ix, path, value);
 
-	if (error) {
-		f->d->errors++;
-		if (++f->file_errors > MAX_ERRORS_PER_FILE)
-			return;
-	} else {
-		f->d->warnings++;
-	}
 	va_start(ap, fmt);
-	diag_line(f, error, off, fmt, ap);
+	vdiag(f, error, json_index_find(&f->ix, path, value), hint, fmt, ap);
 	va_end(ap);
-	if (hint)
-		fprintf(f->d->out ? f->d->out : stderr, "  hint: %s\n", hint);
 }
 
 static bool read_whole(struct json_file *f)
@@ -161,9 +159,7 @@ bool json_file_load(struct json_file *f, const char *path, struct diag *d)
 	if (!read_whole(f))
 		return false;
 	if (!json_index_build(f->text, f->len, &f->ix, &err)) {
-		fprintf(d->out ? d->out : stderr, "%s:%u:%u: error: not valid JSON: %s\n",
-			path, err.where.line, err.where.col, err.message);
-		d->errors++;
+		diag_at(f, true, err.offset, NULL, "not valid JSON: %s", err.message);
 		return false;
 	}
 	if (f->ix.has_duplicate) {
@@ -194,146 +190,4 @@ void json_file_free(struct json_file *f)
 	json_index_free(&f->ix);
 	free(f->text);
 	memset(f, 0, sizeof(*f));
-}
-
-/* ---- small parsers shared by matrix and site ---- */
-
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned cost = tolower((unsigned char)a[i - 1]) !=
-					tolower((unsigned char)b[j - 1]);
-			unsigned best = diag + cost;
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *nearest_name(const char *word, const char *const *list, unsigned n)
-{
-	const char *best = NULL;
-	unsigned best_d = 99;
-
-	for (unsigned i = 0; i < n; i++) {
-		unsigned d = edit_distance(word, list[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = list[i];
-		}
-	}
-	/* Close enough to be a typo: a third of the word. */
-	return best && best_d <= 1 + strlen(word) / 3 ? best : NULL;
-}
-
-bool parse_cidr(const char *text, struct cidr *out, bool *host_bits)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-
-	memset(out, 0, sizeof(*out));
-	*host_bits = false;
-	if (alen == 0 || alen >= INET6_ADDRSTRLEN)
-		return false;
-	memcpy(buf, text, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, out->addr.b) == 1)
-		out->ip_version = 4;
-	else if (inet_pton(AF_INET6, buf, out->addr.b) == 1)
-		out->ip_version = 6;
-	else
-		return false;
-	unsigned max = out->ip_version == 4 ? 32 : 128;
-	out->prefix = (uint8_t)max;
-	if (slash) {
-		char *end;
-		errno = 0;
-		long p = strtol(slash + 1, &end, 10);
-		if (errno || *end || end == slash + 1 || p < 0 || p > (long)max ||
-		    !isdigit((unsigned char)slash[1]))
-			return false;
-		out->prefix = (uint8_t)p;
-	}
-	/* Clear host bits; note that there were some. */
-	for (unsigned bit = out->prefix; bit < max; bit++) {
-		uint8_t mask = (uint8_t)(0x80 >> (bit % 8));
-		if (out->addr.b[bit / 8] & mask) {
-			*host_bits = true;
-			out->addr.b[bit / 8] &= (uint8_t)~mask;
-		}
-	}
-	return true;
-}
-
-bool valid_host_name(const char *s)
-{
-	size_t len = strlen(s), label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	if (strncmp(s, "*.", 2) == 0)
-		s += 2;
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
-}
-
-static bool parse_port_number(const char *s, const char **end, uint16_t *out)
-{
-	unsigned long v = 0;
-	const char *p = s;
-
-	if (!isdigit((unsigned char)*p))
-		return false;
-	while (isdigit((unsigned char)*p)) {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 65535)
-			return false;
-		p++;
-	}
-	if (v == 0)
-		return false;
-	*out = (uint16_t)v;
-	*end = p;
-	return true;
-}
-
-bool parse_port_text(const char *text, struct port_range *r)
-{
-	const char *p;
-
-	if (!parse_port_number(text, &p, &r->lo))
-		return false;
-	r->hi = r->lo;
-	if (*p == '-' && (!parse_port_number(p + 1, &p, &r->hi) || r->hi < r->lo))
-		return false;
-	return *p == '\0';
 }

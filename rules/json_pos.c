@@ -38,7 +38,7 @@ static bool fail(struct scan *s, const char *msg)
 {
 	if (!s->failed) {
 		s->failed = true;
-		s->err->where = json_where_at(s->text, s->pos < s->len ? s->pos : s->len);
+		s->err->offset = s->pos < s->len ? s->pos : s->len;
 		snprintf(s->err->message, sizeof(s->err->message), "%s", msg);
 	}
 	return false;
@@ -52,6 +52,15 @@ static void skip_space(struct scan *s)
 			return;
 		s->pos++;
 	}
+}
+
+/* Takes c when it is next; false, taking nothing, when it is not. */
+static bool eat(struct scan *s, char c)
+{
+	if (s->pos >= s->len || s->text[s->pos] != c)
+		return false;
+	s->pos++;
+	return true;
 }
 
 static unsigned path_hash(const char *p)
@@ -259,72 +268,56 @@ static void path_pop(struct scan *s, size_t saved)
 	s->path[saved] = '\0';
 }
 
-static bool parse_object(struct scan *s)
+/* An object member's "key": with the key's path pushed; *kpos is where
+ * the key starts. */
+static bool member_key(struct scan *s, size_t *kpos, size_t *saved)
 {
-	s->pos++;  /* { */
+	char key[256];
+
+	if (s->pos >= s->len || s->text[s->pos] != '"')
+		return fail(s, "expected a quoted key");
+	*kpos = s->pos;
+	if (!parse_string(s, key, sizeof(key)))
+		return false;
 	skip_space(s);
-	if (s->pos < s->len && s->text[s->pos] == '}') {
-		s->pos++;
+	if (!eat(s, ':'))
+		return fail(s, "expected ':' after the key");
+	skip_space(s);
+	path_push(s, key, saved);
+	return true;
+}
+
+/* An object or an array: members or elements, each indexed under its
+ * path (the key, or the element's number) at its key and its value. */
+static bool parse_container(struct scan *s, bool object)
+{
+	char close = object ? '}' : ']';
+
+	s->pos++;  /* { or [ */
+	skip_space(s);
+	if (eat(s, close))
 		return true;
-	}
-	for (;;) {
-		char key[256];
-		size_t saved;
+	for (unsigned i = 0;; i++) {
+		size_t saved, kpos;
 		skip_space(s);
-		if (s->pos >= s->len || s->text[s->pos] != '"')
-			return fail(s, "expected a quoted key");
-		size_t kpos = s->pos;
-		if (!parse_string(s, key, sizeof(key)))
+		if (object && !member_key(s, &kpos, &saved))
 			return false;
-		skip_space(s);
-		if (s->pos >= s->len || s->text[s->pos] != ':')
-			return fail(s, "expected ':' after the key");
-		s->pos++;
-		skip_space(s);
-		path_push(s, key, &saved);
+		if (!object) {
+			char idx[16];
+			snprintf(idx, sizeof(idx), "%u", i);
+			path_push(s, idx, &saved);
+			kpos = s->pos;  /* an element has no key: its value */
+		}
 		if (!add_entry(s, kpos, s->pos) || !parse_value(s))
 			return false;
 		path_pop(s, saved);
 		skip_space(s);
-		if (s->pos < s->len && s->text[s->pos] == ',') {
-			s->pos++;
+		if (eat(s, ','))
 			continue;
-		}
-		if (s->pos < s->len && s->text[s->pos] == '}') {
-			s->pos++;
+		if (eat(s, close))
 			return true;
-		}
-		return fail(s, "expected ',' or '}' in an object");
-	}
-}
-
-static bool parse_array(struct scan *s)
-{
-	s->pos++;  /* [ */
-	skip_space(s);
-	if (s->pos < s->len && s->text[s->pos] == ']') {
-		s->pos++;
-		return true;
-	}
-	for (unsigned i = 0;; i++) {
-		char idx[16];
-		size_t saved;
-		skip_space(s);
-		snprintf(idx, sizeof(idx), "%u", i);
-		path_push(s, idx, &saved);
-		if (!add_entry(s, s->pos, s->pos) || !parse_value(s))
-			return false;
-		path_pop(s, saved);
-		skip_space(s);
-		if (s->pos < s->len && s->text[s->pos] == ',') {
-			s->pos++;
-			continue;
-		}
-		if (s->pos < s->len && s->text[s->pos] == ']') {
-			s->pos++;
-			return true;
-		}
-		return fail(s, "expected ',' or ']' in an array");
+		return fail(s, object ? "expected ',' or '}' in an object" :
+			    "expected ',' or ']' in an array");
 	}
 }
 
@@ -337,7 +330,7 @@ static bool parse_value(struct scan *s)
 	if (c == '{' || c == '[') {
 		if (++s->depth > JSON_MAX_DEPTH)
 			return fail(s, "nested more than 64 levels deep");
-		bool ok = c == '{' ? parse_object(s) : parse_array(s);
+		bool ok = parse_container(s, c == '{');
 		s->depth--;
 		return ok;
 	}
@@ -356,8 +349,7 @@ bool json_index_build(const char *text, size_t len, struct json_index *ix,
 	memset(ix, 0, sizeof(*ix));
 	memset(err, 0, sizeof(*err));
 	if (memchr(text, '\0', len)) {
-		s.pos = (size_t)((const char *)memchr(text, '\0', len) - text);
-		err->where = json_where_at(text, s.pos);
+		err->offset = (size_t)((const char *)memchr(text, '\0', len) - text);
 		snprintf(err->message, sizeof(err->message),
 			 "a NUL byte: this is not a JSON text file");
 		return false;

@@ -38,8 +38,9 @@ struct json_index {
 	size_t duplicate_first, duplicate_second;
 };
 
+/* Where the text went wrong, as a byte offset like every other place. */
 struct json_error {
-	struct json_where where;
+	size_t offset;
 	char message[160];
 };
 

@@ -6,46 +6,14 @@
 
 #include "rules_internal.h"
 
-#define PATH_LEN 256
-
-static void path_key(char *out, const char *parent, const char *key)
-{
-	snprintf(out, PATH_LEN, "%s/%s", parent, key);
-}
-
-static void path_index(char *out, const char *parent, unsigned i)
-{
-	snprintf(out, PATH_LEN, "%s/%u", parent, i);
-}
-
-/* Reports keys of obj that are not in allowed, with the nearest one. */
-static void check_keys(struct json_file *f, const cJSON *obj, const char *path,
-		       const char *const *allowed, unsigned n, const char *what)
-{
-	for (const cJSON *c = obj->child; c; c = c->next) {
-		bool known = false;
-		for (unsigned i = 0; i < n && !known; i++)
-			known = strcmp(c->string, allowed[i]) == 0;
-		if (known)
-			continue;
-		char p[PATH_LEN], hint[128];
-		const char *near = nearest_name(c->string, allowed, n);
-		path_key(p, path, c->string);
-		if (near)
-			snprintf(hint, sizeof(hint), "did you mean \"%s\"?", near);
-		else
-			snprintf(hint, sizeof(hint), "%s has no such key", what);
-		report_at(f, true, p, false, hint, "unknown key \"%s\" in %s",
-			  c->string, what);
-	}
-}
-
-static const char *string_field(struct ruleset *rs, struct json_file *f,
-				const cJSON *obj, const char *path,
-				const char *key, bool required)
+/* The member key of obj when is_type accepts it, else NULL after saying
+ * why: missing (only when required), or "key" must be <must_be>. p gets
+ * its path for the caller's further messages. */
+static const cJSON *typed_field(struct json_file *f, const cJSON *obj, const char *path,
+				const char *key, bool required, char p[PATH_LEN],
+				cJSON_bool (*is_type)(const cJSON *), const char *must_be)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	char p[PATH_LEN];
 
 	path_key(p, path, key);
 	if (!v) {
@@ -53,27 +21,32 @@ static const char *string_field(struct ruleset *rs, struct json_file *f,
 			report_at(f, true, path, true, NULL, "missing \"%s\"", key);
 		return NULL;
 	}
-	if (!cJSON_IsString(v)) {
-		report_at(f, true, p, true, NULL, "\"%s\" must be a string", key);
+	if (!is_type(v)) {
+		report_at(f, true, p, true, NULL, "\"%s\" must be %s", key, must_be);
 		return NULL;
 	}
-	return arena_strdup(&rs->arena, v->valuestring);
+	return v;
+}
+
+static const char *string_field(struct ruleset *rs, struct json_file *f,
+				const cJSON *obj, const char *path,
+				const char *key, bool required)
+{
+	char p[PATH_LEN];
+	const cJSON *v = typed_field(f, obj, path, key, required, p, cJSON_IsString,
+				     "a string");
+
+	return v ? arena_strdup(&rs->arena, v->valuestring) : NULL;
 }
 
 static bool bool_field(struct json_file *f, const cJSON *obj, const char *path,
 		       const char *key, bool dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char p[PATH_LEN];
+	const cJSON *v = typed_field(f, obj, path, key, false, p, cJSON_IsBool,
+				     "true or false");
 
-	if (!v)
-		return dflt;
-	path_key(p, path, key);
-	if (!cJSON_IsBool(v)) {
-		report_at(f, true, p, true, NULL, "\"%s\" must be true or false", key);
-		return dflt;
-	}
-	return cJSON_IsTrue(v);
+	return v ? cJSON_IsTrue(v) : dflt;
 }
 
 /* A list of strings ("sections": ["3.2.1", "2.1.1"]). */
@@ -81,20 +54,13 @@ static const char *const *string_list(struct ruleset *rs, struct json_file *f,
 				      const cJSON *obj, const char *path,
 				      const char *key, unsigned *n, bool required)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	char p[PATH_LEN];
+	const cJSON *v = typed_field(f, obj, path, key, required, p, cJSON_IsArray,
+				     "a list of strings");
 
 	*n = 0;
-	path_key(p, path, key);
-	if (!v) {
-		if (required)
-			report_at(f, true, path, true, NULL, "missing \"%s\"", key);
+	if (!v)
 		return NULL;
-	}
-	if (!cJSON_IsArray(v)) {
-		report_at(f, true, p, true, NULL, "\"%s\" must be a list of strings", key);
-		return NULL;
-	}
 	unsigned count = (unsigned)cJSON_GetArraySize(v);
 	const char **out = arena_alloc(&rs->arena, (count + 1) * sizeof(*out));
 	if (!out)
@@ -115,177 +81,122 @@ static const char *const *string_list(struct ruleset *rs, struct json_file *f,
 	return out;
 }
 
-int role_index(const struct ruleset *rs, const char *name)
-{
-	for (unsigned i = 0; i < rs->nroles; i++)
-		if (strcmp(rs->roles[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 static const char *const role_keys[] = { "description", "sections", "audited", "binds" };
 
-static void load_roles(struct ruleset *rs, struct json_file *f, const cJSON *roles)
+/* "binds": how a site may bind the role; addresses when it does not say. */
+static void role_binds(struct ruleset *rs, struct json_file *f, const cJSON *r,
+		       const char *p, struct role_binding *b)
 {
-	if (!cJSON_IsObject(roles)) {
-		report_at(f, true, "/roles", true, NULL, "\"roles\" must be an object");
-		return;
-	}
-	for (const cJSON *r = roles->child; r; r = r->next) {
-		char p[PATH_LEN];
-		path_key(p, "/roles", r->string);
-		if (rs->nroles == MAX_ROLES) {
-			report_at(f, true, p, false, NULL, "more than %d roles", MAX_ROLES);
-			return;
+	unsigned nbinds;
+	const char *const *binds = string_list(rs, f, r, p, "binds", &nbinds, false);
+
+	b->binds_addresses = nbinds == 0;
+	for (unsigned i = 0; i < nbinds; i++) {
+		if (strcmp(binds[i], "address") == 0) {
+			b->binds_addresses = true;
+		} else if (strcmp(binds[i], "name") == 0) {
+			b->binds_names = true;
+		} else {
+			char bp[PATH_LEN], ip[PATH_LEN];
+			path_key(bp, p, "binds");
+			path_index(ip, bp, i);
+			report_at(f, true, ip, true, "a role binds \"address\" and/or "
+				  "\"name\"", "unknown binding \"%s\"", binds[i]);
 		}
-		if (!cJSON_IsObject(r)) {
-			report_at(f, true, p, true, NULL, "a role must be an object");
-			continue;
-		}
-		check_keys(f, r, p, role_keys, 4, "a role");
-		struct role *role = &rs->roles[rs->nroles];
-		struct role_binding *b = &rs->bindings[rs->nroles];
-		role->name = arena_strdup(&rs->arena, r->string);
-		role->description = string_field(rs, f, r, p, "description", true);
-		role->sections = string_list(rs, f, r, p, "sections", &role->nsections, true);
-		role->audited = bool_field(f, r, p, "audited", true);
-		unsigned nbinds;
-		const char *const *binds = string_list(rs, f, r, p, "binds", &nbinds, false);
-		b->binds_addresses = nbinds == 0;
-		for (unsigned i = 0; i < nbinds; i++) {
-			if (strcmp(binds[i], "address") == 0) {
-				b->binds_addresses = true;
-			} else if (strcmp(binds[i], "name") == 0) {
-				b->binds_names = true;
-			} else {
-				char bp[PATH_LEN], ip[PATH_LEN];
-				path_key(bp, p, "binds");
-				path_index(ip, bp, i);
-				report_at(f, true, ip, true, "a role binds \"address\" and/or "
-					  "\"name\"", "unknown binding \"%s\"", binds[i]);
-			}
-		}
-		rs->nroles++;
 	}
 }
 
-static bool parse_param_value(struct ruleset *rs, struct param *pm, const cJSON *v)
+static bool load_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
+		      const char *p)
 {
-	unsigned n = cJSON_IsArray(v) ? (unsigned)cJSON_GetArraySize(v) : 1;
-	if ((!pm->list && !cJSON_IsNumber(v)) || (pm->list && !cJSON_IsArray(v)) || n == 0)
+	if (rs->nroles == MAX_ROLES) {
+		report_at(f, true, p, false, NULL, "more than %d roles", MAX_ROLES);
 		return false;
-	struct port_range *vals = arena_alloc(&rs->arena, n * sizeof(*vals));
-	if (!vals)
-		return false;
-	const cJSON *e = cJSON_IsArray(v) ? v->child : v;
-	for (unsigned i = 0; i < n; i++, e = e->next) {
-		char text[32];
-		if (cJSON_IsNumber(e))
-			snprintf(text, sizeof(text), "%.17g", e->valuedouble);
-		else if (cJSON_IsString(e))
-			snprintf(text, sizeof(text), "%s", e->valuestring);
-		else
-			return false;
-		if (!parse_port_text(text, &vals[i]))
-			return false;
 	}
-	pm->values = vals;
-	pm->nvalues = n;
+	if (!cJSON_IsObject(r)) {
+		report_at(f, true, p, true, NULL, "a role must be an object");
+		return true;
+	}
+	CHECK_KEYS(f, r, p, role_keys, "a role");
+	struct role *role = &rs->roles[rs->nroles];
+	role->name = arena_strdup(&rs->arena, r->string);
+	role->description = string_field(rs, f, r, p, "description", true);
+	role->sections = string_list(rs, f, r, p, "sections", &role->nsections, true);
+	role->audited = bool_field(f, r, p, "audited", true);
+	role_binds(rs, f, r, p, &rs->bindings[rs->nroles]);
+	rs->nroles++;
 	return true;
+}
+
+/* The default: a number for "port", a list for "ports". */
+static bool param_default(struct ruleset *rs, struct param *pm, const cJSON *v)
+{
+	if (pm->list ? !cJSON_IsArray(v) : !cJSON_IsNumber(v))
+		return false;
+	return set_param_values(rs, pm, v);
 }
 
 static const char *const param_keys[] = { "description", "sections", "type", "default" };
 
-static void load_params(struct ruleset *rs, struct json_file *f, const cJSON *params)
+static bool load_param(struct ruleset *rs, struct json_file *f, const cJSON *p,
+		       const char *path)
 {
-	if (!params)
-		return;
-	if (!cJSON_IsObject(params)) {
-		report_at(f, true, "/params", true, NULL, "\"params\" must be an object");
-		return;
+	char dp[PATH_LEN];
+
+	if (rs->nparams == MAX_PARAMS || !cJSON_IsObject(p)) {
+		report_at(f, true, path, true, NULL, "a parameter must be an object "
+			  "(at most %d parameters)", MAX_PARAMS);
+		return true;
 	}
-	for (const cJSON *p = params->child; p; p = p->next) {
-		char path[PATH_LEN], dp[PATH_LEN];
-		path_key(path, "/params", p->string);
-		if (rs->nparams == MAX_PARAMS || !cJSON_IsObject(p)) {
-			report_at(f, true, path, true, NULL, "a parameter must be an object "
-				  "(at most %d parameters)", MAX_PARAMS);
-			continue;
-		}
-		check_keys(f, p, path, param_keys, 4, "a parameter");
-		struct param *pm = &rs->params[rs->nparams];
-		pm->name = arena_strdup(&rs->arena, p->string);
-		pm->description = string_field(rs, f, p, path, "description", true);
-		const char *type = string_field(rs, f, p, path, "type", true);
-		pm->list = type && strcmp(type, "ports") == 0;
-		if (type && !pm->list && strcmp(type, "port") != 0)
-			report_at(f, true, path, true, "\"port\" or \"ports\"",
-				  "unknown parameter type \"%s\"", type);
-		path_key(dp, path, "default");
-		const cJSON *dv = cJSON_GetObjectItemCaseSensitive(p, "default");
-		if (!dv || !parse_param_value(rs, pm, dv))
-			report_at(f, true, dv ? dp : path, true, "a port is 1 to 65535",
-				  "the default of \"%s\" must be %s", pm->name,
-				  pm->list ? "a list of ports" : "a port number");
-		rs->nparams++;
-	}
+	CHECK_KEYS(f, p, path, param_keys, "a parameter");
+	struct param *pm = &rs->params[rs->nparams];
+	pm->name = arena_strdup(&rs->arena, p->string);
+	pm->description = string_field(rs, f, p, path, "description", true);
+	const char *type = string_field(rs, f, p, path, "type", true);
+	pm->list = type && strcmp(type, "ports") == 0;
+	if (type && !pm->list && strcmp(type, "port") != 0)
+		report_at(f, true, path, true, "\"port\" or \"ports\"",
+			  "unknown parameter type \"%s\"", type);
+	path_key(dp, path, "default");
+	const cJSON *dv = cJSON_GetObjectItemCaseSensitive(p, "default");
+	if (!dv || !param_default(rs, pm, dv))
+		report_at(f, true, dv ? dp : path, true, "a port is 1 to 65535",
+			  "the default of \"%s\" must be %s", pm->name,
+			  pm->list ? "a list of ports" : "a port number");
+	rs->nparams++;
+	return true;
 }
 
 static const char *const feature_keys[] = { "description", "default" };
 
-static void load_features(struct ruleset *rs, struct json_file *f, const cJSON *features)
+static bool load_feature(struct ruleset *rs, struct json_file *f, const cJSON *x,
+			 const char *path)
 {
-	if (!features)
-		return;
-	if (!cJSON_IsObject(features)) {
-		report_at(f, true, "/features", true, NULL, "\"features\" must be an object");
-		return;
+	if (rs->nfeatures == MAX_FEATURES || !cJSON_IsObject(x)) {
+		report_at(f, true, path, true, NULL, "a feature must be an object "
+			  "(at most %d features)", MAX_FEATURES);
+		return true;
 	}
-	for (const cJSON *x = features->child; x; x = x->next) {
-		char path[PATH_LEN];
-		path_key(path, "/features", x->string);
-		if (rs->nfeatures == MAX_FEATURES || !cJSON_IsObject(x)) {
-			report_at(f, true, path, true, NULL, "a feature must be an object "
-				  "(at most %d features)", MAX_FEATURES);
-			continue;
-		}
-		check_keys(f, x, path, feature_keys, 2, "a feature");
-		struct feature *ft = &rs->features[rs->nfeatures++];
-		ft->name = arena_strdup(&rs->arena, x->string);
-		ft->description = string_field(rs, f, x, path, "description", true);
-		ft->on = bool_field(f, x, path, "default", true);
-	}
-}
-
-static int param_index(const struct ruleset *rs, const char *name)
-{
-	for (unsigned i = 0; i < rs->nparams; i++)
-		if (strcmp(rs->params[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static const char **param_names(struct ruleset *rs)
-{
-	const char **names = arena_alloc(&rs->arena, (rs->nparams + 1) * sizeof(*names));
-	for (unsigned i = 0; names && i < rs->nparams; i++)
-		names[i] = rs->params[i].name;
-	return names;
+	CHECK_KEYS(f, x, path, feature_keys, "a feature");
+	struct feature *ft = &rs->features[rs->nfeatures++];
+	ft->name = arena_strdup(&rs->arena, x->string);
+	ft->description = string_field(rs, f, x, path, "description", true);
+	ft->on = bool_field(f, x, path, "default", true);
+	return true;
 }
 
 /* One item of a "ports" list: 13667, "49152-65535" or "$license_port". */
 static bool port_item(struct ruleset *rs, struct json_file *f, const cJSON *e,
 		      const char *path, struct port_item *out)
 {
-	char text[32];
+	char text[PORT_TEXT_LEN];
 
 	out->param = -1;
 	if (cJSON_IsString(e) && e->valuestring[0] == '$') {
-		out->param = param_index(rs, e->valuestring + 1);
+		out->param = name_index(PARAMS(rs), e->valuestring + 1);
 		if (out->param < 0) {
 			char hint[128];
-			const char *near = nearest_name(e->valuestring + 1,
-							param_names(rs), rs->nparams);
+			const char *near = nearest_in(PARAMS(rs), e->valuestring + 1);
 			snprintf(hint, sizeof(hint), near ? "did you mean \"$%s\"?" :
 				 "declare it under \"params\"", near);
 			report_at(f, true, path, true, hint, "unknown parameter \"%s\"",
@@ -294,31 +205,12 @@ static bool port_item(struct ruleset *rs, struct json_file *f, const cJSON *e,
 		}
 		return true;
 	}
-	if (cJSON_IsNumber(e))
-		snprintf(text, sizeof(text), "%.17g", e->valuedouble);
-	else if (cJSON_IsString(e))
-		snprintf(text, sizeof(text), "%s", e->valuestring);
-	else
-		text[0] = '\0';
-	if (!parse_port_text(text, &out->range)) {
+	if (!json_port(e, &out->range, text)) {
 		report_at(f, true, path, true, "a port is 1 to 65535; a range is "
 			  "\"low-high\" with low <= high", "bad port or range \"%s\"",
 			  text);
 		return false;
 	}
-	return true;
-}
-
-static bool parse_proto(const char *s, uint8_t *proto)
-{
-	if (strcmp(s, "tcp") == 0)
-		*proto = IP_PROTO_TCP;
-	else if (strcmp(s, "udp") == 0)
-		*proto = IP_PROTO_UDP;
-	else if (strcmp(s, "icmp") == 0)
-		*proto = IP_PROTO_ICMP;
-	else
-		return false;
 	return true;
 }
 
@@ -338,7 +230,7 @@ static unsigned load_service(struct ruleset *rs, struct json_file *f,
 		report_at(f, true, path, true, NULL, "a service must be an object");
 		return 0;
 	}
-	check_keys(f, sv, path, service_keys, 5, "a service");
+	CHECK_KEYS(f, sv, path, service_keys, "a service");
 	const cJSON *pv = cJSON_GetObjectItemCaseSensitive(sv, "proto");
 	path_key(pp, path, "proto");
 	const cJSON *pe = cJSON_IsArray(pv) ? pv->child : pv;
@@ -431,25 +323,16 @@ static void load_services(struct ruleset *rs, struct json_file *f, const cJSON *
 	rs->pending[ri] = pend;
 }
 
+/* The words are need_name's: the matrix and the reports spell them alike. */
 static bool parse_need(const char *s, enum need *n)
 {
-	if (strcmp(s, "required") == 0)
-		*n = NEED_REQUIRED;
-	else if (strcmp(s, "optional") == 0)
-		*n = NEED_OPTIONAL;
-	else if (strcmp(s, "allowed") == 0)
-		*n = NEED_ALLOWED;
-	else
-		return false;
-	return true;
-}
-
-static const char **role_names(struct ruleset *rs)
-{
-	const char **names = arena_alloc(&rs->arena, (rs->nroles + 1) * sizeof(*names));
-	for (unsigned i = 0; names && i < rs->nroles; i++)
-		names[i] = rs->roles[i].name;
-	return names;
+	for (enum need k = NEED_REQUIRED; k <= NEED_ALLOWED; k++) {
+		if (strcmp(s, need_name(k)) == 0) {
+			*n = k;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* "from"/"to" must name a role the matrix defines, or no site can bind it. */
@@ -461,24 +344,15 @@ static unsigned rule_role(struct ruleset *rs, struct json_file *f, const cJSON *
 
 	if (!name)
 		return 0;
-	int i = role_index(rs, name);
+	int i = name_index(ROLES(rs), name);
 	if (i >= 0)
 		return (unsigned)i;
 	path_key(p, path, key);
-	const char *near = nearest_name(name, role_names(rs), rs->nroles);
-	snprintf(hint, sizeof(hint), near ? "did you mean \"%s\"?" :
-		 "declare the role under \"roles\"", near);
+	unknown_name_hint(hint, sizeof(hint), name, ROLES(rs),
+			  "declare the role under \"roles\"", false);
 	report_at(f, true, p, true, hint, "rule names role \"%s\", which the matrix "
 		  "does not define, so no site could bind it", name);
 	return 0;
-}
-
-static int feature_index(const struct ruleset *rs, const char *name)
-{
-	for (unsigned i = 0; i < rs->nfeatures; i++)
-		if (strcmp(rs->features[i].name, name) == 0)
-			return (int)i;
-	return -1;
 }
 
 static const char *const rule_keys[] = { "id", "group", "description", "from", "to",
@@ -497,7 +371,7 @@ static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule
 		r->id = "";
 		return;
 	}
-	check_keys(f, rule, path, rule_keys, 9, "a rule");
+	CHECK_KEYS(f, rule, path, rule_keys, "a rule");
 	const char *id = string_field(rs, f, rule, path, "id", true);
 	r->id = id ? id : "";
 	for (unsigned j = 0; id && j < i; j++) {
@@ -525,7 +399,7 @@ static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule
 	r->sections = string_list(rs, f, rule, path, "sections", &r->nsections, true);
 	const char *feature = string_field(rs, f, rule, path, "feature", false);
 	if (feature) {
-		rs->rule_feature[i] = feature_index(rs, feature);
+		rs->rule_feature[i] = name_index(FEATURES(rs), feature);
 		if (rs->rule_feature[i] < 0) {
 			char p[PATH_LEN];
 			path_key(p, path, "feature");
@@ -564,16 +438,16 @@ bool load_matrix(struct ruleset *rs, struct json_file *f)
 	unsigned before = f->d->errors;
 	const cJSON *root = f->root;
 
-	check_keys(f, root, "", matrix_keys, 7, "a matrix");
+	CHECK_KEYS(f, root, "", matrix_keys, "a matrix");
 	const char *schema = string_field(rs, f, root, "", "schema", true);
 	if (schema && strcmp(schema, "flowaudit-matrix/1") != 0)
 		report_at(f, true, "/schema", true, "this flowaudit reads "
 			  "\"flowaudit-matrix/1\"", "unknown matrix schema \"%s\"", schema);
 	rs->matrix_name = string_field(rs, f, root, "", "name", true);
 	rs->document = string_field(rs, f, root, "", "document", false);
-	load_roles(rs, f, cJSON_GetObjectItemCaseSensitive(root, "roles"));
-	load_params(rs, f, cJSON_GetObjectItemCaseSensitive(root, "params"));
-	load_features(rs, f, cJSON_GetObjectItemCaseSensitive(root, "features"));
+	each_member(rs, f, root, "roles", true, load_role);
+	each_member(rs, f, root, "params", false, load_param);
+	each_member(rs, f, root, "features", false, load_feature);
 	load_rules(rs, f, cJSON_GetObjectItemCaseSensitive(root, "rules"));
 	return f->d->errors == before;
 }

@@ -7,41 +7,12 @@
 
 #include "rules_internal.h"
 
-#define PATH_LEN 256
-
-static void path_key(char *out, const char *parent, const char *key)
-{
-	snprintf(out, PATH_LEN, "%s/%s", parent, key);
-}
-
-static void path_index(char *out, const char *parent, unsigned i)
-{
-	snprintf(out, PATH_LEN, "%s/%u", parent, i);
-}
-
-static const char **role_names(struct ruleset *rs)
-{
-	const char **names = arena_alloc(&rs->arena, (rs->nroles + 1) * sizeof(*names));
-	for (unsigned i = 0; names && i < rs->nroles; i++)
-		names[i] = rs->roles[i].name;
-	return names;
-}
-
 static void unknown_role(struct ruleset *rs, struct json_file *f, const char *path,
 			 bool at_value, const char *name)
 {
 	char hint[1024];
-	const char **names = role_names(rs);
-	const char *near = names ? nearest_name(name, names, rs->nroles) : NULL;
 
-	if (near) {
-		snprintf(hint, sizeof(hint), "did you mean \"%s\"?", near);
-	} else {
-		size_t used = (size_t)snprintf(hint, sizeof(hint), "the matrix's roles are:");
-		for (unsigned i = 0; i < rs->nroles && used < sizeof(hint); i++)
-			used += (size_t)snprintf(hint + used, sizeof(hint) - used, " %s",
-						 rs->roles[i].name);
-	}
+	unknown_name_hint(hint, sizeof(hint), name, ROLES(rs), "the matrix's roles are:", true);
 	report_at(f, true, path, at_value, hint, "unknown role \"%s\"", name);
 }
 
@@ -126,140 +97,87 @@ static void bind_one(struct ruleset *rs, struct json_file *f, unsigned role,
 	push_name(rs, b, s);
 }
 
-static void load_roles(struct ruleset *rs, struct json_file *f, const cJSON *roles)
+/* A role's bindings: one string, or a list of them. */
+static bool bind_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
+		      const char *p)
 {
-	if (!roles) {
-		report_at(f, true, "", true, NULL, "the site needs \"roles\"");
-		return;
-	}
-	if (!cJSON_IsObject(roles)) {
-		report_at(f, true, "/roles", true, NULL, "\"roles\" must be an object");
-		return;
-	}
-	for (const cJSON *r = roles->child; r; r = r->next) {
-		char p[PATH_LEN];
-		path_key(p, "/roles", r->string);
-		int role = role_index(rs, r->string);
-		if (role < 0) {
-			unknown_role(rs, f, p, false, r->string);
-			continue;
+	int role = name_index(ROLES(rs), r->string);
+
+	if (role < 0) {
+		unknown_role(rs, f, p, false, r->string);
+	} else if (cJSON_IsString(r)) {
+		bind_one(rs, f, (unsigned)role, r, p);
+	} else if (cJSON_IsArray(r)) {
+		unsigned i = 0;
+		for (const cJSON *e = r->child; e; e = e->next, i++) {
+			char ep[PATH_LEN];
+			path_index(ep, p, i);
+			bind_one(rs, f, (unsigned)role, e, ep);
 		}
-		const cJSON *list = r;
-		if (cJSON_IsString(r)) {
-			bind_one(rs, f, (unsigned)role, r, p);
-		} else if (cJSON_IsArray(list)) {
-			unsigned i = 0;
-			for (const cJSON *e = list->child; e; e = e->next, i++) {
-				char ep[PATH_LEN];
-				path_index(ep, p, i);
-				bind_one(rs, f, (unsigned)role, e, ep);
-			}
-		} else {
-			report_at(f, true, p, true, NULL, "a role takes a list of "
-				  "addresses, networks or names");
-		}
+	} else {
+		report_at(f, true, p, true, NULL, "a role takes a list of "
+			  "addresses, networks or names");
 	}
+	return true;
 }
 
-static const char **param_names(struct ruleset *rs)
-{
-	const char **names = arena_alloc(&rs->arena, (rs->nparams + 1) * sizeof(*names));
-	for (unsigned i = 0; names && i < rs->nparams; i++)
-		names[i] = rs->params[i].name;
-	return names;
-}
-
+/* A site may write a single port as a number or a string; only a "ports"
+ * parameter takes a list. */
 static bool site_param_value(struct ruleset *rs, struct param *pm, const cJSON *v)
 {
-	unsigned n = cJSON_IsArray(v) ? (unsigned)cJSON_GetArraySize(v) : 1;
-	if (n == 0 || (!pm->list && cJSON_IsArray(v)))
+	if (!pm->list && cJSON_IsArray(v))
 		return false;
-	struct port_range *vals = arena_alloc(&rs->arena, n * sizeof(*vals));
-	if (!vals)
+	if (!set_param_values(rs, pm, v))
 		return false;
-	const cJSON *e = cJSON_IsArray(v) ? v->child : v;
-	for (unsigned i = 0; i < n; i++, e = e->next) {
-		char text[32];
-		if (cJSON_IsNumber(e))
-			snprintf(text, sizeof(text), "%.17g", e->valuedouble);
-		else if (cJSON_IsString(e))
-			snprintf(text, sizeof(text), "%s", e->valuestring);
-		else
-			return false;
-		if (!parse_port_text(text, &vals[i]))
-			return false;
-	}
-	pm->values = vals;
-	pm->nvalues = n;
 	pm->overridden = true;
 	return true;
 }
 
-static void load_params(struct ruleset *rs, struct json_file *f, const cJSON *params)
+/* The matrix's item that key x of a site section names, or -1 after
+ * reporting it at the key: a site sets only what the matrix declares. */
+static int declared(struct json_file *f, const cJSON *x, const char *path,
+		    struct names known, const char *what, const char *otherwise,
+		    bool list)
 {
-	if (!params)
-		return;
-	if (!cJSON_IsObject(params)) {
-		report_at(f, true, "/params", true, NULL, "\"params\" must be an object");
-		return;
+	char hint[256];  /* cuts a long list of parameters, as it always has */
+	int i = name_index(known, x->string);
+
+	if (i < 0) {
+		unknown_name_hint(hint, sizeof(hint), x->string, known, otherwise, list);
+		report_at(f, true, path, false, hint, "unknown %s \"%s\"", what, x->string);
 	}
-	for (const cJSON *p = params->child; p; p = p->next) {
-		char path[PATH_LEN], hint[256];
-		path_key(path, "/params", p->string);
-		struct param *pm = NULL;
-		for (unsigned i = 0; i < rs->nparams && !pm; i++)
-			if (strcmp(rs->params[i].name, p->string) == 0)
-				pm = &rs->params[i];
-		if (!pm) {
-			const char *near = nearest_name(p->string, param_names(rs), rs->nparams);
-			size_t used = (size_t)snprintf(hint, sizeof(hint), near ?
-				"did you mean \"%s\"?" : "the matrix's parameters are:", near);
-			for (unsigned i = 0; !near && i < rs->nparams && used < sizeof(hint); i++)
-				used += (size_t)snprintf(hint + used, sizeof(hint) - used, " %s",
-							 rs->params[i].name);
-			report_at(f, true, path, false, hint, "unknown parameter \"%s\"",
-				  p->string);
-			continue;
-		}
-		if (!site_param_value(rs, pm, p))
-			report_at(f, true, path, true, "a port is 1 to 65535",
-				  "\"%s\" must be %s", pm->name,
-				  pm->list ? "a list of ports" : "a port number");
-	}
+	return i;
 }
 
-static void load_features(struct ruleset *rs, struct json_file *f, const cJSON *features)
+static bool set_param(struct ruleset *rs, struct json_file *f, const cJSON *p,
+		      const char *path)
 {
-	if (!features)
-		return;
-	if (!cJSON_IsObject(features)) {
-		report_at(f, true, "/features", true, NULL, "\"features\" must be an object");
-		return;
-	}
-	for (const cJSON *x = features->child; x; x = x->next) {
-		char path[PATH_LEN], hint[128];
-		path_key(path, "/features", x->string);
-		struct feature *ft = NULL;
-		const char *names[MAX_FEATURES];
-		for (unsigned i = 0; i < rs->nfeatures; i++) {
-			names[i] = rs->features[i].name;
-			if (strcmp(names[i], x->string) == 0)
-				ft = &rs->features[i];
-		}
-		if (!ft) {
-			const char *near = nearest_name(x->string, names, rs->nfeatures);
-			snprintf(hint, sizeof(hint), near ? "did you mean \"%s\"?" :
-				 "see the matrix's \"features\"", near);
-			report_at(f, true, path, false, hint, "unknown feature \"%s\"",
-				  x->string);
-			continue;
-		}
-		if (!cJSON_IsBool(x)) {
-			report_at(f, true, path, true, NULL, "a feature is true or false");
-			continue;
-		}
-		ft->on = cJSON_IsTrue(x);
-	}
+	int i = declared(f, p, path, PARAMS(rs), "parameter",
+			 "the matrix's parameters are:", true);
+	if (i < 0)
+		return true;
+	struct param *pm = &rs->params[i];
+	if (!site_param_value(rs, pm, p))
+		report_at(f, true, path, true, "a port is 1 to 65535",
+			  "\"%s\" must be %s", pm->name,
+			  pm->list ? "a list of ports" : "a port number");
+	return true;
+}
+
+static bool set_feature(struct ruleset *rs, struct json_file *f, const cJSON *x,
+			const char *path)
+{
+	/* The hint is short, "did you mean" and a name under 63
+	 * characters, so the hint buffer's size never cuts it. */
+	int i = declared(f, x, path, FEATURES(rs), "feature",
+			 "see the matrix's \"features\"", false);
+	if (i < 0)
+		return true;
+	if (!cJSON_IsBool(x))
+		report_at(f, true, path, true, NULL, "a feature is true or false");
+	else
+		rs->features[i].on = cJSON_IsTrue(x);
+	return true;
 }
 
 /* One side of an allow entry: a role, an address or network, or "any". */
@@ -281,7 +199,7 @@ static bool allow_side(struct ruleset *rs, struct json_file *f, const cJSON *sid
 	const char *s = side->valuestring;
 	if (strcmp(s, "any") == 0)
 		return true;
-	int role = role_index(rs, s);
+	int role = name_index(ROLES(rs), s);
 	if (role >= 0) {
 		*roles = (role_mask)1 << role;
 		return true;
@@ -299,18 +217,12 @@ static bool allow_side(struct ruleset *rs, struct json_file *f, const cJSON *sid
 	return false;
 }
 
+/* An allowance may also cover every protocol: "any", stored as 0. */
 static bool allow_proto(const char *s, uint8_t *proto)
 {
-	if (strcmp(s, "any") == 0)
-		*proto = 0;
-	else if (strcmp(s, "tcp") == 0)
-		*proto = IP_PROTO_TCP;
-	else if (strcmp(s, "udp") == 0)
-		*proto = IP_PROTO_UDP;
-	else if (strcmp(s, "icmp") == 0)
-		*proto = IP_PROTO_ICMP;
-	else
-		return false;
+	if (strcmp(s, "any") != 0)
+		return parse_proto(s, proto);
+	*proto = 0;
 	return true;
 }
 
@@ -321,15 +233,9 @@ static void load_allow_ports(struct ruleset *rs, struct json_file *f,
 	struct port_range *r = arena_alloc(&rs->arena, (n + 1) * sizeof(*r));
 
 	for (const cJSON *e = ports->child; e && r; e = e->next, i++) {
-		char text[32], ep[PATH_LEN];
+		char text[PORT_TEXT_LEN], ep[PATH_LEN];
 		path_index(ep, path, i);
-		if (cJSON_IsNumber(e))
-			snprintf(text, sizeof(text), "%.17g", e->valuedouble);
-		else if (cJSON_IsString(e))
-			snprintf(text, sizeof(text), "%s", e->valuestring);
-		else
-			text[0] = '\0';
-		if (!parse_port_text(text, &r[a->nports]))
+		if (!json_port(e, &r[a->nports], text))
 			report_at(f, true, ep, true, "a port is 1 to 65535",
 				  "bad port or range \"%s\"", text);
 		else
@@ -357,16 +263,9 @@ static void load_allow(struct ruleset *rs, struct json_file *f, const cJSON *all
 			report_at(f, true, p, true, NULL, "an allow entry is an object");
 			continue;
 		}
-		for (const cJSON *k = e->child; k; k = k->next) {
-			bool known = false;
-			for (unsigned j = 0; j < 5; j++)
-				known |= strcmp(k->string, allow_keys[j]) == 0;
-			if (!known) {
-				path_key(sub, p, k->string);
-				report_at(f, true, sub, false, "from, to, proto, ports, why",
-					  "unknown key \"%s\" in an allow entry", k->string);
-			}
-		}
+		/* The hint lists the keys, close or not: there are only five. */
+		check_keys(f, e, p, allow_keys, ARRAY_SIZE(allow_keys), "an allow entry",
+			   "from, to, proto, ports, why", false);
 		struct site_allow *a = &rs->allows[rs->nallows];
 		memset(a, 0, sizeof(*a));
 		bool ok = true;
@@ -410,27 +309,17 @@ bool load_site(struct ruleset *rs, struct json_file *f)
 	unsigned before = f->d->errors;
 	const cJSON *root = f->root;
 
-	for (const cJSON *k = root->child; k; k = k->next) {
-		bool known = false;
-		for (unsigned j = 0; j < 6; j++)
-			known |= strcmp(k->string, site_keys[j]) == 0;
-		if (!known) {
-			char p[PATH_LEN], hint[128];
-			const char *near = nearest_name(k->string, site_keys, 6);
-			path_key(p, "", k->string);
-			snprintf(hint, sizeof(hint), near ? "did you mean \"%s\"?" :
-				 "a site has name, description, roles, params, features "
-				 "and allow", near);
-			report_at(f, true, p, false, hint, "unknown key \"%s\" in a site",
-				  k->string);
-		}
-	}
+	check_keys(f, root, "", site_keys, ARRAY_SIZE(site_keys), "a site",
+		   "a site has name, description, roles, params, features and allow", true);
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
 	rs->site_name = cJSON_IsString(name) ? arena_strdup(&rs->arena, name->valuestring)
 					     : "unnamed site";
-	load_roles(rs, f, cJSON_GetObjectItemCaseSensitive(root, "roles"));
-	load_params(rs, f, cJSON_GetObjectItemCaseSensitive(root, "params"));
-	load_features(rs, f, cJSON_GetObjectItemCaseSensitive(root, "features"));
+	/* A site without roles binds nothing: say so plainly. */
+	if (!cJSON_GetObjectItemCaseSensitive(root, "roles"))
+		report_at(f, true, "", true, NULL, "the site needs \"roles\"");
+	each_member(rs, f, root, "roles", false, bind_role);
+	each_member(rs, f, root, "params", false, set_param);
+	each_member(rs, f, root, "features", false, set_feature);
 	load_allow(rs, f, cJSON_GetObjectItemCaseSensitive(root, "allow"));
 	return f->d->errors == before;
 }

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/array.h"
 #include "json_pos.h"
 #include "rules.h"
 
@@ -99,17 +100,77 @@ void report_at(struct json_file *f, bool error, const char *path, bool value,
 	       const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-/* The name of list closest to word, or NULL when none is close. */
-const char *nearest_name(const char *word, const char *const *list, unsigned n);
+/* ---- load_common.c: what the matrix and site loaders share ---- */
+
+#define PATH_LEN 256
+
+/* The path one key or one index below parent, in out[PATH_LEN]. */
+void path_key(char *out, const char *parent, const char *key);
+void path_index(char *out, const char *parent, unsigned i);
+
+/* A list of names seen in place: the first, and how far apart they are.
+ * Roles, parameters and features (items with a name field) and plain
+ * string lists share one lookup and one typo finder this way. */
+struct names {
+	const char *const *first;
+	size_t stride;
+	unsigned n;
+};
+#define NAMES_OF(items, count) \
+	((struct names){ &(items)[0].name, sizeof((items)[0]), (count) })
+#define ROLES(rs) NAMES_OF((rs)->roles, (rs)->nroles)
+#define PARAMS(rs) NAMES_OF((rs)->params, (rs)->nparams)
+#define FEATURES(rs) NAMES_OF((rs)->features, (rs)->nfeatures)
+
+/* The index of name in ns, or -1. */
+int name_index(struct names ns, const char *name);
+/* The name in ns closest to word, or NULL when none is close (a typo). */
+const char *nearest_in(struct names ns, const char *word);
+/* The hint for an unknown name, in hint[size]: "did you mean ...?" when
+ * one is close, else otherwise, followed by every known name when list is
+ * set (as many as fit). */
+void unknown_name_hint(char *hint, size_t size, const char *word,
+			 struct names known, const char *otherwise, bool list);
+
+/* Reports every key of obj that is not one of keys[0..n) as an error at
+ * the key, "unknown key "k" in <what>". The hint is the nearest key when
+ * suggest is set and one is close, else otherwise. */
+void check_keys(struct json_file *f, const cJSON *obj, const char *path,
+		const char *const *keys, unsigned n, const char *what,
+		const char *otherwise, bool suggest);
+/* The usual case: keys is an array, what a string literal. */
+#define CHECK_KEYS(f, obj, path, keys, what) \
+	check_keys((f), (obj), (path), (keys), ARRAY_SIZE(keys), what, \
+		   what " has no such key", true)
+
+/* True when v is an object; else reports that top-level key must be one. */
+bool want_object(struct json_file *f, const cJSON *v, const char *key);
+
+/* One member m of a section ("/roles/mobile_service" is its path); false
+ * stops the section. */
+typedef bool member_fn(struct ruleset *rs, struct json_file *f, const cJSON *m,
+		       const char *path);
+/* Calls one for each member of the section root[key], an object. Not an
+ * object: reported, as is an absent section that is required. */
+void each_member(struct ruleset *rs, struct json_file *f, const cJSON *root,
+		 const char *key, bool required, member_fn *one);
+
+/* "13667", "49152-65535": a port or range; false when out of 1..65535. */
+bool parse_port_text(const char *text, struct port_range *r);
+#define PORT_TEXT_LEN 32
+/* A port or range from a JSON number or string; text gets what was read
+ * ("" for another type), for the message when it is bad. */
+bool json_port(const cJSON *e, struct port_range *r, char text[PORT_TEXT_LEN]);
+/* pm's values from v, one port or a list; false, pm unchanged, when v is
+ * empty or any port is bad. The caller checks the shape it allows. */
+bool set_param_values(struct ruleset *rs, struct param *pm, const cJSON *v);
+/* "tcp", "udp", "icmp". */
+bool parse_proto(const char *s, uint8_t *proto);
 
 bool parse_cidr(const char *text, struct cidr *out, bool *host_bits);
 bool valid_host_name(const char *s);
-/* "13667", "49152-65535": a port or range; false when out of 1..65535. */
-bool parse_port_text(const char *text, struct port_range *r);
 
 bool load_matrix(struct ruleset *rs, struct json_file *f);
 bool load_site(struct ruleset *rs, struct json_file *f);
-
-int role_index(const struct ruleset *rs, const char *name);
 
 #endif

@@ -1,7 +1,9 @@
 /* test_escape.c - untrusted names reach every output language inert. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "reports/escape.h"
 #include "reports/line_buffer.h"
 #include "tap.h"
@@ -24,41 +26,280 @@ static void check(void (*fn)(FILE *, const char *), const char *in,
 	free(got);
 }
 
-/* The printf-free writer per-flow output uses must write every string
- * exactly as json_put_string does: random bytes, hostile ones included. */
-static void test_line_buffer_matches(void)
+/* ---- references: the escapers as they were written, one character at
+ * a time with a switch per language, before JSON, HTML and XML shared one
+ * table-driven loop. The shared loop must write every string exactly as
+ * these do. */
+
+/* What one ASCII byte becomes, into buf when it is not a constant. */
+typedef const char *ref_ascii_fn(unsigned char c, char buf[8]);
+
+static const char *ref_json_ascii(unsigned char c, char buf[8])
 {
-	unsigned seed = 12345, mismatches = 0;
-	char in[64];
-
-	for (int round = 0; round < 20000; round++) {
-		size_t n = (size_t)(rand_r(&seed) % 40);
-		for (size_t i = 0; i < n; i++) {
-			int pick = rand_r(&seed) % 4;
-			in[i] = (char)(pick == 0 ? 0x80 + rand_r(&seed) % 0x80 :
-				       pick == 1 ? 1 + rand_r(&seed) % 0x20 :
-				       "ab<>\"\\\x7f z\xc3\xa9"[rand_r(&seed) % 12]);
-			if (!in[i])
-				in[i] = 'x';
-		}
-		in[n] = '\0';
-		char *want = NULL, *got = NULL;
-		size_t wlen = 0, glen = 0;
-		FILE *w = open_memstream(&want, &wlen), *g = open_memstream(&got, &glen);
-		struct line_buffer lb;
-		json_put_string(w, in);
-		lb_begin(&lb, g);
-		lb_json_string(&lb, in);
-		lb_flush(&lb);
-		fclose(w);
-		fclose(g);
-		mismatches += wlen != glen || memcmp(want, got, wlen) != 0;
-		free(want);
-		free(got);
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
 	}
-	ok(mismatches == 0, "the line buffer escapes 20000 random strings as "
-	   "json_put_string does (%u differ)", mismatches);
+	if (c < 0x20 || c == 0x7f || c == '<' || c == '>')
+		snprintf(buf, 8, "\\u%04x", c);
+	else
+		snprintf(buf, 8, "%c", c);
+	return buf;
+}
 
+static const char *ref_markup_ascii(unsigned char c, char buf[8], const char *bad)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	}
+	if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+		return bad;
+	snprintf(buf, 8, "%c", c);
+	return buf;
+}
+
+static const char *ref_same_ascii(unsigned char c, char buf[8])
+{
+	snprintf(buf, 8, "%c", c);
+	return buf;
+}
+
+static const char *ref_html_ascii(unsigned char c, char buf[8])
+{
+	return ref_markup_ascii(c, buf, "&#xFFFD;");
+}
+
+static const char *ref_xml_ascii(unsigned char c, char buf[8])
+{
+	return ref_markup_ascii(c, buf, "\xef\xbf\xbd");  /* XML 1.0 cannot hold it */
+}
+
+/* Valid multi-byte characters as they are, each invalid byte as invalid. */
+static void ref_escape(FILE *f, const char *str, ref_ascii_fn *ascii, const char *invalid)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	char buf[8];
+
+	while (*s) {
+		size_t n = utf8_sequence(s);
+		if (n == 0)
+			fputs(invalid, f);
+		else if (n > 1)
+			fwrite(s, 1, n, f);
+		else
+			fputs(ascii(*s, buf), f);
+		s += n ? n : 1;
+	}
+}
+
+static void ref_json(FILE *f, const char *s)
+{
+	fputc('"', f);
+	ref_escape(f, s, ref_json_ascii, "\\ufffd");
+	fputc('"', f);
+}
+
+static void ref_html(FILE *f, const char *s)
+{
+	ref_escape(f, s, ref_html_ascii, "&#xFFFD;");
+}
+
+static void ref_xml(FILE *f, const char *s)
+{
+	ref_escape(f, s, ref_xml_ascii, "&#xFFFD;");
+}
+
+/* Random hostile text: invalid and truncated UTF-8, overlong forms,
+ * encoded surrogates, control characters, every character the escapers
+ * treat specially, valid 2-, 3- and 4-byte characters, U+2028. */
+static size_t random_text(char *out, size_t cap, unsigned *seed)
+{
+	static const char *const pieces[] = {
+		"a", "b", "z", " ", "<", ">", "&", "\"", "'", "\\", "/", "\x7f",
+		"\t", "\n", "\r", "\x01", "\x1b", "\x1f", "caf\xc3\xa9", "\xe6\x97\xa5",
+		"\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xc2\x9b",
+		"\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xf4\x90\x80\x80",
+		"\xc3", "\xe6\x97", "\xf0\x9f\x98", "\xff", "\xfe", "\x80", "\xbf",
+	};
+	size_t o = 0, want = (size_t)rand_r(seed) % (rand_r(seed) % 8 ? 40 : cap);
+
+	while (o < want) {
+		const char *p = rand_r(seed) % 4 ? pieces[rand_r(seed) % ARRAY_SIZE(pieces)] : NULL;
+		char one[2] = { (char)(1 + rand_r(seed) % 255), 0 };
+		size_t n = strlen(p ? p : one);
+		if (o + n >= cap)
+			break;
+		memcpy(out + o, p ? p : one, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* The bytes fn writes for in. */
+static char *bytes_of(void (*fn)(FILE *, const char *), const char *in, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	fn(f, in);
+	fclose(f);
+	return buf;
+}
+
+static bool same_bytes(void (*fn)(FILE *, const char *),
+		       void (*ref)(FILE *, const char *), const char *in)
+{
+	size_t glen, wlen;
+	char *got = bytes_of(fn, in, &glen), *want = bytes_of(ref, in, &wlen);
+	bool same = glen == wlen && memcmp(got, want, glen) == 0;
+	free(got);
+	free(want);
+	return same;
+}
+
+/* lb_json_string with the buffer already `fill` bytes full, so escapes
+ * meet its end and flush at every position; the filler is cut off. */
+static char *lb_bytes_of(const char *in, size_t fill, size_t *len)
+{
+	static struct line_buffer lb;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	lb_begin(&lb, f);
+	memset(lb.buf, '.', fill);
+	lb.n = fill;
+	lb_json_string(&lb, in);
+	lb_flush(&lb);
+	fclose(f);
+	memmove(buf, buf + fill, *len - fill + 1);
+	*len -= fill;
+	return buf;
+}
+
+/* json_escape_some in pieces of `room` bytes: the pieces joined, quoted;
+ * NULL when a call writes past room or makes no progress with room for
+ * the longest piece. */
+static char *chunked_json(const char *in, size_t room, size_t *len)
+{
+	char *buf = NULL, chunk[64];
+	FILE *f = open_memstream(&buf, len);
+	const char *s = in;
+	bool bad = false;
+
+	fputc('"', f);
+	while (*s && !bad) {
+		const char *before = s;
+		memset(chunk, '#', sizeof(chunk));
+		size_t n = json_escape_some(chunk, room, &s);
+		bad = n > room || chunk[room] != '#' || (s == before && room >= ESCAPE_PIECE_MAX);
+		fwrite(chunk, 1, n, f);
+	}
+	fputc('"', f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Every JSON string is escaped by one loop; its three ways out (stdio, the
+ * line buffer, chunks into a caller's buffer) must write exactly what the
+ * one-character-at-a-time reference writes, on hostile random text. */
+static void test_random_against_reference(void)
+{
+	unsigned seed = 12345, json = 0, lbuf = 0, chunks = 0, html = 0, xml = 0;
+	static char in[40000];
+	const int rounds = 20000;
+
+	for (int round = 0; round < rounds; round++) {
+		random_text(in, round % 100 ? 200 : sizeof(in), &seed);
+		size_t wlen, glen;
+		char *want = bytes_of(ref_json, in, &wlen);
+		json += !same_bytes(json_put_string, ref_json, in);
+		size_t fill = LINE_BUFFER_SIZE - (size_t)rand_r(&seed) % 64;
+		char *got = lb_bytes_of(in, rand_r(&seed) % 2 ? fill : 0, &glen);
+		lbuf += glen != wlen || memcmp(got, want, wlen) != 0;
+		free(got);
+		got = chunked_json(in, ESCAPE_PIECE_MAX + (size_t)rand_r(&seed) % 40, &glen);
+		chunks += !got || glen != wlen || memcmp(got, want, wlen) != 0;
+		free(got);
+		free(want);
+		html += !same_bytes(html_put_escaped, ref_html, in);
+		xml += !same_bytes(xml_put_escaped, ref_xml, in);
+	}
+	ok(json == 0, "json_put_string writes %d random strings as the reference "
+	   "(%u differ)", rounds, json);
+	ok(lbuf == 0, "lb_json_string writes them byte for byte the same, at any "
+	   "fill of its buffer (%u differ)", lbuf);
+	ok(chunks == 0, "json_escape_some in small pieces joins to the same, never "
+	   "past its room (%u differ)", chunks);
+	ok(html == 0, "html_put_escaped writes them as the reference (%u differ)", html);
+	ok(xml == 0, "xml_put_escaped writes them as the reference (%u differ)", xml);
+}
+
+/* utf8_clean at every buffer size: the whole cleaned text when it fits,
+ * else the longest start of it that ends on a whole character, always
+ * terminated; the cleaned text is the input with each invalid byte U+FFFD. */
+static bool clean_ok(const char *in, const char *full, size_t full_len)
+{
+	char out[256];
+
+	for (size_t size = 1; size <= full_len + 1 && size <= sizeof(out); size++) {
+		size_t n = utf8_clean(out, size, in);
+		size_t next = n < full_len ? utf8_sequence((const unsigned char *)full + n) : 0;
+		if (n >= size || out[n] || memcmp(out, full, n) != 0 ||
+		    (n < full_len && n + next < size))
+			return false;
+	}
+	return true;
+}
+
+static void test_utf8_clean(void)
+{
+	unsigned seed = 777, bad = 0;
+	char in[200], full[800];
+
+	for (int round = 0; round < 5000; round++) {
+		random_text(in, sizeof(in), &seed);
+		char *want = NULL;
+		size_t wlen = 0;
+		FILE *f = open_memstream(&want, &wlen);
+		ref_escape(f, in, ref_same_ascii, "\xef\xbf\xbd");
+		fclose(f);
+		size_t n = utf8_clean(full, sizeof(full), in);
+		bad += n != wlen || memcmp(full, want, wlen) != 0 || !clean_ok(in, full, n);
+		free(want);
+	}
+	ok(bad == 0, "utf8_clean replaces exactly the invalid bytes and cuts on a "
+	   "whole character at every size (%u differ)", bad);
+}
+
+/* A piece never splits: too little room takes nothing, and says so. */
+static void test_escape_some_room(void)
+{
+	char out[16];
+	const char *s = "\x01z";
+
+	is_int(json_escape_some(out, 5, &s), 0, "\\u0001 does not fit in 5 bytes");
+	ok(*s == '\x01', "and the string is not advanced");
+	is_int(json_escape_some(out, 6, &s), 6, "it fits in 6");
+	s = "\xf0\x9f\x98\x80!";
+	is_int(json_escape_some(out, 3, &s), 0, "a 4-byte character is not split");
+	is_int(json_escape_some(out, 4, &s), 4, "and goes whole when it fits");
+	is_str(s, "!", "the string is advanced past it");
+}
+
+/* The line buffer's own writers. */
+static void test_line_buffer_numbers(void)
+{
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -85,6 +326,12 @@ int main(void)
 	check(json_put_string, "bad\xc3\x28", "\"bad\\ufffd(\"", "JSON: invalid UTF-8 replaced");
 	check(json_put_string, "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"",
 	      "JSON: UTF-16 surrogate bytes replaced");
+	check(json_put_string, "\x7f\t\r\n\\/", "\"\\u007f\\t\\r\\n\\\\/\"",
+	      "JSON: DEL, the short escapes and a backslash; '/' as it is");
+	/* No U+2028/U+2029 rule: valid UTF-8 in JSON text, left as it is. */
+	check(json_put_string, "a\xe2\x80\xa8" "b\xe2\x80\xa9", "\"a\xe2\x80\xa8" "b\xe2\x80\xa9\"",
+	      "JSON: U+2028 and U+2029 pass unchanged");
+	check(json_put_string, NULL, "\"\"", "JSON: NULL is the empty string");
 	check(text_put_safe, "evil\x1b[2J\x07name", "evil\\x1b[2J\\x07name",
 	      "terminal: ESC and BEL neutralised");
 	check(text_put_safe, "x\xc2\x9by", "x\\xc2\\x9by", "terminal: C1 control neutralised");
@@ -94,6 +341,10 @@ int main(void)
 	check(html_put_escaped, "\"'&", "&quot;&#39;&amp;", "HTML: quotes and ampersand");
 	check(xml_put_escaped, "a\x01<b", "a\xef\xbf\xbd&lt;b",
 	      "XML: a character XML 1.0 cannot hold is replaced");
+	check(html_put_escaped, "\t\n\r\x01\x7f\xff", "\t\n\r&#xFFFD;&#xFFFD;&#xFFFD;",
+	      "HTML: tab and line ends kept, controls and invalid bytes replaced");
+	check(xml_put_escaped, "\x7f\xff&'", "\xef\xbf\xbd&#xFFFD;&amp;&#39;",
+	      "XML: DEL replaced by U+FFFD itself, an invalid byte by its reference");
 	check(csv_put_field, "plain", "plain", "CSV: plain field unquoted");
 	check(csv_put_field, "a,\"b\"\nc", "\"a,\"\"b\"\"\nc\"", "CSV: RFC 4180 quoting");
 	check(csv_put_field, "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"",
@@ -103,6 +354,9 @@ int main(void)
 	char buf[8];
 	text_safe(buf, sizeof(buf), "\x1b\x1b\x1b");
 	is_str(buf, "\\x1b", "a short buffer cuts between escapes, terminated");
-	test_line_buffer_matches();
+	test_random_against_reference();
+	test_escape_some_room();
+	test_utf8_clean();
+	test_line_buffer_numbers();
 	return done_testing();
 }
