@@ -101,6 +101,11 @@ const struct site_allow *site_allows(const struct ruleset *rs,
 				     const struct flow_record *r,
 				     role_mask client, role_mask server);
 
+/* Broadcast or multicast: no peer to judge (limited and site networks'
+ * directed broadcasts, IPv4 and IPv6 multicast). */
+bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
+			       const struct ip_addr *a);
+
 /* The roles worth naming for an address. */
 role_mask shown_roles(const struct ruleset *rs, role_mask m);
 
@@ -140,7 +145,7 @@ struct unexpected {
 
 struct verdict {
 	const struct ruleset *rs;
-	role_mask audited;
+	role_mask audited, peers;
 	struct rule_host *pairs;
 	unsigned npairs, ncap, nconcrete;
 	uint32_t *pair_index;

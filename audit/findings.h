@@ -135,6 +135,9 @@ struct audit_summary {
 	uint64_t flows;               /* every flow seen */
 	uint64_t in_scope;
 	uint64_t out_of_scope;
+	uint64_t peer_only;           /* of those: touching a peer (shared
+				       * infrastructure) with no audited host */
+	uint64_t broadcast;           /* of those: broadcast or multicast */
 	uint64_t icmp_errors;         /* ICMP error flows, used as evidence */
 	uint64_t allowed_by_site;     /* flows only a site allow entry permits */
 	uint64_t unexpected_flows;

@@ -104,6 +104,39 @@ const struct site_allow *site_allows(const struct ruleset *rs,
 	return NULL;
 }
 
+/* The all-ones host part of an IPv4 network of /30 or wider. */
+static bool is_directed_broadcast(const struct cidr *net, const struct ip_addr *a)
+{
+	if (net->ip_version != 4 || net->prefix == 0 || net->prefix > 30 ||
+	    !cidr_contains(net, 4, a))
+		return false;
+	uint32_t v = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+		     (uint32_t)a->b[2] << 8 | a->b[3];
+	uint32_t host = 0xffffffffu >> net->prefix;
+	return (v & host) == host;
+}
+
+bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
+			       const struct ip_addr *a)
+{
+	if (version == 6)
+		return a->b[0] == 0xff;
+	if ((a->b[0] & 0xf0) == 224)
+		return true;
+	if (a->b[3] != 255 && (a->b[3] & 1) == 0)
+		return false;  /* no broadcast of a /30 or wider ends even */
+	if (a->b[0] == 255 && a->b[1] == 255 && a->b[2] == 255 && a->b[3] == 255)
+		return true;
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++) {
+		const struct cidr *nets;
+		unsigned n = ruleset_role_nets(rs, i, &nets);
+		for (unsigned j = 0; j < n; j++)
+			if (is_directed_broadcast(&nets[j], a))
+				return true;
+	}
+	return false;
+}
+
 /* Its audited roles when it has any (every address is also a "mobile
  * client" of 0.0.0.0/0); else the roles more specific than a catch-all
  * network. */
@@ -131,17 +164,17 @@ static bool rule_serves(const struct rule *rule, const struct flow_record *r)
 	return false;
 }
 
-/* A rule between audited roles the flow would match in the other
+/* A rule between audited or peer roles the flow would match in the other
  * direction (a population such as 0.0.0.0/0 holds every address, so it
  * says nothing about direction). */
-static const struct rule *reversed_rule(const struct ruleset *rs, role_mask audited,
+static const struct rule *reversed_rule(const struct ruleset *rs, role_mask named,
 					role_mask client, role_mask server,
 					const struct flow_record *r)
 {
 	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
 		const struct rule *rule = ruleset_rule(rs, i);
 		if (rule->applicable &&
-		    rule_links(rule, server & audited, client & audited) &&
+		    rule_links(rule, server & named, client & named) &&
 		    rule_serves(rule, r))
 			return rule;
 	}
@@ -202,7 +235,8 @@ void unexpected_cause(const struct ruleset *rs, role_mask audited,
 		app_text(out->app, sizeof(out->app), c);
 	} else if (match_rules(rs, client, server, r, c, false, off, &off_bad)) {
 		cause_rule(out, CAUSE_NOT_APPLICABLE, ruleset_rule(rs, off[0].rule));
-	} else if ((rule = reversed_rule(rs, audited, client, server, r))) {
+	} else if ((rule = reversed_rule(rs, audited | ruleset_peer_roles(rs), client,
+					 server, r))) {
 		cause_rule(out, CAUSE_WRONG_DIRECTION, rule);
 	} else if ((rule = name_bound_rule(rs, client, r))) {
 		cause_rule(out, CAUSE_UNDOCUMENTED_INTERNET_HOST, rule);

@@ -97,6 +97,7 @@ struct verdict *verdict_new(const struct ruleset *rs)
 		return NULL;
 	v->rs = rs;
 	v->audited = ruleset_audited_roles(rs);
+	v->peers = ruleset_peer_roles(rs);
 	v->pair_index = calloc(PAIR_SLOTS, sizeof(*v->pair_index));
 	v->unexp_index = calloc(UNEXPECTED_SLOTS, sizeof(*v->unexp_index));
 	if (!v->pair_index || !v->unexp_index) {
@@ -195,6 +196,7 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 
 struct judgement {
 	enum flow_judgement_kind kind;
+	bool broadcast, peer_only;        /* why a flow is out of scope */
 	role_mask client, server;
 	struct match matches[MAX_MATCHES];
 	unsigned nmatches;
@@ -209,6 +211,7 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 	struct match app_bad;
 
 	jd->nmatches = 0;
+	jd->broadcast = jd->peer_only = false;
 	if (r->is_icmp_error) {
 		jd->kind = JUDGED_ICMP_ERROR;
 		return;
@@ -219,6 +222,12 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 		jd->server |= ruleset_roles_of_name(v->rs, c->server_name);
 	if (!((jd->client | jd->server) & v->audited)) {
 		jd->kind = JUDGED_OUT_OF_SCOPE;
+		jd->peer_only = ((jd->client | jd->server) & v->peers) != 0;
+		return;
+	}
+	if (is_broadcast_or_multicast(v->rs, r->ip_version, &r->resp_h)) {
+		jd->kind = JUDGED_OUT_OF_SCOPE;
+		jd->broadcast = true;
 		return;
 	}
 	jd->failure = FAIL_NO_REPLY;
@@ -341,6 +350,8 @@ static void record(struct verdict *v, const struct flow_record *r,
 		return;
 	case JUDGED_OUT_OF_SCOPE:
 		s->out_of_scope++;
+		s->peer_only += jd->peer_only;
+		s->broadcast += jd->broadcast;
 		return;
 	default:
 		break;

@@ -1,6 +1,7 @@
 /* cmd_check.c - `flowaudit check`: validate a site (and matrix) and show the
  * rule set they yield, before any capture is read. */
 #include <stdio.h>
+#include <time.h>
 
 #include "cli.h"
 #include "rules/rules.h"
@@ -57,7 +58,7 @@ int cmd_check(int argc, char **argv)
 			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
 		return EXIT_USAGE;
 	}
-	ruleset_print(rs, stdout);
+	ruleset_print(rs, stdout, (uint64_t)time(NULL) * 1000000u);
 	ruleset_free(rs);
 	return EXIT_OK;
 }

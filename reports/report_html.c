@@ -109,10 +109,15 @@ static void summary(FILE *f, const struct audit_report *r)
 			(unsigned long long)s->count[FINDING_INCONCLUSIVE]);
 	fprintf(f, "<span class=\"st st-observed\">%llu observed</span></p>\n",
 		(unsigned long long)s->count[FINDING_OBSERVED]);
-	fprintf(f, "<p class=\"small\">%llu flows, %llu in scope, %llu out of scope; "
-		"%llu unexpected flows%s.</p>\n</header>\n",
+	fprintf(f, "<p class=\"small\">%llu flows, %llu in scope, %llu out of scope",
 		(unsigned long long)s->flows, (unsigned long long)s->in_scope,
-		(unsigned long long)s->out_of_scope, (unsigned long long)s->unexpected_flows,
+		(unsigned long long)s->out_of_scope);
+	if (s->peer_only || s->broadcast)
+		fprintf(f, " (%llu of shared infrastructure with no audited host, %llu "
+			"broadcast or multicast)", (unsigned long long)s->peer_only,
+			(unsigned long long)s->broadcast);
+	fprintf(f, "; %llu unexpected flows%s.</p>\n</header>\n",
+		(unsigned long long)s->unexpected_flows,
 		s->unexpected_not_itemized ? " (some counted but not itemized)" : "");
 }
 

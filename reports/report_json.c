@@ -233,6 +233,8 @@ static cJSON *summary_json(const struct audit_report *r)
 	cJSON_AddItemToObject(o, "flows", count(s->flows));
 	cJSON_AddItemToObject(o, "in_scope", count(s->in_scope));
 	cJSON_AddItemToObject(o, "out_of_scope", count(s->out_of_scope));
+	cJSON_AddItemToObject(o, "out_of_scope_peers", count(s->peer_only));
+	cJSON_AddItemToObject(o, "out_of_scope_broadcast", count(s->broadcast));
 	cJSON_AddItemToObject(o, "icmp_error_flows", count(s->icmp_errors));
 	cJSON_AddItemToObject(o, "allowed_by_site", count(s->allowed_by_site));
 	for (int k = 0; k < FINDING_KIND_COUNT; k++)

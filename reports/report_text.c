@@ -211,9 +211,13 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 		ruleset_matrix_name(r->rules));
 	verdict_line(f, r, st);
 	inputs(f, r);
-	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope); %llu malformed "
-		"packets, %llu flows evicted early\n", (unsigned long long)s->flows,
-		(unsigned long long)s->in_scope, (unsigned long long)s->out_of_scope,
+	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope", (unsigned long long)s->flows,
+		(unsigned long long)s->in_scope, (unsigned long long)s->out_of_scope);
+	if (s->peer_only || s->broadcast)
+		fprintf(f, ": %llu of peers with no audited host, %llu broadcast or "
+			"multicast", (unsigned long long)s->peer_only,
+			(unsigned long long)s->broadcast);
+	fprintf(f, "); %llu malformed packets, %llu flows evicted early\n",
 		(unsigned long long)r->capture.malformed,
 		(unsigned long long)r->capture.evicted);
 	if (s->unexpected_not_itemized)

@@ -81,7 +81,8 @@ static const char *const *string_list(struct ruleset *rs, struct json_file *f,
 	return out;
 }
 
-static const char *const role_keys[] = { "description", "sections", "audited", "binds" };
+static const char *const role_keys[] = { "description", "sections", "audited", "peer",
+					 "binds" };
 
 /* "binds": how a site may bind the role; addresses when it does not say. */
 static void role_binds(struct ruleset *rs, struct json_file *f, const cJSON *r,
@@ -96,12 +97,15 @@ static void role_binds(struct ruleset *rs, struct json_file *f, const cJSON *r,
 			b->binds_addresses = true;
 		} else if (strcmp(binds[i], "name") == 0) {
 			b->binds_names = true;
+		} else if (strcmp(binds[i], "dedicated") == 0) {
+			b->binds_dedicated = true;
 		} else {
 			char bp[PATH_LEN], ip[PATH_LEN];
 			path_key(bp, p, "binds");
 			path_index(ip, bp, i);
 			report_at(f, true, ip, true, "a role binds \"address\" and/or "
-				  "\"name\"", "unknown binding \"%s\"", binds[i]);
+				  "\"name\", or is \"dedicated\" alone",
+				  "unknown binding \"%s\"", binds[i]);
 		}
 	}
 }
@@ -123,7 +127,12 @@ static bool load_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 	role->description = string_field(rs, f, r, p, "description", true);
 	role->sections = string_list(rs, f, r, p, "sections", &role->nsections, true);
 	role->audited = bool_field(f, r, p, "audited", true);
+	role->peer = bool_field(f, r, p, "peer", false);
 	role_binds(rs, f, r, p, &rs->bindings[rs->nroles]);
+	role->dedicated = rs->bindings[rs->nroles].binds_dedicated;
+	if (role->dedicated && (role->peer || !role->audited))
+		report_at(f, true, p, false, "the dedicated hosts are audited",
+			  "a \"dedicated\" role must be audited and not a peer");
 	rs->nroles++;
 	return true;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "rules_internal.h"
 
@@ -105,6 +106,10 @@ static bool bind_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 
 	if (role < 0) {
 		unknown_role(rs, f, p, false, r->string);
+	} else if (rs->bindings[role].binds_dedicated) {
+		report_at(f, true, p, false, "list those hosts (or their roles) in "
+			  "\"dedicated\"", "role \"%s\" is bound through \"dedicated\"",
+			  r->string);
 	} else if (cJSON_IsString(r)) {
 		bind_one(rs, f, (unsigned)role, r, p);
 	} else if (cJSON_IsArray(r)) {
@@ -244,7 +249,49 @@ static void load_allow_ports(struct ruleset *rs, struct json_file *f,
 	a->ports = r;
 }
 
-static const char *const allow_keys[] = { "from", "to", "proto", "ports", "why" };
+static const char *const allow_keys[] = { "from", "to", "proto", "ports", "why",
+					  "expires" };
+
+/* "2027-06-30": the exception applies to traffic up to the end of that day
+ * (UTC); false when it is not such a date. */
+static bool parse_expiry(const char *s, uint64_t *end_us)
+{
+	struct tm tm;
+	int y, m, d;
+	char extra;
+
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
+	    y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	time_t t = timegm(&tm);
+	struct tm back;
+	/* 2027-02-30 normalises to March: not a date. */
+	if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d)
+		return false;
+	*end_us = ((uint64_t)t + 86400u) * 1000000u;
+	return true;
+}
+
+static void load_allow_expiry(struct ruleset *rs, struct json_file *f, const cJSON *e,
+			      const char *p, struct site_allow *a)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "expires");
+	char sub[PATH_LEN];
+
+	if (!x || cJSON_IsNull(x))
+		return;
+	path_key(sub, p, "expires");
+	if (!cJSON_IsString(x) || !parse_expiry(x->valuestring, &a->expires_us)) {
+		report_at(f, true, sub, true, "a date such as \"2027-06-30\" (the last "
+			  "day it applies)", "bad \"expires\" date");
+		return;
+	}
+	a->expires = arena_strdup(&rs->arena, x->valuestring);
+}
 
 static void load_allow(struct ruleset *rs, struct json_file *f, const cJSON *allow)
 {
@@ -265,7 +312,7 @@ static void load_allow(struct ruleset *rs, struct json_file *f, const cJSON *all
 		}
 		/* The hint lists the keys, close or not: there are only five. */
 		check_keys(f, e, p, allow_keys, ARRAY_SIZE(allow_keys), "an allow entry",
-			   "from, to, proto, ports, why", false);
+			   "from, to, proto, ports, why, expires", false);
 		struct site_allow *a = &rs->allows[rs->nallows];
 		memset(a, 0, sizeof(*a));
 		bool ok = true;
@@ -296,13 +343,78 @@ static void load_allow(struct ruleset *rs, struct json_file *f, const cJSON *all
 				  "report shows it", "allow entry without \"why\"");
 		if (!a->why)
 			a->why = "allowed by the site";
+		load_allow_expiry(rs, f, e, p, a);
 		if (ok)
 			rs->nallows++;
 	}
 }
 
 static const char *const site_keys[] = { "name", "description", "roles", "params",
-					 "features", "allow" };
+					 "features", "dedicated", "allow" };
+
+/* The matrix's role for dedicated hosts, or -1 when it has none. */
+static int dedicated_role(const struct ruleset *rs)
+{
+	for (unsigned i = 0; i < rs->nroles; i++)
+		if (rs->bindings[i].binds_dedicated)
+			return (int)i;
+	return -1;
+}
+
+/* A peer role named in "dedicated": all its addresses become dedicated. */
+static void dedicate_role(struct ruleset *rs, struct json_file *f, unsigned role,
+			  struct role_binding *to, const char *path)
+{
+	const struct role_binding *from = &rs->bindings[role];
+
+	if (!rs->roles[role].peer) {
+		report_at(f, true, path, true, "only shared infrastructure (a peer role) "
+			  "can be dedicated; the audited roles are judged whole already",
+			  "role \"%s\" is not a peer role", rs->roles[role].name);
+		return;
+	}
+	if (from->nnames)
+		report_at(f, false, path, true, NULL, "role \"%s\" is also bound by name: "
+			  "only its addresses are dedicated", rs->roles[role].name);
+	for (unsigned i = 0; i < from->nnets; i++)
+		push_net(rs, to, &from->nets[i]);
+	rs->dedicated_roles |= (role_mask)1 << role;
+}
+
+/* "dedicated": peer roles or addresses whose whole traffic is audited. */
+static void load_dedicated(struct ruleset *rs, struct json_file *f, const cJSON *list)
+{
+	int target = dedicated_role(rs);
+
+	if (!list)
+		return;
+	if (!cJSON_IsArray(list)) {
+		report_at(f, true, "/dedicated", true, NULL, "\"dedicated\" must be a list "
+			  "of peer roles or addresses");
+		return;
+	}
+	if (target < 0) {
+		report_at(f, true, "/dedicated", false, NULL, "this matrix has no role "
+			  "for dedicated hosts");
+		return;
+	}
+	unsigned i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		char p[PATH_LEN];
+		struct cidr c;
+		bool host_bits;
+		path_index(p, "/dedicated", i);
+		int role = cJSON_IsString(e) ? name_index(ROLES(rs), e->valuestring) : -1;
+		if (role >= 0)
+			dedicate_role(rs, f, (unsigned)role, &rs->bindings[target], p);
+		else if (cJSON_IsString(e) && parse_cidr(e->valuestring, &c, &host_bits))
+			push_net(rs, &rs->bindings[target], &c);
+		else if (cJSON_IsString(e))
+			unknown_role(rs, f, p, true, e->valuestring);
+		else
+			report_at(f, true, p, true, NULL, "a peer role's name or an address");
+	}
+}
 
 bool load_site(struct ruleset *rs, struct json_file *f)
 {
@@ -310,7 +422,8 @@ bool load_site(struct ruleset *rs, struct json_file *f)
 	const cJSON *root = f->root;
 
 	check_keys(f, root, "", site_keys, ARRAY_SIZE(site_keys), "a site",
-		   "a site has name, description, roles, params, features and allow", true);
+		   "a site has name, description, roles, params, features, dedicated "
+		   "and allow", true);
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
 	rs->site_name = cJSON_IsString(name) ? arena_strdup(&rs->arena, name->valuestring)
 					     : "unnamed site";
@@ -320,6 +433,7 @@ bool load_site(struct ruleset *rs, struct json_file *f)
 	each_member(rs, f, root, "roles", false, bind_role);
 	each_member(rs, f, root, "params", false, set_param);
 	each_member(rs, f, root, "features", false, set_feature);
+	load_dedicated(rs, f, cJSON_GetObjectItemCaseSensitive(root, "dedicated"));
 	load_allow(rs, f, cJSON_GetObjectItemCaseSensitive(root, "allow"));
 	return f->d->errors == before;
 }

@@ -70,9 +70,15 @@ struct role {
 	const char *description;
 	const char *const *sections;
 	unsigned nsections;
-	/* Audited roles bring a flow into scope; client populations and
-	 * external services only say who may connect or be reached. */
+	/* Audited roles bring a flow into scope; peers (shared
+	 * infrastructure) are judged only opposite an audited host unless the
+	 * site declares them dedicated; client populations and external
+	 * services only say who may connect or be reached. */
 	bool audited;
+	bool peer;
+	/* Bound to the site's "dedicated" hosts, never by the site directly:
+	 * those hosts are audited, and are domain members like the servers. */
+	bool dedicated;
 	bool bound;                  /* the site binds it */
 };
 
@@ -80,6 +86,8 @@ struct role {
 /* A site-local allowance: known extra traffic, allowed not unexpected. */
 struct site_allow {
 	const char *why;
+	const char *expires;         /* "YYYY-MM-DD" or NULL: never */
+	uint64_t expires_us;         /* the end of that day (UTC); 0: never */
 	/* Each side is a role (mask) or a list of networks (or any). */
 	role_mask from_roles, to_roles;
 	const struct cidr *from_nets, *to_nets;
@@ -121,8 +129,13 @@ role_mask ruleset_roles_of_addr(const struct ruleset *rs, uint8_t ip_version,
 				const struct ip_addr *a);
 /* The roles bound to a host name (case-insensitive, exact or "*.domain"). */
 role_mask ruleset_roles_of_name(const struct ruleset *rs, const char *name);
-/* Roles no flow brings into scope: client populations, external services. */
+/* The roles that bring a flow into scope: the matrix's audited roles, and
+ * the role of the site's dedicated hosts. */
 role_mask ruleset_audited_roles(const struct ruleset *rs);
+/* Shared infrastructure: judged opposite an audited host. */
+role_mask ruleset_peer_roles(const struct ruleset *rs);
+/* The peer roles the site dedicates to the audited product whole. */
+role_mask ruleset_dedicated_roles(const struct ruleset *rs);
 
 /* The concrete hosts of a role: single addresses it is bound to (/32, /128).
  * Networks (0.0.0.0/0, 10.2.0.0/16) and host names are populations. */
@@ -164,7 +177,8 @@ bool service_matches(const struct rule_service *s, uint8_t proto, uint16_t port)
 
 /* Prints the resolved rule set: each applicable rule with its concrete
  * hosts, then what is not applicable and why (`flowaudit check`). */
-void ruleset_print(const struct ruleset *rs, FILE *f);
+/* now_us: today, for exceptions that expire. */
+void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us);
 
 /* "tcp/13667", "tcp/49152-65535", "udp/137-138" into buf. */
 void service_format(const struct rule_service *s, char *buf, size_t len);

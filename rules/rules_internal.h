@@ -60,6 +60,7 @@ struct role_binding {
 	struct cidr *hosts;         /* the single-address nets */
 	unsigned nhosts;
 	bool binds_addresses, binds_names;
+	bool binds_dedicated;       /* the site's "dedicated" list binds it */
 };
 
 struct ruleset {
@@ -79,6 +80,7 @@ struct ruleset {
 	unsigned nrules;
 	struct site_allow *allows;
 	unsigned nallows;
+	role_mask dedicated_roles;  /* peer roles the site dedicates whole */
 };
 
 /* One JSON file being loaded: text, positions, parsed values. */

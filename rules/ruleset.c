@@ -99,6 +99,8 @@ static void resolve(struct ruleset *rs)
 		if (feat >= 0 && !rs->features[feat].on)
 			snprintf(why, sizeof(why), "feature %s is off in the site",
 				 rs->features[feat].name);
+		else if (!from->bound && from->dedicated)
+			snprintf(why, sizeof(why), "the site dedicates no host");
 		else if (!from->bound)
 			snprintf(why, sizeof(why), "%s is not in the site", from->name);
 		else if (!to->bound)
@@ -223,6 +225,20 @@ role_mask ruleset_audited_roles(const struct ruleset *rs)
 		if (rs->roles[i].audited)
 			m |= (role_mask)1 << i;
 	return m;
+}
+
+role_mask ruleset_peer_roles(const struct ruleset *rs)
+{
+	role_mask m = 0;
+	for (unsigned i = 0; i < rs->nroles; i++)
+		if (rs->roles[i].peer)
+			m |= (role_mask)1 << i;
+	return m;
+}
+
+role_mask ruleset_dedicated_roles(const struct ruleset *rs)
+{
+	return rs->dedicated_roles;
 }
 
 unsigned ruleset_role_hosts(const struct ruleset *rs, unsigned role,
@@ -432,12 +448,88 @@ static void print_allow_side(const struct ruleset *rs, role_mask roles,
 	}
 }
 
-void ruleset_print(const struct ruleset *rs, FILE *f)
+/* How a host's traffic is judged: audited (whole), dedicated (a peer the
+ * site gives to the product: whole), peer (only opposite an audited host),
+ * or population (only as the other side of a rule). */
+static const char *host_scope(const struct ruleset *rs, role_mask m)
+{
+	role_mask dedicated = 0, audited = 0, peer = 0;
+	for (unsigned i = 0; i < rs->nroles; i++) {
+		if (!(m & ((role_mask)1 << i)))
+			continue;
+		dedicated |= rs->roles[i].dedicated;
+		audited |= rs->roles[i].audited && !rs->roles[i].dedicated;
+		peer |= rs->roles[i].peer;
+	}
+	return audited ? "audited" : dedicated ? "dedicated: all its traffic is audited" :
+	       peer ? "peer: judged only opposite an audited host" :
+	       "population: judged only as the other side of a rule";
+}
+
+static bool printed_before(const struct ruleset *rs, unsigned role, unsigned net)
+{
+	const struct cidr *c = &rs->bindings[role].nets[net];
+	for (unsigned i = 0; i <= role; i++)
+		for (unsigned j = 0; j < (i == role ? net : rs->bindings[i].nnets); j++)
+			if (memcmp(&rs->bindings[i].nets[j], c, sizeof(*c)) == 0)
+				return true;
+	return false;
+}
+
+/* Every address and network the site binds, once, with its roles and how
+ * its traffic is judged. */
+static void print_hosts(const struct ruleset *rs, FILE *f)
+{
+	fprintf(f, "Hosts:\n");
+	for (unsigned i = 0; i < rs->nroles; i++) {
+		for (unsigned j = 0; j < rs->bindings[i].nnets; j++) {
+			const struct cidr *c = &rs->bindings[i].nets[j];
+			char text[IP_TEXT_LEN + 8], roles[256] = "";
+			size_t used = 0;
+			if (printed_before(rs, i, j))
+				continue;
+			role_mask m = 0;
+			for (unsigned k = 0; k < rs->nroles; k++)
+				for (unsigned n = 0; n < rs->bindings[k].nnets; n++)
+					if (memcmp(&rs->bindings[k].nets[n], c, sizeof(*c)) == 0)
+						m |= (role_mask)1 << k;
+			for (unsigned k = 0; k < rs->nroles && used + 1 < sizeof(roles); k++)
+				if (m & ((role_mask)1 << k) && !rs->roles[k].dedicated)
+					used += (size_t)snprintf(roles + used, sizeof(roles) - used,
+								 "%s%s", used ? "+" : "",
+								 rs->roles[k].name);
+			format_cidr(text, sizeof(text), c);
+			fprintf(f, "    %-24s %-40s %s\n", text, roles[0] ? roles : "-",
+				host_scope(rs, m));
+		}
+	}
+	fputc('\n', f);
+}
+
+/* An exception's expiry as check states it, against today. */
+static void print_expiry(const struct site_allow *a, uint64_t now_us, FILE *f)
+{
+	if (!a->expires)
+		return;
+	if (now_us >= a->expires_us) {
+		fprintf(f, "      warning: expired on %s: it no longer applies\n", a->expires);
+		return;
+	}
+	uint64_t days = (a->expires_us - now_us) / (86400ull * 1000000u);
+	if (days < 30)
+		fprintf(f, "      warning: expires on %s, in %llu day%s\n", a->expires,
+			(unsigned long long)days, days == 1 ? "" : "s");
+	else
+		fprintf(f, "      expires on %s\n", a->expires);
+}
+
+void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us)
 {
 	unsigned na = 0;
 
 	fprintf(f, "Site %s, matrix %s (%s)\n\n", rs->site_name, rs->matrix_name,
 		rs->matrix_path);
+	print_hosts(rs, f);
 	fprintf(f, "Enforced rules:\n");
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		if (rs->rules[i].applicable)
@@ -465,6 +557,7 @@ void ruleset_print(const struct ruleset *rs, FILE *f)
 			char svc[96];
 			service_format(&s, svc, sizeof(svc));
 			fprintf(f, "  %s  (%s)\n", a->proto ? svc : "any protocol", a->why);
+			print_expiry(a, now_us, f);
 		}
 	}
 }

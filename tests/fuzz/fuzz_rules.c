@@ -47,7 +47,7 @@ static void use_ruleset(const struct ruleset *rs)
 	char buf[256];
 	size_t touched = 0;
 
-	ruleset_print(rs, devnull);
+	ruleset_print(rs, devnull, 1700000000000000ull);
 	if (ruleset_capture_filter(rs, filter, sizeof(filter))) {
 		/* flowaudit watch hands this to libpcap: it must compile. */
 		struct bpf_program prog;

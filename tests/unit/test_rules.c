@@ -134,7 +134,7 @@ static void test_shipped(void)
 	char *printed = NULL;
 	size_t plen = 0;
 	FILE *f = open_memstream(&printed, &plen);
-	ruleset_print(rs, f);
+	ruleset_print(rs, f, 1700000000000000ull);
 	fclose(f);
 	ok(strstr(printed, "10.1.0.20 (mobile_service) -> 10.1.0.10 (license_server)") &&
 	   strstr(printed, "any of 0.0.0.0/0, ::/0 (mobile_clients) -> 10.1.0.20 (mobile_service)") &&
