@@ -138,13 +138,22 @@ bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
 }
 
 /* Its audited roles when it has any (every address is also a "mobile
- * client" of 0.0.0.0/0); else the roles more specific than a catch-all
- * network. */
+ * client" of 0.0.0.0/0), else its peer roles; else the roles more specific
+ * than a catch-all network. */
 role_mask shown_roles(const struct ruleset *rs, role_mask m)
 {
-	role_mask audited = m & ruleset_audited_roles(rs);
-	if (audited)
-		return audited;
+	role_mask dedicated = 0;
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++)
+		if (ruleset_role(rs, i)->dedicated)
+			dedicated |= role_bit(i);
+	/* A dedicated SQL server is named as the SQL server it is. */
+	role_mask named = m & ruleset_audited_roles(rs) & ~dedicated;
+	if (!named)
+		named = m & ruleset_peer_roles(rs);
+	if (!named)
+		named = m & dedicated;
+	if (named)
+		return named;
 	role_mask specific = m;
 	for (unsigned i = 0; i < ruleset_role_count(rs); i++) {
 		const struct cidr *nets;

@@ -57,6 +57,9 @@ enum flaw {
 	/* With MIDSTREAM_LICENSE: the capture began after the request, so
 	 * the License Server's reply is the first packet seen. */
 	MIDSTREAM_REPLY_FIRST = 1 << 12,
+	/* Not flaws: the rest of the organisation on the same mirror. */
+	WORKSTATIONS_AD = 1 << 13,   /* workstations talk to the DCs */
+	SQL_STRAY = 1 << 14,         /* the SQL server's other traffic */
 };
 
 struct site_run {
@@ -310,6 +313,49 @@ static void unexpected_traffic(struct site_run *s)
 		tls_exchange(s, s->l->speechlive, s->l->other_host, "www.example.com", 400);
 }
 
+/* Workstations of the rest of the organisation logging on: Kerberos,
+ * LDAP, SMB and RPC to the domain controller, none of SpeechExec's
+ * business. */
+static void workstations_ad(struct site_run *s)
+{
+	char ws[32];
+
+	for (unsigned i = 1; i <= 5; i++) {
+		struct conn c;
+		struct buf q = { .n = 0 }, r = { .n = 0 };
+		snprintf(ws, sizeof(ws), "10.4.0.%u", 10 + i);
+		directory_logon(s, ws);
+		share_access(s, ws, s->l->dc);
+		conn_init(&c, &s->g, ws, port(s), s->l->dc, 135);
+		dcerpc_bind(&q);
+		dcerpc_bind_ack(&r);
+		tcp_session(&c, q.d, q.n, r.d, r.n);
+	}
+}
+
+/* The SQL server's own life: its logon to the domain, an administrator's
+ * SSH session out to a host on the internet, and a workstation's query.
+ * A peer's traffic that only a "dedicated" site judges. */
+static void sql_stray(struct site_run *s)
+{
+	struct conn c;
+	struct buf q = { .n = 0 }, r = { .n = 0 };
+
+	directory_logon(s, s->l->sql);
+	conn_init(&c, &s->g, s->l->sql, port(s), "198.51.100.22", 22);
+	ssh_banner(&q, "OpenSSH_9.2p1 Debian-2");
+	ssh_banner(&r, "OpenSSH_9.6");
+	tcp_handshake(&c);
+	tcp_data(&c, S2C, r.d, r.n);
+	tcp_data(&c, C2S, q.d, q.n);
+	tcp_close(&c);
+	q.n = r.n = 0;
+	conn_init(&c, &s->g, "10.4.0.11", port(s), s->l->sql, 1433);
+	tds_prelogin(&q, false);
+	tds_prelogin(&r, true);
+	tcp_session(&c, q.d, q.n, r.d, r.n);
+}
+
 static void run_site(struct site_run *s)
 {
 	const struct layout *l = s->l;
@@ -337,6 +383,10 @@ static void run_site(struct site_run *s)
 	sql_access(s);
 	license_server_duties(s);
 	unexpected_traffic(s);
+	if (has(s, WORKSTATIONS_AD))
+		workstations_ad(s);
+	if (has(s, SQL_STRAY))
+		sql_stray(s);
 }
 
 static int site_case(const char *path, const struct layout *l, unsigned flaws,
@@ -379,6 +429,8 @@ SITE_CASE(midstream, separate, MIDSTREAM_LICENSE, 0)
 SITE_CASE(midstream_reply, separate, MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 0)
 SITE_CASE(midstream_reply_custom_port, separate,
 	  MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 23667)
+SITE_CASE(peers_workstations, separate, WORKSTATIONS_AD | UNEXPECTED_PORT, 0)
+SITE_CASE(dedicated_sql, separate, SQL_STRAY, 0)
 SITE_CASE(demo, separate, NO_MOBILE_LICENSE | CLOUD_NO_REPLY | UNEXPECTED_PORT |
 	  SSH_ON_443, 0)
 
@@ -516,6 +568,8 @@ const struct fixture_case audit_cases[] = {
 	{ "midstream-reply", "the capture starts with the License Server's reply on 13667", FMT_PCAP, midstream_reply, false },
 	{ "midstream-reply-custom-port", "the capture starts with the License Server's reply on 23667", FMT_PCAP, midstream_reply_custom_port, false },
 	{ "demo", "the demo: observed, missing, blocked and unexpected flows", FMT_PCAP, demo, false },
+	{ "peers-workstations", "workstations log on to the DCs; the Mobile Service's RDP to a DC", FMT_PCAP, peers_workstations, false },
+	{ "dedicated-sql", "the SQL server's logon, SSH out and a workstation's query", FMT_PCAP, dedicated_sql, false },
 	{ "dns-cname-tls", "CNAME chain to 20.50.2.10, then TLS without SNI to it", FMT_PCAP, dns_cname_tls, false },
 	{ "dns-nxdomain", "livebroker.speechexec.com answered NXDOMAIN", FMT_PCAP, dns_nxdomain, false },
 	{ "dns-refused", "livebroker.speechexec.com answered REFUSED", FMT_PCAP, dns_refused, false },

@@ -296,6 +296,48 @@ static void test_site_errors(void)
 	ruleset_free(rs);
 }
 
+/* "dedicated": peer roles or addresses; the dedicated role is bound only
+ * through it; exceptions expire at the end of their day. */
+static void test_dedicated_and_expiry(void)
+{
+	struct diag d;
+
+	expect_error("{\"roles\": {\"sql_server\": [\"10.1.0.30\"]}, \"dedicated\": "
+		     "[\"mobile_clients\"]}", "role \"mobile_clients\" is not a peer role",
+		     "only a peer role can be dedicated");
+	expect_error("{\"roles\": {\"sql_server\": [\"10.1.0.30\"]}, \"dedicated\": "
+		     "[\"sql_servr\"]}", "did you mean \"sql_server\"",
+		     "a dedicated role's typo gets a hint");
+	expect_error("{\"roles\": {\"dedicated_hosts\": [\"10.1.0.30\"]}}",
+		     "is bound through \"dedicated\"", "the dedicated role is not bound directly");
+	expect_error("{\"roles\": {}, \"allow\": [{\"from\": \"any\", \"to\": \"any\", "
+		     "\"why\": \"x\", \"expires\": \"2027-02-30\"}]}", "bad \"expires\" date",
+		     "an expiry that is not a date");
+
+	const char *file = write_temp("site.json", "{\"roles\": {\"license_server\": "
+		"[\"10.1.0.10\"], \"sql_server\": [\"10.1.0.30\"]}, \"dedicated\": "
+		"[\"sql_server\", \"10.1.0.99\"], \"allow\": [{\"from\": \"any\", "
+		"\"to\": \"license_server\", \"why\": \"x\", \"expires\": \"2027-06-30\"}]}");
+	struct ruleset *rs = load(NULL, file, &d);
+	if (!ok(rs != NULL, "a site with dedicated hosts and an expiring exception loads"))
+		return;
+	int ded = role(rs, "dedicated_hosts"), sql = role(rs, "sql_server");
+	ok(ded >= 0 && (roles_of(rs, "10.1.0.30") & ((role_mask)1 << ded)) &&
+	   (roles_of(rs, "10.1.0.30") & ((role_mask)1 << sql)),
+	   "the dedicated SQL server holds its own role and the dedicated one");
+	ok(roles_of(rs, "10.1.0.99") & ((role_mask)1 << ded), "a dedicated address");
+	ok(ruleset_audited_roles(rs) & ((role_mask)1 << ded) &&
+	   !(ruleset_audited_roles(rs) & ((role_mask)1 << sql)) &&
+	   ruleset_peer_roles(rs) & ((role_mask)1 << sql) &&
+	   ruleset_dedicated_roles(rs) == ((role_mask)1 << sql),
+	   "the SQL server's role stays a peer; its hosts are audited through dedication");
+	const struct site_allow *a = ruleset_allow(rs, 0);
+	/* 2027-07-01T00:00:00Z = 1814400000 s. */
+	ok(a && strcmp(a->expires, "2027-06-30") == 0 &&
+	   a->expires_us == 1814400000ull * 1000000u, "the exception ends with its day");
+	ruleset_free(rs);
+}
+
 static void test_matrix_errors(void)
 {
 	struct diag d;
@@ -332,6 +374,7 @@ int main(void)
 	test_params_features();
 	test_server_ports();
 	test_site_errors();
+	test_dedicated_and_expiry();
 	test_matrix_errors();
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
