@@ -97,9 +97,12 @@ unsigned match_rules(const struct ruleset *rs, role_mask client, role_mask serve
  * of hosts, else every host of the "to" role. */
 bool judged_on_client(const struct ruleset *rs, const struct rule *r);
 
+/* The first allow entry covering the flow, its index in *index; *expired
+ * counts an entry that would have, had its date not passed. */
 const struct site_allow *site_allows(const struct ruleset *rs,
 				     const struct flow_record *r,
-				     role_mask client, role_mask server);
+				     role_mask client, role_mask server,
+				     unsigned *index, int *expired);
 
 /* Broadcast or multicast: no peer to judge (limited and site networks'
  * directed broadcasts, IPv4 and IPv6 multicast). */
@@ -153,6 +156,8 @@ struct verdict {
 	unsigned nunexp, unexp_cap;
 	uint32_t *unexp_index;
 	struct audit_summary summary;
+	struct exception_use *exceptions;  /* per allow entry */
+	uint64_t latest_us;                /* the latest flow seen */
 };
 
 #endif

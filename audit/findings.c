@@ -49,9 +49,30 @@ void findings_free(struct findings *f)
 {
 	free(f->items);
 	free(f->failures);
+	free(f->exceptions);
 	f->items = NULL;
 	f->failures = NULL;
-	f->n = 0;
+	f->exceptions = NULL;
+	f->n = f->nexceptions = 0;
+}
+
+/* Each site exception with what it covered; expired when the traffic
+ * reaches past its date. */
+static bool exception_uses(const struct verdict *v, struct findings *out)
+{
+	unsigned n = ruleset_allow_count(v->rs);
+
+	out->exceptions = calloc(n + 1, sizeof(*out->exceptions));
+	if (!out->exceptions)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		struct exception_use *e = &out->exceptions[i];
+		*e = v->exceptions[i];
+		e->allow = ruleset_allow(v->rs, i);
+		e->expired = e->allow->expires_us && v->latest_us >= e->allow->expires_us;
+	}
+	out->nexceptions = n;
+	return true;
 }
 
 static void fill_endpoint(struct finding_endpoint *fe, bool present,
@@ -256,7 +277,7 @@ bool verdict_findings(const struct verdict *v, struct findings *out)
 	memset(out, 0, sizeof(*out));
 	out->items = calloc((size_t)v->npairs + v->nunexp + 1, sizeof(*out->items));
 	out->failures = calloc(blocked_failure_count(v) + 1, sizeof(*out->failures));
-	if (!out->items || !out->failures) {
+	if (!out->items || !out->failures || !exception_uses(v, out)) {
 		findings_free(out);
 		return false;
 	}

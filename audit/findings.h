@@ -145,9 +145,26 @@ struct audit_summary {
 	uint64_t count[FINDING_KIND_COUNT];
 };
 
+/* What one site exception (an "allow" entry) covered. */
+#define EXCEPTION_CLIENTS 8
+struct exception_use {
+	const struct site_allow *allow;
+	uint64_t flows, packets, bytes;
+	uint64_t first_us, last_us;
+	/* Flows it would have covered after its expiry date: judged, not
+	 * excused. */
+	uint64_t expired_flows;
+	bool expired;                 /* the capture reaches past its date */
+	struct { uint8_t ip_version; struct ip_addr ip; } clients[EXCEPTION_CLIENTS];
+	unsigned nclients;
+	uint64_t more_clients;        /* flows from clients past the first 8 */
+};
+
 struct findings {
 	struct finding *items;
 	unsigned n;
+	struct exception_use *exceptions;  /* one per allow entry, in order */
+	unsigned nexceptions;
 	struct attempt_failure *failures;  /* what items' failures point to */
 	struct audit_summary summary;
 };

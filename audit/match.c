@@ -89,17 +89,27 @@ static bool allow_port(const struct site_allow *a, uint16_t port)
 
 const struct site_allow *site_allows(const struct ruleset *rs,
 				     const struct flow_record *r,
-				     role_mask client, role_mask server)
+				     role_mask client, role_mask server,
+				     unsigned *index, int *expired)
 {
+	*expired = -1;
 	for (unsigned i = 0; i < ruleset_allow_count(rs); i++) {
 		const struct site_allow *a = ruleset_allow(rs, i);
 		if ((a->proto && a->proto != r->proto) || !allow_port(a, r->resp_p))
 			continue;
-		if (allow_side(a->from_roles, a->from_nets, a->nfrom_nets, client,
-			       r->ip_version, &r->orig_h) &&
-		    allow_side(a->to_roles, a->to_nets, a->nto_nets, server,
-			       r->ip_version, &r->resp_h))
-			return a;
+		if (!allow_side(a->from_roles, a->from_nets, a->nfrom_nets, client,
+				r->ip_version, &r->orig_h) ||
+		    !allow_side(a->to_roles, a->to_nets, a->nto_nets, server,
+				r->ip_version, &r->resp_h))
+			continue;
+		/* An exception covers traffic up to the end of its last day. */
+		if (a->expires_us && r->first_us >= a->expires_us) {
+			if (*expired < 0)
+				*expired = (int)i;
+			continue;
+		}
+		*index = i;
+		return a;
 	}
 	return NULL;
 }

@@ -100,7 +100,8 @@ struct verdict *verdict_new(const struct ruleset *rs)
 	v->peers = ruleset_peer_roles(rs);
 	v->pair_index = calloc(PAIR_SLOTS, sizeof(*v->pair_index));
 	v->unexp_index = calloc(UNEXPECTED_SLOTS, sizeof(*v->unexp_index));
-	if (!v->pair_index || !v->unexp_index) {
+	v->exceptions = calloc(ruleset_allow_count(rs) + 1, sizeof(*v->exceptions));
+	if (!v->pair_index || !v->unexp_index || !v->exceptions) {
 		verdict_free(v);
 		return NULL;
 	}
@@ -116,6 +117,7 @@ void verdict_free(struct verdict *v)
 	free(v->unexp);
 	free(v->pair_index);
 	free(v->unexp_index);
+	free(v->exceptions);
 	free(v);
 }
 
@@ -126,6 +128,8 @@ void verdict_reset(struct verdict *v)
 	memset(v->pair_index, 0, PAIR_SLOTS * sizeof(*v->pair_index));
 	memset(v->unexp_index, 0, UNEXPECTED_SLOTS * sizeof(*v->unexp_index));
 	memset(&v->summary, 0, sizeof(v->summary));
+	memset(v->exceptions, 0, ruleset_allow_count(v->rs) * sizeof(*v->exceptions));
+	v->latest_us = 0;
 	add_concrete_pairs(v);
 }
 
@@ -196,6 +200,8 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 
 struct judgement {
 	enum flow_judgement_kind kind;
+	unsigned allow;                   /* JUDGED_ALLOWED_BY_SITE: the entry */
+	int allow_expired;                /* an entry past its date, or -1 */
 	bool broadcast, peer_only;        /* why a flow is out of scope */
 	role_mask client, server;
 	struct match matches[MAX_MATCHES];
@@ -211,6 +217,7 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 	struct match app_bad;
 
 	jd->nmatches = 0;
+	jd->allow_expired = -1;
 	jd->broadcast = jd->peer_only = false;
 	if (r->is_icmp_error) {
 		jd->kind = JUDGED_ICMP_ERROR;
@@ -236,7 +243,8 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 				   jd->matches, &app_bad);
 	if (jd->nmatches) {
 		jd->kind = jd->succeeded ? JUDGED_ALLOWED : JUDGED_FAILED_ATTEMPT;
-	} else if (!app_bad.service && site_allows(v->rs, r, jd->client, jd->server)) {
+	} else if (!app_bad.service && site_allows(v->rs, r, jd->client, jd->server,
+						   &jd->allow, &jd->allow_expired)) {
 		jd->kind = JUDGED_ALLOWED_BY_SITE;
 	} else {
 		jd->kind = JUDGED_UNEXPECTED;
@@ -338,12 +346,36 @@ static void record_unexpected(struct verdict *v, const struct flow_record *r,
 	evidence_example(&u->ev, r, c, jd->client, jd->server, jd->succeeded);
 }
 
+/* What an exception covered: counts, time span, the first clients. */
+static void record_exception(struct exception_use *e, const struct flow_record *r)
+{
+	e->flows++;
+	e->packets += r->orig.pkts + r->resp.pkts;
+	e->bytes += r->orig.ip_bytes + r->resp.ip_bytes;
+	if (!e->first_us || r->first_us < e->first_us)
+		e->first_us = r->first_us;
+	if (r->last_us > e->last_us)
+		e->last_us = r->last_us;
+	for (unsigned i = 0; i < e->nclients; i++)
+		if (e->clients[i].ip_version == r->ip_version &&
+		    memcmp(&e->clients[i].ip, &r->orig_h, sizeof(r->orig_h)) == 0)
+			return;
+	if (e->nclients == EXCEPTION_CLIENTS) {
+		e->more_clients++;
+		return;
+	}
+	e->clients[e->nclients].ip_version = r->ip_version;
+	e->clients[e->nclients++].ip = r->orig_h;
+}
+
 static void record(struct verdict *v, const struct flow_record *r,
 		   const struct flow_class *c, const struct judgement *jd)
 {
 	struct audit_summary *s = &v->summary;
 
 	s->flows++;
+	if (r->last_us > v->latest_us)
+		v->latest_us = r->last_us;
 	switch (jd->kind) {
 	case JUDGED_ICMP_ERROR:
 		s->icmp_errors++;
@@ -360,10 +392,14 @@ static void record(struct verdict *v, const struct flow_record *r,
 	record_dns_failure(v, r, c, jd->client);
 	for (unsigned i = 0; i < jd->nmatches; i++)
 		record_attempt(v, r, c, jd, &jd->matches[i]);
-	if (jd->kind == JUDGED_ALLOWED_BY_SITE)
+	if (jd->kind == JUDGED_ALLOWED_BY_SITE) {
 		s->allowed_by_site++;
-	else if (jd->kind == JUDGED_UNEXPECTED)
+		record_exception(&v->exceptions[jd->allow], r);
+	} else if (jd->kind == JUDGED_UNEXPECTED) {
 		record_unexpected(v, r, c, jd);
+		if (jd->allow_expired >= 0)
+			v->exceptions[jd->allow_expired].expired_flows++;
+	}
 }
 
 void verdict_flow(struct verdict *v, const struct flow_record *r,
