@@ -131,14 +131,12 @@ static int random_payload_long(const char *path, const struct case_args *a)
 	return random_flows(path, a, 1000, 40, 40);
 }
 
-/* A telnet session from the Mobile Service to the License Server's port 23,
- * as a Linux telnetd opens one: option negotiation both ways (nDPI names
- * telnet after three packets of IAC commands), the terminal type asked
- * and told, a login prompt, a user name typed a character at a time and
- * echoed. The matrix allows only 13667 there. */
-static int telnet_license(const char *path, const struct case_args *a)
+/* A telnet session from the Mobile Service to the License Server, as a
+ * Linux telnetd opens one: option negotiation both ways (nDPI names telnet
+ * after three packets of IAC commands), the terminal type asked and told,
+ * a login prompt, a user name typed a character at a time and echoed. */
+static void telnet_session(struct gen *g, uint16_t cport, uint16_t sport)
 {
-	struct gen g = { 0 };
 	struct conn c;
 	/* IAC DO TTYPE, DO TSPEED, DO XDISPLOC, DO NEW-ENVIRON */
 	static const uint8_t srv_do[] = {
@@ -162,10 +160,7 @@ static int telnet_license(const char *path, const struct case_args *a)
 	static const char user[] = "admin\r";
 	static const char pass_prompt[] = "\r\nPassword: ";
 
-	(void)a;
-	if (!gen_open(&g, path, FMT_PCAP, LINK_ETHERNET, ENCAP_NONE))
-		return 1;
-	conn_init(&c, &g, "10.1.0.20", 50023, "10.1.0.10", 23);
+	conn_init(&c, g, "10.1.0.20", cport, "10.1.0.10", sport);
 	tcp_handshake(&c);
 	tcp_data(&c, S2C, srv_do, sizeof(srv_do));
 	tcp_data(&c, C2S, cli_will, sizeof(cli_will));
@@ -181,6 +176,21 @@ static int telnet_license(const char *path, const struct case_args *a)
 	}
 	tcp_data(&c, S2C, pass_prompt, sizeof(pass_prompt) - 1);
 	tcp_close(&c);
+}
+
+/* Telnet to the License Server: on port 23, which the matrix does not
+ * allow there, and on the licence port 13667, where the licence rule
+ * allows only what nDPI cannot name (apps ["unknown"]): a confident
+ * identification, so an application mismatch. */
+static int telnet_license(const char *path, const struct case_args *a)
+{
+	struct gen g = { 0 };
+
+	(void)a;
+	if (!gen_open(&g, path, FMT_PCAP, LINK_ETHERNET, ENCAP_NONE))
+		return 1;
+	telnet_session(&g, 50023, 23);
+	telnet_session(&g, 50024, 13667);
 	return gen_finish(&g);
 }
 
@@ -221,6 +231,6 @@ const struct fixture_case confidence_cases[] = {
 	{ "random-payload", "N flows of random bytes on 13667, 443, 80, 1433, 445, 88, half mid-stream (nDPI's heuristics on noise)", FMT_PCAP, random_payload, true },
 	{ "random-payload-long", "N flows of random bytes, 40 segments each way (all of nDPI's packets)", FMT_PCAP, random_payload_long, true },
 	{ "midstream-license-rtmp", "a licence connection picked up mid-stream whose bytes nDPI names RTMP", FMT_PCAP, midstream_license_rtmp, false },
-	{ "telnet-license", "telnet from the Mobile Service to the License Server", FMT_PCAP, telnet_license, false },
+	{ "telnet-license", "telnet from the Mobile Service to the License Server, on 23 and on 13667", FMT_PCAP, telnet_license, false },
 	{ NULL, NULL, FMT_PCAP, NULL, false },
 };
