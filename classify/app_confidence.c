@@ -4,7 +4,7 @@
 #include "app_confidence.h"
 
 /* nDPI 4.2 protocols whose detectors fired on flows of uniformly random
- * payload: 1,120,000 flows of fixturegen's random-payload and
+ * payload: 1,020,000 flows of fixturegen's random-payload and
  * random-payload-long captures, docs/app-confidence.md (the counts are
  * there). Each matches a few bytes (a first byte, a length field that
  * agrees with the packet's, a two-byte file magic, a first byte each way),
