@@ -13,13 +13,16 @@ bool judged_on_client(const struct ruleset *rs, const struct rule *r)
 	return from->audited || ruleset_role_hosts(rs, r->from_role, &hosts) > 0;
 }
 
-/* An application constraint holds unless nDPI positively identified
- * something the service does not list. */
+/* An application constraint holds unless nDPI confidently identified
+ * something the service does not list. A guess, or a detector that also
+ * fires on random or encrypted bytes, is no identification: the flow counts
+ * as unknown (docs/app-confidence.md), so a proprietary protocol such as
+ * the licence traffic is never unexpected for what a heuristic saw in it. */
 static bool app_allowed(const struct rule_service *s, const struct flow_class *c)
 {
 	if (s->napps == 0)
 		return true;
-	if (!c->classified || c->app_guessed || strcmp(c->app, "Unknown") == 0)
+	if (c->app_confidence < APP_CONFIDENCE_CONFIDENT)
 		return s->apps_allow_unknown;
 	for (unsigned i = 0; i < s->napps; i++)
 		if (strcmp(s->apps[i], c->app) == 0 ||

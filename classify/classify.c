@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_confidence.h"
 #include "classify.h"
 #include "dns_parse.h"
 #include "dpi.h"
@@ -20,6 +21,8 @@
 #define CLS_ACTIVE 0x01
 #define CLS_DPI_DONE 0x02
 #define CLS_GUESSED 0x04
+#define CLS_STRUCTURED 0x08 /* nDPI records the protocol's handshake */
+#define CLS_HANDSHAKE 0x10  /* and parsed one in this flow */
 
 #define LRU_NIL UINT32_MAX
 
@@ -33,7 +36,9 @@ struct flow_state {
 	uint8_t name_source;    /* enum name_source */
 	uint8_t dpi_packets;
 	dpi_handshake handshake; /* while the flow has no nDPI state */
+	uint8_t ndpi_confidence; /* ndpi_confidence_t of the result */
 };
+_Static_assert(sizeof(struct flow_state) <= 32, "a flow slot's state stays small");
 
 /* Kept for DNS flows only (port 53). */
 struct dns_state {
@@ -322,6 +327,11 @@ static void dpi_done(struct classifier *c, struct flow_state *s,
 	s->category = r->category;
 	if (r->guessed)
 		s->flags |= CLS_GUESSED;
+	if (r->structured)
+		s->flags |= CLS_STRUCTURED;
+	if (r->handshake)
+		s->flags |= CLS_HANDSHAKE;
+	s->ndpi_confidence = r->confidence;
 	if (r->host[0])
 		set_name(c, s, r->host, r->host_source);
 }
@@ -447,6 +457,22 @@ static void fill_app(struct classifier *c, const struct flow_state *s,
 	snprintf(out->category, sizeof(out->category), "%s",
 		 dpi_category_name(c->dpi, s->category));
 	out->app_guessed = s->flags & CLS_GUESSED;
+	snprintf(out->ndpi_confidence, sizeof(out->ndpi_confidence), "%s",
+		 dpi_confidence_name(s->ndpi_confidence));
+	struct app_evidence ev = {
+		.app = out->app,
+		.master = out->master_app,
+		.guessed = out->app_guessed,
+		.by_dpi = dpi_confidence_is_dpi(s->ndpi_confidence),
+		.structured = s->flags & CLS_STRUCTURED,
+		.handshake = s->flags & CLS_HANDSHAKE,
+		/* The capture's view, not nDPI's: nDPI stops at its decision,
+		 * often on the first message, before any reply. ICMP and
+		 * the like are named by their IP protocol: nothing to answer. */
+		.both_ways = (r->proto != IP_PROTO_TCP && r->proto != IP_PROTO_UDP) ||
+			     (r->orig.payload_bytes && r->resp.payload_bytes),
+	};
+	out->app_confidence = app_confidence_judge(&ev);
 	if (!out->app_guessed)
 		out->app_mismatch = port_contradicted(c->labels, r->proto,
 						      r->resp_p, out->master_app,
@@ -556,8 +582,13 @@ void classifier_peek(struct classifier *c, const struct flow_record *r,
 			now.master = res.master;
 			now.app = res.app;
 			now.category = res.category;
+			now.ndpi_confidence = res.confidence;
 			if (res.guessed)
 				now.flags |= CLS_GUESSED;
+			if (res.structured)
+				now.flags |= CLS_STRUCTURED;
+			if (res.handshake)
+				now.flags |= CLS_HANDSHAKE;
 		}
 		fill_app(c, &now, r, out);
 		fill_name(c, s, r, out);

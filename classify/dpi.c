@@ -92,6 +92,41 @@ static bool is_tls_family(struct dpi *d, uint16_t id)
 		     strcmp(n, "DTLS") == 0);
 }
 
+/* A version a TLS or DTLS hello can carry: SSL 3.0 to TLS 1.3, DTLS 1.0
+ * to 1.3. */
+static bool tls_version_known(uint16_t v)
+{
+	return (v >= 0x0300 && v <= 0x0304) || (v >= 0xfefc && v <= 0xfeff);
+}
+
+/* Whether nDPI keeps a record of the protocol's handshake (*structured: TLS,
+ * QUIC, DTLS, SSH, HTTP, DNS)
+ * and found one in this flow (the return). protos is a union: only the
+ * carrier's member is read. TLS needs more than hello_processed: nDPI 4.2
+ * sets it for any record that starts like a hello, however little of it
+ * parses, and random bytes do that (docs/app-confidence.md); a server name
+ * or a version that exists is what a real hello shows. */
+static bool handshake_parsed(struct dpi *d, const struct ndpi_flow_struct *f,
+			     uint16_t carrier, bool *structured)
+{
+	*structured = true;
+	if (is_tls_family(d, carrier))
+		return f->protos.tls_quic.hello_processed &&
+		       (f->host_server_name[0] ||
+			tls_version_known(f->protos.tls_quic.ssl_version));
+	if (carrier == NDPI_PROTOCOL_SSH)
+		return f->protos.ssh.client_signature[0] || f->protos.ssh.server_signature[0];
+	if (carrier == NDPI_PROTOCOL_HTTP || carrier == NDPI_PROTOCOL_HTTP_PROXY ||
+	    carrier == NDPI_PROTOCOL_HTTP_CONNECT)
+		return f->http.method != NDPI_HTTP_METHOD_UNKNOWN ||
+		       f->http.response_status_code != 0;
+	if (carrier == NDPI_PROTOCOL_DNS || carrier == NDPI_PROTOCOL_LLMNR ||
+	    carrier == NDPI_PROTOCOL_MDNS)
+		return f->host_server_name[0];  /* a question's name parsed */
+	*structured = false;
+	return false;
+}
+
 static void fill_result(struct dpi *d, struct ndpi_flow_struct *f,
 			ndpi_protocol proto, bool guessed, struct dpi_result *r)
 {
@@ -100,6 +135,10 @@ static void fill_result(struct dpi *d, struct ndpi_flow_struct *f,
 	r->app = proto.app_protocol;
 	r->category = (uint16_t)proto.category;
 	r->guessed = guessed;
+	r->confidence = (uint8_t)f->confidence;
+	if (r->master || r->app)
+		r->handshake = handshake_parsed(d, f, r->master ? r->master : r->app,
+						&r->structured);
 
 	/* nDPI keeps one host name per flow; what it means depends on the
 	 * protocol that found it (DNS names are learnt elsewhere, properly). */
@@ -321,6 +360,17 @@ const char *dpi_category_name(struct dpi *d, uint16_t category)
 {
 	const char *n = ndpi_category_get_name(d->ndpi, (ndpi_protocol_category_t)category);
 	return n ? n : "Unspecified";
+}
+
+const char *dpi_confidence_name(uint8_t confidence)
+{
+	const char *n = ndpi_confidence_get_name((ndpi_confidence_t)confidence);
+	return n ? n : "Unknown";
+}
+
+bool dpi_confidence_is_dpi(uint8_t confidence)
+{
+	return confidence == NDPI_CONFIDENCE_DPI;
 }
 
 const struct dpi_stats *dpi_stats(const struct dpi *d)

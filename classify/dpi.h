@@ -28,6 +28,13 @@ struct dpi_flow;
 struct dpi_result {
 	uint16_t master, app, category;
 	bool guessed;                      /* given up: a guess by port */
+	uint8_t confidence;                /* nDPI's ndpi_confidence_t */
+	bool structured;                   /* nDPI records this protocol's
+					    * handshake (TLS/QUIC/DTLS, SSH, HTTP, DNS) */
+	bool handshake;                    /* and found one: a hello with a server
+					    * name or a real version, an SSH
+					    * banner, an HTTP request or status
+					    * line, a DNS question */
 	char host[HOST_NAME_LEN];          /* SNI or HTTP Host, "" if none */
 	enum name_source host_source;
 };
@@ -73,6 +80,11 @@ void dpi_release(struct dpi *d, struct dpi_flow **f);
 
 const char *dpi_protocol_name(struct dpi *d, uint16_t id);
 const char *dpi_category_name(struct dpi *d, uint16_t category);
+/* nDPI's name for an ndpi_confidence_t ("DPI", "Match by port", ...). */
+const char *dpi_confidence_name(uint8_t confidence);
+/* Whether a confidence says this flow's own bytes (not its port, address or
+ * a cache). */
+bool dpi_confidence_is_dpi(uint8_t confidence);
 
 struct dpi_stats {
 	uint64_t flows;        /* flows given to nDPI */

@@ -14,3 +14,17 @@ const char *name_source_text(enum name_source s)
 		return "none";
 	}
 }
+
+const char *app_confidence_text(enum app_confidence c)
+{
+	switch (c) {
+	case APP_CONFIDENCE_GUESS:
+		return "guess";
+	case APP_CONFIDENCE_WEAK:
+		return "weak";
+	case APP_CONFIDENCE_CONFIDENT:
+		return "confident";
+	default:
+		return "none";
+	}
+}

@@ -20,6 +20,21 @@ enum name_source {
 
 const char *name_source_text(enum name_source s);
 
+/* How sure the application is (docs/app-confidence.md). Ordered: an
+ * application constraint acts only on APP_CONFIDENCE_CONFIDENT. */
+enum app_confidence {
+	APP_CONFIDENCE_NONE,      /* not classified, or nDPI found nothing */
+	APP_CONFIDENCE_GUESS,     /* by port or address, from another flow
+				   * (nDPI's cache), or nDPI's give-up guess */
+	APP_CONFIDENCE_WEAK,      /* this flow's bytes, but by a detector that
+				   * fires on random bytes, or on one side's
+				   * bytes with no handshake parsed */
+	APP_CONFIDENCE_CONFIDENT, /* a handshake or protocol structure nDPI
+				   * recognised in this flow */
+};
+
+const char *app_confidence_text(enum app_confidence c);
+
 #define APP_NAME_LEN 40
 #define HOST_NAME_LEN 256
 
@@ -51,6 +66,9 @@ struct flow_class {
 	char port_service[APP_NAME_LEN]; /* what the server port usually carries */
 	bool app_guessed;            /* nDPI gave up and guessed by port */
 	bool app_mismatch;           /* the payload contradicts the port */
+	enum app_confidence app_confidence;
+	char ndpi_confidence[16];    /* nDPI's own word ("DPI", "Match by
+				      * port", ...), "" if not classified */
 	char server_name[HOST_NAME_LEN];
 	enum name_source server_name_source;
 	char server_name_why[640];   /* for a DNS name: which answer, when */

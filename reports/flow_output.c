@@ -81,6 +81,9 @@ static void put_class_json(struct line_buffer *f, const struct flow_class *c)
 		put_str(f, "category", c->category);
 		if (c->app_guessed)
 			lb_str(f, ",\"app_guessed\":true");
+		if (!c->app_guessed && (c->app_confidence == APP_CONFIDENCE_WEAK ||
+					c->app_confidence == APP_CONFIDENCE_GUESS))
+			put_str(f, "app_confidence", app_confidence_text(c->app_confidence));
 	}
 	if (c->port_service[0])
 		put_str(f, "port_service", c->port_service);

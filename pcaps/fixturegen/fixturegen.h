@@ -224,6 +224,7 @@ struct fixture_case {
 extern const struct fixture_case engine_cases[];
 extern const struct fixture_case audit_cases[];
 extern const struct fixture_case volume_cases[];
+extern const struct fixture_case confidence_cases[];
 
 /* Opens the output of a simple case on the usual link. */
 bool gen_open(struct gen *g, const char *path, enum file_format fmt, enum link link,

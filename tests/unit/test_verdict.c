@@ -47,6 +47,8 @@ static struct flow_class cls(const char *app, const char *master)
 	memset(&c, 0, sizeof(c));
 	c.classified = true;
 	snprintf(c.app, sizeof(c.app), "%s", app);
+	/* What nDPI names in these tests it named from a handshake. */
+	c.app_confidence = strcmp(app, "Unknown") ? APP_CONFIDENCE_CONFIDENT : APP_CONFIDENCE_NONE;
 	snprintf(c.master_app, sizeof(c.master_app), "%s", master);
 	return c;
 }
