@@ -46,6 +46,38 @@ void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 		append_item(out, len, &used, sep, e->expected_names[i]);
 }
 
+void exception_side_text(const struct ruleset *rs, role_mask roles,
+			 const struct cidr *nets, unsigned nnets, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (!roles && !nnets) {
+		snprintf(out, len, "any");
+		return;
+	}
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++)
+		if (roles & ((role_mask)1 << i))
+			append_item(out, len, &used, ", ", ruleset_role(rs, i)->name);
+	for (unsigned i = 0; i < nnets; i++) {
+		char net[CIDR_TEXT_LEN];
+		format_cidr(net, sizeof(net), &nets[i]);
+		append_item(out, len, &used, ", ", net);
+	}
+}
+
+void exception_ports_text(const struct site_allow *a, char *out, size_t len)
+{
+	if (!a->proto) {
+		snprintf(out, len, "any protocol");
+		return;
+	}
+	struct rule_service s = { .proto = a->proto, .ports = a->ports, .nports = a->nports };
+	service_format(&s, out, len);
+	if (!a->nports && a->proto != IP_PROTO_ICMP)
+		snprintf(out + strlen(out), len - strlen(out), "/any port");
+}
+
 void gating_text(const struct fail_policy *p, char *out, size_t len)
 {
 	size_t used = 0;

@@ -93,6 +93,11 @@ void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 		   size_t len);
 /* The kinds --fail-on gates on, "missing,blocked" or "none". */
 void gating_text(const struct fail_policy *p, char *out, size_t len);
+/* A site exception's sides ("10.9.9.9", "license_server", "any") and its
+ * protocol and ports ("tcp/3389", "any protocol"). */
+void exception_side_text(const struct ruleset *rs, role_mask roles,
+			 const struct cidr *nets, unsigned nnets, char *out, size_t len);
+void exception_ports_text(const struct site_allow *a, char *out, size_t len);
 /* The rule group a report files a rule under. */
 const char *rule_group(const struct rule *rule);
 /* The sections a rule enforces, joined by sep ("" when none). */

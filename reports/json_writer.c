@@ -86,6 +86,12 @@ void jw_u64(struct jw *w, const char *key, uint64_t value)
 	fprintf(w->f, "%llu", (unsigned long long)value);
 }
 
+void jw_bool(struct jw *w, const char *key, bool value)
+{
+	member(w, key);
+	fputs(value ? "true" : "false", w->f);
+}
+
 void jw_time(struct jw *w, const char *key, uint64_t us)
 {
 	char t[TS_TEXT_LEN];

@@ -32,6 +32,7 @@ void jw_str(struct jw *w, const char *key, const char *value);
 /* Only when value is non-empty: ECS leaves absent fields out. */
 void jw_str_nonempty(struct jw *w, const char *key, const char *value);
 void jw_u64(struct jw *w, const char *key, uint64_t value);
+void jw_bool(struct jw *w, const char *key, bool value);
 /* An ISO 8601 UTC time from microseconds since the epoch. */
 void jw_time(struct jw *w, const char *key, uint64_t us);
 

@@ -101,6 +101,53 @@ static void row(FILE *f, const struct audit_report *r, const struct finding *x)
 	fputs("\r\n", f);
 }
 
+/* A site exception as a row of its own kind after the findings: its sides
+ * in the client and server columns, its reason (and expiry) as the reason,
+ * "expired" as its cause once past its date. */
+static void exception_row(FILE *f, const struct audit_report *r,
+			  const struct exception_use *e)
+{
+	const struct site_allow *a = e->allow;
+	char side[512], ports[256] = "", why[600];
+	size_t used = 0;
+
+	csv_put_field(f, "exception");
+	field(f, e->expired ? "expired" : "");
+	for (int i = 0; i < 4; i++)
+		sep(f);  /* rule, group, need, sections */
+	exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets, side,
+			    sizeof(side));
+	field(f, side);
+	sep(f);
+	sep(f);
+	exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, side,
+			    sizeof(side));
+	field(f, side);
+	for (int i = 0; i < 3; i++)
+		sep(f);  /* server roles, host, expected */
+	field(f, a->proto ? ip_proto_name(a->proto, "ip") : "any");
+	for (unsigned i = 0; i < a->nports && used + 16 < sizeof(ports); i++)
+		used += (size_t)snprintf(ports + used, sizeof(ports) - used,
+					 a->ports[i].lo == a->ports[i].hi ? "%s%u" : "%s%u-%u",
+					 i ? " " : "", a->ports[i].lo, a->ports[i].hi);
+	field(f, ports);
+	sep(f);  /* app */
+	sep(f);  /* states */
+	number(f, e->flows);
+	sep(f);
+	sep(f);
+	number(f, e->packets);
+	number(f, e->bytes);
+	timestamp(f, e->first_us);
+	timestamp(f, e->last_us);
+	for (int i = 0; i < 3; i++)
+		sep(f);  /* country, ASN, AS organisation */
+	snprintf(why, sizeof(why), "%s%s%s%s", a->why, a->expires ? " (expires " : "",
+		 a->expires ? a->expires : "", a->expires ? ")" : "");
+	field(f, why);
+	fputs("\r\n", f);
+}
+
 bool report_csv(FILE *f, const struct audit_report *r)
 {
 	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
@@ -108,5 +155,7 @@ bool report_csv(FILE *f, const struct audit_report *r)
 	fputs("\r\n", f);
 	for (unsigned i = 0; i < r->findings->n; i++)
 		row(f, r, &r->findings->items[i]);
+	for (unsigned i = 0; i < r->findings->nexceptions; i++)
+		exception_row(f, r, &r->findings->exceptions[i]);
 	return !ferror(f);
 }

@@ -191,9 +191,59 @@ static void finding_event(FILE *f, const struct audit_report *r, const struct fi
 	jw_end_line(&w);
 }
 
+/* One line per site exception, after the findings: what it excused. */
+static void exception_event(FILE *f, const struct audit_report *r,
+			    const struct exception_use *e)
+{
+	const struct site_allow *a = e->allow;
+	char from[512], to[512], ports[128], message[1500];
+	struct jw w;
+
+	exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets, from,
+			    sizeof(from));
+	exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, to, sizeof(to));
+	exception_ports_text(a, ports, sizeof(ports));
+	snprintf(message, sizeof(message), "site exception %s -> %s %s: %s; %llu flows%s",
+		 from, to, ports, a->why, (unsigned long long)e->flows,
+		 e->expired ? "; expired, no longer applies" : "");
+	jw_begin(&w, f);
+	jw_time(&w, "@timestamp", e->last_us ? e->last_us : r->capture.last_us);
+	ecs_header(&w, r->version);
+	jw_str(&w, "message", message);
+	jw_object(&w, "event");
+	jw_str(&w, "kind", "event");
+	jw_array(&w, "category");
+	jw_str(&w, NULL, "network");
+	jw_close_array(&w);
+	jw_array(&w, "type");
+	jw_str(&w, NULL, "info");
+	jw_close_array(&w);
+	jw_str(&w, "action", "site-exception");
+	jw_str(&w, "dataset", "flowaudit.exception");
+	jw_str(&w, "module", "flowaudit");
+	jw_str(&w, "reason", a->why);
+	jw_close_object(&w);
+	jw_object(&w, "flowaudit");
+	jw_object(&w, "exception");
+	jw_str(&w, "from", from);
+	jw_str(&w, "to", to);
+	jw_str(&w, "service", ports);
+	jw_str_nonempty(&w, "expires", a->expires ? a->expires : "");
+	jw_bool(&w, "expired", e->expired);
+	jw_u64(&w, "flows", e->flows);
+	jw_u64(&w, "packets", e->packets);
+	jw_u64(&w, "flows_after_expiry", e->expired_flows);
+	jw_close_object(&w);
+	jw_str(&w, "site", ruleset_site_name(r->rules));
+	jw_close_object(&w);
+	jw_end_line(&w);
+}
+
 bool report_events(FILE *f, const struct audit_report *r)
 {
 	for (unsigned i = 0; i < r->findings->n; i++)
 		finding_event(f, r, &r->findings->items[i]);
+	for (unsigned i = 0; i < r->findings->nexceptions; i++)
+		exception_event(f, r, &r->findings->exceptions[i]);
 	return !ferror(f);
 }

@@ -502,6 +502,53 @@ static void unexpected(FILE *f, const struct audit_report *r)
 	fputs("</table>\n", f);
 }
 
+/* The site's documented exceptions: each with its reason, its expiry and
+ * what it covered, so a reader sees what was excused and why. */
+static void exceptions(FILE *f, const struct audit_report *r)
+{
+	const struct findings *x = r->findings;
+
+	if (!x->nexceptions)
+		return;
+	fputs("<h2 id=\"exceptions\">Site exceptions</h2>\n<table>\n<tr><th>from</th>"
+	      "<th>to</th><th>service</th><th>why</th><th>expires</th><th>covered</th></tr>\n", f);
+	for (unsigned i = 0; i < x->nexceptions; i++) {
+		const struct exception_use *e = &x->exceptions[i];
+		const struct site_allow *a = e->allow;
+		char side[512], ports[128];
+		fprintf(f, "<tr class=\"exception%s\"><td>", e->expired ? " expired" : "");
+		exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets,
+				    side, sizeof(side));
+		esc(f, side);
+		fputs("</td><td>", f);
+		exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, side,
+				    sizeof(side));
+		esc(f, side);
+		exception_ports_text(a, ports, sizeof(ports));
+		fputs("</td><td>", f);
+		esc(f, ports);
+		fputs("</td><td>", f);
+		esc(f, a->why);
+		fputs("</td><td>", f);
+		esc(f, a->expires ? a->expires : "never");
+		if (e->expired)
+			fputs(" <span class=\"st st-blocked\">expired: no longer applies</span>", f);
+		fprintf(f, "</td><td>%llu flow%s, %llu packets", (unsigned long long)e->flows,
+			e->flows == 1 ? "" : "s", (unsigned long long)e->packets);
+		if (e->flows) {
+			fputs(", ", f);
+			ts(f, e->first_us);
+			fputs(" .. ", f);
+			ts(f, e->last_us);
+		}
+		if (e->expired_flows)
+			fprintf(f, "; %llu flow%s after it expired, judged", (unsigned long long)
+				e->expired_flows, e->expired_flows == 1 ? "" : "s");
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 /* External endpoints: global addresses the audited hosts talked to. */
 static void external(FILE *f, const struct audit_report *r)
 {
@@ -564,6 +611,7 @@ bool report_html(FILE *f, const struct audit_report *r)
 	diagram(f, r);
 	matrix(f, r);
 	unexpected(f, r);
+	exceptions(f, r);
 	external(f, r);
 	fputs("<footer><p class=\"small\">Each finding cites the sections of the vendor "
 	      "document it enforces. Connection states are Zeek's conn_state names. "

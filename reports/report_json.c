@@ -269,6 +269,55 @@ static cJSON *not_applicable_json(const struct ruleset *rs)
 	return a;
 }
 
+/* Each site exception: what it says, why, until when, and what it covered. */
+static cJSON *exception_json(const struct audit_report *r, const struct exception_use *e)
+{
+	const struct site_allow *a = e->allow;
+	cJSON *o = cJSON_CreateObject();
+	char side[512], ports[128];
+
+	exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets, side,
+			    sizeof(side));
+	add_text(o, "from", side);
+	exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, side,
+			    sizeof(side));
+	add_text(o, "to", side);
+	cJSON_AddItemToObject(o, "proto", a->proto ? cJSON_CreateString(ip_proto_name(a->proto, "ip"))
+						   : cJSON_CreateNull());
+	cJSON *pa = cJSON_AddArrayToObject(o, "ports");
+	for (unsigned i = 0; i < a->nports; i++) {
+		snprintf(ports, sizeof(ports), a->ports[i].lo == a->ports[i].hi ? "%u" : "%u-%u",
+			 a->ports[i].lo, a->ports[i].hi);
+		cJSON_AddItemToArray(pa, a->ports[i].lo == a->ports[i].hi ?
+				     count(a->ports[i].lo) : cJSON_CreateString(ports));
+	}
+	add_text(o, "why", a->why);
+	cJSON_AddItemToObject(o, "expires", string_or_null(a->expires ? a->expires : ""));
+	cJSON_AddBoolToObject(o, "expired", e->expired);
+	cJSON_AddItemToObject(o, "flows", count(e->flows));
+	cJSON_AddItemToObject(o, "packets", count(e->packets));
+	cJSON_AddItemToObject(o, "bytes", count(e->bytes));
+	cJSON_AddItemToObject(o, "first_ts", ts_value(e->first_us));
+	cJSON_AddItemToObject(o, "last_ts", ts_value(e->last_us));
+	cJSON *clients = cJSON_AddArrayToObject(o, "clients");
+	for (unsigned i = 0; i < e->nclients; i++) {
+		char ip[IP_TEXT_LEN];
+		format_ip(ip, e->clients[i].ip_version, &e->clients[i].ip);
+		cJSON_AddItemToArray(clients, cJSON_CreateString(ip));
+	}
+	cJSON_AddItemToObject(o, "more_client_flows", count(e->more_clients));
+	cJSON_AddItemToObject(o, "flows_after_expiry", count(e->expired_flows));
+	return o;
+}
+
+static cJSON *exceptions_json(const struct audit_report *r)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (unsigned i = 0; i < r->findings->nexceptions; i++)
+		cJSON_AddItemToArray(a, exception_json(r, &r->findings->exceptions[i]));
+	return a;
+}
+
 bool report_json(FILE *f, const struct audit_report *r)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -290,6 +339,7 @@ bool report_json(FILE *f, const struct audit_report *r)
 	for (unsigned i = 0; i < r->findings->n; i++)
 		cJSON_AddItemToArray(items, finding_json(r, &r->findings->items[i]));
 	cJSON_AddItemToObject(root, "not_applicable", not_applicable_json(r->rules));
+	cJSON_AddItemToObject(root, "exceptions", exceptions_json(r));
 
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);

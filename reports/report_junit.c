@@ -253,6 +253,38 @@ static void unexpected_suite(FILE *f, const struct audit_report *r, unsigned id,
 	fputs("  </testsuite>\n", f);
 }
 
+/* The site's exceptions: one passing case each, its coverage as output (an
+ * expired one says so; its traffic is judged with the rest). */
+static void exceptions_suite(FILE *f, const struct audit_report *r, unsigned id,
+			     const char *timestamp)
+{
+	const struct findings *x = r->findings;
+	struct suite_counts c = { x->nexceptions, 0, 0 };
+
+	suite_open(f, "Site exceptions", &c, id, timestamp);
+	for (unsigned i = 0; i < x->nexceptions; i++) {
+		const struct exception_use *e = &x->exceptions[i];
+		const struct site_allow *a = e->allow;
+		char from[512], to[512], ports[128], name[1300];
+		exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets,
+				    from, sizeof(from));
+		exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, to,
+				    sizeof(to));
+		exception_ports_text(a, ports, sizeof(ports));
+		snprintf(name, sizeof(name), "%s -> %s %s", from, to, ports);
+		fputs("    <testcase classname=\"flowaudit.exceptions\"", f);
+		attr(f, "name", name);
+		fputs(" time=\"0\">\n      <system-out>", f);
+		xml_put_escaped(f, a->why);
+		fprintf(f, "; expires %s%s; covered %llu flows, %llu packets; %llu flows after "
+			"its expiry</system-out>\n    </testcase>\n", a->expires ? a->expires :
+			"never", e->expired ? " (expired: no longer applies)" : "",
+			(unsigned long long)e->flows, (unsigned long long)e->packets,
+			(unsigned long long)e->expired_flows);
+	}
+	fputs("  </testsuite>\n", f);
+}
+
 /* The capture's first packet time (not the wall clock: reports of the same
  * capture are identical). */
 static void first_packet_time(const struct audit_report *r, char *out)
@@ -286,6 +318,7 @@ bool report_junit(FILE *f, const struct audit_report *r)
 	unsigned unexpected = (unsigned)s->count[FINDING_UNEXPECTED];
 	all.tests += unexpected ? unexpected : 1;
 	all.failures += unexpected;
+	all.tests += r->findings->nexceptions;
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
 	char name[512];
@@ -296,7 +329,9 @@ bool report_junit(FILE *f, const struct audit_report *r)
 	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
 		if (!group_seen_before(rs, i))
 			rule_group_suite(f, r, i, id++, timestamp);
-	unexpected_suite(f, r, id, timestamp);
+	unexpected_suite(f, r, id++, timestamp);
+	if (r->findings->nexceptions)
+		exceptions_suite(f, r, id, timestamp);
 	fputs("</testsuites>\n", f);
 	return !ferror(f);
 }

@@ -169,6 +169,37 @@ static void inputs(FILE *f, const struct audit_report *r)
 	}
 }
 
+/* The site's exceptions, each with its reason, expiry and what it covered. */
+static void exceptions(FILE *f, const struct audit_report *r, const struct style *st)
+{
+	const struct findings *x = r->findings;
+
+	if (!x->nexceptions)
+		return;
+	fprintf(f, "\n%sSITE EXCEPTIONS (%u)%s\n", st->bold, x->nexceptions, st->reset);
+	for (unsigned i = 0; i < x->nexceptions; i++) {
+		const struct exception_use *e = &x->exceptions[i];
+		const struct site_allow *a = e->allow;
+		char from[512], to[512], ports[128], line[1400];
+		exception_side_text(r->rules, a->from_roles, a->from_nets, a->nfrom_nets,
+				    from, sizeof(from));
+		exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, to,
+				    sizeof(to));
+		exception_ports_text(a, ports, sizeof(ports));
+		snprintf(line, sizeof(line), "  %s -> %s  %s: %s", from, to, ports, a->why);
+		wrapped(f, line, 6, 0);
+		snprintf(line, sizeof(line), "      %s; covered %llu flow%s, %llu packets%s",
+			 a->expires ? a->expires : "no expiry", (unsigned long long)e->flows,
+			 e->flows == 1 ? "" : "s", (unsigned long long)e->packets,
+			 e->expired ? "; EXPIRED: no longer applies" : "");
+		fprintf(f, "%s%s%s\n", e->expired ? st->yellow : st->dim, line, st->reset);
+		if (e->expired_flows)
+			fprintf(f, "      %llu flow%s after its expiry judged as any other\n",
+				(unsigned long long)e->expired_flows,
+				e->expired_flows == 1 ? "" : "s");
+	}
+}
+
 /* The verdict, and what it rests on: a PASS beside findings that do not
  * gate says so, never an unqualified PASS. */
 static void verdict_line(FILE *f, const struct audit_report *r, const struct style *st)
@@ -230,6 +261,8 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 	section(f, r, FINDING_UNEXPECTED, "UNEXPECTED", st->yellow, st);
 	section(f, r, FINDING_INCONCLUSIVE, "INCONCLUSIVE", st->yellow, st);
 	observed_summary(f, r, st);
+
+	exceptions(f, r, st);
 
 	unsigned na = 0;
 	for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++)

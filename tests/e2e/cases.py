@@ -31,6 +31,7 @@ test.yaml:
   finding         the findings that have every listed field; `count` (default
                   1) says how many there must be: 0 asserts an absence
   not_applicable  the same over the report's "not_applicable" rules
+  exception       the same over the report's "exceptions" (site allow entries)
 
 A field is a dotted path into the item ("client.ip", "server.port"). A value
 matches by equality, types included (443 is not "443"; null matches JSON
@@ -77,12 +78,13 @@ CASES = os.environ.get("CASES", os.path.join(SRCDIR, "tests", "e2e", "cases"))
 SITES = os.path.join(CASES, "..", "sites")
 
 # Which list of the report each item check looks in.
-LISTS = {"finding": "findings", "not_applicable": "not_applicable"}
+LISTS = {"finding": "findings", "not_applicable": "not_applicable",
+         "exception": "exceptions"}
 CHECK_KEYS = {"summary"} | set(LISTS)
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*~?$")
 
 # Values a field can hold; a check naming another can never match.
-KINDS = {"observed", "missing", "blocked", "unexpected"}
+KINDS = {"observed", "missing", "blocked", "unexpected", "inconclusive"}
 NEEDS = {"required", "optional", "allowed"}
 CONN_STATES = {"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
                "RSTRH", "SH", "SHR", "OTH"}
@@ -264,7 +266,8 @@ def render(v):
 
 
 NOUNS = {"finding": ("finding", "findings"),
-         "not_applicable": ("rule not applicable", "rules not applicable")}
+         "not_applicable": ("rule not applicable", "rules not applicable"),
+         "exception": ("site exception", "site exceptions")}
 
 
 def describe(kind, fields, count=None):
@@ -280,6 +283,11 @@ def brief(kind, item):
     """One line for a candidate item."""
     if kind == "not_applicable":
         return "%s (%s): %s" % (item.get("rule"), item.get("need"), item.get("why"))
+    if kind == "exception":
+        return "%s -> %s %s%s: %s (expires %s, expired %s) flows=%s after=%s" % (
+            item.get("from"), item.get("to"), item.get("proto"), item.get("ports"),
+            item.get("why"), item.get("expires"), item.get("expired"),
+            item.get("flows"), item.get("flows_after_expiry"))
     c, s = item.get("client") or {}, item.get("server") or {}
     return "%s %s %s -> %s:%s %s state=%s flows=%s attempts=%s successes=%s: %s" % tuple(
         "-" if v is None else v for v in (
