@@ -30,8 +30,12 @@ struct flow_key {
 struct flow {
 	struct flow_key key;
 	uint64_t serial;
+	/* The earliest and latest packet times seen: a packet stamped out of
+	 * order (a fragment train given up late, a clock step) widens them,
+	 * never narrows them. */
 	uint64_t first_us;
 	uint64_t last_us;       /* Zeek's last_time: what duration ends at */
+	uint64_t created_us;    /* the first packet's time: the uid's */
 	uint64_t timer_us;      /* what the idle timer counts from */
 	uint32_t prev, next;    /* timer list; next also links free slots */
 	uint32_t pkts[2];
@@ -335,8 +339,8 @@ static int flow_orig_side(const struct flow *f)
 static void uid_value(const struct flow *f, uint64_t v[2])
 {
 	uint64_t h = key_hash(&f->key);
-	v[0] = mix64(h ^ f->first_us);
-	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->first_us << 1));
+	v[0] = mix64(h ^ f->created_us);
+	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->created_us << 1));
 }
 
 static void uid_format(const uint64_t v[2], char out[FLOW_UID_LEN])
@@ -579,7 +583,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->serial = ++t->serial;
-	f->first_us = f->last_us = f->timer_us = p->ts_us;
+	f->first_us = f->last_us = f->created_us = f->timer_us = p->ts_us;
 	f->flags = FLOW_ACTIVE | FLOW_WANT_PACKETS;
 	f->prev = f->next = NIL;
 	f->seen_vlan = p->vlan;
@@ -618,6 +622,23 @@ static uint8_t tcp_timer_class(const struct flow *f)
 	return tcp_in_handshake(&f->u.tcp) ? TIMER_TCP_ATTEMPT : TIMER_TCP;
 }
 
+/* A packet's time as the flow's span sees it: first_us never later and
+ * last_us never earlier than a time already seen. */
+static void widen_span(struct flow *f, uint64_t ts)
+{
+	if (ts < f->first_us)
+		f->first_us = ts;
+	if (ts > f->last_us)
+		f->last_us = ts;
+}
+
+/* What the idle timer counts from after a packet: never earlier than
+ * before (a packet stamped in the past is not an hour of silence). */
+static uint64_t timer_time(const struct flow *f, uint64_t ts)
+{
+	return ts > f->timer_us ? ts : f->timer_us;
+}
+
 static void count_packet(struct flow *f, int side, const struct packet *p)
 {
 	f->pkts[side]++;
@@ -638,7 +659,7 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 	if (p->l4_checksum_bad)
 		return;  /* Zeek neither counts nor times such a packet */
 	if (!both_closed)
-		f->last_us = p->ts_us;
+		widen_span(f, p->ts_us);
 	count_packet(f, side, p);
 	uint8_t fl = p->tcp_flags;
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
@@ -653,7 +674,7 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 		f->saw[side] |= SAW_RST;
 	if (r.closed_complete)
 		f->flags |= FLOW_CLOSED;
-	timer_touch(t, slot, tcp_timer_class(f), p->ts_us);
+	timer_touch(t, slot, tcp_timer_class(f), timer_time(f, p->ts_us));
 }
 
 /* Zeek's UDP history: "D" and "d" once per direction. */
@@ -669,9 +690,9 @@ static void udp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 		return;
 	}
 	history_check(&f->hist, from_orig ? 0x01 : 0x10000, from_orig ? 'D' : 'd');
-	f->last_us = p->ts_us;
+	widen_span(f, p->ts_us);
 	count_packet(f, side, p);
-	timer_touch(t, slot, TIMER_UDP, p->ts_us);
+	timer_touch(t, slot, TIMER_UDP, timer_time(f, p->ts_us));
 }
 
 static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
@@ -679,9 +700,9 @@ static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
 {
 	struct flow *f = &t->flows[slot];
 
-	f->last_us = p->ts_us;
+	widen_span(f, p->ts_us);
 	count_packet(f, side, p);
-	timer_touch(t, slot, f->timer_class, p->ts_us);
+	timer_touch(t, slot, f->timer_class, timer_time(f, p->ts_us));
 }
 
 /* An ICMP error is evidence about the flow whose packet it quotes. */

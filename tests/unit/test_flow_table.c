@@ -109,6 +109,53 @@ static void test_timeouts(void)
 	flow_table_free(t);
 }
 
+/* Packets stamped out of order (a fragment train given up at the end of
+ * input carries an earlier time) never shrink a flow's span, and the uid
+ * stays the one of the flow's first packet. */
+static void test_time_span(void)
+{
+	const uint8_t protos[] = { IP_PROTO_UDP, IP_PROTO_TCP, 50 };
+
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		struct flow_table *t = table(1000);
+		struct flow_update u;
+		char uid[FLOW_UID_LEN], label[80];
+		struct packet p = pkt(4, "10.0.0.1", 40001, "10.0.0.2", 4000, protos[i], 100);
+
+		if (protos[i] == IP_PROTO_TCP) {
+			p.tcp_flags = TCP_ACK;
+			p.seq = 1000;
+			p.ack = 5000;
+		}
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 110 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		flow_table_finish(t);
+		memcpy(uid, records[0].uid, sizeof(uid));
+		flow_table_free(t);
+
+		t = table(1000);
+		p.ts_us = 100 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 110 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 101 * 1000000ull;  /* late, stamped early */
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 99 * 1000000ull;   /* earlier than the first */
+		flow_table_packet(t, &p, &u);
+		flow_table_finish(t);
+		snprintf(label, sizeof(label), "proto %u: one flow", protos[i]);
+		is_int(nrecords, 1, label);
+		snprintf(label, sizeof(label), "proto %u: last_us never goes back", protos[i]);
+		is_int(records[0].last_us, 110 * 1000000ull, label);
+		snprintf(label, sizeof(label), "proto %u: first_us is the earliest", protos[i]);
+		is_int(records[0].first_us, 99 * 1000000ull, label);
+		snprintf(label, sizeof(label), "proto %u: the uid is the first packet's", protos[i]);
+		is_str(records[0].uid, uid, label);
+		flow_table_free(t);
+	}
+}
+
 static void test_tcp_reuse_and_close(void)
 {
 	struct flow_table *t = table(1000);
@@ -322,6 +369,7 @@ int main(void)
 {
 	test_symmetry_and_udp();
 	test_timeouts();
+	test_time_span();
 	test_tcp_reuse_and_close();
 	test_eviction();
 	test_icmp_attach();
