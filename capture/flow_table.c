@@ -50,6 +50,7 @@ struct flow {
 	uint32_t icmp_errors;
 	/* Tags of the first packet, reported even when not part of the key. */
 	uint16_t seen_vlan, seen_inner_vlan;
+	uint8_t seen_tunnel_type;
 	uint32_t seen_tunnel_id;
 	struct conn_history hist;
 	union {
@@ -195,7 +196,11 @@ static int make_key(const struct flow_table *t, struct flow_key *k,
 		k->vlan = outer->vlan;
 		k->inner_vlan = outer->inner_vlan;
 	}
-	k->tunnel_type = outer->tunnel_type;
+	/* The kind of tunnel is context like a VLAN tag; only a key of the
+	 * bare 5-tuple (neither item) drops it, so that a mirror showing a
+	 * connection both directly and in GRE/ERSPAN makes one flow of it. */
+	if (t->cfg.key_vlan || t->cfg.key_tunnel_id)
+		k->tunnel_type = outer->tunnel_type;
 	if (t->cfg.key_tunnel_id)
 		k->tunnel_id = outer->tunnel_id;
 	return side;
@@ -406,7 +411,7 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	r->resp_p = f->key.port[o ^ 1];
 	r->vlan = f->seen_vlan;
 	r->inner_vlan = f->seen_inner_vlan;
-	r->tunnel_type = f->key.tunnel_type;
+	r->tunnel_type = f->seen_tunnel_type;
 	r->tunnel_id = f->seen_tunnel_id;
 	r->first_us = f->first_us;
 	r->last_us = f->last_us;
@@ -588,6 +593,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 	f->prev = f->next = NIL;
 	f->seen_vlan = p->vlan;
 	f->seen_inner_vlan = p->inner_vlan;
+	f->seen_tunnel_type = p->tunnel_type;
 	f->seen_tunnel_id = p->tunnel_id;
 
 	bool flip = should_flip(t, p);

@@ -269,6 +269,27 @@ static void test_keys(void)
 	flow_table_packet(t, &b, &u2);
 	ok(u1.slot == u2.slot, "without VLAN in the key they are one flow");
 	flow_table_free(t);
+
+	/* The same connection seen directly and inside GRE. */
+	struct packet plain = a, in_gre = a;
+	in_gre.tunnel_type = TUNNEL_GRE;
+	in_gre.tunnel_id = 42;
+	t = table(1000);
+	flow_table_packet(t, &plain, &u1);
+	flow_table_packet(t, &in_gre, &u2);
+	ok(u1.slot != u2.slot, "by default the kind of tunnel tells flows apart");
+	flow_table_free(t);
+
+	c.key_vlan = c.key_tunnel_id = false;  /* --flow-key none */
+	nrecords = 0;
+	t = flow_table_new(&c, on_end, NULL);
+	flow_table_packet(t, &in_gre, &u1);
+	flow_table_packet(t, &plain, &u2);
+	ok(u1.slot == u2.slot, "keyed on the 5-tuple alone they are one flow");
+	flow_table_finish(t);
+	is_int(records[0].tunnel_type, TUNNEL_GRE, "reporting the first packet's tunnel");
+	is_int(records[0].tunnel_id, 42, "and its key");
+	flow_table_free(t);
 }
 
 static void test_ids(void)
