@@ -99,9 +99,10 @@ struct server_ports {
 bool server_ports_add(struct server_ports *s, uint8_t ip_proto, uint16_t lo,
 		      uint16_t hi);
 
-/* Zeek's likely_server_ports idea: well-known and registered service ports,
- * and those of extra (may be NULL). Decides who is the responder when a flow
- * is picked up mid-stream. */
+/* Zeek's likely_server_ports idea: well-known ports but the few that are a
+ * protocol's client side (DHCP's udp/68, DHCPv6's udp/546, FTP's active data
+ * tcp/20), registered service and tunnel ports, and those of extra (may be
+ * NULL). Decides who is the responder when a flow is picked up mid-stream. */
 bool port_is_likely_server(const struct server_ports *extra, uint8_t ip_proto,
 			   uint16_t port);
 

@@ -84,6 +84,14 @@ static void test_symmetry_and_udp(void)
 	is_str(records[0].conn_state, "SHR", "a lone reply from port 53: SHR");
 	is_str(records[0].history, "^d", "flipped history ^d");
 	is_int(records[0].resp_p, 53, "port 53 is the responder's");
+
+	/* A DHCP server's answer first: the server on 67 is the responder. */
+	nrecords = 0;
+	struct packet ack = pkt(4, "10.1.0.1", 67, "10.1.0.77", 68, IP_PROTO_UDP, 100);
+	flow_table_packet(t, &ack, &u1);
+	flow_table_finish(t);
+	is_int(records[0].resp_p, 67, "DHCP: udp/67 is the responder's");
+	is_str(records[0].history, "^d", "flipped history ^d");
 	flow_table_free(t);
 }
 
@@ -358,6 +366,19 @@ static void test_told_server_ports(void)
 	ok(!port_is_likely_server(NULL, IP_PROTO_TCP, 13667),
 	   "no vendor's port is compiled in (tcp/13667)");
 	ok(port_is_likely_server(NULL, IP_PROTO_TCP, 1433), "registered ports are");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 67) &&
+	   !port_is_likely_server(NULL, IP_PROTO_UDP, 68),
+	   "udp/67 is DHCP's server, udp/68 its client");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 547) &&
+	   !port_is_likely_server(NULL, IP_PROTO_UDP, 546),
+	   "udp/547 is DHCPv6's server, udp/546 its client");
+	ok(!port_is_likely_server(NULL, IP_PROTO_TCP, 20) &&
+	   port_is_likely_server(NULL, IP_PROTO_TCP, 21) &&
+	   port_is_likely_server(NULL, IP_PROTO_TCP, 68),
+	   "tcp/20 (FTP active data) is a client's; tcp/21 and tcp/68 are servers");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 3544) &&
+	   port_is_likely_server(NULL, IP_PROTO_UDP, 5072),
+	   "Teredo (3544) and AYIYA (5072) are tunnel servers");
 
 	struct flow_table *t = table(1000);
 	flow_table_packet(t, &reply, &u);
