@@ -37,6 +37,9 @@ struct flow_side {
 	uint64_t payload_bytes;  /* application bytes seen in packets */
 	uint32_t syns;           /* SYN packets sent */
 	uint8_t saw;             /* SAW_* */
+	/* TCP: bytes of this side's stream the peer acknowledged that the
+	 * capture never carried (content gaps, history G/g). */
+	uint64_t missed_bytes;
 };
 
 #define FLOW_UID_LEN 20
@@ -57,6 +60,8 @@ struct flow_record {
 
 	uint64_t first_us, last_us;
 	struct flow_side orig, resp;
+	/* Zeek's missed_bytes: orig.missed_bytes + resp.missed_bytes. */
+	uint64_t missed_bytes;
 	const char *conn_state;  /* Zeek conn_state */
 	char history[24];        /* Zeek history, "" when none */
 	bool flipped;            /* the first packet came from the responder */

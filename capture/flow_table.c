@@ -386,11 +386,13 @@ static void fill_side(const struct flow *f, int side, struct flow_side *s)
 	s->payload_bytes = f->payload_bytes[side];
 	s->syns = f->syns[side];
 	s->saw = f->saw[side];
-	if (f->key.proto == IP_PROTO_TCP)
+	if (f->key.proto == IP_PROTO_TCP) {
 		s->bytes = tcp_endpoint_size(&f->u.tcp.ep[side],
 					     &f->u.tcp.ep[side ^ 1]);
-	else
+		s->missed_bytes = f->u.tcp.ep[side].missed_bytes;
+	} else {
 		s->bytes = f->payload_bytes[side];
+	}
 }
 
 static void record_fill(const struct flow *f, struct flow_record *r,
@@ -417,6 +419,7 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	r->last_us = f->last_us;
 	fill_side(f, o, &r->orig);
 	fill_side(f, o ^ 1, &r->resp);
+	r->missed_bytes = r->orig.missed_bytes + r->resp.missed_bytes;
 	r->conn_state = conn_state_of(f);
 	if (!is_icmp(f->key.proto) && f->key.proto != IP_PROTO_TCP &&
 	    f->key.proto != IP_PROTO_UDP)

@@ -26,6 +26,14 @@ enum tcp_endpoint_state {
 	EP_RESET,
 };
 
+/* Segments seen beyond a hole in a stream, kept (as ranges, never bytes)
+ * until the peer acknowledges past them. */
+#define TCP_HELD_RANGES 2
+
+struct tcp_byte_range {
+	uint64_t lo, hi;        /* [lo, hi), relative to start_seq */
+};
+
 struct tcp_endpoint {
 	uint8_t state, prev_state;
 	bool did_close;
@@ -37,6 +45,19 @@ struct tcp_endpoint {
 	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
 	/* Events whose history letter repeats at 1, 10, 100, ... */
 	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+	uint32_t gap_count;
+
+	/* The content this endpoint sent that the capture carried, as Zeek's
+	 * reassembler tracks it (without keeping bytes): known in order up to
+	 * reassem_seq (data begins at 1), and held[] past a hole. When the
+	 * peer acknowledges beyond what was seen, the difference is a content
+	 * gap ("G"/"g") and counts in missed_bytes. */
+	uint64_t reassem_seq;
+	uint64_t fin_seq;       /* one past the FIN, relative; 0 before one */
+	uint64_t missed_bytes;
+	struct tcp_byte_range held[TCP_HELD_RANGES];
+	uint8_t nheld;
+	bool skip_content;      /* too much unacknowledged past a hole */
 };
 
 /* Connection-wide history, shared with UDP and ICMP flows. */
@@ -49,8 +70,8 @@ struct conn_history {
 struct tcp_conn {
 	struct tcp_endpoint ep[2];
 	uint8_t orig_side;      /* which key side originates */
-	bool is_partial;
-	uint8_t first_packet_seen;
+	bool is_partial;        /* picked up without its opening SYN */
+	uint8_t first_packet_seen;  /* key sides seen, a bit each */
 };
 
 /* What the flow table must do after a packet. */
