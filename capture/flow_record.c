@@ -21,6 +21,19 @@ const char *flow_end_reason_name(enum flow_end_reason r)
 	return "unknown";
 }
 
+const char *flow_seen_name(enum flow_seen s)
+{
+	switch (s) {
+	case FLOW_SEEN_BOTH:
+		return "both";
+	case FLOW_SEEN_ORIG_ONLY:
+		return "orig";
+	case FLOW_SEEN_RESP_ONLY:
+		return "resp";
+	}
+	return "unknown";
+}
+
 /* Service ports above 1023 that are servers far more often than clients:
  * the registered ports of protocols an auditor meets (databases, directory,
  * management, messaging, tunnels: L2TP 1701, GTP 2123/2152, Teredo 3544,

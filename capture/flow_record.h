@@ -29,6 +29,21 @@ const char *flow_end_reason_name(enum flow_end_reason r);
 #define SAW_FIN 0x04
 #define SAW_RST 0x08
 #define SAW_DATA 0x10
+/* An ACK on a packet that is neither SYN nor RST: the side acknowledged
+ * something of its peer's. A client that only ever sent SYNs never did. */
+#define SAW_ACK 0x20
+
+/* Which sides the capture carried packets from (SPEC section 2, what the
+ * capture can prove): a mirror often shows one direction only. */
+enum flow_seen {
+	FLOW_SEEN_BOTH,
+	FLOW_SEEN_ORIG_ONLY,   /* nothing from the responder */
+	FLOW_SEEN_RESP_ONLY,   /* nothing from the originator (e.g. its
+				  SYN-ACK and data only) */
+};
+
+/* "both", "orig", "resp". */
+const char *flow_seen_name(enum flow_seen s);
 
 struct flow_side {
 	uint64_t pkts;
@@ -65,6 +80,15 @@ struct flow_record {
 	const char *conn_state;  /* Zeek conn_state */
 	char history[24];        /* Zeek history, "" when none */
 	bool flipped;            /* the first packet came from the responder */
+
+	/* What the capture can prove (SPEC section 2). */
+	enum flow_seen seen;
+	/* TCP: the originator's own packets show it was answered by packets
+	 * the capture does not hold: it acknowledged a SYN-ACK never captured
+	 * or sent data after its SYN with no SYN-ACK captured, or it
+	 * acknowledged responder data beyond what the capture carried (Zeek:
+	 * possible split routing). Never set by the responder's packets. */
+	bool answered_unseen;
 	enum flow_end_reason end;
 
 	/* ICMP errors that quoted a packet of this flow. */

@@ -26,6 +26,8 @@ struct flow_key {
 #define FLOW_CLOSED 0x04
 #define FLOW_FLIPPED 0x08
 #define FLOW_QUOTES 0x10
+#define FLOW_SEEN_SIDE0 0x20   /* a packet from key side 0 was counted */
+#define FLOW_SEEN_SIDE1 0x40
 
 struct flow {
 	struct flow_key key;
@@ -427,6 +429,13 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	else if (!is_icmp(f->key.proto))
 		snprintf(r->history, sizeof(r->history), "%s", f->hist.text);
 	r->flipped = f->flags & FLOW_FLIPPED;
+	uint8_t orig_seen = o ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
+	uint8_t resp_seen = o ? FLOW_SEEN_SIDE0 : FLOW_SEEN_SIDE1;
+	r->seen = !(f->flags & resp_seen) ? FLOW_SEEN_ORIG_ONLY :
+		  !(f->flags & orig_seen) ? FLOW_SEEN_RESP_ONLY : FLOW_SEEN_BOTH;
+	if (f->key.proto == IP_PROTO_TCP)
+		r->answered_unseen = tcp_answered_unseen(&f->u.tcp,
+							 f->saw[o ^ 1] & SAW_SYNACK);
 	r->end = why;
 	r->icmp_errors = f->icmp_errors;
 	r->icmp_error_type = f->icmp_error_type;
@@ -650,6 +659,7 @@ static uint64_t timer_time(const struct flow *f, uint64_t ts)
 
 static void count_packet(struct flow *f, int side, const struct packet *p)
 {
+	f->flags |= side ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
 	f->pkts[side]++;
 	f->ip_bytes[side] += p->ip_len;
 	f->payload_bytes[side] += p->payload_len;
@@ -681,6 +691,8 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 		f->saw[side] |= SAW_FIN;
 	if (fl & TCP_RST)
 		f->saw[side] |= SAW_RST;
+	else if ((fl & (TCP_ACK | TCP_SYN)) == TCP_ACK)
+		f->saw[side] |= SAW_ACK;
 	if (r.closed_complete)
 		f->flags |= FLOW_CLOSED;
 	timer_touch(t, slot, tcp_timer_class(f), timer_time(f, p->ts_us));

@@ -159,6 +159,7 @@ static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
 static void init_sequence(struct tcp_endpoint *e, uint32_t start,
 			  uint32_t last)
 {
+	e->numbered_by_ack = false;
 	e->start_seq = start;
 	e->ack_seq = start;
 	e->last_seq = last;
@@ -433,6 +434,46 @@ static void content_acked(struct tcp_conn *t, struct conn_history *h, int side,
 	}
 }
 
+/* ---- what the originator's packets prove ---- */
+
+/* Called before the packet changes any state. An endpoint whose SYN was
+ * captured (it is in SYN_SENT or further, as Zeek's possible_split_routing
+ * test has it) and that sends an ACK while its peer has shown nothing
+ * acknowledges a SYN-ACK the capture never carried. */
+static void note_evidence(struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+			  uint8_t flags, uint32_t ack, uint32_t len)
+{
+	if (flags & (TCP_RST | TCP_SYN))
+		return;
+	bool after_syn = e->state == EP_SYN_SENT || e->state == EP_SYN_ACK_SENT ||
+			 e->state == EP_ESTABLISHED;
+	if ((flags & TCP_ACK) && after_syn && peer->state == EP_INACTIVE)
+		e->evidence |= TCP_EV_ACKED_SYNACK;
+	if (len > 0 && e->state == EP_SYN_SENT)
+		e->evidence |= TCP_EV_DATA_AFTER_SYN;
+	/* The silent peer is numbered from this endpoint's previous ack:
+	 * acknowledging further is acknowledging its data. */
+	if ((flags & TCP_ACK) && peer->state == EP_INACTIVE &&
+	    peer->numbered_by_ack && seq_delta(ack, peer->ack_seq + 1) > 0)
+		e->evidence |= TCP_EV_ACKED_UNSEEN;
+}
+
+bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen)
+{
+	const struct tcp_endpoint *o = &t->ep[t->orig_side];
+	const struct tcp_endpoint *r = &t->ep[t->orig_side ^ 1];
+
+	if (o->evidence & TCP_EV_ACKED_UNSEEN)
+		return true;
+	if ((o->evidence & (TCP_EV_ACKED_SYNACK | TCP_EV_DATA_AFTER_SYN)) &&
+	    !resp_synack_seen)
+		return true;
+	/* Acknowledged beyond the last responder byte the capture carried
+	 * (r->ack_seq is the originator's highest acknowledgement). */
+	return o->state != EP_INACTIVE && r->state != EP_INACTIVE &&
+	       r->state != EP_RESET && seq_delta(r->ack_seq, r->last_seq) > 0;
+}
+
 /* Zeek's SetPartialStatus: a connection whose first packet from the
  * originator is not a bare SYN, or whose responder's first is not a SYN. */
 static void set_partial_status(struct tcp_conn *t, int side, bool is_orig,
@@ -590,11 +631,13 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 		e->fin_seq = rel_seq + seg_len;
 	}
 
+	note_evidence(e, peer, flags, p->ack, len);
 	uint64_t rel_ack = 0;
 	if (flags & TCP_ACK) {
 		if (peer->state == EP_INACTIVE) {
 			/* Number the silent side as if its SYN had been seen. */
 			init_sequence(peer, p->ack - 1, p->ack - 1);
+			peer->numbered_by_ack = true;
 			rel_ack = 1;
 		} else {
 			bool underflow = false;

@@ -58,7 +58,15 @@ struct tcp_endpoint {
 	struct tcp_byte_range held[TCP_HELD_RANGES];
 	uint8_t nheld;
 	bool skip_content;      /* too much unacknowledged past a hole */
+	bool numbered_by_ack;   /* silent so far: numbered from the peer's ack */
+	/* This endpoint's own evidence of an answer the capture may not
+	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
+	uint8_t evidence;
 };
+
+#define TCP_EV_ACKED_SYNACK 0x01    /* after its SYN, an ACK: of a SYN-ACK */
+#define TCP_EV_DATA_AFTER_SYN 0x02  /* data while its SYN was unanswered */
+#define TCP_EV_ACKED_UNSEEN 0x04    /* acked bytes of a silent peer */
 
 /* Connection-wide history, shared with UDP and ICMP flows. */
 struct conn_history {
@@ -105,6 +113,12 @@ bool tcp_in_handshake(const struct tcp_conn *t);
 
 const char *tcp_conn_state(const struct tcp_conn *t,
 			   const struct conn_history *h);
+
+/* True when the originator's packets prove it was answered by packets the
+ * capture does not hold (flow_record.answered_unseen). resp_synack_seen:
+ * whether the responder's SYN-ACK was captured after all (captures may
+ * carry it after the ACK that answers it). */
+bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen);
 
 /* Zeek's idea of the bytes an endpoint sent: from sequence numbers, so
  * bytes missing from the capture but acknowledged still count. */

@@ -451,7 +451,7 @@ static const struct lost {
 } lost_synack_table[] = {
 	{ 13667, NULL, false },          /* both licence connections */
 	{ 88, "10.1.0.20", false },      /* the Mobile Service's Kerberos */
-	{ 445, "10.1.0.20", false },     /* ... and its SEERoot share */
+	{ 445, "10.1.0.20", false },     /* ... and its two shares */
 	{ 1433, NULL, true },            /* SpeechLive's SQL: client only */
 };
 
@@ -495,6 +495,6 @@ const struct fixture_case health_cases[] = {
 	{ "dhcp-midstream", "DHCP, DHCPv6, Teredo and AYIYA flows each picked up at the server's reply", FMT_PCAP, dhcp_midstream, false },
 	{ "demo-orig-only", "the demo as a mirror showing only the originators' packets", FMT_PCAP, demo_orig_only, false },
 	{ "demo-resp-only", "the demo as a mirror showing only the responders' packets", FMT_PCAP, demo_resp_only, false },
-	{ "lost-synack", "the demo with the SYN-ACKs of 13667 (both), Kerberos and SEERoot of the Mobile Service lost, and SQL seen from the client only", FMT_PCAP, lost_synack, false },
+	{ "lost-synack", "the demo with the SYN-ACKs lost of both licence connections (13667) and of the Mobile Service's Kerberos and SMB (both shares), and SpeechLive's SQL seen from the client only", FMT_PCAP, lost_synack, false },
 	{ NULL, NULL, FMT_PCAP, NULL, false },
 };

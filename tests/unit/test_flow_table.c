@@ -200,6 +200,79 @@ static void test_tcp_reuse_and_close(void)
 	flow_table_free(t);
 }
 
+/* What the capture can prove: which sides were seen, whether the client
+ * acknowledged anything, and answers the capture does not hold. */
+static void test_one_sided(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	const char *c = "192.0.2.10", *s = "198.51.100.20";
+
+	/* The client's SYN, three times, never answered. */
+	for (uint64_t i = 0; i < 3; i++) {
+		struct packet syn = tcp(c, 40001, s, 443, TCP_SYN, 1000, 0, 10 + i);
+		flow_table_packet(t, &syn, &u);
+	}
+	/* Only the client's packets: SYN, the ACK of an unseen SYN-ACK, data. */
+	struct packet orig_only[] = {
+		tcp(c, 40002, s, 13667, TCP_SYN, 2000, 0, 10),
+		tcp(c, 40002, s, 13667, TCP_ACK, 2001, 7001, 10),
+		tcp(c, 40002, s, 13667, TCP_PSH | TCP_ACK, 2001, 7001, 10),
+	};
+	orig_only[2].payload_len = orig_only[2].payload_caplen = 100;
+	/* Only the server's: SYN-ACK and data. */
+	struct packet resp_only[] = {
+		tcp(s, 445, c, 40003, TCP_SYN | TCP_ACK, 9000, 3001, 10),
+		tcp(s, 445, c, 40003, TCP_PSH | TCP_ACK, 9001, 3001, 10),
+	};
+	resp_only[1].payload_len = resp_only[1].payload_caplen = 100;
+	/* Both sides. */
+	struct packet both[] = {
+		tcp(c, 40004, s, 80, TCP_SYN, 4000, 0, 10),
+		tcp(s, 80, c, 40004, TCP_SYN | TCP_ACK, 8000, 4001, 10),
+		tcp(c, 40004, s, 80, TCP_ACK, 4001, 8001, 10),
+	};
+	for (size_t i = 0; i < 3; i++)
+		flow_table_packet(t, &orig_only[i], &u);
+	for (size_t i = 0; i < 2; i++)
+		flow_table_packet(t, &resp_only[i], &u);
+	for (size_t i = 0; i < 3; i++)
+		flow_table_packet(t, &both[i], &u);
+	struct packet udp_reply = pkt(4, s, 53, c, 40005, IP_PROTO_UDP, 10);
+	flow_table_packet(t, &udp_reply, &u);
+	flow_table_finish(t);
+	is_int(nrecords, 5, "five flows");
+
+	const struct flow_record *r = &records[0];
+	is_int(r->seen, FLOW_SEEN_ORIG_ONLY, "SYNs only: seen from the originator");
+	is_str(flow_seen_name(r->seen), "orig", "named orig");
+	is_int(r->orig.syns, 3, "three SYNs");
+	ok(!(r->orig.saw & SAW_ACK), "the client never acknowledged anything");
+	ok(!r->answered_unseen, "nothing proves an answer");
+
+	r = &records[1];
+	is_int(r->seen, FLOW_SEEN_ORIG_ONLY, "client only: seen from the originator");
+	ok(r->orig.saw & SAW_ACK, "the client acknowledged something");
+	ok(r->answered_unseen, "its ACK of an unseen SYN-ACK proves an answer");
+
+	r = &records[2];
+	is_int(r->seen, FLOW_SEEN_RESP_ONLY, "SYN-ACK and data only: seen from the responder");
+	is_str(flow_seen_name(r->seen), "resp", "named resp");
+	is_int(r->resp_p, 445, "the SYN-ACK's sender is the responder");
+	ok(r->resp.saw & SAW_SYNACK && r->resp.saw & SAW_DATA,
+	   "its SYN-ACK and data are recorded");
+	ok(!r->answered_unseen, "the originator proves nothing");
+
+	r = &records[3];
+	is_int(r->seen, FLOW_SEEN_BOTH, "handshake: seen both ways");
+	is_str(flow_seen_name(r->seen), "both", "named both");
+	ok(!r->answered_unseen, "the answer is in the capture");
+
+	r = &records[4];
+	is_int(r->seen, FLOW_SEEN_RESP_ONLY, "a lone DNS answer: seen from the responder");
+	flow_table_free(t);
+}
+
 static void test_eviction(void)
 {
 	struct flow_table *t = table(16);
@@ -413,6 +486,7 @@ int main(void)
 	test_timeouts();
 	test_time_span();
 	test_tcp_reuse_and_close();
+	test_one_sided();
 	test_eviction();
 	test_icmp_attach();
 	test_keys();

@@ -294,6 +294,100 @@ static void test_gaps(void)
 	is_int(t.ep[C].missed_bytes, 1200, "1200 bytes missed");
 }
 
+/* What the originator's own packets prove (SPEC section 2). */
+static void answered(const char *name, int first_side, int flip,
+		     const struct step *steps, bool synack_seen, bool want)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	char label[128];
+
+	play(&t, &h, first_side, flip, steps);
+	snprintf(label, sizeof(label), "%s: %s", name,
+		 want ? "answered, unseen" : "no unseen answer");
+	ok(tcp_answered_unseen(&t, synack_seen) == want, label);
+}
+
+static void test_answered_unseen(void)
+{
+	const struct step full[] = { HANDSHAKE, DATA_BOTH_WAYS, END };
+	answered("a whole connection", C, 0, full, true, false);
+
+	/* Only the client's packets: it acknowledged a SYN-ACK the capture
+	 * never carried, then sent data and closed. */
+	const struct step orig_only[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, ACK, 1101, 5101, 0, 64240 },
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 }, END };
+	answered("orig only, ACK of an unseen SYN-ACK", C, 0, orig_only, false, true);
+	answered("... whose SYN-ACK came later in the capture", C, 0, orig_only,
+		 true, true);  /* its acknowledged data is still unseen */
+
+	const struct step orig_ack_only[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 }, END };
+	answered("orig only, just the ACK of the SYN-ACK", C, 0, orig_ack_only, false, true);
+	answered("... the SYN-ACK captured out of order", C, 0, orig_ack_only, true, false);
+
+	const struct step s0[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 }, END };
+	answered("orig only, SYN retransmitted, never answered", C, 0, s0, false, false);
+
+	/* TCP Fast Open style: data without an ACK after the SYN. */
+	const struct step data_after_syn[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, PSH, 1001, 0, 100, 64240 }, END };
+	answered("data after the SYN, no SYN-ACK captured", C, 0, data_after_syn, false, true);
+
+	/* The mirror lost the SYN-ACK; data flowed both ways afterwards. */
+	const struct step lost_synack[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		DATA_BOTH_WAYS, END };
+	answered("SYN-ACK lost, data both ways", C, 0, lost_synack, false, true);
+
+	/* Only the server's packets: its SYN-ACK and data are visible
+	 * evidence of their own; the originator proves nothing. */
+	const struct step resp_only[] = {
+		{ S, SYN | ACK, 5000, 1001, 0, 64240 },
+		{ S, PSH | ACK, 5001, 1001, 100, 64240 },
+		{ S, FIN | ACK, 5101, 1001, 0, 64240 }, END };
+	answered("resp only, SYN-ACK and data", S, 1, resp_only, true, false);
+	/* From a port not known as a server's: the SYN-ACK's sender starts
+	 * as originator and is flipped to responder by its data; what it
+	 * did before the flip is not the originator's evidence. */
+	answered("resp only, flipped by its data", S, 0, resp_only, true, false);
+
+	/* Picked up mid-stream, the responder never seen: a lone ACK (an ACK
+	 * scan) proves nothing; acknowledgements that advance do. */
+	const struct step ack_scan[] = {
+		{ C, ACK, 1001, 777, 0, 1024 }, END };
+	answered("a lone mid-stream ACK (scan)", C, 0, ack_scan, false, false);
+	const struct step midstream_acks[] = {
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, ACK, 1101, 5201, 0, 64240 }, END };
+	answered("mid-stream, acks advancing over unseen data", C, 0, midstream_acks,
+		 false, true);
+
+	/* Both sides seen, but the client acknowledged server data the
+	 * capture never carried. */
+	const struct step acked_beyond[] = { HANDSHAKE,
+		{ S, PSH | ACK, 5001, 1001, 100, 64240 },
+		{ C, ACK, 1001, 5301, 0, 64240 }, END };
+	answered("acknowledged beyond the responder's last captured byte", C, 0,
+		 acked_beyond, true, true);
+
+	/* A refused SYN: the RST is the answer, visible. */
+	const struct step rej[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ S, RST | ACK, 0, 1001, 0, 0 }, END };
+	answered("REJ", C, 0, rej, false, false);
+}
+
 static void test_reuse(void)
 {
 	struct tcp_conn t;
@@ -350,6 +444,7 @@ int main(void)
 	test_states();
 	test_history_details();
 	test_gaps();
+	test_answered_unseen();
 	test_reuse();
 	test_scaled_history();
 	return done_testing();
