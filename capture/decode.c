@@ -193,6 +193,8 @@ enum decode_result decode_frame(struct decoder *d, int linktype,
 		f.nout++;
 	else if (f.nout > 0)
 		r = DECODE_OK;  /* outer tunnel packets still count */
+	else if (r == DECODE_NON_IP)
+		d->stats.non_ip++;  /* ARP, LLDP, STP, PPP control, ... */
 	*nout = f.nout;
 	d->stats.ip_packets += (uint64_t)f.nout;
 	return r;

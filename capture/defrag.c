@@ -262,6 +262,7 @@ bool defrag_expire(struct defrag *d, uint64_t now, struct packet *tmpl,
 			return true;
 		}
 		*tmpl = t->tmpl;
+		tmpl->ts_us = t->last_us;  /* when the train was last added to */
 		*data = t->buf + HEADER_ROOM;
 		*len = t->npieces && t->pieces[0].lo == 0 ? t->pieces[0].hi : 0;
 		*wire_len = t->have_last ? t->total : *len;

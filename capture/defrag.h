@@ -47,8 +47,9 @@ enum defrag_result defrag_add(struct defrag *d, const struct frag_key *key,
 
 /* Gives up one train idle past the timeout at time now (UINT64_MAX: all).
  * *tmpl has ip_version 0 when its first fragment never came; otherwise *data
- * and *len hold the bytes received from offset 0 on and *wire_len the
- * datagram's length as far as known. */
+ * and *len hold the bytes received from offset 0 on, *wire_len the
+ * datagram's length as far as known, and tmpl->ts_us the time of the train's
+ * latest fragment. */
 bool defrag_expire(struct defrag *d, uint64_t now, struct packet *tmpl,
 		   const uint8_t **data, uint32_t *len, uint32_t *wire_len);
 

@@ -24,7 +24,9 @@ struct flow_table_config {
 	uint64_t timeout_us[TIMER_CLASS_COUNT];
 	/* What besides addresses, ports and protocol tells flows apart. VLAN
 	 * tags by default. The tunnel id (VNI, GRE key) only on request:
-	 * some switches tag each direction of one flow with its own VNI. */
+	 * some switches tag each direction of one flow with its own VNI. The
+	 * kind of tunnel (none, GRE, VXLAN, ...) counts unless both are off
+	 * (--flow-key none): then the 5-tuple alone makes the flow. */
 	bool key_vlan;
 	bool key_tunnel_id;
 	/* Server ports the deployment names besides the well-known and

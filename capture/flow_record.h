@@ -29,6 +29,21 @@ const char *flow_end_reason_name(enum flow_end_reason r);
 #define SAW_FIN 0x04
 #define SAW_RST 0x08
 #define SAW_DATA 0x10
+/* An ACK on a packet that is neither SYN nor RST: the side acknowledged
+ * something of its peer's. A client that only ever sent SYNs never did. */
+#define SAW_ACK 0x20
+
+/* Which sides the capture carried packets from (SPEC section 2, what the
+ * capture can prove): a mirror often shows one direction only. */
+enum flow_seen {
+	FLOW_SEEN_BOTH,
+	FLOW_SEEN_ORIG_ONLY,   /* nothing from the responder */
+	FLOW_SEEN_RESP_ONLY,   /* nothing from the originator (e.g. its
+				  SYN-ACK and data only) */
+};
+
+/* "both", "orig", "resp". */
+const char *flow_seen_name(enum flow_seen s);
 
 struct flow_side {
 	uint64_t pkts;
@@ -37,6 +52,9 @@ struct flow_side {
 	uint64_t payload_bytes;  /* application bytes seen in packets */
 	uint32_t syns;           /* SYN packets sent */
 	uint8_t saw;             /* SAW_* */
+	/* TCP: bytes of this side's stream the peer acknowledged that the
+	 * capture never carried (content gaps, history G/g). */
+	uint64_t missed_bytes;
 };
 
 #define FLOW_UID_LEN 20
@@ -57,9 +75,20 @@ struct flow_record {
 
 	uint64_t first_us, last_us;
 	struct flow_side orig, resp;
+	/* Zeek's missed_bytes: orig.missed_bytes + resp.missed_bytes. */
+	uint64_t missed_bytes;
 	const char *conn_state;  /* Zeek conn_state */
 	char history[24];        /* Zeek history, "" when none */
 	bool flipped;            /* the first packet came from the responder */
+
+	/* What the capture can prove (SPEC section 2). */
+	enum flow_seen seen;
+	/* TCP: the originator's own packets show it was answered by packets
+	 * the capture does not hold: it acknowledged a SYN-ACK never captured
+	 * or sent data after its SYN with no SYN-ACK captured, or it
+	 * acknowledged responder data beyond what the capture carried (Zeek:
+	 * possible split routing). Never set by the responder's packets. */
+	bool answered_unseen;
 	enum flow_end_reason end;
 
 	/* ICMP errors that quoted a packet of this flow. */
@@ -99,9 +128,10 @@ struct server_ports {
 bool server_ports_add(struct server_ports *s, uint8_t ip_proto, uint16_t lo,
 		      uint16_t hi);
 
-/* Zeek's likely_server_ports idea: well-known and registered service ports,
- * and those of extra (may be NULL). Decides who is the responder when a flow
- * is picked up mid-stream. */
+/* Zeek's likely_server_ports idea: well-known ports but the few that are a
+ * protocol's client side (DHCP's udp/68, DHCPv6's udp/546, FTP's active data
+ * tcp/20), registered service and tunnel ports, and those of extra (may be
+ * NULL). Decides who is the responder when a flow is picked up mid-stream. */
 bool port_is_likely_server(const struct server_ports *extra, uint8_t ip_proto,
 			   uint16_t port);
 

@@ -26,12 +26,18 @@ struct flow_key {
 #define FLOW_CLOSED 0x04
 #define FLOW_FLIPPED 0x08
 #define FLOW_QUOTES 0x10
+#define FLOW_SEEN_SIDE0 0x20   /* a packet from key side 0 was counted */
+#define FLOW_SEEN_SIDE1 0x40
 
 struct flow {
 	struct flow_key key;
 	uint64_t serial;
+	/* The earliest and latest packet times seen: a packet stamped out of
+	 * order (a fragment train given up late, a clock step) widens them,
+	 * never narrows them. */
 	uint64_t first_us;
 	uint64_t last_us;       /* Zeek's last_time: what duration ends at */
+	uint64_t created_us;    /* the first packet's time: the uid's */
 	uint64_t timer_us;      /* what the idle timer counts from */
 	uint32_t prev, next;    /* timer list; next also links free slots */
 	uint32_t pkts[2];
@@ -46,6 +52,7 @@ struct flow {
 	uint32_t icmp_errors;
 	/* Tags of the first packet, reported even when not part of the key. */
 	uint16_t seen_vlan, seen_inner_vlan;
+	uint8_t seen_tunnel_type;
 	uint32_t seen_tunnel_id;
 	struct conn_history hist;
 	union {
@@ -191,7 +198,11 @@ static int make_key(const struct flow_table *t, struct flow_key *k,
 		k->vlan = outer->vlan;
 		k->inner_vlan = outer->inner_vlan;
 	}
-	k->tunnel_type = outer->tunnel_type;
+	/* The kind of tunnel is context like a VLAN tag; only a key of the
+	 * bare 5-tuple (neither item) drops it, so that a mirror showing a
+	 * connection both directly and in GRE/ERSPAN makes one flow of it. */
+	if (t->cfg.key_vlan || t->cfg.key_tunnel_id)
+		k->tunnel_type = outer->tunnel_type;
 	if (t->cfg.key_tunnel_id)
 		k->tunnel_id = outer->tunnel_id;
 	return side;
@@ -335,8 +346,8 @@ static int flow_orig_side(const struct flow *f)
 static void uid_value(const struct flow *f, uint64_t v[2])
 {
 	uint64_t h = key_hash(&f->key);
-	v[0] = mix64(h ^ f->first_us);
-	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->first_us << 1));
+	v[0] = mix64(h ^ f->created_us);
+	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->created_us << 1));
 }
 
 static void uid_format(const uint64_t v[2], char out[FLOW_UID_LEN])
@@ -377,11 +388,13 @@ static void fill_side(const struct flow *f, int side, struct flow_side *s)
 	s->payload_bytes = f->payload_bytes[side];
 	s->syns = f->syns[side];
 	s->saw = f->saw[side];
-	if (f->key.proto == IP_PROTO_TCP)
+	if (f->key.proto == IP_PROTO_TCP) {
 		s->bytes = tcp_endpoint_size(&f->u.tcp.ep[side],
 					     &f->u.tcp.ep[side ^ 1]);
-	else
+		s->missed_bytes = f->u.tcp.ep[side].missed_bytes;
+	} else {
 		s->bytes = f->payload_bytes[side];
+	}
 }
 
 static void record_fill(const struct flow *f, struct flow_record *r,
@@ -402,12 +415,13 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	r->resp_p = f->key.port[o ^ 1];
 	r->vlan = f->seen_vlan;
 	r->inner_vlan = f->seen_inner_vlan;
-	r->tunnel_type = f->key.tunnel_type;
+	r->tunnel_type = f->seen_tunnel_type;
 	r->tunnel_id = f->seen_tunnel_id;
 	r->first_us = f->first_us;
 	r->last_us = f->last_us;
 	fill_side(f, o, &r->orig);
 	fill_side(f, o ^ 1, &r->resp);
+	r->missed_bytes = r->orig.missed_bytes + r->resp.missed_bytes;
 	r->conn_state = conn_state_of(f);
 	if (!is_icmp(f->key.proto) && f->key.proto != IP_PROTO_TCP &&
 	    f->key.proto != IP_PROTO_UDP)
@@ -415,6 +429,13 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	else if (!is_icmp(f->key.proto))
 		snprintf(r->history, sizeof(r->history), "%s", f->hist.text);
 	r->flipped = f->flags & FLOW_FLIPPED;
+	uint8_t orig_seen = o ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
+	uint8_t resp_seen = o ? FLOW_SEEN_SIDE0 : FLOW_SEEN_SIDE1;
+	r->seen = !(f->flags & resp_seen) ? FLOW_SEEN_ORIG_ONLY :
+		  !(f->flags & orig_seen) ? FLOW_SEEN_RESP_ONLY : FLOW_SEEN_BOTH;
+	if (f->key.proto == IP_PROTO_TCP)
+		r->answered_unseen = tcp_answered_unseen(&f->u.tcp,
+							 f->saw[o ^ 1] & SAW_SYNACK);
 	r->end = why;
 	r->icmp_errors = f->icmp_errors;
 	r->icmp_error_type = f->icmp_error_type;
@@ -579,11 +600,12 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->serial = ++t->serial;
-	f->first_us = f->last_us = f->timer_us = p->ts_us;
+	f->first_us = f->last_us = f->created_us = f->timer_us = p->ts_us;
 	f->flags = FLOW_ACTIVE | FLOW_WANT_PACKETS;
 	f->prev = f->next = NIL;
 	f->seen_vlan = p->vlan;
 	f->seen_inner_vlan = p->inner_vlan;
+	f->seen_tunnel_type = p->tunnel_type;
 	f->seen_tunnel_id = p->tunnel_id;
 
 	bool flip = should_flip(t, p);
@@ -618,8 +640,26 @@ static uint8_t tcp_timer_class(const struct flow *f)
 	return tcp_in_handshake(&f->u.tcp) ? TIMER_TCP_ATTEMPT : TIMER_TCP;
 }
 
+/* A packet's time as the flow's span sees it: first_us never later and
+ * last_us never earlier than a time already seen. */
+static void widen_span(struct flow *f, uint64_t ts)
+{
+	if (ts < f->first_us)
+		f->first_us = ts;
+	if (ts > f->last_us)
+		f->last_us = ts;
+}
+
+/* What the idle timer counts from after a packet: never earlier than
+ * before (a packet stamped in the past is not an hour of silence). */
+static uint64_t timer_time(const struct flow *f, uint64_t ts)
+{
+	return ts > f->timer_us ? ts : f->timer_us;
+}
+
 static void count_packet(struct flow *f, int side, const struct packet *p)
 {
+	f->flags |= side ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
 	f->pkts[side]++;
 	f->ip_bytes[side] += p->ip_len;
 	f->payload_bytes[side] += p->payload_len;
@@ -638,7 +678,7 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 	if (p->l4_checksum_bad)
 		return;  /* Zeek neither counts nor times such a packet */
 	if (!both_closed)
-		f->last_us = p->ts_us;
+		widen_span(f, p->ts_us);
 	count_packet(f, side, p);
 	uint8_t fl = p->tcp_flags;
 	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
@@ -651,9 +691,11 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 		f->saw[side] |= SAW_FIN;
 	if (fl & TCP_RST)
 		f->saw[side] |= SAW_RST;
+	else if ((fl & (TCP_ACK | TCP_SYN)) == TCP_ACK)
+		f->saw[side] |= SAW_ACK;
 	if (r.closed_complete)
 		f->flags |= FLOW_CLOSED;
-	timer_touch(t, slot, tcp_timer_class(f), p->ts_us);
+	timer_touch(t, slot, tcp_timer_class(f), timer_time(f, p->ts_us));
 }
 
 /* Zeek's UDP history: "D" and "d" once per direction. */
@@ -669,9 +711,9 @@ static void udp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 		return;
 	}
 	history_check(&f->hist, from_orig ? 0x01 : 0x10000, from_orig ? 'D' : 'd');
-	f->last_us = p->ts_us;
+	widen_span(f, p->ts_us);
 	count_packet(f, side, p);
-	timer_touch(t, slot, TIMER_UDP, p->ts_us);
+	timer_touch(t, slot, TIMER_UDP, timer_time(f, p->ts_us));
 }
 
 static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
@@ -679,9 +721,9 @@ static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
 {
 	struct flow *f = &t->flows[slot];
 
-	f->last_us = p->ts_us;
+	widen_span(f, p->ts_us);
 	count_packet(f, side, p);
-	timer_touch(t, slot, f->timer_class, p->ts_us);
+	timer_touch(t, slot, f->timer_class, timer_time(f, p->ts_us));
 }
 
 /* An ICMP error is evidence about the flow whose packet it quotes. */

@@ -13,6 +13,10 @@
 
 /* Sequence jumps larger than this on a SYN or RST are not trusted. */
 #define TOO_LARGE_SEQ_DELTA 1048576
+/* Bytes held past a hole while the peer has acknowledged no data at all:
+ * beyond this the acknowledgements are presumably not being captured and
+ * content is no longer tracked (Zeek's tcp_max_above_hole_without_any_acks). */
+#define MAX_ABOVE_HOLE_WITHOUT_ACKS 16384
 
 /* History letters recorded at most once per direction (Zeek's masks). */
 #define HIST_SYN 0x01
@@ -155,9 +159,14 @@ static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
 static void init_sequence(struct tcp_endpoint *e, uint32_t start,
 			  uint32_t last)
 {
+	e->numbered_by_ack = false;
 	e->start_seq = start;
 	e->ack_seq = start;
 	e->last_seq = last;
+	/* Content is numbered afresh. */
+	e->reassem_seq = 1;
+	e->fin_seq = 0;
+	e->nheld = 0;
 }
 
 /* Zeek's init_endpoint: sets up sequence numbering on the first packet of a
@@ -285,6 +294,202 @@ static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
 	return delta;
 }
 
+/* ---- content gaps ---- */
+
+/* Zeek reports gaps only while both sides are established or closing
+ * cleanly: elsewhere they arise from unseen earlier packets or from the
+ * numbers in RSTs. */
+static bool endpoint_clean(const struct tcp_endpoint *e)
+{
+	return e->state == EP_ESTABLISHED ||
+	       (e->state == EP_CLOSED && e->prev_state == EP_ESTABLISHED);
+}
+
+static uint64_t held_bytes(const struct tcp_endpoint *e)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < e->nheld; i++)
+		n += e->held[i].hi - e->held[i].lo;
+	return n;
+}
+
+static void held_remove(struct tcp_endpoint *e, unsigned i)
+{
+	for (unsigned j = i + 1; j < e->nheld; j++)
+		e->held[j - 1] = e->held[j];
+	e->nheld--;
+}
+
+/* Held ranges that now touch the in-order part join it. */
+static void held_absorb(struct tcp_endpoint *e)
+{
+	while (e->nheld && e->held[0].lo <= e->reassem_seq) {
+		if (e->held[0].hi > e->reassem_seq)
+			e->reassem_seq = e->held[0].hi;
+		held_remove(e, 0);
+	}
+}
+
+/* Keeps [lo, hi) past the hole, the ranges sorted and disjoint. With no
+ * room left the new range is merged into its nearest neighbour, which takes
+ * the bytes between them for seen: a gap may then be undercounted, never
+ * invented. */
+static void held_add(struct tcp_endpoint *e, uint64_t lo, uint64_t hi)
+{
+	unsigned i = 0;
+
+	while (i < e->nheld && e->held[i].hi < lo)
+		i++;
+	/* Merge with every range it overlaps or touches. */
+	while (i < e->nheld && e->held[i].lo <= hi) {
+		if (e->held[i].lo < lo)
+			lo = e->held[i].lo;
+		if (e->held[i].hi > hi)
+			hi = e->held[i].hi;
+		held_remove(e, i);
+	}
+	if (e->nheld == TCP_HELD_RANGES) {
+		/* i is where it belongs: widen the closer neighbour. */
+		unsigned n = i == 0 ? 0 : i == e->nheld ? i - 1 :
+			     lo - e->held[i - 1].hi <= e->held[i].lo - hi ? i - 1 : i;
+		if (lo < e->held[n].lo)
+			e->held[n].lo = lo;
+		if (hi > e->held[n].hi)
+			e->held[n].hi = hi;
+		return;
+	}
+	for (unsigned j = e->nheld; j > i; j--)
+		e->held[j] = e->held[j - 1];
+	e->held[i].lo = lo;
+	e->held[i].hi = hi;
+	e->nheld++;
+}
+
+/* Data [seq, seq + len) of endpoint e reached the capture. */
+static void content_seen(struct tcp_endpoint *e, uint64_t seq, uint32_t len)
+{
+	uint64_t hi = seq + len;
+
+	if (e->skip_content || hi <= e->reassem_seq)
+		return;  /* already known: a retransmission */
+	if (seq <= e->reassem_seq) {
+		e->reassem_seq = hi;
+		held_absorb(e);
+		return;
+	}
+	held_add(e, seq, hi);
+	/* The peer acknowledged no data at all so far: its acknowledgements
+	 * are probably not in the capture. */
+	uint64_t acked = full_seq(e->ack_seq, e->ack_wraps);
+	bool no_data_acked = acked <= (uint64_t)e->start_seq + 1;
+	if (no_data_acked && held_bytes(e) > MAX_ABOVE_HOLE_WITHOUT_ACKS) {
+		e->skip_content = true;
+		e->nheld = 0;
+	}
+}
+
+static void content_gap(struct tcp_conn *t, struct conn_history *h, int side,
+			bool report, uint64_t len)
+{
+	struct tcp_endpoint *e = &t->ep[side];
+
+	if (!report || len == 0)
+		return;
+	e->missed_bytes += len;
+	endpoint_scaled(t, h, side, 'G', &e->gap_count);
+}
+
+/* The peer of key side `side` acknowledged its stream up to up_to
+ * (relative): whatever of it the capture never carried is a content gap,
+ * one per hole (Zeek's Undelivered). */
+static void content_acked(struct tcp_conn *t, struct conn_history *h, int side,
+			  uint64_t up_to)
+{
+	struct tcp_endpoint *e = &t->ep[side];
+	const struct tcp_endpoint *peer = &t->ep[side ^ 1];
+
+	/* The FIN's own number is not content. */
+	if (e->fin_seq && up_to >= e->fin_seq)
+		up_to = e->fin_seq - 1;
+	if (e->skip_content || up_to <= e->reassem_seq)
+		return;
+	if (up_to <= 2 && t->is_partial) {
+		/* The numbering of a partial connection was made up from its
+		 * first ack; a complaint about its first byte means nothing. */
+		e->reassem_seq = up_to;
+		held_absorb(e);
+		return;
+	}
+	bool report = endpoint_clean(e) && endpoint_clean(peer);
+	while (e->nheld && e->held[0].lo < up_to) {
+		content_gap(t, h, side, report, e->held[0].lo - e->reassem_seq);
+		e->reassem_seq = e->held[0].hi;
+		held_remove(e, 0);
+		held_absorb(e);
+	}
+	if (up_to > e->reassem_seq) {
+		content_gap(t, h, side, report, up_to - e->reassem_seq);
+		e->reassem_seq = up_to;
+		held_absorb(e);
+	}
+}
+
+/* ---- what the originator's packets prove ---- */
+
+/* Called before the packet changes any state. An endpoint whose SYN was
+ * captured (it is in SYN_SENT or further, as Zeek's possible_split_routing
+ * test has it) and that sends an ACK while its peer has shown nothing
+ * acknowledges a SYN-ACK the capture never carried. */
+static void note_evidence(struct tcp_endpoint *e, const struct tcp_endpoint *peer,
+			  uint8_t flags, uint32_t ack, uint32_t len)
+{
+	if (flags & (TCP_RST | TCP_SYN))
+		return;
+	bool after_syn = e->state == EP_SYN_SENT || e->state == EP_SYN_ACK_SENT ||
+			 e->state == EP_ESTABLISHED;
+	if ((flags & TCP_ACK) && after_syn && peer->state == EP_INACTIVE)
+		e->evidence |= TCP_EV_ACKED_SYNACK;
+	if (len > 0 && e->state == EP_SYN_SENT)
+		e->evidence |= TCP_EV_DATA_AFTER_SYN;
+	/* The silent peer is numbered from this endpoint's previous ack:
+	 * acknowledging further is acknowledging its data. */
+	if ((flags & TCP_ACK) && peer->state == EP_INACTIVE &&
+	    peer->numbered_by_ack && seq_delta(ack, peer->ack_seq + 1) > 0)
+		e->evidence |= TCP_EV_ACKED_UNSEEN;
+}
+
+bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen)
+{
+	const struct tcp_endpoint *o = &t->ep[t->orig_side];
+	const struct tcp_endpoint *r = &t->ep[t->orig_side ^ 1];
+
+	if (o->evidence & TCP_EV_ACKED_UNSEEN)
+		return true;
+	if ((o->evidence & (TCP_EV_ACKED_SYNACK | TCP_EV_DATA_AFTER_SYN)) &&
+	    !resp_synack_seen)
+		return true;
+	/* Acknowledged beyond the last responder byte the capture carried
+	 * (r->ack_seq is the originator's highest acknowledgement). */
+	return o->state != EP_INACTIVE && r->state != EP_INACTIVE &&
+	       r->state != EP_RESET && seq_delta(r->ack_seq, r->last_seq) > 0;
+}
+
+/* Zeek's SetPartialStatus: a connection whose first packet from the
+ * originator is not a bare SYN, or whose responder's first is not a SYN. */
+static void set_partial_status(struct tcp_conn *t, int side, bool is_orig,
+			       uint8_t flags)
+{
+	uint8_t bit = (uint8_t)(1u << side);
+
+	if (!(t->first_packet_seen & bit)) {
+		if (is_orig)
+			t->is_partial = !(flags & TCP_SYN) || (flags & TCP_ACK);
+		else if (!t->is_partial)
+			t->is_partial = !(flags & TCP_SYN);
+		t->first_packet_seen |= bit;
+	}
+}
+
 static void inactive_state(struct tcp_conn *t, struct conn_history *h,
 			   int side, bool is_orig, uint8_t flags,
 			   uint32_t seq, uint32_t len, bool *do_close,
@@ -302,6 +507,7 @@ static void inactive_state(struct tcp_conn *t, struct conn_history *h,
 			    seq == e->start_seq) {
 				flip_roles(t, h);
 				*flipped = true;
+				t->is_partial = false;
 				set_state(peer, EP_ESTABLISHED);
 			}
 			if (peer->state == EP_SYN_SENT)
@@ -322,8 +528,10 @@ static void inactive_state(struct tcp_conn *t, struct conn_history *h,
 		const struct tcp_endpoint *orig = &t->ep[t->orig_side];
 		if (!is_orig && len == 0 && orig->state == EP_SYN_SENT)
 			; /* some stacks ack a SYN before answering it */
-		else if ((flags & TCP_ACK) && peer->state == EP_ESTABLISHED)
+		else if ((flags & TCP_ACK) && peer->state == EP_ESTABLISHED) {
 			set_state(e, EP_ESTABLISHED);  /* the SYN was missed */
+			t->is_partial = false;
+		}
 		else
 			set_state(e, EP_PARTIAL);
 	}
@@ -398,6 +606,7 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 		endpoint_scaled(t, h, side, 'C', &e->bad_checksum_count);
 		return r;
 	}
+	set_partial_status(t, side, is_orig, flags);
 
 	uint32_t seg_len = len;
 	if (flags & TCP_SYN)
@@ -409,24 +618,34 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 	uint32_t seq_past = p->seq + seg_len;
 
 	init_endpoint(e, flags, p->seq, seq_past);
-	uint64_t rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps, NULL);
+	bool seq_underflow = false;
+	uint64_t rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps,
+					&seq_underflow);
 	r.flipped |= update_history(t, h, side, flags, rel_seq, len);
 
 	if (p->window == 0 && !(flags & TCP_RST) && peer->state != EP_CLOSED &&
 	    e->state != EP_RESET)
 		endpoint_scaled(t, h, side, 'W', &e->zero_window_count);
-	if (flags & TCP_FIN)
+	if (flags & TCP_FIN) {
 		e->sent_fin = true;
+		e->fin_seq = rel_seq + seg_len;
+	}
 
+	note_evidence(e, peer, flags, p->ack, len);
+	uint64_t rel_ack = 0;
 	if (flags & TCP_ACK) {
 		if (peer->state == EP_INACTIVE) {
 			/* Number the silent side as if its SYN had been seen. */
 			init_sequence(peer, p->ack - 1, p->ack - 1);
+			peer->numbered_by_ack = true;
+			rel_ack = 1;
 		} else {
 			bool underflow = false;
-			relative_seq(peer, p->ack, peer->ack_seq, peer->ack_wraps,
-				     &underflow);
-			if (!underflow && !(flags & TCP_RST))
+			rel_ack = relative_seq(peer, p->ack, peer->ack_seq,
+					       peer->ack_wraps, &underflow);
+			if (underflow)
+				rel_ack = 0;
+			else if (!(flags & TCP_RST))
 				update_ack_seq(peer, p->ack);
 		}
 	}
@@ -453,6 +672,15 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 	default:
 		break;
 	}
+	/* After the state machine, as Zeek does, so that a gap revealed by a
+	 * FIN or RST at the very end is judged in the state it left. */
+	if (flags & TCP_ACK)
+		content_acked(t, h, side ^ 1, rel_ack);
+	/* Content the capture carried whole: not on a RST, not cut by the
+	 * snapshot length, not numbered before the stream began. */
+	if (len > 0 && p->payload_caplen >= len && !(flags & TCP_RST) &&
+	    !seq_underflow)
+		content_seen(e, (flags & TCP_SYN) ? rel_seq + 1 : rel_seq, len);
 	if (do_close)
 		r.closed_complete = connection_closed(e, peer);
 	return r;

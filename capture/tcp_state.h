@@ -26,6 +26,14 @@ enum tcp_endpoint_state {
 	EP_RESET,
 };
 
+/* Segments seen beyond a hole in a stream, kept (as ranges, never bytes)
+ * until the peer acknowledges past them. */
+#define TCP_HELD_RANGES 2
+
+struct tcp_byte_range {
+	uint64_t lo, hi;        /* [lo, hi), relative to start_seq */
+};
+
 struct tcp_endpoint {
 	uint8_t state, prev_state;
 	bool did_close;
@@ -37,7 +45,28 @@ struct tcp_endpoint {
 	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
 	/* Events whose history letter repeats at 1, 10, 100, ... */
 	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+	uint32_t gap_count;
+
+	/* The content this endpoint sent that the capture carried, as Zeek's
+	 * reassembler tracks it (without keeping bytes): known in order up to
+	 * reassem_seq (data begins at 1), and held[] past a hole. When the
+	 * peer acknowledges beyond what was seen, the difference is a content
+	 * gap ("G"/"g") and counts in missed_bytes. */
+	uint64_t reassem_seq;
+	uint64_t fin_seq;       /* one past the FIN, relative; 0 before one */
+	uint64_t missed_bytes;
+	struct tcp_byte_range held[TCP_HELD_RANGES];
+	uint8_t nheld;
+	bool skip_content;      /* too much unacknowledged past a hole */
+	bool numbered_by_ack;   /* silent so far: numbered from the peer's ack */
+	/* This endpoint's own evidence of an answer the capture may not
+	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
+	uint8_t evidence;
 };
+
+#define TCP_EV_ACKED_SYNACK 0x01    /* after its SYN, an ACK: of a SYN-ACK */
+#define TCP_EV_DATA_AFTER_SYN 0x02  /* data while its SYN was unanswered */
+#define TCP_EV_ACKED_UNSEEN 0x04    /* acked bytes of a silent peer */
 
 /* Connection-wide history, shared with UDP and ICMP flows. */
 struct conn_history {
@@ -49,8 +78,8 @@ struct conn_history {
 struct tcp_conn {
 	struct tcp_endpoint ep[2];
 	uint8_t orig_side;      /* which key side originates */
-	bool is_partial;
-	uint8_t first_packet_seen;
+	bool is_partial;        /* picked up without its opening SYN */
+	uint8_t first_packet_seen;  /* key sides seen, a bit each */
 };
 
 /* What the flow table must do after a packet. */
@@ -84,6 +113,12 @@ bool tcp_in_handshake(const struct tcp_conn *t);
 
 const char *tcp_conn_state(const struct tcp_conn *t,
 			   const struct conn_history *h);
+
+/* True when the originator's packets prove it was answered by packets the
+ * capture does not hold (flow_record.answered_unseen). resp_synack_seen:
+ * whether the responder's SYN-ACK was captured after all (captures may
+ * carry it after the ACK that answers it). */
+bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen);
 
 /* Zeek's idea of the bytes an endpoint sent: from sequence numbers, so
  * bytes missing from the capture but acknowledged still count. */

@@ -135,6 +135,7 @@ static void write_jsonl(FILE *out, const struct flow_record *r,
 	put_u64(f, "orig_bytes", r->orig.bytes);
 	put_u64(f, "resp_bytes", r->resp.bytes);
 	put_str(f, "conn_state", r->conn_state);
+	put_u64(f, "missed_bytes", r->missed_bytes);
 	if (r->history[0])
 		put_str(f, "history", r->history);
 	put_u64(f, "orig_pkts", r->orig.pkts);
@@ -157,6 +158,9 @@ static void write_jsonl(FILE *out, const struct flow_record *r,
 	}
 	if (r->is_icmp_error && r->quoted_uid[0])
 		put_str(f, "icmp_quoted_uid", r->quoted_uid);
+	put_str(f, "seen", flow_seen_name(r->seen));
+	if (r->answered_unseen)
+		lb_str(f, ",\"answered_unseen\":true");
 	put_str(f, "end_reason", flow_end_reason_name(r->end));
 	if (c)
 		put_class_json(f, c);
@@ -167,9 +171,10 @@ static void write_jsonl(FILE *out, const struct flow_record *r,
 static const char *const csv_columns[] = {
 	"ts", "uid", "community_id", "id.orig_h", "id.orig_p", "id.resp_h",
 	"id.resp_p", "proto", "duration", "orig_bytes", "resp_bytes", "conn_state",
-	"history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-	"vlan", "tunnel", "tunnel_id", "app", "master_app", "category",
-	"server_name", "server_name_source", "end_reason",
+	"missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts",
+	"resp_ip_bytes", "vlan", "tunnel", "tunnel_id", "app", "master_app",
+	"category", "server_name", "server_name_source", "seen", "answered_unseen",
+	"end_reason",
 };
 
 void flow_output_begin(FILE *f, enum flow_format fmt)
@@ -251,6 +256,7 @@ static void write_csv(FILE *f, const struct flow_record *r, const struct flow_cl
 	csv_u64(f, r->orig.bytes);
 	csv_u64(f, r->resp.bytes);
 	csv_text(f, r->conn_state);
+	csv_u64(f, r->missed_bytes);
 	csv_text(f, r->history);
 	csv_u64(f, r->orig.pkts);
 	csv_u64(f, r->orig.ip_bytes);
@@ -270,6 +276,8 @@ static void write_csv(FILE *f, const struct flow_record *r, const struct flow_cl
 	csv_text(f, cls ? c->category : "");
 	csv_text(f, c ? c->server_name : "");
 	csv_text(f, c && c->server_name[0] ? name_source_text(c->server_name_source) : "");
+	csv_text(f, flow_seen_name(r->seen));
+	csv_text(f, r->answered_unseen ? "true" : "false");
 	csv_text(f, flow_end_reason_name(r->end));
 	fputs("\r\n", f);
 }
@@ -329,7 +337,9 @@ static void write_event(FILE *f, const struct flow_record *r, const struct flow_
 	else if (j && j->kind == JUDGED_FAILED_ATTEMPT)
 		jw_str(&w, "cause", finding_cause_name(j->failure.cause));
 	jw_str(&w, "conn_state", r->conn_state);
+	jw_u64(&w, "missed_bytes", r->missed_bytes);
 	jw_str_nonempty(&w, "history", r->history);
+	jw_str(&w, "seen", flow_seen_name(r->seen));
 	jw_str(&w, "end_reason", flow_end_reason_name(r->end));
 	if (c && c->classified) {
 		jw_str(&w, "app", c->app);

@@ -389,11 +389,15 @@ static void run_site(struct site_run *s)
 		sql_stray(s);
 }
 
-static int site_case(const char *path, const struct layout *l, unsigned flaws,
-		     uint16_t license_port)
+static int site_case_kept(const char *path, const struct layout *l, unsigned flaws,
+			  uint16_t license_port,
+			  bool (*keep)(struct gen *, struct pkt *, void *), void *ctx)
 {
 	struct site_run s = { .next_port = 49152, .dns_id = 0x4000 };
 	struct layout custom = *l;
+
+	s.g.keep_packet = keep;
+	s.g.keep_ctx = ctx;
 
 	custom.license_port = license_port ? license_port : l->license_port;
 	s.l = &custom;
@@ -402,6 +406,12 @@ static int site_case(const char *path, const struct layout *l, unsigned flaws,
 		return 1;
 	run_site(&s);
 	return gen_finish(&s.g);
+}
+
+static int site_case(const char *path, const struct layout *l, unsigned flaws,
+		     uint16_t license_port)
+{
+	return site_case_kept(path, l, flaws, license_port, NULL, NULL);
 }
 
 #define SITE_CASE(fn, layout, flaws, port)                            \
@@ -431,8 +441,14 @@ SITE_CASE(midstream_reply_custom_port, separate,
 	  MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 23667)
 SITE_CASE(peers_workstations, separate, WORKSTATIONS_AD | UNEXPECTED_PORT, 0)
 SITE_CASE(dedicated_sql, separate, SQL_STRAY, 0)
-SITE_CASE(demo, separate, NO_MOBILE_LICENSE | CLOUD_NO_REPLY | UNEXPECTED_PORT |
-	  SSH_ON_443, 0)
+#define DEMO_FLAWS (NO_MOBILE_LICENSE | CLOUD_NO_REPLY | UNEXPECTED_PORT | SSH_ON_443)
+SITE_CASE(demo, separate, DEMO_FLAWS, 0)
+
+int demo_capture(const char *path,
+		 bool (*keep)(struct gen *g, struct pkt *p, void *ctx), void *ctx)
+{
+	return site_case_kept(path, &separate, DEMO_FLAWS, 0, keep, ctx);
+}
 
 /* ---- classification fixtures ---- */
 

@@ -86,6 +86,11 @@ struct gen {
 	 * its own frames with a scenario's. */
 	void (*before_frame)(struct gen *g, void *ctx);
 	void *hook_ctx;
+	/* Asked about each IP packet (p at its IP header) before it is
+	 * wrapped: false leaves it out of the capture, as a mirror that
+	 * never saw it; its time still passes. */
+	bool (*keep_packet)(struct gen *g, struct pkt *p, void *ctx);
+	void *keep_ctx;
 };
 
 void gen_init(struct gen *g, enum link link, enum encap encap);
@@ -225,6 +230,13 @@ extern const struct fixture_case engine_cases[];
 extern const struct fixture_case audit_cases[];
 extern const struct fixture_case volume_cases[];
 extern const struct fixture_case confidence_cases[];
+extern const struct fixture_case health_cases[];
+
+/* The demo site's traffic (the "demo" case), each IP packet offered to
+ * keep (NULL: all kept) so a case can write what a lossy or one-sided
+ * mirror would have captured of it. */
+int demo_capture(const char *path,
+		 bool (*keep)(struct gen *g, struct pkt *p, void *ctx), void *ctx);
 
 /* Opens the output of a simple case on the usual link. */
 bool gen_open(struct gen *g, const char *path, enum file_format fmt, enum link link,

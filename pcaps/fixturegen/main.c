@@ -13,7 +13,7 @@
 #include "fixturegen.h"
 
 static const struct fixture_case *const tables[] = {
-	engine_cases, audit_cases, volume_cases, confidence_cases,
+	engine_cases, audit_cases, health_cases, volume_cases, confidence_cases,
 };
 
 static const struct fixture_case *find_case(const char *name)

@@ -457,6 +457,10 @@ void emit_ip(struct gen *g, struct pkt *p)
 	bool ethernet_encap = g->encap != ENCAP_NONE && g->encap != ENCAP_IPV6_EXT &&
 			      g->encap != ENCAP_VLAN && g->encap != ENCAP_QINQ &&
 			      g->encap != ENCAP_MPLS;
+	if (g->keep_packet && !g->keep_packet(g, p, g->keep_ctx)) {
+		gen_time(g);
+		return;
+	}
 	encapsulate(g, p);
 	/* VLAN, QinQ and MPLS bring their own Ethernet header. */
 	if (g->encap == ENCAP_NONE || g->encap == ENCAP_IPV6_EXT || ethernet_encap)
@@ -476,11 +480,15 @@ bool gen_open(struct gen *g, const char *path, enum file_format fmt, enum link l
 	uint16_t vlan = g->vlan;
 	void (*hook)(struct gen *, void *) = g->before_frame;
 	void *ctx = g->hook_ctx;
+	bool (*keep)(struct gen *, struct pkt *, void *) = g->keep_packet;
+	void *keep_ctx = g->keep_ctx;
 	gen_init(g, link, encap);
 	g->iface_count = ifaces;
 	g->vlan = vlan;
 	g->before_frame = hook;
 	g->hook_ctx = ctx;
+	g->keep_packet = keep;
+	g->keep_ctx = keep_ctx;
 	if (!writer_open(&g->w, path, fmt, linktype_of(link), ifaces, 262144)) {
 		perror(path);
 		return false;

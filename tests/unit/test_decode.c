@@ -87,7 +87,21 @@ static void test_link_types(void)
 	f.len = 0;
 	put_eth(&f, 0x0806);
 	put_zeros(&f, 28);
-	ok(decode(DLT_EN10MB, &f) == DECODE_NON_IP, "ARP is counted as non-IP");
+	uint64_t non_ip = decoder_stats(dec)->non_ip;
+	ok(decode(DLT_EN10MB, &f) == DECODE_NON_IP &&
+	   decoder_stats(dec)->non_ip == non_ip + 1, "ARP is counted as non-IP");
+	f.len = 0;
+	put_eth(&f, 0x0026);  /* 802.3 length: LLC, as STP's BPDUs */
+	put_zeros(&f, 38);
+	ok(decode(DLT_EN10MB, &f) == DECODE_NON_IP &&
+	   decoder_stats(dec)->non_ip == non_ip + 2, "an 802.3/LLC frame is counted as non-IP");
+	f.len = 0;
+	put_syn4(&f);
+	ok(decode(LINKTYPE_RAW, &f) == DECODE_OK &&
+	   decoder_stats(dec)->non_ip == non_ip + 2, "an IP frame is not");
+	f.len = 0;
+	put_eth(&f, 0x0806);
+	put_zeros(&f, 28);
 
 	uint64_t before = reason(DR_LINK_UNSUPPORTED);
 	ok(decode(105 /* 802.11 */, &f) == DECODE_MALFORMED &&

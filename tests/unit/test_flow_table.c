@@ -84,6 +84,14 @@ static void test_symmetry_and_udp(void)
 	is_str(records[0].conn_state, "SHR", "a lone reply from port 53: SHR");
 	is_str(records[0].history, "^d", "flipped history ^d");
 	is_int(records[0].resp_p, 53, "port 53 is the responder's");
+
+	/* A DHCP server's answer first: the server on 67 is the responder. */
+	nrecords = 0;
+	struct packet ack = pkt(4, "10.1.0.1", 67, "10.1.0.77", 68, IP_PROTO_UDP, 100);
+	flow_table_packet(t, &ack, &u1);
+	flow_table_finish(t);
+	is_int(records[0].resp_p, 67, "DHCP: udp/67 is the responder's");
+	is_str(records[0].history, "^d", "flipped history ^d");
 	flow_table_free(t);
 }
 
@@ -107,6 +115,53 @@ static void test_timeouts(void)
 	flow_table_expire(t, q.ts_us + 60 * 1000000ull);
 	is_int(nrecords, 2, "expiry ends the second flow at its timeout");
 	flow_table_free(t);
+}
+
+/* Packets stamped out of order (a fragment train given up at the end of
+ * input carries an earlier time) never shrink a flow's span, and the uid
+ * stays the one of the flow's first packet. */
+static void test_time_span(void)
+{
+	const uint8_t protos[] = { IP_PROTO_UDP, IP_PROTO_TCP, 50 };
+
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		struct flow_table *t = table(1000);
+		struct flow_update u;
+		char uid[FLOW_UID_LEN], label[80];
+		struct packet p = pkt(4, "10.0.0.1", 40001, "10.0.0.2", 4000, protos[i], 100);
+
+		if (protos[i] == IP_PROTO_TCP) {
+			p.tcp_flags = TCP_ACK;
+			p.seq = 1000;
+			p.ack = 5000;
+		}
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 110 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		flow_table_finish(t);
+		memcpy(uid, records[0].uid, sizeof(uid));
+		flow_table_free(t);
+
+		t = table(1000);
+		p.ts_us = 100 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 110 * 1000000ull;
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 101 * 1000000ull;  /* late, stamped early */
+		flow_table_packet(t, &p, &u);
+		p.ts_us = 99 * 1000000ull;   /* earlier than the first */
+		flow_table_packet(t, &p, &u);
+		flow_table_finish(t);
+		snprintf(label, sizeof(label), "proto %u: one flow", protos[i]);
+		is_int(nrecords, 1, label);
+		snprintf(label, sizeof(label), "proto %u: last_us never goes back", protos[i]);
+		is_int(records[0].last_us, 110 * 1000000ull, label);
+		snprintf(label, sizeof(label), "proto %u: first_us is the earliest", protos[i]);
+		is_int(records[0].first_us, 99 * 1000000ull, label);
+		snprintf(label, sizeof(label), "proto %u: the uid is the first packet's", protos[i]);
+		is_str(records[0].uid, uid, label);
+		flow_table_free(t);
+	}
 }
 
 static void test_tcp_reuse_and_close(void)
@@ -142,6 +197,79 @@ static void test_tcp_reuse_and_close(void)
 	is_int(records[1].end, FLOW_END_CLOSED, "ended as closed");
 	is_int(records[1].orig.syns, 1, "one SYN counted");
 	ok(records[1].resp.saw & SAW_RST, "the responder's RST is recorded");
+	flow_table_free(t);
+}
+
+/* What the capture can prove: which sides were seen, whether the client
+ * acknowledged anything, and answers the capture does not hold. */
+static void test_one_sided(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	const char *c = "192.0.2.10", *s = "198.51.100.20";
+
+	/* The client's SYN, three times, never answered. */
+	for (uint64_t i = 0; i < 3; i++) {
+		struct packet syn = tcp(c, 40001, s, 443, TCP_SYN, 1000, 0, 10 + i);
+		flow_table_packet(t, &syn, &u);
+	}
+	/* Only the client's packets: SYN, the ACK of an unseen SYN-ACK, data. */
+	struct packet orig_only[] = {
+		tcp(c, 40002, s, 13667, TCP_SYN, 2000, 0, 10),
+		tcp(c, 40002, s, 13667, TCP_ACK, 2001, 7001, 10),
+		tcp(c, 40002, s, 13667, TCP_PSH | TCP_ACK, 2001, 7001, 10),
+	};
+	orig_only[2].payload_len = orig_only[2].payload_caplen = 100;
+	/* Only the server's: SYN-ACK and data. */
+	struct packet resp_only[] = {
+		tcp(s, 445, c, 40003, TCP_SYN | TCP_ACK, 9000, 3001, 10),
+		tcp(s, 445, c, 40003, TCP_PSH | TCP_ACK, 9001, 3001, 10),
+	};
+	resp_only[1].payload_len = resp_only[1].payload_caplen = 100;
+	/* Both sides. */
+	struct packet both[] = {
+		tcp(c, 40004, s, 80, TCP_SYN, 4000, 0, 10),
+		tcp(s, 80, c, 40004, TCP_SYN | TCP_ACK, 8000, 4001, 10),
+		tcp(c, 40004, s, 80, TCP_ACK, 4001, 8001, 10),
+	};
+	for (size_t i = 0; i < 3; i++)
+		flow_table_packet(t, &orig_only[i], &u);
+	for (size_t i = 0; i < 2; i++)
+		flow_table_packet(t, &resp_only[i], &u);
+	for (size_t i = 0; i < 3; i++)
+		flow_table_packet(t, &both[i], &u);
+	struct packet udp_reply = pkt(4, s, 53, c, 40005, IP_PROTO_UDP, 10);
+	flow_table_packet(t, &udp_reply, &u);
+	flow_table_finish(t);
+	is_int(nrecords, 5, "five flows");
+
+	const struct flow_record *r = &records[0];
+	is_int(r->seen, FLOW_SEEN_ORIG_ONLY, "SYNs only: seen from the originator");
+	is_str(flow_seen_name(r->seen), "orig", "named orig");
+	is_int(r->orig.syns, 3, "three SYNs");
+	ok(!(r->orig.saw & SAW_ACK), "the client never acknowledged anything");
+	ok(!r->answered_unseen, "nothing proves an answer");
+
+	r = &records[1];
+	is_int(r->seen, FLOW_SEEN_ORIG_ONLY, "client only: seen from the originator");
+	ok(r->orig.saw & SAW_ACK, "the client acknowledged something");
+	ok(r->answered_unseen, "its ACK of an unseen SYN-ACK proves an answer");
+
+	r = &records[2];
+	is_int(r->seen, FLOW_SEEN_RESP_ONLY, "SYN-ACK and data only: seen from the responder");
+	is_str(flow_seen_name(r->seen), "resp", "named resp");
+	is_int(r->resp_p, 445, "the SYN-ACK's sender is the responder");
+	ok(r->resp.saw & SAW_SYNACK && r->resp.saw & SAW_DATA,
+	   "its SYN-ACK and data are recorded");
+	ok(!r->answered_unseen, "the originator proves nothing");
+
+	r = &records[3];
+	is_int(r->seen, FLOW_SEEN_BOTH, "handshake: seen both ways");
+	is_str(flow_seen_name(r->seen), "both", "named both");
+	ok(!r->answered_unseen, "the answer is in the capture");
+
+	r = &records[4];
+	is_int(r->seen, FLOW_SEEN_RESP_ONLY, "a lone DNS answer: seen from the responder");
 	flow_table_free(t);
 }
 
@@ -222,6 +350,27 @@ static void test_keys(void)
 	flow_table_packet(t, &b, &u2);
 	ok(u1.slot == u2.slot, "without VLAN in the key they are one flow");
 	flow_table_free(t);
+
+	/* The same connection seen directly and inside GRE. */
+	struct packet plain = a, in_gre = a;
+	in_gre.tunnel_type = TUNNEL_GRE;
+	in_gre.tunnel_id = 42;
+	t = table(1000);
+	flow_table_packet(t, &plain, &u1);
+	flow_table_packet(t, &in_gre, &u2);
+	ok(u1.slot != u2.slot, "by default the kind of tunnel tells flows apart");
+	flow_table_free(t);
+
+	c.key_vlan = c.key_tunnel_id = false;  /* --flow-key none */
+	nrecords = 0;
+	t = flow_table_new(&c, on_end, NULL);
+	flow_table_packet(t, &in_gre, &u1);
+	flow_table_packet(t, &plain, &u2);
+	ok(u1.slot == u2.slot, "keyed on the 5-tuple alone they are one flow");
+	flow_table_finish(t);
+	is_int(records[0].tunnel_type, TUNNEL_GRE, "reporting the first packet's tunnel");
+	is_int(records[0].tunnel_id, 42, "and its key");
+	flow_table_free(t);
 }
 
 static void test_ids(void)
@@ -290,6 +439,19 @@ static void test_told_server_ports(void)
 	ok(!port_is_likely_server(NULL, IP_PROTO_TCP, 13667),
 	   "no vendor's port is compiled in (tcp/13667)");
 	ok(port_is_likely_server(NULL, IP_PROTO_TCP, 1433), "registered ports are");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 67) &&
+	   !port_is_likely_server(NULL, IP_PROTO_UDP, 68),
+	   "udp/67 is DHCP's server, udp/68 its client");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 547) &&
+	   !port_is_likely_server(NULL, IP_PROTO_UDP, 546),
+	   "udp/547 is DHCPv6's server, udp/546 its client");
+	ok(!port_is_likely_server(NULL, IP_PROTO_TCP, 20) &&
+	   port_is_likely_server(NULL, IP_PROTO_TCP, 21) &&
+	   port_is_likely_server(NULL, IP_PROTO_TCP, 68),
+	   "tcp/20 (FTP active data) is a client's; tcp/21 and tcp/68 are servers");
+	ok(port_is_likely_server(NULL, IP_PROTO_UDP, 3544) &&
+	   port_is_likely_server(NULL, IP_PROTO_UDP, 5072),
+	   "Teredo (3544) and AYIYA (5072) are tunnel servers");
 
 	struct flow_table *t = table(1000);
 	flow_table_packet(t, &reply, &u);
@@ -322,7 +484,9 @@ int main(void)
 {
 	test_symmetry_and_udp();
 	test_timeouts();
+	test_time_span();
 	test_tcp_reuse_and_close();
+	test_one_sided();
 	test_eviction();
 	test_icmp_attach();
 	test_keys();

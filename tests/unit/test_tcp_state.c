@@ -33,16 +33,11 @@ struct step {
 	{ S, PSH | ACK, 5001, 1101, 100, 64240 },      \
 	{ C, ACK, 1101, 5101, 0, 64240 }
 
-static void run(const char *name, int first_side, int flip,
-		const struct step *steps, const char *want_state,
-		const char *want_history)
+static void play(struct tcp_conn *t, struct conn_history *h, int first_side,
+		 int flip, const struct step *steps)
 {
-	struct tcp_conn t;
-	struct conn_history h;
-	char label[128];
-
-	memset(&h, 0, sizeof(h));
-	tcp_conn_init(&t, &h, first_side, flip);
+	memset(h, 0, sizeof(*h));
+	tcp_conn_init(t, h, first_side, flip);
 	for (const struct step *s = steps; s->side >= 0; s++) {
 		struct packet p;
 		memset(&p, 0, sizeof(p));
@@ -51,9 +46,21 @@ static void run(const char *name, int first_side, int flip,
 		p.seq = s->seq;
 		p.ack = s->ack;
 		p.payload_len = s->len;
+		p.payload_caplen = s->len;
 		p.window = s->window;
-		tcp_packet(&t, &h, s->side, &p);
+		tcp_packet(t, h, s->side, &p);
 	}
+}
+
+static void run(const char *name, int first_side, int flip,
+		const struct step *steps, const char *want_state,
+		const char *want_history)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	char label[128];
+
+	play(&t, &h, first_side, flip, steps);
 	snprintf(label, sizeof(label), "%s: conn_state", name);
 	is_str(tcp_conn_state(&t, &h), want_state, label);
 	snprintf(label, sizeof(label), "%s: history", name);
@@ -171,6 +178,216 @@ static void test_history_details(void)
 	run("SYN+FIN", C, 0, synfin, "SH", "Q");
 }
 
+/* Content gaps: bytes one side acknowledged that the capture never
+ * carried, "G" for the originator's stream, "g" for the responder's. */
+static void gaps(const char *name, const struct step *steps, const char *history,
+		 uint64_t orig_missed, uint64_t resp_missed)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	char label[128];
+
+	play(&t, &h, C, 0, steps);
+	snprintf(label, sizeof(label), "%s: history", name);
+	is_str(h.text, history, label);
+	snprintf(label, sizeof(label), "%s: originator's missed bytes", name);
+	is_int(t.ep[C].missed_bytes, orig_missed, label);
+	snprintf(label, sizeof(label), "%s: responder's missed bytes", name);
+	is_int(t.ep[S].missed_bytes, resp_missed, label);
+}
+
+static void test_gaps(void)
+{
+	const struct step orig_gap[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		/* 1101..1200 never captured */
+		{ C, PSH | ACK, 1201, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1301, 0, 64240 }, END };
+	gaps("a gap in the originator's data", orig_gap, "ShADaG", 100, 0);
+
+	const struct step resp_gap[] = { HANDSHAKE,
+		/* 5001..5100 never captured */
+		{ S, PSH | ACK, 5101, 1001, 100, 64240 },
+		{ C, ACK, 1001, 5201, 0, 64240 }, END };
+	gaps("a gap in the responder's data", resp_gap, "ShAdg", 0, 100);
+
+	const struct step both[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, PSH | ACK, 1201, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1301, 0, 64240 },
+		{ S, PSH | ACK, 5101, 1301, 100, 64240 },
+		{ C, ACK, 1301, 5201, 0, 64240 },
+		{ C, FIN | ACK, 1301, 5201, 0, 64240 },
+		{ S, FIN | ACK, 5201, 1302, 0, 64240 },
+		{ C, ACK, 1302, 5202, 0, 64240 }, END };
+	gaps("a gap each way, closed", both, "ShADaGdgFf", 100, 100);
+
+	const struct step reordered[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1101, 5001, 100, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1201, 0, 64240 }, END };
+	gaps("segments out of order are no gap", reordered, "ShADTa", 0, 0);
+
+	const struct step three_holes[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1101, 5001, 100, 64240 },
+		{ C, PSH | ACK, 1301, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1501, 0, 64240 }, END };
+	gaps("three holes, one letter", three_holes, "ShADaG", 300, 0);
+
+	/* The responder never seen: nothing of the capture's is clean, and
+	 * Zeek reports no gap (the ack of unseen data is evidence of another
+	 * kind, see tcp_answered_unseen). */
+	const struct step one_sided[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, ACK, 1101, 5301, 0, 64240 }, END };
+	gaps("one-sided: no gap", one_sided, "SAD", 0, 0);
+
+	/* Acknowledging a FIN is not acknowledging content. */
+	const struct step fin_acked[] = { HANDSHAKE,
+		{ C, FIN | PSH | ACK, 1001, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1102, 0, 64240 }, END };
+	gaps("the FIN's number is no gap", fin_acked, "ShAFa", 0, 0);
+
+	/* A segment cut by the snapshot length is not content. */
+	struct tcp_conn t;
+	struct conn_history h;
+	const struct step hs[] = { HANDSHAKE, END };
+	struct packet p;
+	play(&t, &h, C, 0, hs);
+	memset(&p, 0, sizeof(p));
+	p.tcp_flags = PSH | ACK;
+	p.seq = 1001;
+	p.ack = 5001;
+	p.payload_len = 1000;
+	p.payload_caplen = 10;
+	p.window = 64240;
+	tcp_packet(&t, &h, C, &p);
+	memset(&p, 0, sizeof(p));
+	p.tcp_flags = ACK;
+	p.seq = 5001;
+	p.ack = 2001;
+	p.window = 64240;
+	tcp_packet(&t, &h, S, &p);
+	is_str(h.text, "ShADaG", "a snaplen-cut segment acknowledged: a gap");
+	is_int(t.ep[C].missed_bytes, 1000, "of the whole segment, as Zeek");
+
+	/* Gap letters scale like retransmissions: at 1, 10, 100 gaps. */
+	play(&t, &h, C, 0, hs);
+	for (uint32_t i = 0; i < 12; i++) {
+		memset(&p, 0, sizeof(p));
+		p.tcp_flags = PSH | ACK;
+		p.seq = 1001 + 200 * i + 100;
+		p.ack = 5001;
+		p.payload_len = p.payload_caplen = 100;
+		p.window = 64240;
+		tcp_packet(&t, &h, C, &p);
+		memset(&p, 0, sizeof(p));
+		p.tcp_flags = ACK;
+		p.seq = 5001;
+		p.ack = 1001 + 200 * (i + 1);
+		p.window = 64240;
+		tcp_packet(&t, &h, S, &p);
+	}
+	is_str(h.text, "ShADaGG", "12 gaps: G at the 1st and the 10th");
+	is_int(t.ep[C].missed_bytes, 1200, "1200 bytes missed");
+}
+
+/* What the originator's own packets prove (SPEC section 2). */
+static void answered(const char *name, int first_side, int flip,
+		     const struct step *steps, bool synack_seen, bool want)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+	char label[128];
+
+	play(&t, &h, first_side, flip, steps);
+	snprintf(label, sizeof(label), "%s: %s", name,
+		 want ? "answered, unseen" : "no unseen answer");
+	ok(tcp_answered_unseen(&t, synack_seen) == want, label);
+}
+
+static void test_answered_unseen(void)
+{
+	const struct step full[] = { HANDSHAKE, DATA_BOTH_WAYS, END };
+	answered("a whole connection", C, 0, full, true, false);
+
+	/* Only the client's packets: it acknowledged a SYN-ACK the capture
+	 * never carried, then sent data and closed. */
+	const struct step orig_only[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, ACK, 1101, 5101, 0, 64240 },
+		{ C, FIN | ACK, 1101, 5101, 0, 64240 }, END };
+	answered("orig only, ACK of an unseen SYN-ACK", C, 0, orig_only, false, true);
+	answered("... whose SYN-ACK came later in the capture", C, 0, orig_only,
+		 true, true);  /* its acknowledged data is still unseen */
+
+	const struct step orig_ack_only[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 }, END };
+	answered("orig only, just the ACK of the SYN-ACK", C, 0, orig_ack_only, false, true);
+	answered("... the SYN-ACK captured out of order", C, 0, orig_ack_only, true, false);
+
+	const struct step s0[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 }, END };
+	answered("orig only, SYN retransmitted, never answered", C, 0, s0, false, false);
+
+	/* TCP Fast Open style: data without an ACK after the SYN. */
+	const struct step data_after_syn[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, PSH, 1001, 0, 100, 64240 }, END };
+	answered("data after the SYN, no SYN-ACK captured", C, 0, data_after_syn, false, true);
+
+	/* The mirror lost the SYN-ACK; data flowed both ways afterwards. */
+	const struct step lost_synack[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, ACK, 1001, 5001, 0, 64240 },
+		DATA_BOTH_WAYS, END };
+	answered("SYN-ACK lost, data both ways", C, 0, lost_synack, false, true);
+
+	/* Only the server's packets: its SYN-ACK and data are visible
+	 * evidence of their own; the originator proves nothing. */
+	const struct step resp_only[] = {
+		{ S, SYN | ACK, 5000, 1001, 0, 64240 },
+		{ S, PSH | ACK, 5001, 1001, 100, 64240 },
+		{ S, FIN | ACK, 5101, 1001, 0, 64240 }, END };
+	answered("resp only, SYN-ACK and data", S, 1, resp_only, true, false);
+	/* From a port not known as a server's: the SYN-ACK's sender starts
+	 * as originator and is flipped to responder by its data; what it
+	 * did before the flip is not the originator's evidence. */
+	answered("resp only, flipped by its data", S, 0, resp_only, true, false);
+
+	/* Picked up mid-stream, the responder never seen: a lone ACK (an ACK
+	 * scan) proves nothing; acknowledgements that advance do. */
+	const struct step ack_scan[] = {
+		{ C, ACK, 1001, 777, 0, 1024 }, END };
+	answered("a lone mid-stream ACK (scan)", C, 0, ack_scan, false, false);
+	const struct step midstream_acks[] = {
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, ACK, 1101, 5201, 0, 64240 }, END };
+	answered("mid-stream, acks advancing over unseen data", C, 0, midstream_acks,
+		 false, true);
+
+	/* Both sides seen, but the client acknowledged server data the
+	 * capture never carried. */
+	const struct step acked_beyond[] = { HANDSHAKE,
+		{ S, PSH | ACK, 5001, 1001, 100, 64240 },
+		{ C, ACK, 1001, 5301, 0, 64240 }, END };
+	answered("acknowledged beyond the responder's last captured byte", C, 0,
+		 acked_beyond, true, true);
+
+	/* A refused SYN: the RST is the answer, visible. */
+	const struct step rej[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ S, RST | ACK, 0, 1001, 0, 0 }, END };
+	answered("REJ", C, 0, rej, false, false);
+}
+
 static void test_reuse(void)
 {
 	struct tcp_conn t;
@@ -226,6 +443,8 @@ int main(void)
 {
 	test_states();
 	test_history_details();
+	test_gaps();
+	test_answered_unseen();
 	test_reuse();
 	test_scaled_history();
 	return done_testing();
