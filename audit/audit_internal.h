@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "verdict.h"
+#include "visibility.h"
 
 static inline role_mask role_bit(unsigned role)
 {
@@ -37,12 +38,22 @@ enum failure {
 	FAIL_KIND_COUNT
 };
 
-/* True for a successful attempt; else *kind says how it failed. */
-bool attempt_outcome(const struct flow_record *r, enum failure *kind);
+/* One flow as an attempt: whether it succeeded (and was seen one-sided),
+ * else how it failed and whether the capture proves the failure (an RST or
+ * ICMP error came back, or the client's own retransmissions show it got
+ * no answer) rather than merely lacking an answer. */
+struct outcome {
+	bool ok;
+	bool one_sided;
+	bool proven;
+	enum failure kind;
+};
+
+void attempt_outcome(const struct flow_record *r, struct outcome *o);
 
 /* Counts one failed flow into its tally; the first one is the example.
  * tls: the flow carried TLS (a reset after its ClientHello). */
-void tally_failure(struct attempt_failure *t, enum failure kind,
+void tally_failure(struct attempt_failure *t, const struct outcome *o,
 		   const struct flow_record *r, const struct flow_class *c, bool tls);
 
 /* Counts one refused or NXDOMAIN lookup of a matrix name into its tally. */
@@ -56,6 +67,7 @@ bool flow_is_tls(const struct flow_class *c);
 /* The flows behind one finding. */
 struct evidence {
 	uint64_t flows, attempts, successes, packets, bytes;
+	uint64_t one_sided;      /* successes seen one-sided */
 	uint64_t first_us, last_us;
 	char states[64];
 	/* The example shown: the first successful flow, else the first one. */
@@ -112,6 +124,11 @@ bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
 /* The roles worth naming for an address. */
 role_mask shown_roles(const struct ruleset *rs, role_mask m);
 
+/* A rule from the client's roles to a role bound by host name whose
+ * service the flow's port fits, or NULL. */
+const struct rule *name_bound_rule(const struct ruleset *rs, role_mask client,
+				   const struct flow_record *r);
+
 /* Why no rule allows the flow, most specific cause first. */
 void unexpected_cause(const struct ruleset *rs, role_mask audited,
 		      const struct flow_record *r, const struct flow_class *c,
@@ -135,6 +152,9 @@ struct rule_host {
 	struct ip_addr host;
 	struct evidence ev;
 	struct outcomes out;
+	/* Flows to hosts whose name the capture never showed, on this
+	 * name-bound rule's port: shown only when nothing else was seen. */
+	struct evidence unconfirmed;
 };
 
 /* One unexpected conversation: client, server, protocol, port and cause. */
@@ -149,6 +169,7 @@ struct unexpected {
 struct verdict {
 	const struct ruleset *rs;
 	role_mask audited, peers;
+	role_mask catch_all;               /* roles of 0.0.0.0/0 and ::/0 */
 	struct rule_host *pairs;
 	unsigned npairs, ncap, nconcrete;
 	uint32_t *pair_index;
@@ -158,6 +179,8 @@ struct verdict {
 	struct audit_summary summary;
 	struct exception_use *exceptions;  /* per allow entry */
 	uint64_t latest_us;                /* the latest flow seen */
+	struct host_visibility *hosts;     /* what the capture showed of each */
+	struct capture_health health;      /* flow-level figures */
 };
 
 #endif

@@ -22,6 +22,7 @@ const char *finding_cause_name(enum finding_cause c)
 		[CAUSE_NO_ATTEMPT] = "no-attempt",
 		[CAUSE_HOST_NOT_SEEN] = "host-not-seen",
 		[CAUSE_REPLY_NOT_VISIBLE] = "reply-not-visible",
+		[CAUSE_NAME_NOT_SEEN] = "name-not-seen",
 		[CAUSE_SYN_UNANSWERED] = "syn-unanswered",
 		[CAUSE_REJECTED] = "rejected",
 		[CAUSE_ICMP_PROHIBITED] = "icmp-prohibited",
@@ -107,6 +108,7 @@ static void copy_counts(struct finding *f, const struct evidence *e)
 	f->flows = e->flows;
 	f->attempts = e->attempts;
 	f->successes = e->successes;
+	f->one_sided = e->one_sided;
 	f->packets = e->packets;
 	f->bytes = e->bytes;
 	f->first_us = e->first_us;
@@ -182,6 +184,32 @@ static void blocked_failures(const struct rule_host *p, struct finding *f,
 	f->cause = f->failures[0].cause;
 }
 
+/* Whether the capture could have shown the flow a missing pair lacks: a
+ * client host seen opening connections of its own, or a server host seen
+ * receiving. Otherwise "missing" would blame the network for what the
+ * mirror never carried. */
+static bool could_have_seen(const struct verdict *v, const struct rule_host *p)
+{
+	uint8_t seen = host_visibility_of(v->hosts, p->ip_version, &p->host);
+	return p->judged_on_client ? seen & HOST_OPENED : seen & HOST_RECEIVED;
+}
+
+/* Failed attempts the capture proves (an RST or ICMP came back, the client
+ * asked again), or whose client's receive direction the capture carries
+ * (answers to its other connections were captured): then the missing
+ * answer is the network's. Otherwise inconclusive. */
+static bool failure_shown(const struct verdict *v, const struct finding *f)
+{
+	for (unsigned i = 0; i < f->nfailures; i++) {
+		const struct attempt_failure *t = &f->failures[i];
+		if (t->proven ||
+		    host_visibility_of(v->hosts, t->client_version, &t->client) &
+		    HOST_GOT_ANSWERS)
+			return true;
+	}
+	return false;
+}
+
 static bool pair_finding(const struct verdict *v, const struct rule_host *p,
 			 struct finding *f, struct attempt_failure *failures)
 {
@@ -190,10 +218,28 @@ static bool pair_finding(const struct verdict *v, const struct rule_host *p,
 
 	memset(f, 0, sizeof(*f));
 	f->rule = rule;
+	if (e->attempts == 0 && p->unconfirmed.flows) {
+		/* Only flows to hosts of unknown name: maybe the documented
+		 * host, maybe not. */
+		copy_counts(f, &p->unconfirmed);
+		example_endpoints(v->rs, f, &p->unconfirmed);
+		first_evidence_service(rule, f);
+		f->proto = p->unconfirmed.proto;
+		f->port = p->unconfirmed.port;
+		f->kind = FINDING_INCONCLUSIVE;
+		f->cause = CAUSE_NAME_NOT_SEEN;
+		expected_side(v->rs, rule->to_role, &f->server);
+		f->server.host[0] = '\0';  /* no name was seen: that is the point */
+		return true;
+	}
 	if (e->attempts == 0) {
 		if (!p->concrete || rule->need != NEED_REQUIRED)
 			return false;
 		missing_finding(v, p, f);
+		if (!could_have_seen(v, p)) {
+			f->kind = FINDING_INCONCLUSIVE;
+			f->cause = CAUSE_HOST_NOT_SEEN;
+		}
 		return true;
 	}
 	copy_counts(f, e);
@@ -202,9 +248,13 @@ static bool pair_finding(const struct verdict *v, const struct rule_host *p,
 	if (e->successes) {
 		f->kind = FINDING_OBSERVED;
 		f->cause = CAUSE_SUCCEEDED;
-	} else {
-		f->kind = FINDING_BLOCKED;
-		blocked_failures(p, f, failures);
+		return true;
+	}
+	f->kind = FINDING_BLOCKED;
+	blocked_failures(p, f, failures);
+	if (!failure_shown(v, f)) {
+		f->kind = FINDING_INCONCLUSIVE;
+		f->cause = CAUSE_REPLY_NOT_VISIBLE;
 	}
 	return true;
 }
@@ -219,6 +269,80 @@ static void unexpected_finding(const struct ruleset *rs, const struct unexpected
 	copy_counts(f, &u->ev);
 	example_endpoints(rs, f, &u->ev);
 	f->client.has_port = false;
+}
+
+const char *health_note_name(enum health_note_code c)
+{
+	switch (c) {
+	case HEALTH_ONE_SIDED_CAPTURE: return "one-sided-capture";
+	case HEALTH_ONE_SIDED_HOST: return "one-sided-host";
+	case HEALTH_HOST_NOT_RECEIVING: return "host-not-receiving";
+	case HEALTH_HOSTS_UNTRACKED: return "hosts-untracked";
+	}
+	return "?";
+}
+
+static void add_note(struct capture_health *h, enum health_note_code code,
+		     const struct cidr *host, uint64_t flows, uint64_t one_sided)
+{
+	if (h->nnotes == HEALTH_MAX_NOTES)
+		return;
+	struct health_note *n = &h->notes[h->nnotes++];
+	memset(n, 0, sizeof(*n));
+	n->code = code;
+	if (host) {
+		n->ip_version = host->ip_version;
+		n->host = host->addr;
+	}
+	n->flows = flows;
+	n->one_sided = one_sided;
+}
+
+static bool host_noted(const struct capture_health *h, const struct cidr *c)
+{
+	for (unsigned i = 0; i < h->nnotes; i++)
+		if (h->notes[i].ip_version == c->ip_version &&
+		    memcmp(&h->notes[i].host, &c->addr, sizeof(c->addr)) == 0)
+			return true;
+	return false;
+}
+
+/* One audited host: most of its TCP flows one-sided, or seen sending and
+ * never receiving. A few flows say nothing about the mirror. */
+#define HEALTH_MIN_FLOWS 4
+static void host_notes(const struct verdict *v, const struct cidr *c,
+		       struct capture_health *h)
+{
+	uint32_t flows, one_sided;
+	uint8_t seen = host_visibility_of(v->hosts, c->ip_version, &c->addr);
+
+	if (host_noted(h, c))
+		return;
+	host_visibility_tcp(v->hosts, c->ip_version, &c->addr, &flows, &one_sided);
+	if (flows >= HEALTH_MIN_FLOWS && one_sided * 2 >= flows)
+		add_note(h, HEALTH_ONE_SIDED_HOST, c, flows, one_sided);
+	else if ((seen & (HOST_OPENED | HOST_ANSWERED)) && !(seen & HOST_RECEIVED))
+		add_note(h, HEALTH_HOST_NOT_RECEIVING, c, flows, one_sided);
+}
+
+static void capture_health(const struct verdict *v, struct capture_health *h)
+{
+	*h = v->health;
+	h->nnotes = 0;
+	if (h->tcp_flows >= HEALTH_MIN_FLOWS && h->one_sided_flows * 2 >= h->tcp_flows)
+		add_note(h, HEALTH_ONE_SIDED_CAPTURE, NULL, h->tcp_flows, h->one_sided_flows);
+	role_mask audited = ruleset_audited_roles(v->rs);
+	for (unsigned r = 0; r < ruleset_role_count(v->rs); r++) {
+		const struct cidr *hosts;
+		if (!(audited & role_bit(r)))
+			continue;
+		unsigned n = ruleset_role_hosts(v->rs, r, &hosts);
+		for (unsigned i = 0; i < n; i++)
+			host_notes(v, &hosts[i], h);
+	}
+	uint64_t untracked = host_visibility_untracked(v->hosts);
+	if (untracked)
+		add_note(h, HEALTH_HOSTS_UNTRACKED, NULL, untracked, 0);
 }
 
 static unsigned rule_index(const struct ruleset *rs, const struct rule *r)
@@ -293,6 +417,7 @@ bool verdict_findings(const struct verdict *v, struct findings *out)
 	qsort_r(out->items, out->n, sizeof(*out->items), cmp_finding,
 		(void *)v->rs);
 	out->summary = v->summary;
+	capture_health(v, &out->health);
 	for (unsigned i = 0; i < out->n; i++)
 		out->summary.count[out->items[i].kind]++;
 	return true;

@@ -38,6 +38,8 @@ enum finding_cause {
 	CAUSE_REPLY_NOT_VISIBLE,     /* inconclusive: no reply, and the capture
 				      * does not carry the client's receive
 				      * direction */
+	CAUSE_NAME_NOT_SEEN,         /* inconclusive: flows to a host whose
+				      * name the capture never showed */
 	CAUSE_SYN_UNANSWERED,        /* blocked ... */
 	CAUSE_REJECTED,
 	CAUSE_ICMP_PROHIBITED,
@@ -74,6 +76,11 @@ struct attempt_failure {
 	enum name_source host_source;
 	uint8_t icmp_type, icmp_code; /* ICMP causes */
 	char dns_rcode[12];           /* DNS causes: "NXDOMAIN", "REFUSED" */
+	/* Flows whose failure the capture proves (RST, ICMP, retransmitted
+	 * requests); the rest lacked an answer only in the capture. */
+	uint32_t proven;
+	uint8_t client_version;       /* the first such attempt's client */
+	struct ip_addr client;
 };
 
 /* What an unexpected finding's cause refers to, as the conversation's first
@@ -121,6 +128,7 @@ struct finding {
 	char app[APP_NAME_LEN * 2 + 2];
 	char states[64];              /* conn_states seen, e.g. "S0,REJ" */
 	uint64_t flows, attempts, successes;
+	uint64_t one_sided;           /* successes seen one-sided */
 	uint64_t packets, bytes;
 	uint64_t first_us, last_us;
 	/* Blocked: each kind of failure, in cause order (owned by the
@@ -141,6 +149,8 @@ struct audit_summary {
 	uint64_t icmp_errors;         /* ICMP error flows, used as evidence */
 	uint64_t allowed_by_site;     /* flows only a site allow entry permits */
 	uint64_t unexpected_flows;
+	uint64_t name_unconfirmed;    /* flows to hosts of unknown name on a
+				       * name-bound rule's port */
 	uint64_t unexpected_not_itemized; /* beyond the itemizing bound */
 	uint64_t count[FINDING_KIND_COUNT];
 };
@@ -160,11 +170,42 @@ struct exception_use {
 	uint64_t more_clients;        /* flows from clients past the first 8 */
 };
 
+/* What the capture itself can and cannot show, as coded notes; reports
+ * word them. */
+enum health_note_code {
+	HEALTH_ONE_SIDED_CAPTURE,   /* most TCP flows seen one direction only */
+	HEALTH_ONE_SIDED_HOST,      /* most TCP flows of an audited host */
+	HEALTH_HOST_NOT_RECEIVING,  /* an audited host seen sending, never
+				     * receiving */
+	HEALTH_HOSTS_UNTRACKED,     /* more hosts than the table remembers */
+};
+
+#define HEALTH_MAX_NOTES 24
+struct health_note {
+	enum health_note_code code;
+	uint8_t ip_version;
+	struct ip_addr host;
+	uint64_t flows, one_sided;
+};
+
+struct capture_health {
+	uint64_t tcp_flows;
+	uint64_t one_sided_flows;     /* TCP flows seen in one direction only */
+	uint64_t orig_only, resp_only;
+	uint64_t answered_unseen;     /* answered by packets the capture lacks */
+	uint64_t gap_flows, missed_bytes;  /* content the capture never carried */
+	struct health_note notes[HEALTH_MAX_NOTES];
+	unsigned nnotes;
+};
+
+const char *health_note_name(enum health_note_code c);
+
 struct findings {
 	struct finding *items;
 	unsigned n;
 	struct exception_use *exceptions;  /* one per allow entry, in order */
 	unsigned nexceptions;
+	struct capture_health health;
 	struct attempt_failure *failures;  /* what items' failures point to */
 	struct audit_summary summary;
 };
@@ -180,6 +221,9 @@ enum flow_judgement_kind {
 	JUDGED_ALLOWED_BY_SITE,
 	JUDGED_FAILED_ATTEMPT,   /* a rule allows it; it did not succeed */
 	JUDGED_UNEXPECTED,
+	/* To a host whose name the capture never showed, on the port of a rule
+	 * bound by name: it may be the documented host or not. */
+	JUDGED_NAME_UNCONFIRMED,
 };
 
 struct flow_judgement {

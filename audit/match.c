@@ -205,8 +205,8 @@ static const struct rule *reversed_rule(const struct ruleset *rs, role_mask name
 
 /* A rule from the client's roles to a role bound by host name on this
  * port: the flow went to some other internet host. */
-static const struct rule *name_bound_rule(const struct ruleset *rs, role_mask client,
-					  const struct flow_record *r)
+const struct rule *name_bound_rule(const struct ruleset *rs, role_mask client,
+				   const struct flow_record *r)
 {
 	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
 		const struct rule *rule = ruleset_rule(rs, i);

@@ -14,51 +14,81 @@ bool flow_is_tls(const struct flow_class *c)
 }
 
 /* A TCP attempt: the handshake decides, then whether the server reset the
- * connection before it sent anything. */
-static bool tcp_outcome(const struct flow_record *r, enum failure *kind)
+ * connection before it sent anything. What the capture cannot show is
+ * never held against the network: an originator that acknowledged a
+ * SYN-ACK or data the mirror never carried was answered, and so was one
+ * seen only through its responder's SYN-ACK or data. */
+static void tcp_outcome(const struct flow_record *r, struct outcome *o)
 {
 	bool synack = r->resp.saw & SAW_SYNACK;
 	bool opened = r->orig.saw & SAW_SYN;
 	bool reset = (r->orig.saw | r->resp.saw) & SAW_RST;
+	bool responder_spoke = r->resp.saw & (SAW_SYNACK | SAW_DATA);
 
+	o->one_sided = r->seen != FLOW_SEEN_BOTH;
+	if (r->answered_unseen ||
+	    (r->seen == FLOW_SEEN_RESP_ONLY && responder_spoke && !(r->resp.saw & SAW_RST))) {
+		o->ok = true;
+		return;
+	}
 	if (!opened && !synack) {
 		/* Picked up mid-stream: success if both sides spoke. */
-		if (r->resp.pkts > 0 && r->orig.pkts > 0)
-			return true;
-		*kind = FAIL_ONE_WAY;
-		return false;
+		if (r->resp.pkts > 0 && r->orig.pkts > 0) {
+			o->ok = true;
+			return;
+		}
+		o->kind = FAIL_ONE_WAY;
+		return;
 	}
 	if (!synack) {
+		o->proven = true;
 		if (r->icmp_errors)
-			*kind = FAIL_ICMP;
+			o->kind = FAIL_ICMP;
 		else if (r->resp.saw & SAW_RST)
-			*kind = FAIL_REJECTED;
-		else
-			*kind = FAIL_NO_REPLY;
-		return false;
+			o->kind = FAIL_REJECTED;
+		else {
+			/* Its own packets say it got no answer: it sent its
+			 * SYN again and never acknowledged anything. */
+			o->kind = FAIL_NO_REPLY;
+			o->proven = r->orig.syns > 1 && !(r->orig.saw & SAW_ACK);
+		}
+		return;
 	}
 	if (reset && r->resp.payload_bytes == 0) {
 		if (r->orig.payload_bytes > 0) {
-			*kind = FAIL_RESET_AFTER_DATA;
-			return false;
+			o->kind = FAIL_RESET_AFTER_DATA;
+			o->proven = true;
+			return;
 		}
 		if (r->resp.saw & SAW_RST) {
-			*kind = FAIL_RESET_AT_HANDSHAKE;
-			return false;
+			o->kind = FAIL_RESET_AT_HANDSHAKE;
+			o->proven = true;
+			return;
 		}
 	}
-	return true;
+	o->ok = true;
 }
 
-bool attempt_outcome(const struct flow_record *r, enum failure *kind)
+void attempt_outcome(const struct flow_record *r, struct outcome *o)
 {
-	if (r->proto == IP_PROTO_TCP)
-		return tcp_outcome(r, kind);
-	if (r->resp.pkts > 0)
-		return true;
-	*kind = r->icmp_errors ? FAIL_ICMP :
-		r->proto == IP_PROTO_UDP ? FAIL_UDP_NO_REPLY : FAIL_ONE_WAY;
-	return false;
+	memset(o, 0, sizeof(*o));
+	if (r->proto == IP_PROTO_TCP) {
+		tcp_outcome(r, o);
+		return;
+	}
+	o->one_sided = r->seen != FLOW_SEEN_BOTH;
+	if (r->resp.pkts > 0) {
+		o->ok = true;
+		return;
+	}
+	if (r->icmp_errors) {
+		o->kind = FAIL_ICMP;
+		o->proven = true;
+		return;
+	}
+	o->kind = r->proto == IP_PROTO_UDP ? FAIL_UDP_NO_REPLY : FAIL_ONE_WAY;
+	/* A request sent again with no reply is the client's own word. */
+	o->proven = r->orig.pkts > 1;
 }
 
 /* Administratively prohibited: ICMPv4 type 3 codes 9, 10 and 13 (RFC 1812),
@@ -92,10 +122,15 @@ static enum finding_cause failure_cause(enum failure kind, const struct flow_rec
 	return CAUSE_DNS_NXDOMAIN;
 }
 
-void tally_failure(struct attempt_failure *t, enum failure kind,
+void tally_failure(struct attempt_failure *t, const struct outcome *o,
 		   const struct flow_record *r, const struct flow_class *c, bool tls)
 {
+	enum failure kind = o->kind;
+
+	t->proven += o->proven;
 	if (!t->flows++) {
+		t->client_version = r->ip_version;
+		t->client = r->orig_h;
 		t->cause = failure_cause(kind, r, tls);
 		t->ip_version = r->ip_version;
 		t->proto = r->proto;
@@ -127,20 +162,24 @@ void tally_dns_failure(struct attempt_failure *t, const struct flow_record *r,
 		snprintf(t->host, sizeof(t->host), "%s", d->query);
 		t->host_source = NAME_DNS;
 		snprintf(t->dns_rcode, sizeof(t->dns_rcode), "%s", d->rcode_name);
+		t->client_version = r->ip_version;
+		t->client = r->orig_h;
 	}
+	t->proven++;  /* the resolver's answer is in the capture */
 	t->units++;
 }
 
 bool flow_attempt_outcome(const struct flow_record *r, const struct flow_class *c,
 			  struct attempt_failure *failure)
 {
-	enum failure kind = FAIL_NO_REPLY;
+	struct outcome o;
 
 	memset(failure, 0, sizeof(*failure));
-	if (attempt_outcome(r, &kind)) {
+	attempt_outcome(r, &o);
+	if (o.ok) {
 		failure->cause = CAUSE_SUCCEEDED;
 		return true;
 	}
-	tally_failure(failure, kind, r, c, flow_is_tls(c));
+	tally_failure(failure, &o, r, c, flow_is_tls(c));
 	return false;
 }

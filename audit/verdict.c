@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "audit_internal.h"
+#include "classify/geoip.h"
 #include "common/hash.h"
 
 /* Unexpected conversations itemized before they are only counted. */
@@ -20,6 +21,21 @@
  * however many pairs and conversations a busy capture brings. */
 #define PAIR_SLOTS 32768u
 #define UNEXPECTED_SLOTS 32768u
+
+/* Roles bound to a catch-all network (0.0.0.0/0, ::/0): they hold every
+ * address, so they say nothing about a host. */
+static role_mask catch_all_roles(const struct ruleset *rs)
+{
+	role_mask m = 0;
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++) {
+		const struct cidr *nets;
+		unsigned n = ruleset_role_nets(rs, i, &nets);
+		for (unsigned j = 0; j < n; j++)
+			if (nets[j].prefix == 0)
+				m |= role_bit(i);
+	}
+	return m;
+}
 
 /* ---- rule-host pairs ---- */
 
@@ -98,10 +114,12 @@ struct verdict *verdict_new(const struct ruleset *rs)
 	v->rs = rs;
 	v->audited = ruleset_audited_roles(rs);
 	v->peers = ruleset_peer_roles(rs);
+	v->catch_all = catch_all_roles(rs);
 	v->pair_index = calloc(PAIR_SLOTS, sizeof(*v->pair_index));
 	v->unexp_index = calloc(UNEXPECTED_SLOTS, sizeof(*v->unexp_index));
 	v->exceptions = calloc(ruleset_allow_count(rs) + 1, sizeof(*v->exceptions));
-	if (!v->pair_index || !v->unexp_index || !v->exceptions) {
+	v->hosts = host_visibility_new();
+	if (!v->pair_index || !v->unexp_index || !v->exceptions || !v->hosts) {
 		verdict_free(v);
 		return NULL;
 	}
@@ -118,6 +136,7 @@ void verdict_free(struct verdict *v)
 	free(v->pair_index);
 	free(v->unexp_index);
 	free(v->exceptions);
+	host_visibility_free(v->hosts);
 	free(v);
 }
 
@@ -130,6 +149,8 @@ void verdict_reset(struct verdict *v)
 	memset(&v->summary, 0, sizeof(v->summary));
 	memset(v->exceptions, 0, ruleset_allow_count(v->rs) * sizeof(*v->exceptions));
 	v->latest_us = 0;
+	host_visibility_reset(v->hosts);
+	memset(&v->health, 0, sizeof(v->health));
 	add_concrete_pairs(v);
 }
 
@@ -206,8 +227,8 @@ struct judgement {
 	role_mask client, server;
 	struct match matches[MAX_MATCHES];
 	unsigned nmatches;
-	bool succeeded;                   /* an attempt's outcome */
-	enum failure failure;             /* when it did not succeed */
+	struct outcome outcome;           /* the flow as an attempt */
+	const struct rule *name_rule;     /* JUDGED_NAME_UNCONFIRMED */
 	struct unexpected_cause why;      /* JUDGED_UNEXPECTED */
 };
 
@@ -217,6 +238,7 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 	struct match app_bad;
 
 	jd->nmatches = 0;
+	jd->name_rule = NULL;
 	jd->allow_expired = -1;
 	jd->broadcast = jd->peer_only = false;
 	if (r->is_icmp_error) {
@@ -237,15 +259,19 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 		jd->broadcast = true;
 		return;
 	}
-	jd->failure = FAIL_NO_REPLY;
-	jd->succeeded = attempt_outcome(r, &jd->failure);
+	attempt_outcome(r, &jd->outcome);
 	jd->nmatches = match_rules(v->rs, jd->client, jd->server, r, c, true,
 				   jd->matches, &app_bad);
 	if (jd->nmatches) {
-		jd->kind = jd->succeeded ? JUDGED_ALLOWED : JUDGED_FAILED_ATTEMPT;
+		jd->kind = jd->outcome.ok ? JUDGED_ALLOWED : JUDGED_FAILED_ATTEMPT;
 	} else if (!app_bad.service && site_allows(v->rs, r, jd->client, jd->server,
 						   &jd->allow, &jd->allow_expired)) {
 		jd->kind = JUDGED_ALLOWED_BY_SITE;
+	} else if (!app_bad.service && !c->server_name[0] &&
+		   !(jd->server & ~v->catch_all) &&
+		   !address_scope(r->ip_version, &r->resp_h) &&
+		   (jd->name_rule = name_bound_rule(v->rs, jd->client, r))) {
+		jd->kind = JUDGED_NAME_UNCONFIRMED;
 	} else {
 		jd->kind = JUDGED_UNEXPECTED;
 		unexpected_cause(v->rs, v->audited, r, c, jd->client, jd->server,
@@ -262,6 +288,8 @@ static void publish(const struct verdict *v, const struct flow_record *r,
 	j->kind = jd->kind;
 	if (jd->nmatches)
 		j->rule = ruleset_rule(v->rs, jd->matches[0].rule);
+	else if (jd->name_rule)
+		j->rule = jd->name_rule;
 	if (jd->kind == JUDGED_FAILED_ATTEMPT)
 		flow_attempt_outcome(r, c, &j->failure);
 	else if (jd->kind == JUDGED_UNEXPECTED)
@@ -287,13 +315,15 @@ static void record_attempt(struct verdict *v, const struct flow_record *r,
 	struct evidence *e = &p->ev;
 	evidence_count(e, r);
 	e->attempts++;
-	evidence_example(e, r, c, jd->client, jd->server, jd->succeeded);
+	evidence_example(e, r, c, jd->client, jd->server, jd->outcome.ok);
 	if (!e->service)
 		e->service = m->service;
-	if (jd->succeeded)
+	if (jd->outcome.ok) {
 		e->successes++;
-	else
-		tally_failure(&p->out.failures[jd->failure], jd->failure, r, c, false);
+		e->one_sided += jd->outcome.one_sided;
+	} else {
+		tally_failure(&p->out.failures[jd->outcome.kind], &jd->outcome, r, c, false);
+	}
 }
 
 /* A refused or NXDOMAIN lookup of a name the site binds to a role is a
@@ -343,7 +373,36 @@ static void record_unexpected(struct verdict *v, const struct flow_record *r,
 		return;
 	}
 	evidence_count(&u->ev, r);
-	evidence_example(&u->ev, r, c, jd->client, jd->server, jd->succeeded);
+	evidence_example(&u->ev, r, c, jd->client, jd->server, jd->outcome.ok);
+}
+
+/* A flow that may be the name-bound rule's, or not: evidence of the rule
+ * judged on its client, never an attempt (it cannot be observed, blocked
+ * or missing on it). */
+static void record_unconfirmed(struct verdict *v, const struct flow_record *r,
+			       const struct flow_class *c, const struct judgement *jd)
+{
+	unsigned rule = (unsigned)(jd->name_rule - ruleset_rule(v->rs, 0));
+	struct rule_host *p = find_pair(v, rule, r->ip_version, &r->orig_h);
+
+	if (!p)
+		return;
+	evidence_count(&p->unconfirmed, r);
+	evidence_example(&p->unconfirmed, r, c, jd->client, jd->server, jd->outcome.ok);
+}
+
+/* What every TCP flow says about the capture itself. */
+static void count_health(struct capture_health *h, const struct flow_record *r)
+{
+	if (r->proto != IP_PROTO_TCP || r->is_icmp_error)
+		return;
+	h->tcp_flows++;
+	h->one_sided_flows += r->seen != FLOW_SEEN_BOTH;
+	h->orig_only += r->seen == FLOW_SEEN_ORIG_ONLY;
+	h->resp_only += r->seen == FLOW_SEEN_RESP_ONLY;
+	h->answered_unseen += r->answered_unseen;
+	h->gap_flows += r->missed_bytes > 0;
+	h->missed_bytes += r->missed_bytes;
 }
 
 /* What an exception covered: counts, time span, the first clients. */
@@ -376,6 +435,8 @@ static void record(struct verdict *v, const struct flow_record *r,
 	s->flows++;
 	if (r->last_us > v->latest_us)
 		v->latest_us = r->last_us;
+	host_visibility_flow(v->hosts, r);
+	count_health(&v->health, r);
 	switch (jd->kind) {
 	case JUDGED_ICMP_ERROR:
 		s->icmp_errors++;
@@ -395,6 +456,9 @@ static void record(struct verdict *v, const struct flow_record *r,
 	if (jd->kind == JUDGED_ALLOWED_BY_SITE) {
 		s->allowed_by_site++;
 		record_exception(&v->exceptions[jd->allow], r);
+	} else if (jd->kind == JUDGED_NAME_UNCONFIRMED) {
+		s->name_unconfirmed++;
+		record_unconfirmed(v, r, c, jd);
 	} else if (jd->kind == JUDGED_UNEXPECTED) {
 		record_unexpected(v, r, c, jd);
 		if (jd->allow_expired >= 0)

@@ -219,12 +219,53 @@ static void blocked_sentence(const struct finding *f, char *out, size_t len)
 static void observed_sentence(const struct finding *f, char *out, size_t len)
 {
 	char server[SERVER_TEXT_LEN];
+	int n;
 
 	server_text(server, f->server.ip_version, &f->server.ip, f->server.port,
 		    f->server.host, f->server.host_source);
-	snprintf(out, len, "%llu of %llu attempt%s to %s succeeded (%s)",
-		 (unsigned long long)f->successes, (unsigned long long)f->attempts,
-		 plural(f->attempts), server, f->states);
+	n = snprintf(out, len, "%llu of %llu attempt%s to %s succeeded (%s)",
+		     (unsigned long long)f->successes, (unsigned long long)f->attempts,
+		     plural(f->attempts), server, f->states);
+	if (f->one_sided && n > 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, "; %s seen one-sided: the capture "
+			 "carries one direction of %s", f->one_sided == f->successes ?
+			 "all" : "some", f->one_sided == 1 ? "it" : "them");
+}
+
+/* The side the capture could not show, in the words of an inconclusive
+ * finding. */
+static void inconclusive_sentence(const struct ruleset *rs, const struct finding *f,
+				  char *out, size_t len)
+{
+	char host[IP_TEXT_LEN], first[REASON_LEN];
+	int n;
+
+	if (f->cause == CAUSE_HOST_NOT_SEEN) {
+		const struct finding_endpoint *judged = f->client.has_ip ? &f->client : &f->server;
+		missing_sentence(rs, f, first, sizeof(first));
+		format_ip(host, judged->ip_version, &judged->ip);
+		snprintf(out, len, "%s, but the capture never shows %s %s: it cannot tell "
+			 "whether the flow happened", first, host, f->client.has_ip ?
+			 "opening a connection" : "receiving anything");
+		return;
+	}
+	if (f->cause == CAUSE_NAME_NOT_SEEN) {
+		char server[ENDPOINT_TEXT_LEN], names[300];
+		format_endpoint(server, f->server.ip_version, &f->server.ip, f->server.port);
+		expected_join(&f->server, " or ", names, sizeof(names));
+		snprintf(out, len, "%llu flow%s to %s (%s), a host whose name the capture never "
+			 "showed (no DNS answer, TLS SNI or HTTP Host): it cannot tell whether "
+			 "%s %s", (unsigned long long)f->flows, plural(f->flows), server,
+			 f->states, f->flows == 1 ? "it went to" : "they went to", names);
+		return;
+	}
+	blocked_sentence(f, first, sizeof(first));
+	n = snprintf(out, len, "%s", first);
+	if (f->nfailures && n > 0 && (size_t)n < len) {
+		format_ip(host, f->failures[0].client_version, &f->failures[0].client);
+		snprintf(out + n, len - (size_t)n, "; the capture shows no packet to %s at "
+			 "all, so it cannot tell whether an answer came", host);
+	}
 }
 
 void finding_reason(const struct ruleset *rs, const struct finding *f,
@@ -239,6 +280,9 @@ void finding_reason(const struct ruleset *rs, const struct finding *f,
 		break;
 	case FINDING_OBSERVED:
 		observed_sentence(f, out, len);
+		break;
+	case FINDING_INCONCLUSIVE:
+		inconclusive_sentence(rs, f, out, len);
 		break;
 	case FINDING_UNEXPECTED:
 		unexpected_sentence(rs, &f->why, f->server.ip_version, &f->server.ip,

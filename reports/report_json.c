@@ -169,6 +169,8 @@ static cJSON *finding_json(const struct audit_report *report, const struct findi
 	cJSON_AddItemToObject(o, "flows", count(f->flows));
 	cJSON_AddItemToObject(o, "attempts", count(f->attempts));
 	cJSON_AddItemToObject(o, "successes", count(f->successes));
+	if (f->one_sided)
+		cJSON_AddItemToObject(o, "one_sided", count(f->one_sided));
 	cJSON_AddItemToObject(o, "packets", count(f->packets));
 	cJSON_AddItemToObject(o, "bytes", count(f->bytes));
 	cJSON_AddItemToObject(o, "first_ts", ts_value(f->first_us));
@@ -240,6 +242,7 @@ static cJSON *summary_json(const struct audit_report *r)
 	for (int k = 0; k < FINDING_KIND_COUNT; k++)
 		cJSON_AddItemToObject(o, finding_kind_name(k), count(s->count[k]));
 	cJSON_AddItemToObject(o, "unexpected_flows", count(s->unexpected_flows));
+	cJSON_AddItemToObject(o, "name_unconfirmed_flows", count(s->name_unconfirmed));
 	cJSON_AddItemToObject(o, "unexpected_not_itemized",
 			      count(s->unexpected_not_itemized));
 	cJSON *fail_on = cJSON_AddArrayToObject(o, "fail_on");

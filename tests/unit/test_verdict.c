@@ -241,8 +241,10 @@ static void test_judgement(void)
 
 	verdict_reset(v);
 	ok(verdict_findings(v, &out) && out.summary.flows == 0 &&
-	   out.summary.count[FINDING_OBSERVED] == 0 && out.summary.count[FINDING_MISSING] > 0,
-	   "a reset window starts with nothing observed and everything missing");
+	   out.summary.count[FINDING_OBSERVED] == 0 && out.summary.count[FINDING_MISSING] == 0 &&
+	   out.summary.count[FINDING_INCONCLUSIVE] > 0,
+	   "a reset window starts with nothing observed, and nothing missing either: "
+	   "no host has been seen yet (inconclusive)");
 	findings_free(&out);
 	verdict_free(v);
 }
@@ -354,6 +356,10 @@ static void test_policy(void)
 	f.orig.saw = SAW_SYN;
 	f.orig.syns = f.orig.pkts = 3;
 	verdict_flow(v, &f, &unknown, NULL);
+	/* The Mobile Service is seen opening a connection (so its licence
+	 * flow is missing, not unknown). */
+	f = tcp_ok("10.1.0.20", "10.1.0.40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
 	fail_policy_default(&p);
 	ok(fail_policy_parse("none", &none, err, sizeof(err)), "--fail-on none parses");
 	ok(!fail_policy_parse("", &none, err, sizeof(err)) && strstr(err, "none"),
@@ -378,6 +384,109 @@ static void test_policy(void)
 	verdict_free(v);
 }
 
+/* What the capture can prove: one-sided successes, failures it proves or
+ * cannot, hosts it never shows (docs/verdicts.md). */
+static void test_capture_proof(const char *src)
+{
+	char site[1200], matrix[1200];
+	struct diag d = { .out = stderr };
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/separate.json", src);
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src);
+	struct ruleset *sep = ruleset_load(matrix, site, &d);
+	if (!ok(sep != NULL, "the separate site loads"))
+		return;
+	struct verdict *v = verdict_new(sep);
+	struct flow_class unknown = cls("Unknown", "");
+	struct findings out;
+	const struct finding *x;
+
+	/* Only the Mobile Service's side of its licence connection: it acked
+	 * a SYN-ACK the mirror never carried. */
+	struct flow_record f = flow("10.1.0.20", 50000, "10.1.0.10", 13667, IP_PROTO_TCP, "SH");
+	f.orig.saw = SAW_SYN | SAW_ACK | SAW_DATA | SAW_FIN;
+	f.orig.syns = 1;
+	f.orig.pkts = 5;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f.answered_unseen = true;
+	verdict_flow(v, &f, &unknown, NULL);
+	/* Only the License Server's side of WebAccess's. */
+	f = flow("10.1.0.22", 50001, "10.1.0.10", 13667, IP_PROTO_TCP, "SHR");
+	f.resp.saw = SAW_SYNACK | SAW_DATA | SAW_FIN;
+	f.resp.pkts = 4;
+	f.seen = FLOW_SEEN_RESP_ONLY;
+	verdict_flow(v, &f, &unknown, NULL);
+	/* One SYN from SpeechLive to the SQL server, and no packet ever to
+	 * SpeechLive: the capture cannot say it went unanswered. */
+	f = flow("10.1.0.21", 50002, "10.1.0.30", 1433, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 1;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED);
+	ok(x && x->successes == 1 && x->one_sided == 1,
+	   "seen from the client alone, acking an unseen SYN-ACK: succeeded, one-sided");
+	x = find(&out, FINDING_OBSERVED, "webaccess-license", CAUSE_SUCCEEDED);
+	ok(x && x->successes == 1 && x->one_sided == 1,
+	   "seen from the server alone, SYN-ACK and data: succeeded, one-sided");
+	x = find(&out, FINDING_INCONCLUSIVE, "speechlive-sql", CAUSE_REPLY_NOT_VISIBLE);
+	ok(x && x->nfailures == 1 && x->failures[0].cause == CAUSE_SYN_UNANSWERED &&
+	   !x->failures[0].proven,
+	   "one SYN and no packet ever to its client: inconclusive, not blocked");
+	ok(!find(&out, FINDING_BLOCKED, NULL, -1), "no phantom block");
+	ok(find(&out, FINDING_INCONCLUSIVE, "mobile-inbound", CAUSE_HOST_NOT_SEEN) &&
+	   !find(&out, FINDING_MISSING, "mobile-inbound", -1),
+	   "no packet to the Mobile Service captured: its inbound rule is host-not-seen, "
+	   "not missing");
+	ok(find(&out, FINDING_MISSING, "mobile-seeroot", CAUSE_NO_ATTEMPT),
+	   "the Mobile Service was seen opening connections: its share access is missing");
+	findings_free(&out);
+
+	/* The same SYN once the capture shows answers to SpeechLive's own
+	 * connections: the missing answer is the network's. */
+	verdict_reset(v);
+	f = tcp_ok("10.1.0.21", "10.1.0.40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = flow("10.1.0.21", 50002, "10.1.0.30", 1433, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 1;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	verdict_flow(v, &f, &unknown, NULL);
+	/* Three SYNs and never an ACK: the client's own word, visible or not. */
+	f = flow("10.1.0.22", 50003, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 3;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	ok(find(&out, FINDING_BLOCKED, "speechlive-sql", CAUSE_SYN_UNANSWERED),
+	   "with the client's receive direction in the capture: blocked");
+	x = find(&out, FINDING_BLOCKED, "webaccess-license", CAUSE_SYN_UNANSWERED);
+	ok(x && x->failures[0].proven == 1,
+	   "SYN retransmitted, nothing acknowledged: blocked on the client's own evidence");
+	findings_free(&out);
+
+	/* SpeechLive to an internet host of unknown name on the cloud's port. */
+	verdict_reset(v);
+	f = flow("10.1.0.21", 50004, "52.1.2.3", 443, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 3;
+	struct flow_judgement j;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_NAME_UNCONFIRMED && j.rule &&
+	   strcmp(j.rule->id, "speechlive-cloud") == 0,
+	   "a nameless internet host on 443: neither the cloud nor unexpected");
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_INCONCLUSIVE, "speechlive-cloud", CAUSE_NAME_NOT_SEEN);
+	ok(x && x->flows == 1 && !find(&out, FINDING_UNEXPECTED, NULL, -1) &&
+	   out.summary.name_unconfirmed == 1,
+	   "the cloud rule is inconclusive (name-not-seen), nothing unexpected");
+	findings_free(&out);
+	verdict_free(v);
+	ruleset_free(sep);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -394,6 +503,7 @@ int main(void)
 	test_bound();
 	test_judged_flow();
 	test_policy();
+	test_capture_proof(src ? src : ".");
 	test_not_applicable(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();

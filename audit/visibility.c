@@ -1,0 +1,155 @@
+/* visibility.c - per-host capture visibility (see visibility.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/hash.h"
+#include "visibility.h"
+
+#define SLOTS (HOST_VISIBILITY_MAX * 2)   /* at most half full */
+#define MAX_PROBE 64                      /* a longer run: not remembered */
+
+struct host_entry {
+	struct ip_addr addr;
+	uint8_t version;                  /* 0: empty slot */
+	uint8_t flags;
+	uint32_t tcp_flows, tcp_one_sided;
+};
+
+struct host_visibility {
+	struct host_entry *slots;
+	unsigned n;
+	uint64_t untracked;
+	uint32_t key;                     /* per process: addresses are chosen
+					   * by whoever sends the traffic */
+};
+
+static uint32_t host_hash(const struct host_visibility *v, uint8_t version,
+			  const struct ip_addr *a)
+{
+	uint32_t h = fnv1a(v->key, &version, 1);
+	h = fnv1a(h, a->b, version == 6 ? 16 : 4);
+	/* A final avalanche so the low bits depend on every input bit. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+struct host_visibility *host_visibility_new(void)
+{
+	struct host_visibility *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	/* calloc'd pages are touched only as hosts arrive. */
+	v->slots = calloc(SLOTS, sizeof(*v->slots));
+	if (!v->slots) {
+		free(v);
+		return NULL;
+	}
+	if (getrandom(&v->key, sizeof(v->key), 0) != (ssize_t)sizeof(v->key))
+		v->key = FNV1A_INIT ^ (uint32_t)(uintptr_t)v;
+	return v;
+}
+
+void host_visibility_free(struct host_visibility *v)
+{
+	if (!v)
+		return;
+	free(v->slots);
+	free(v);
+}
+
+void host_visibility_reset(struct host_visibility *v)
+{
+	if (v->n)
+		memset(v->slots, 0, SLOTS * sizeof(*v->slots));
+	v->n = 0;
+	v->untracked = 0;
+}
+
+static struct host_entry *lookup(const struct host_visibility *v, uint8_t version,
+				 const struct ip_addr *a, bool *found)
+{
+	uint32_t i = host_hash(v, version, a) & (SLOTS - 1);
+
+	for (unsigned probe = 0; probe < MAX_PROBE; probe++, i = (i + 1) & (SLOTS - 1)) {
+		struct host_entry *e = &v->slots[i];
+		if (!e->version) {
+			*found = false;
+			return e;
+		}
+		if (e->version == version && memcmp(&e->addr, a, sizeof(*a)) == 0) {
+			*found = true;
+			return e;
+		}
+	}
+	*found = false;
+	return NULL;
+}
+
+static struct host_entry *entry(struct host_visibility *v, uint8_t version,
+				const struct ip_addr *a)
+{
+	bool found;
+	struct host_entry *e = lookup(v, version, a, &found);
+
+	if (found)
+		return e;
+	if (!e || v->n >= HOST_VISIBILITY_MAX) {
+		v->untracked++;
+		return NULL;
+	}
+	e->version = version;
+	e->addr = *a;
+	v->n++;
+	return e;
+}
+
+void host_visibility_flow(struct host_visibility *v, const struct flow_record *r)
+{
+	struct host_entry *o = entry(v, r->ip_version, &r->orig_h);
+	struct host_entry *s = entry(v, r->ip_version, &r->resp_h);
+	bool tcp = r->proto == IP_PROTO_TCP && !r->is_icmp_error;
+	bool one_sided = r->seen != FLOW_SEEN_BOTH;
+
+	if (o) {
+		if (r->orig.pkts)
+			o->flags |= HOST_OPENED;
+		if (r->resp.pkts)
+			o->flags |= HOST_RECEIVED | HOST_GOT_ANSWERS;
+		o->tcp_flows += tcp;
+		o->tcp_one_sided += tcp && one_sided;
+	}
+	if (s) {
+		if (r->resp.pkts)
+			s->flags |= HOST_ANSWERED;
+		if (r->orig.pkts)
+			s->flags |= HOST_RECEIVED;
+		s->tcp_flows += tcp;
+		s->tcp_one_sided += tcp && one_sided;
+	}
+}
+
+uint8_t host_visibility_of(const struct host_visibility *v, uint8_t version,
+			   const struct ip_addr *a)
+{
+	bool found;
+	const struct host_entry *e = lookup(v, version, a, &found);
+	return found ? e->flags : 0;
+}
+
+void host_visibility_tcp(const struct host_visibility *v, uint8_t version,
+			 const struct ip_addr *a, uint32_t *flows, uint32_t *one_sided)
+{
+	bool found;
+	const struct host_entry *e = lookup(v, version, a, &found);
+	*flows = found ? e->tcp_flows : 0;
+	*one_sided = found ? e->tcp_one_sided : 0;
+}
+
+uint64_t host_visibility_untracked(const struct host_visibility *v)
+{
+	return v->untracked;
+}

@@ -1,0 +1,47 @@
+/* visibility.h - what the capture shows of each host: whether it was seen
+ * opening connections, answering, and receiving (docs/verdicts.md, "What
+ * the capture can prove"). A mirror that carries one direction only shows
+ * a host sending but never receiving, or the reverse; the verdict asks
+ * these facts before it blames the network.
+ *
+ * Bounded: at most HOST_VISIBILITY_MAX hosts are remembered (the first
+ * seen); a host past that reads as not seen, which only ever makes a
+ * verdict more cautious. The table's hash is keyed per process.
+ */
+#ifndef FLOWAUDIT_VISIBILITY_H
+#define FLOWAUDIT_VISIBILITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/flow_record.h"
+
+#define HOST_VISIBILITY_MAX 65536u
+
+#define HOST_OPENED 0x01     /* sent packets as a flow's originator */
+#define HOST_ANSWERED 0x02   /* sent packets as a flow's responder */
+#define HOST_RECEIVED 0x04   /* packets to it were captured */
+#define HOST_GOT_ANSWERS 0x08 /* answers to its own connections were
+			       * captured: its receive direction as a client */
+
+struct host_visibility;
+
+struct host_visibility *host_visibility_new(void);
+void host_visibility_free(struct host_visibility *v);
+void host_visibility_reset(struct host_visibility *v);
+
+/* Notes what one flow showed of its two hosts. */
+void host_visibility_flow(struct host_visibility *v, const struct flow_record *r);
+
+/* HOST_* flags of a host; 0 when never seen (or not remembered). */
+uint8_t host_visibility_of(const struct host_visibility *v, uint8_t version,
+			   const struct ip_addr *a);
+
+/* Its TCP flows and how many of them were seen one-sided. */
+void host_visibility_tcp(const struct host_visibility *v, uint8_t version,
+			 const struct ip_addr *a, uint32_t *flows, uint32_t *one_sided);
+
+/* Hosts not remembered because the table was full. */
+uint64_t host_visibility_untracked(const struct host_visibility *v);
+
+#endif
