@@ -90,6 +90,90 @@ void gating_text(const struct fail_policy *p, char *out, size_t len)
 		snprintf(out, len, "none");
 }
 
+bool capture_complete(const struct audit_report *r)
+{
+	for (unsigned i = 0; i < r->capture.ninputs; i++)
+		if (r->capture.inputs[i].error && r->capture.inputs[i].error[0])
+			return false;
+	return true;
+}
+
+static struct health_line *next_line(struct health_line *out, unsigned max,
+				     unsigned *n, const char *code)
+{
+	if (*n >= max)
+		return NULL;
+	struct health_line *l = &out[(*n)++];
+	memset(l, 0, sizeof(*l));
+	l->code = code;
+	return l;
+}
+
+static void note_line(const struct health_note *note, struct health_line *l)
+{
+	unsigned percent = note->flows ? (unsigned)(note->one_sided * 100 / note->flows) : 0;
+
+	if (note->ip_version)
+		format_ip(l->host, note->ip_version, &note->host);
+	switch (note->code) {
+	case HEALTH_ONE_SIDED_CAPTURE:
+		snprintf(l->text, sizeof(l->text), "%u%% of TCP flows (%llu of %llu) were "
+			 "seen in one direction only: the mirror seems to carry one direction",
+			 percent, (unsigned long long)note->one_sided,
+			 (unsigned long long)note->flows);
+		break;
+	case HEALTH_ONE_SIDED_HOST:
+		snprintf(l->text, sizeof(l->text), "%u%% of TCP flows of %s (%llu of %llu) "
+			 "were seen in one direction only: the mirror seems to carry one "
+			 "direction of its traffic", percent, l->host,
+			 (unsigned long long)note->one_sided, (unsigned long long)note->flows);
+		break;
+	case HEALTH_HOST_NOT_RECEIVING:
+		snprintf(l->text, sizeof(l->text), "%s was seen sending but no packet to it "
+			 "was captured: its receive direction is not visible", l->host);
+		break;
+	case HEALTH_HOSTS_UNTRACKED:
+		snprintf(l->text, sizeof(l->text), "%llu flows' hosts were not remembered "
+			 "(more hosts than the visibility table holds): verdicts on them are "
+			 "cautious", (unsigned long long)note->flows);
+		break;
+	}
+}
+
+unsigned capture_health_lines(const struct audit_report *r, struct health_line *out,
+			      unsigned max)
+{
+	const struct capture_health *h = &r->findings->health;
+	struct health_line *l;
+	unsigned n = 0;
+	uint64_t kernel = 0, iface = 0;
+
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
+		kernel += in->kernel_drops;
+		iface += in->interface_drops;
+		if (in->error && in->error[0] && (l = next_line(out, max, &n, "input-incomplete")))
+			snprintf(l->text, sizeof(l->text), "%s was not read whole (%s): what it "
+				 "did not show cannot count against the network", in->name,
+				 in->error);
+	}
+	if ((kernel || iface) && (l = next_line(out, max, &n, "packets-dropped")))
+		snprintf(l->text, sizeof(l->text), "%llu packets dropped by the kernel and "
+			 "%llu by the interface: flows may look unanswered that were not",
+			 (unsigned long long)kernel, (unsigned long long)iface);
+	if (r->capture.evicted && (l = next_line(out, max, &n, "flows-evicted")))
+		snprintf(l->text, sizeof(l->text), "%llu flows were finished early because "
+			 "the flow table was full", (unsigned long long)r->capture.evicted);
+	if (h->missed_bytes && (l = next_line(out, max, &n, "content-gaps")))
+		snprintf(l->text, sizeof(l->text), "%llu bytes in %llu TCP flows were "
+			 "acknowledged but never captured (content gaps)",
+			 (unsigned long long)h->missed_bytes, (unsigned long long)h->gap_flows);
+	for (unsigned i = 0; i < h->nnotes; i++)
+		if ((l = next_line(out, max, &n, health_note_name(h->notes[i].code))))
+			note_line(&h->notes[i], l);
+	return n;
+}
+
 const char *rule_group(const struct rule *rule)
 {
 	return rule->group && rule->group[0] ? rule->group : "Other rules";

@@ -98,6 +98,23 @@ void gating_text(const struct fail_policy *p, char *out, size_t len);
 void exception_side_text(const struct ruleset *rs, role_mask roles,
 			 const struct cidr *nets, unsigned nnets, char *out, size_t len);
 void exception_ports_text(const struct site_allow *a, char *out, size_t len);
+/* One statement about the capture's health, as every format prints it:
+ * a stable code, the host it is about ("" none), and the sentence. */
+#define HEALTH_TEXT_LEN 400
+struct health_line {
+	const char *code;
+	char host[64];
+	char text[HEALTH_TEXT_LEN];
+};
+
+#define HEALTH_MAX_LINES 48
+/* The capture's health: inputs not read whole, drops, evictions, then the
+ * audit's notes (one-sided flows, hosts never receiving). */
+unsigned capture_health_lines(const struct audit_report *r, struct health_line *out,
+			      unsigned max);
+/* Every input read to its end. */
+bool capture_complete(const struct audit_report *r);
+
 /* The rule group a report files a rule under. */
 const char *rule_group(const struct rule *rule);
 /* The sections a rule enforces, joined by sep ("" when none). */

@@ -148,6 +148,22 @@ static void exception_row(FILE *f, const struct audit_report *r,
 	fputs("\r\n", f);
 }
 
+/* A capture-health note as a row of its own kind after the exceptions:
+ * its code as the cause, the host it is about as the server, its sentence
+ * as the reason. */
+static void health_row(FILE *f, const struct health_line *l)
+{
+	csv_put_field(f, "capture-health");
+	field(f, l->code);
+	for (int i = 0; i < 7; i++)
+		sep(f);  /* rule .. client_host */
+	field(f, l->host);
+	for (int i = 0; i < 17; i++)
+		sep(f);  /* server_roles .. server_as_org */
+	field(f, l->text);
+	fputs("\r\n", f);
+}
+
 bool report_csv(FILE *f, const struct audit_report *r)
 {
 	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
@@ -157,5 +173,9 @@ bool report_csv(FILE *f, const struct audit_report *r)
 		row(f, r, &r->findings->items[i]);
 	for (unsigned i = 0; i < r->findings->nexceptions; i++)
 		exception_row(f, r, &r->findings->exceptions[i]);
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned n = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+	for (unsigned i = 0; i < n; i++)
+		health_row(f, &lines[i]);
 	return !ferror(f);
 }

@@ -239,11 +239,45 @@ static void exception_event(FILE *f, const struct audit_report *r,
 	jw_end_line(&w);
 }
 
+/* One line per capture-health note. */
+static void health_event(FILE *f, const struct audit_report *r, const struct health_line *l)
+{
+	struct jw w;
+
+	jw_begin(&w, f);
+	jw_time(&w, "@timestamp", r->window_end_us ? r->window_end_us : r->capture.last_us);
+	ecs_header(&w, r->version);
+	jw_str(&w, "message", l->text);
+	jw_object(&w, "event");
+	jw_str(&w, "kind", "event");
+	jw_array(&w, "category");
+	jw_str(&w, NULL, "network");
+	jw_close_array(&w);
+	jw_array(&w, "type");
+	jw_str(&w, NULL, "info");
+	jw_close_array(&w);
+	jw_str(&w, "action", "capture-health");
+	jw_str(&w, "dataset", "flowaudit.health");
+	jw_str(&w, "module", "flowaudit");
+	jw_str(&w, "reason", l->text);
+	jw_close_object(&w);
+	jw_object(&w, "flowaudit");
+	jw_str(&w, "health", l->code);
+	jw_str_nonempty(&w, "host", l->host);
+	jw_str(&w, "site", ruleset_site_name(r->rules));
+	jw_close_object(&w);
+	jw_end_line(&w);
+}
+
 bool report_events(FILE *f, const struct audit_report *r)
 {
 	for (unsigned i = 0; i < r->findings->n; i++)
 		finding_event(f, r, &r->findings->items[i]);
 	for (unsigned i = 0; i < r->findings->nexceptions; i++)
 		exception_event(f, r, &r->findings->exceptions[i]);
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned n = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+	for (unsigned i = 0; i < n; i++)
+		health_event(f, r, &lines[i]);
 	return !ferror(f);
 }

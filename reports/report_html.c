@@ -502,6 +502,28 @@ static void unexpected(FILE *f, const struct audit_report *r)
 	fputs("</table>\n", f);
 }
 
+/* What the capture could not show, near the top: a reader weighs every
+ * finding below against it. */
+static void health(FILE *f, const struct audit_report *r)
+{
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned n = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+
+	fputs("<h2 id=\"capture-health\">Capture health</h2>\n", f);
+	if (!n) {
+		fputs("<p class=\"small\">Every input read whole, both directions seen, "
+		      "nothing dropped, no content gaps.</p>\n", f);
+		return;
+	}
+	fputs("<ul class=\"health\">\n", f);
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "<li data-code=\"%s\">", lines[i].code);
+		esc(f, lines[i].text);
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
 /* The site's documented exceptions: each with its reason, its expiry and
  * what it covered, so a reader sees what was excused and why. */
 static void exceptions(FILE *f, const struct audit_report *r)
@@ -607,6 +629,7 @@ bool report_html(FILE *f, const struct audit_report *r)
 {
 	head(f, r);
 	summary(f, r);
+	health(f, r);
 	inputs(f, r);
 	diagram(f, r);
 	matrix(f, r);

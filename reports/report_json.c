@@ -227,6 +227,39 @@ static cJSON *capture_json(const struct audit_report *r)
 	return o;
 }
 
+/* What the capture can and cannot show: figures, and each note with its
+ * code and sentence. */
+static cJSON *health_json(const struct audit_report *r)
+{
+	const struct capture_health *h = &r->findings->health;
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned n = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+	uint64_t dropped = 0;
+	cJSON *o = cJSON_CreateObject();
+
+	for (unsigned i = 0; i < r->capture.ninputs; i++)
+		dropped += r->capture.inputs[i].kernel_drops + r->capture.inputs[i].interface_drops;
+	cJSON_AddBoolToObject(o, "complete", capture_complete(r));
+	cJSON_AddItemToObject(o, "dropped", count(dropped));
+	cJSON_AddItemToObject(o, "evicted", count(r->capture.evicted));
+	cJSON_AddItemToObject(o, "tcp_flows", count(h->tcp_flows));
+	cJSON_AddItemToObject(o, "one_sided_flows", count(h->one_sided_flows));
+	cJSON_AddItemToObject(o, "orig_only_flows", count(h->orig_only));
+	cJSON_AddItemToObject(o, "resp_only_flows", count(h->resp_only));
+	cJSON_AddItemToObject(o, "answered_unseen_flows", count(h->answered_unseen));
+	cJSON_AddItemToObject(o, "gap_flows", count(h->gap_flows));
+	cJSON_AddItemToObject(o, "gap_bytes", count(h->missed_bytes));
+	cJSON *notes = cJSON_AddArrayToObject(o, "notes");
+	for (unsigned i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "code", lines[i].code);
+		cJSON_AddItemToObject(x, "host", string_or_null(lines[i].host));
+		add_text(x, "text", lines[i].text);
+		cJSON_AddItemToArray(notes, x);
+	}
+	return o;
+}
+
 static cJSON *summary_json(const struct audit_report *r)
 {
 	const struct audit_summary *s = &r->findings->summary;
@@ -338,6 +371,7 @@ bool report_json(FILE *f, const struct audit_report *r)
 	cJSON_AddItemToObject(root, "inputs", inputs_json(r));
 	cJSON_AddItemToObject(root, "capture", capture_json(r));
 	cJSON_AddItemToObject(root, "summary", summary_json(r));
+	cJSON_AddItemToObject(root, "capture_health", health_json(r));
 	cJSON *items = cJSON_AddArrayToObject(root, "findings");
 	for (unsigned i = 0; i < r->findings->n; i++)
 		cJSON_AddItemToArray(items, finding_json(r, &r->findings->items[i]));

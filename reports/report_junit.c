@@ -285,6 +285,29 @@ static void exceptions_suite(FILE *f, const struct audit_report *r, unsigned id,
 	fputs("  </testsuite>\n", f);
 }
 
+/* The capture's health: one case per note, passing, its sentence as
+ * output (CI shows what the capture could not see beside the verdict). */
+static void health_suite(FILE *f, const struct audit_report *r,
+			 const struct health_line *lines, unsigned n, unsigned id,
+			 const char *timestamp)
+{
+	struct suite_counts c = { n, 0, 0 };
+
+	suite_open(f, "Capture health", &c, id, timestamp);
+	for (unsigned i = 0; i < n; i++) {
+		char name[128];
+		snprintf(name, sizeof(name), "%s%s%s", lines[i].code, lines[i].host[0] ? " " : "",
+			 lines[i].host);
+		fputs("    <testcase classname=\"flowaudit.capture_health\"", f);
+		attr(f, "name", name);
+		fputs(" time=\"0\">\n      <system-out>", f);
+		xml_put_escaped(f, lines[i].text);
+		fputs("</system-out>\n    </testcase>\n", f);
+	}
+	fputs("  </testsuite>\n", f);
+	(void)r;
+}
+
 /* The capture's first packet time (not the wall clock: reports of the same
  * capture are identical). */
 static void first_packet_time(const struct audit_report *r, char *out)
@@ -319,6 +342,9 @@ bool report_junit(FILE *f, const struct audit_report *r)
 	all.tests += unexpected ? unexpected : 1;
 	all.failures += unexpected;
 	all.tests += r->findings->nexceptions;
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned nhealth = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+	all.tests += nhealth;
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
 	char name[512];
@@ -331,7 +357,9 @@ bool report_junit(FILE *f, const struct audit_report *r)
 			rule_group_suite(f, r, i, id++, timestamp);
 	unexpected_suite(f, r, id++, timestamp);
 	if (r->findings->nexceptions)
-		exceptions_suite(f, r, id, timestamp);
+		exceptions_suite(f, r, id++, timestamp);
+	if (nhealth)
+		health_suite(f, r, lines, nhealth, id, timestamp);
 	fputs("</testsuites>\n", f);
 	return !ferror(f);
 }

@@ -169,6 +169,24 @@ static void inputs(FILE *f, const struct audit_report *r)
 	}
 }
 
+/* What the capture could not show, before any finding that rests on it. */
+static void health(FILE *f, const struct audit_report *r, const struct style *st)
+{
+	struct health_line lines[HEALTH_MAX_LINES];
+	unsigned n = capture_health_lines(r, lines, HEALTH_MAX_LINES);
+
+	if (!n) {
+		fprintf(f, "Capture health: read whole, both directions seen, nothing "
+			"dropped\n");
+		return;
+	}
+	fprintf(f, "\n%sCAPTURE HEALTH (%u)%s\n", st->yellow, n, st->reset);
+	for (unsigned i = 0; i < n; i++) {
+		fputs("  - ", f);
+		wrapped(f, lines[i].text, 4, 4);
+	}
+}
+
 /* The site's exceptions, each with its reason, expiry and what it covered. */
 static void exceptions(FILE *f, const struct audit_report *r, const struct style *st)
 {
@@ -255,6 +273,7 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 		fprintf(f, "Note: %llu further unexpected flows are counted but not "
 			"itemized (limit reached)\n",
 			(unsigned long long)s->unexpected_not_itemized);
+	health(f, r, st);
 
 	section(f, r, FINDING_MISSING, "MISSING", st->red, st);
 	section(f, r, FINDING_BLOCKED, "BLOCKED", st->red, st);

@@ -32,6 +32,7 @@ test.yaml:
                   1) says how many there must be: 0 asserts an absence
   not_applicable  the same over the report's "not_applicable" rules
   exception       the same over the report's "exceptions" (site allow entries)
+  health_note     the same over the report's "capture_health" notes
 
 A field is a dotted path into the item ("client.ip", "server.port"). A value
 matches by equality, types included (443 is not "443"; null matches JSON
@@ -79,7 +80,7 @@ SITES = os.path.join(CASES, "..", "sites")
 
 # Which list of the report each item check looks in.
 LISTS = {"finding": "findings", "not_applicable": "not_applicable",
-         "exception": "exceptions"}
+         "exception": "exceptions", "health_note": "capture_health.notes"}
 CHECK_KEYS = {"summary"} | set(LISTS)
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*~?$")
 
@@ -267,7 +268,8 @@ def render(v):
 
 NOUNS = {"finding": ("finding", "findings"),
          "not_applicable": ("rule not applicable", "rules not applicable"),
-         "exception": ("site exception", "site exceptions")}
+         "exception": ("site exception", "site exceptions"),
+         "health_note": ("capture-health note", "capture-health notes")}
 
 
 def describe(kind, fields, count=None):
@@ -283,6 +285,8 @@ def brief(kind, item):
     """One line for a candidate item."""
     if kind == "not_applicable":
         return "%s (%s): %s" % (item.get("rule"), item.get("need"), item.get("why"))
+    if kind == "health_note":
+        return "%s %s: %s" % (item.get("code"), item.get("host"), item.get("text"))
     if kind == "exception":
         return "%s -> %s %s%s: %s (expires %s, expired %s) flows=%s after=%s" % (
             item.get("from"), item.get("to"), item.get("proto"), item.get("ports"),
@@ -322,7 +326,10 @@ def evaluate(check, report):
                  for f, v in fields.items() if not same(summary[f], v)]
         return not wrong, "\n".join(wrong + ["summary: " + json.dumps(summary)])
 
-    items = report.get(LISTS[kind]) or []
+    items = report
+    for part in LISTS[kind].split("."):
+        items = items.get(part) if isinstance(items, dict) else None
+    items = items or []
     # Paths are known from the items themselves; an empty list knows none
     # and can only be counted.
     known = set().union(*(paths_of(i) for i in items))

@@ -73,6 +73,11 @@ def check_junit(tap, name, path, report):
            "%s: JUnit counts tests and skipped (not applicable, inconclusive) cases" % name,
            "tests=%s cases=%d skipped=%s/%d want %d" %
            (root.get("tests"), len(cases), root.get("skipped"), skipped, want_skipped))
+    health = root.findall("./testsuite[@name='Capture health']/testcase")
+    tap.ok([c.find("system-out").text for c in health] ==
+           [n["text"] for n in report["capture_health"]["notes"]],
+           "%s: JUnit lists each capture-health note (%d)" %
+           (name, len(report["capture_health"]["notes"])))
     exceptions = root.findall("./testsuite[@name='Site exceptions']/testcase")
     tap.ok(len(exceptions) == len(report["exceptions"]) and
            all(c.find("system-out") is not None and
@@ -85,7 +90,8 @@ def check_junit(tap, name, path, report):
 def check_csv(tap, name, path, report):
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f, strict=True))
-    kinds = [(r["kind"], r["rule"]) for r in rows if r["kind"] != "exception"]
+    kinds = [(r["kind"], r["rule"]) for r in rows
+             if r["kind"] not in ("exception", "capture-health")]
     want = [(x["kind"], x.get("rule") or "") for x in report["findings"]]
     tap.ok(kinds == want, "%s: CSV parses, one row per finding in order (%d)" %
            (name, len(want)), "csv %r\njson %r" % (kinds[:5], want[:5]))
@@ -94,9 +100,19 @@ def check_csv(tap, name, path, report):
     tap.ok(len(exc) == len(report["exceptions"]) and
            all(row[0] == x["from"] and row[1] == x["to"] and row[2].startswith(x["why"])
                for row, x in zip(exc, report["exceptions"])) and
-           rows[len(want):] == [r for r in rows if r["kind"] == "exception"],
+           rows[len(want):len(want) + len(exc)] ==
+           [r for r in rows if r["kind"] == "exception"],
            "%s: CSV lists each site exception after the findings (%d)" %
            (name, len(report["exceptions"])), repr(exc[:3]))
+    # CSV keeps cells that a spreadsheet would run as formulas as text.
+    def cell(text):
+        return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+    health = [(r["cause"], cell(r["reason"])) for r in rows if r["kind"] == "capture-health"]
+    want_health = [(n["code"], n["text"]) for n in report["capture_health"]["notes"]]
+    tap.ok(health == want_health and
+           [r["kind"] for r in rows[len(want) + len(exc):]] == ["capture-health"] * len(health),
+           "%s: CSV ends with the capture-health notes (%d)" % (name, len(want_health)),
+           "csv %r\njson %r" % (health[:3], want_health[:3]))
 
 
 def check_events(tap, name, path, report):
@@ -113,7 +129,11 @@ def check_events(tap, name, path, report):
                e["flowaudit"]["exception"]["flows"] == x["flows"]
                for e, x in zip(exceptions, report["exceptions"])),
            "%s: one ECS event per site exception (%d)" % (name, len(report["exceptions"])))
-    events = [e for e in events if e["event"]["dataset"] != "flowaudit.exception"]
+    health = [(e["flowaudit"]["health"], e["message"]) for e in events
+              if e["event"]["dataset"] == "flowaudit.health"]
+    tap.ok(health == [(n["code"], n["text"]) for n in report["capture_health"]["notes"]],
+           "%s: one ECS event per capture-health note (%d)" % (name, len(health)))
+    events = [e for e in events if e["event"]["dataset"] == "flowaudit.finding"]
     ecs_ok = all(e["ecs"]["version"] and e["event"]["dataset"] == "flowaudit.finding"
                  and e["event"]["kind"] == ("event" if e["flowaudit"]["finding"] in
                                             ("observed", "inconclusive") else "alert")
