@@ -35,12 +35,21 @@ class Dom(html.parser.HTMLParser):
         self.rows = []          # (class, data-rule, text)
         self._row = None
         self.text = []
+        self.ids = set()
+        self.health = []        # data-code of each capture-health item
+        self.verdict_class = ""
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.stack.append((tag, a))
         if tag == "script":
             self.scripts += 1
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if a.get("id") == "verdict":
+            self.verdict_class = a.get("class", "")
+        if tag == "li" and a.get("data-code"):
+            self.health.append(a["data-code"])
         if tag == "svg" and a.get("id"):
             self.svg_ids.add(a["id"])
         if tag == "tr":
@@ -139,6 +148,50 @@ def main():
                "an SNI of <script>alert(1)</script> is shown as text")
         tap.ok(dom.scripts == 0, "the rendered page holds no script element",
                "%d script elements" % dom.scripts)
+
+        # What the capture could not show, exceptions and inconclusive
+        # findings, as a browser shows them.
+        one_sided = os.path.join(work, "orig-only.html")
+        audit_html(os.path.join(FIXTURES, "demo-orig-only.pcap"),
+                   os.path.join(SITES, "separate.json"), one_sided, "--fail-on", "none")
+        rc, dom = render(browser, one_sided, work)
+        tap.ok(dom.verdict.strip() == "INCONCLUSIVE" and "inconclusive" in dom.verdict_class,
+               "a one-sided capture with nothing gating is INCONCLUSIVE, not PASS",
+               "verdict %r class %r" % (dom.verdict, dom.verdict_class))
+        tap.ok("capture-health" in dom.ids and "one-sided-capture" in dom.health,
+               "the capture-health section says the mirror carries one direction",
+               "ids %r health %r" % (sorted(dom.ids), dom.health))
+        inconclusive = [r for r in dom.rows if "row-inconclusive" in r[0]]
+        tap.ok(any(r[1] == "speechlive-cloud" and "name the capture never" in r[2]
+                   for r in inconclusive) and
+               not [r for r in dom.rows if "row-blocked" in r[0]],
+               "the cloud's nameless TLS is an inconclusive row, nothing blocked",
+               "\n".join(map(repr, inconclusive)) or "no inconclusive rows")
+        page = "".join(dom.text)
+        tap.ok("3 findings below do not gate (--fail-on none)" in page,
+               "the findings --fail-on none lets pass are counted beside the verdict")
+
+        exc = os.path.join(work, "exceptions.html")
+        audit_html(os.path.join(FIXTURES, "unexpected.pcap"),
+                   os.path.join(SITES, "exceptions.json"), exc)
+        rc, dom = render(browser, exc, work)
+        rows = [r for r in dom.rows if r[0].startswith("exception")]
+        tap.ok("exceptions" in dom.ids and len(rows) == 2 and
+               any("expired" in r[0] and "contract ended" in r[2] and
+                   "no longer applies" in r[2] for r in rows) and
+               any("expired" not in r[0] and "telemetry" in r[2] and "1 flow" in r[2]
+                   for r in rows),
+               "the site exceptions table lists the expired and the live one",
+               "\n".join(map(repr, rows)) or "no exception rows")
+
+        qualified = os.path.join(work, "qualified.html")
+        audit_html(os.path.join(FIXTURES, "demo.pcap"), DEMO_SITE, qualified,
+                   "--fail-on", "none")
+        rc, dom = render(browser, qualified, work)
+        tap.ok(dom.verdict.strip() == "PASS" and "pass-qualified" in dom.verdict_class and
+               "not-gating" in dom.ids,
+               "--fail-on none beside findings: PASS, not green, says what does not gate",
+               "verdict %r class %r" % (dom.verdict, dom.verdict_class))
 
         # Defence in depth: even a script that got into the file would not
         # run, since the report's Content-Security-Policy forbids scripts.
