@@ -1,10 +1,17 @@
 /* cmd_check.c - `flowaudit check`: validate a site (and matrix) and show the
  * rule set they yield, before any capture is read. */
+#include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "rules/rules.h"
+
+/* The largest report --report reads: a report is a few MB at most. */
+#define LAST_REPORT_MAX (64u << 20)
 
 static void check_usage(FILE *f)
 {
@@ -17,19 +24,81 @@ static void check_usage(FILE *f)
 	"hosts it applies to, the rules that do not apply and why, and the site's\n"
 	"own allowances.\n"
 	"\n"
-	"  -h, --help   this help\n"
+	"  --report FILE  the JSON report of the last audit: also warn about site\n"
+	"                 exceptions that matched no traffic in it\n"
+	"  -h, --help     this help\n"
 	"\n"
 	"Exit status: 0 valid, 2 errors.\n", ruleset_default_matrix());
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	text = malloc(LAST_REPORT_MAX + 1);
+	if (text)
+		n = fread(text, 1, LAST_REPORT_MAX + 1, f);
+	bool bad = !text || ferror(f) || n > LAST_REPORT_MAX;
+	int err = !text ? ENOMEM : n > LAST_REPORT_MAX ? EFBIG : EIO;
+	fclose(f);
+	if (bad) {
+		free(text);
+		errno = err;
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* The exceptions of the last audit's report (in the site's order) that
+ * covered no flow: an exception nothing uses is one nobody reviews. */
+static bool warn_unused_exceptions(const struct ruleset *rs, const char *path)
+{
+	char *text = read_small_file(path);
+	if (!text) {
+		cli_error("check: cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
+	cJSON *root = cJSON_Parse(text);
+	free(text);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "exceptions");
+	if (!cJSON_IsArray(list)) {
+		cli_error("check: %s is not a flowaudit JSON report with exceptions", path);
+		cJSON_Delete(root);
+		return false;
+	}
+	unsigned i = 0;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		const struct site_allow *a = ruleset_allow(rs, i);
+		const cJSON *why = cJSON_GetObjectItemCaseSensitive(e, "why");
+		const cJSON *flows = cJSON_GetObjectItemCaseSensitive(e, "flows");
+		if (!a || !cJSON_IsString(why) || strcmp(why->valuestring, a->why) != 0) {
+			printf("warning: %s lists other exceptions than the site: its "
+			       "exception %u is not the site's\n", path, i + 1);
+			break;
+		}
+		if (cJSON_IsNumber(flows) && flows->valuedouble == 0)
+			printf("warning: allow entry %u (%s) matched no traffic in %s\n",
+			       i + 1, a->why, path);
+	}
+	cJSON_Delete(root);
+	return true;
 }
 
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		RULES_LONG_OPTIONS,
+		{ "report", required_argument, NULL, OPT_LAST_REPORT },
 		HELP_LONG_OPTION,
 		END_OF_OPTIONS,
 	};
 	struct rules_options rules = { 0 };
+	const char *last_report = NULL;
 	int opt;
 
 	optind = 1;
@@ -37,6 +106,9 @@ int cmd_check(int argc, char **argv)
 		if (rules_option(&rules, opt, optarg))
 			continue;
 		switch (opt) {
+		case OPT_LAST_REPORT:
+			last_report = optarg;
+			break;
 		case OPT_HELP:
 			check_usage(stdout);
 			return EXIT_OK;
@@ -59,6 +131,7 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ruleset_print(rs, stdout, (uint64_t)time(NULL) * 1000000u);
+	bool ok = !last_report || warn_unused_exceptions(rs, last_report);
 	ruleset_free(rs);
-	return EXIT_OK;
+	return ok ? EXIT_OK : EXIT_USAGE;
 }

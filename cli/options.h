@@ -52,6 +52,9 @@ enum option_code {
 	OPT_FAIL_ON,
 	OPT_FLOW_EVENTS,
 
+	/* check. */
+	OPT_LAST_REPORT,
+
 	/* watch. */
 	OPT_WINDOW,
 	OPT_REPORT_DIR,

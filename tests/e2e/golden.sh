@@ -37,7 +37,7 @@ for dir in "$CASES"/*/; do
 	"$FLOWAUDIT" $args >"$actual.raw" 2>"$actual.err"
 	got_exit=$?
 	sed -e "s|$FIXTURES|@FIXTURES@|g" -e "s|$sites|@SITES@|g" \
-	    -e "s|${FLOWAUDIT_MATRIX_DIR:-@@}|@MATRIX_DIR@|g" "$actual.raw" >"$actual"
+	    -e "s|${FLOWAUDIT_MATRIX_DIR:-@@}|@MATRIX_DIR@|g" -e "s|$dir|@CASE@|g" "$actual.raw" >"$actual"
 	missing_err=""
 	if [ -f "$dir/stderr" ]; then
 		while IFS= read -r want; do
