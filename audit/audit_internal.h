@@ -120,6 +120,9 @@ const struct site_allow *site_allows(const struct ruleset *rs,
  * directed broadcasts, IPv4 and IPv6 multicast). */
 bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
 			       const struct ip_addr *a);
+/* The same for a whole flow, with neighbour discovery and unanswered UDP
+ * to .255. */
+bool is_peerless(const struct ruleset *rs, const struct flow_record *r);
 
 /* The roles worth naming for an address. */
 role_mask shown_roles(const struct ruleset *rs, role_mask m);

@@ -129,6 +129,22 @@ static bool is_directed_broadcast(const struct cidr *net, const struct ip_addr *
 	return (v & host) == host;
 }
 
+/* Traffic with no peer to judge: broadcast and multicast, and IPv6
+ * neighbour discovery (router and neighbour solicitations and adverts,
+ * redirects: ICMPv6 types 133 to 137, unicast ones included). A UDP datagram
+ * to an IPv4 address ending in .255 that nothing answered is taken for a
+ * subnet broadcast even where the site binds no network around it (a
+ * server's NetBIOS broadcast): a host numbered .255 that answers is judged. */
+bool is_peerless(const struct ruleset *rs, const struct flow_record *r)
+{
+	if (r->proto == IP_PROTO_ICMPV6 && r->orig_p >= 133 && r->orig_p <= 137)
+		return true;
+	if (r->ip_version == 4 && r->proto == IP_PROTO_UDP && r->resp_h.b[3] == 255 &&
+	    r->resp.pkts == 0)
+		return true;
+	return is_broadcast_or_multicast(rs, r->ip_version, &r->resp_h);
+}
+
 bool is_broadcast_or_multicast(const struct ruleset *rs, uint8_t version,
 			       const struct ip_addr *a)
 {

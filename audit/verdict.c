@@ -254,7 +254,7 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 		jd->peer_only = ((jd->client | jd->server) & v->peers) != 0;
 		return;
 	}
-	if (is_broadcast_or_multicast(v->rs, r->ip_version, &r->resp_h)) {
+	if (is_peerless(v->rs, r)) {
 		jd->kind = JUDGED_OUT_OF_SCOPE;
 		jd->broadcast = true;
 		return;

@@ -133,9 +133,9 @@ static void note_line(const struct health_note *note, struct health_line *l)
 			 "was captured: its receive direction is not visible", l->host);
 		break;
 	case HEALTH_HOSTS_UNTRACKED:
-		snprintf(l->text, sizeof(l->text), "%llu flows' hosts were not remembered "
-			 "(more hosts than the visibility table holds): verdicts on them are "
-			 "cautious", (unsigned long long)note->flows);
+		snprintf(l->text, sizeof(l->text), "the host visibility table was full: "
+			 "%llu flow endpoints were not remembered, and verdicts that rest on "
+			 "them are cautious", (unsigned long long)note->flows);
 		break;
 	}
 }

@@ -263,8 +263,8 @@ static void inconclusive_sentence(const struct ruleset *rs, const struct finding
 	n = snprintf(out, len, "%s", first);
 	if (f->nfailures && n > 0 && (size_t)n < len) {
 		format_ip(host, f->failures[0].client_version, &f->failures[0].client);
-		snprintf(out + n, len - (size_t)n, "; the capture shows no packet to %s at "
-			 "all, so it cannot tell whether an answer came", host);
+		snprintf(out + n, len - (size_t)n, "; the capture shows no answer to any "
+			 "connection %s opened, so it cannot tell whether one came", host);
 	}
 }
 

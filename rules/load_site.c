@@ -368,11 +368,15 @@ static void dedicate_role(struct ruleset *rs, struct json_file *f, unsigned role
 	const struct role_binding *from = &rs->bindings[role];
 
 	if (!rs->roles[role].peer) {
-		report_at(f, true, path, true, "only shared infrastructure (a peer role) "
-			  "can be dedicated; the audited roles are judged whole already",
+		report_at(f, true, path, true, "only shared infrastructure (a peer role: "
+			  "a domain controller, SQL Server, a file share...) can be dedicated",
 			  "role \"%s\" is not a peer role", rs->roles[role].name);
 		return;
 	}
+	if (!from->nnets && !from->nnames)
+		report_at(f, false, path, true, "bind it in \"roles\" first", "role \"%s\" "
+			  "is dedicated but the site binds no address to it",
+			  rs->roles[role].name);
 	if (from->nnames)
 		report_at(f, false, path, true, NULL, "role \"%s\" is also bound by name: "
 			  "only its addresses are dedicated", rs->roles[role].name);

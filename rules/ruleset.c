@@ -493,6 +493,12 @@ static void print_hosts(const struct ruleset *rs, FILE *f)
 				for (unsigned n = 0; n < rs->bindings[k].nnets; n++)
 					if (memcmp(&rs->bindings[k].nets[n], c, sizeof(*c)) == 0)
 						m |= (role_mask)1 << k;
+			/* A host inside a dedicated network is dedicated too. */
+			if (c->prefix == (c->ip_version == 4 ? 32 : 128))
+				for (unsigned k = 0; k < rs->nroles; k++)
+					if (rs->roles[k].dedicated)
+						m |= ruleset_roles_of_addr(rs, c->ip_version, &c->addr) &
+						     ((role_mask)1 << k);
 			for (unsigned k = 0; k < rs->nroles && used + 1 < sizeof(roles); k++)
 				if (m & ((role_mask)1 << k) && !rs->roles[k].dedicated)
 					used += (size_t)snprintf(roles + used, sizeof(roles) - used,

@@ -487,6 +487,40 @@ static void test_capture_proof(const char *src)
 	ruleset_free(sep);
 }
 
+/* Traffic with no peer to judge: broadcasts (limited, a bound network's,
+ * an unanswered UDP datagram to .255), multicast, neighbour discovery. */
+static void test_peerless(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown", "");
+	struct flow_judgement j;
+	struct findings out;
+
+	struct flow_record f = flow("10.1.0.20", 137, "10.1.0.255", 137, IP_PROTO_UDP, "S0");
+	f.orig.pkts = 3;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_OUT_OF_SCOPE, "a server's unanswered NetBIOS broadcast to .255");
+	f = flow("10.1.0.20", 5353, "224.0.0.251", 5353, IP_PROTO_UDP, "S0");
+	f.orig.pkts = 1;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_OUT_OF_SCOPE, "mDNS to its multicast group");
+	f = flow("fd00::20", 135, "fd00::1", 0, IP_PROTO_ICMPV6, "OTH");
+	f.orig.pkts = 1;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_OUT_OF_SCOPE, "a unicast IPv6 neighbour solicitation");
+	f = flow("10.1.0.20", 50000, "10.1.0.255", 8080, IP_PROTO_UDP, "SF");
+	f.orig.pkts = f.resp.pkts = 1;
+	verdict_flow(v, &f, &unknown, &j);
+	ok(j.kind == JUDGED_UNEXPECTED, "a host numbered .255 that answers is judged");
+	/* The solicitation's host is in no role of this IPv4 site: out of scope
+	 * before it is asked whether it is discovery. */
+	ok(verdict_findings(v, &out) && out.summary.broadcast == 2 &&
+	   out.summary.out_of_scope == 3,
+	   "the broadcast and the multicast flow counted as such, out of scope");
+	findings_free(&out);
+	verdict_free(v);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -503,6 +537,7 @@ int main(void)
 	test_bound();
 	test_judged_flow();
 	test_policy();
+	test_peerless();
 	test_capture_proof(src ? src : ".");
 	test_not_applicable(src ? src : ".");
 	ruleset_free(rs);
