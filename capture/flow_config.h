@@ -45,6 +45,9 @@ struct flow_table_stats {
 	uint64_t active;
 	uint64_t peak_active;
 	uint64_t untracked;   /* packets without ports where ports are needed */
+	/* TCP streams whose content state was written (the first data,
+	 * FIN or gap of a side): what the content table is touched for. */
+	uint64_t tcp_streams;
 };
 
 #endif

@@ -31,7 +31,34 @@ enum tcp_endpoint_state {
 #define TCP_HELD_RANGES 2
 
 struct tcp_byte_range {
-	uint64_t lo, hi;        /* [lo, hi), relative to start_seq */
+	uint32_t lo, hi;        /* [lo, hi), relative to start_seq */
+};
+
+/* The content one endpoint sent that the capture carried, as Zeek's
+ * reassembler tracks it (without keeping bytes): known in order up to
+ * reassem_seq (data begins at 1), and held[] past a hole. When the peer
+ * acknowledges beyond what was seen, the difference is a content gap
+ * ("G"/"g") and counts in missed_bytes.
+ *
+ * Kept apart from struct tcp_endpoint, in a table of its own that the
+ * caller indexes like its connections, and written only once the stream
+ * has something to remember (see tcp_endpoint.content_live): a SYN flood
+ * never touches it, so its pages never become resident. Positions are
+ * 32-bit: a stream tracked past 4 GiB stops being tracked (skip_content),
+ * its gaps then undercounted, never invented. */
+struct tcp_stream {
+	uint32_t reassem_seq;
+	uint32_t fin_seq;       /* one past the FIN, relative; 0 before one */
+	uint32_t missed_bytes;  /* saturates; positions stay below 4 GiB */
+	uint32_t gap_count;
+	struct tcp_byte_range held[TCP_HELD_RANGES];
+	uint8_t nheld;
+	bool skip_content;      /* too much unacknowledged past a hole, or
+				   past 4 GiB */
+};
+
+struct tcp_content {
+	struct tcp_stream side[2];   /* by key side, as tcp_conn.ep */
 };
 
 struct tcp_endpoint {
@@ -45,20 +72,12 @@ struct tcp_endpoint {
 	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
 	/* Events whose history letter repeats at 1, 10, 100, ... */
 	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
-	uint32_t gap_count;
-
-	/* The content this endpoint sent that the capture carried, as Zeek's
-	 * reassembler tracks it (without keeping bytes): known in order up to
-	 * reassem_seq (data begins at 1), and held[] past a hole. When the
-	 * peer acknowledges beyond what was seen, the difference is a content
-	 * gap ("G"/"g") and counts in missed_bytes. */
-	uint64_t reassem_seq;
-	uint64_t fin_seq;       /* one past the FIN, relative; 0 before one */
-	uint64_t missed_bytes;
-	struct tcp_byte_range held[TCP_HELD_RANGES];
-	uint8_t nheld;
-	bool skip_content;      /* too much unacknowledged past a hole */
 	bool numbered_by_ack;   /* silent so far: numbered from the peer's ack */
+	/* This side's tcp_stream holds what was written to it; until then it
+	 * reads as a fresh stream (nothing seen, nothing missed) whatever
+	 * bytes a previous connection left there. Starting a connection
+	 * clears it without touching the stream. */
+	bool content_live;
 	/* This endpoint's own evidence of an answer the capture may not
 	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
 	uint8_t evidence;
@@ -100,9 +119,11 @@ void history_scaled(struct conn_history *h, char code, uint32_t *count);
 void tcp_conn_init(struct tcp_conn *t, struct conn_history *h, int first_side,
 		   bool flip);
 
-/* Processes one packet sent by key side `side`. */
-struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
-			     int side, const struct packet *p);
+/* Processes one packet sent by key side `side`; c is the connection's
+ * content table entry (written only as the streams need it). */
+struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
+			     struct conn_history *h, int side,
+			     const struct packet *p);
 
 /* Zeek's test for a new connection on the same tuple (IsReuse): a SYN on a
  * closed connection, or a SYN with a new initial sequence number. */
@@ -124,5 +145,11 @@ bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen);
  * bytes missing from the capture but acknowledged still count. */
 uint64_t tcp_endpoint_size(const struct tcp_endpoint *e,
 			   const struct tcp_endpoint *peer);
+
+/* Bytes of key side `side`'s stream its peer acknowledged that the capture
+ * never carried (Zeek's missed_bytes); reads c only once the stream is
+ * live. */
+uint64_t tcp_missed_bytes(const struct tcp_conn *t, const struct tcp_content *c,
+			  int side);
 
 #endif
