@@ -49,10 +49,11 @@ struct flow {
 	uint8_t timer_class;
 	uint8_t flags;
 	uint8_t icmp_error_type, icmp_error_code;
-	uint32_t icmp_errors;
-	/* Tags of the first packet, reported even when not part of the key. */
-	uint16_t seen_vlan, seen_inner_vlan;
+	/* Tags of the first packet, reported even when not part of the key
+	 * (the byte among the others above: on its own it took 4). */
 	uint8_t seen_tunnel_type;
+	uint32_t icmp_errors;
+	uint16_t seen_vlan, seen_inner_vlan;
 	uint32_t seen_tunnel_id;
 	struct conn_history hist;
 	union {

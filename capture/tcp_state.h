@@ -63,8 +63,18 @@ struct tcp_content {
 
 struct tcp_endpoint {
 	uint8_t state, prev_state;
-	bool did_close;
-	bool sent_fin;
+	/* Flags in one byte: every connection slot holds two endpoints. */
+	bool did_close : 1;
+	bool sent_fin : 1;
+	bool numbered_by_ack : 1;  /* silent so far: numbered from the peer's ack */
+	/* This side's tcp_stream holds what was written to it; until then it
+	 * reads as a fresh stream (nothing seen, nothing missed) whatever
+	 * bytes a previous connection left there. Starting a connection
+	 * clears it without touching the stream. */
+	bool content_live : 1;
+	/* This endpoint's own evidence of an answer the capture may not
+	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
+	uint8_t evidence;
 	uint16_t seq_wraps, ack_wraps;
 	uint32_t start_seq, last_seq, ack_seq;
 	/* Sequence numbers of the last SYN, FIN and RST, relative to
@@ -72,15 +82,6 @@ struct tcp_endpoint {
 	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
 	/* Events whose history letter repeats at 1, 10, 100, ... */
 	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
-	bool numbered_by_ack;   /* silent so far: numbered from the peer's ack */
-	/* This side's tcp_stream holds what was written to it; until then it
-	 * reads as a fresh stream (nothing seen, nothing missed) whatever
-	 * bytes a previous connection left there. Starting a connection
-	 * clears it without touching the stream. */
-	bool content_live;
-	/* This endpoint's own evidence of an answer the capture may not
-	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
-	uint8_t evidence;
 };
 
 #define TCP_EV_ACKED_SYNACK 0x01    /* after its SYN, an ACK: of a SYN-ACK */
