@@ -158,8 +158,9 @@ static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
 
 /* ---- content state (struct tcp_stream) ---- */
 
-/* What a stream reads as before anything was written to it. */
-static const struct tcp_stream fresh_stream = { .reassem_seq = 1 };
+/* What a stream reads as before anything was written to it: no hole, no
+ * FIN, nothing missed. */
+static const struct tcp_stream fresh_stream;
 
 static const struct tcp_stream *stream_view(const struct tcp_conn *t,
 					    const struct tcp_content *c,
@@ -184,8 +185,10 @@ static struct tcp_stream *stream_edit(struct tcp_conn *t,
 
 /* Content is no longer tracked: gaps are then undercounted, never
  * invented. */
-static void stream_stop(struct tcp_stream *s)
+static void stream_stop(struct tcp_conn *t, struct tcp_content *c, int side)
 {
+	struct tcp_stream *s = stream_edit(t, c, side);
+
 	s->skip_content = true;
 	s->nheld = 0;
 }
@@ -199,13 +202,12 @@ static void init_sequence(struct tcp_conn *t, struct tcp_content *c, int side,
 	e->start_seq = start;
 	e->ack_seq = start;
 	e->last_seq = last;
-	/* Content is numbered afresh; a stream never written is fresh
-	 * already. What was missed before stays missed. */
+	/* Content is numbered afresh; a stream never written has no FIN or
+	 * hole to forget. What was missed before stays missed. */
+	e->reassem_seq = 1;
 	if (e->content_live) {
-		struct tcp_stream *s = &c->side[side];
-		s->reassem_seq = 1;
-		s->fin_seq = 0;
-		s->nheld = 0;
+		c->side[side].fin_seq = 0;
+		c->side[side].nheld = 0;
 	}
 }
 
@@ -361,12 +363,18 @@ static void held_remove(struct tcp_stream *s, unsigned i)
 	s->nheld--;
 }
 
-/* Held ranges that now touch the in-order part join it. */
-static void held_absorb(struct tcp_stream *s)
+/* Held ranges that now touch the in-order part join it. A stream never
+ * written holds none: it is only read then. */
+static void held_absorb(struct tcp_conn *t, struct tcp_content *c, int side)
 {
-	while (s->nheld && s->held[0].lo <= s->reassem_seq) {
-		if (s->held[0].hi > s->reassem_seq)
-			s->reassem_seq = s->held[0].hi;
+	struct tcp_endpoint *e = &t->ep[side];
+	struct tcp_stream *s = &c->side[side];
+
+	if (!e->content_live)
+		return;
+	while (s->nheld && s->held[0].lo <= e->reassem_seq) {
+		if (s->held[0].hi > e->reassem_seq)
+			e->reassem_seq = s->held[0].hi;
 		held_remove(s, 0);
 	}
 }
@@ -406,33 +414,34 @@ static void held_add(struct tcp_stream *s, uint32_t lo, uint32_t hi)
 	s->nheld++;
 }
 
-/* Data [seq, seq + len) of key side `side` reached the capture. */
+/* Data [seq, seq + len) of key side `side` reached the capture. In order,
+ * it only moves the endpoint's reassem_seq; past a hole it is the first
+ * thing that needs the stream. */
 static void content_seen(struct tcp_conn *t, struct tcp_content *c, int side,
 			 uint64_t seq, uint32_t len)
 {
-	const struct tcp_endpoint *e = &t->ep[side];
-	const struct tcp_stream *v = stream_view(t, c, side);
+	struct tcp_endpoint *e = &t->ep[side];
 	uint64_t hi = seq + len;
 
-	if (v->skip_content || hi <= v->reassem_seq)
+	if (stream_view(t, c, side)->skip_content || hi <= e->reassem_seq)
 		return;  /* already known: a retransmission */
-	struct tcp_stream *s = stream_edit(t, c, side);
 	if (hi > UINT32_MAX) {
-		stream_stop(s);  /* past 4 GiB */
+		stream_stop(t, c, side);  /* past 4 GiB */
 		return;
 	}
-	if (seq <= s->reassem_seq) {
-		s->reassem_seq = (uint32_t)hi;
-		held_absorb(s);
+	if (seq <= e->reassem_seq) {
+		e->reassem_seq = (uint32_t)hi;
+		held_absorb(t, c, side);
 		return;
 	}
+	struct tcp_stream *s = stream_edit(t, c, side);
 	held_add(s, (uint32_t)seq, (uint32_t)hi);
 	/* The peer acknowledged no data at all so far: its acknowledgements
 	 * are probably not in the capture. */
 	uint64_t acked = full_seq(e->ack_seq, e->ack_wraps);
 	bool no_data_acked = acked <= (uint64_t)e->start_seq + 1;
 	if (no_data_acked && held_bytes(s) > MAX_ABOVE_HOLE_WITHOUT_ACKS)
-		stream_stop(s);
+		stream_stop(t, c, side);
 }
 
 /* Key side `side` sent a FIN numbered fin - 1 (relative). */
@@ -448,11 +457,13 @@ static void content_fin(struct tcp_conn *t, struct tcp_content *c, int side,
 		stream_edit(t, c, side)->fin_seq = v;
 }
 
-static void content_gap(struct tcp_conn *t, struct conn_history *h, int side,
-			struct tcp_stream *s, bool report, uint32_t len)
+static void content_gap(struct tcp_conn *t, struct tcp_content *c,
+			struct conn_history *h, int side, bool report,
+			uint32_t len)
 {
 	if (!report || len == 0)
 		return;
+	struct tcp_stream *s = stream_edit(t, c, side);
 	/* A restarted numbering may add up past 4 GiB: saturate. */
 	s->missed_bytes = len > UINT32_MAX - s->missed_bytes ? UINT32_MAX
 							      : s->missed_bytes + len;
@@ -465,38 +476,39 @@ static void content_gap(struct tcp_conn *t, struct conn_history *h, int side,
 static void content_acked(struct tcp_conn *t, struct tcp_content *c,
 			  struct conn_history *h, int side, uint64_t up_to)
 {
-	const struct tcp_endpoint *e = &t->ep[side];
+	struct tcp_endpoint *e = &t->ep[side];
 	const struct tcp_endpoint *peer = &t->ep[side ^ 1];
 	const struct tcp_stream *v = stream_view(t, c, side);
 
 	/* The FIN's own number is not content. */
 	if (v->fin_seq && up_to >= v->fin_seq)
 		up_to = v->fin_seq - 1;
-	if (v->skip_content || up_to <= v->reassem_seq)
+	if (v->skip_content || up_to <= e->reassem_seq)
 		return;
-	struct tcp_stream *s = stream_edit(t, c, side);
 	if (up_to > UINT32_MAX) {
-		stream_stop(s);  /* past 4 GiB */
+		stream_stop(t, c, side);  /* past 4 GiB */
 		return;
 	}
 	if (up_to <= 2 && t->is_partial) {
 		/* The numbering of a partial connection was made up from its
 		 * first ack; a complaint about its first byte means nothing. */
-		s->reassem_seq = (uint32_t)up_to;
-		held_absorb(s);
+		e->reassem_seq = (uint32_t)up_to;
+		held_absorb(t, c, side);
 		return;
 	}
 	bool report = endpoint_clean(e) && endpoint_clean(peer);
-	while (s->nheld && s->held[0].lo < up_to) {
-		content_gap(t, h, side, s, report, s->held[0].lo - s->reassem_seq);
-		s->reassem_seq = s->held[0].hi;
+	/* Only a stream already written holds ranges. */
+	struct tcp_stream *s = e->content_live ? &c->side[side] : NULL;
+	while (s && s->nheld && s->held[0].lo < up_to) {
+		content_gap(t, c, h, side, report, s->held[0].lo - e->reassem_seq);
+		e->reassem_seq = s->held[0].hi;
 		held_remove(s, 0);
-		held_absorb(s);
+		held_absorb(t, c, side);
 	}
-	if (up_to > s->reassem_seq) {
-		content_gap(t, h, side, s, report, (uint32_t)up_to - s->reassem_seq);
-		s->reassem_seq = (uint32_t)up_to;
-		held_absorb(s);
+	if (up_to > e->reassem_seq) {
+		content_gap(t, c, h, side, report, (uint32_t)up_to - e->reassem_seq);
+		e->reassem_seq = (uint32_t)up_to;
+		held_absorb(t, c, side);
 	}
 }
 

@@ -34,20 +34,20 @@ struct tcp_byte_range {
 	uint32_t lo, hi;        /* [lo, hi), relative to start_seq */
 };
 
-/* The content one endpoint sent that the capture carried, as Zeek's
- * reassembler tracks it (without keeping bytes): known in order up to
- * reassem_seq (data begins at 1), and held[] past a hole. When the peer
- * acknowledges beyond what was seen, the difference is a content gap
+/* What a stream needs beyond its in-order position (tcp_endpoint's
+ * reassem_seq) once something is out of the ordinary: a hole, a gap, a
+ * FIN, content no longer tracked. Held ranges lie past the hole; when the
+ * peer acknowledges beyond what was seen, the difference is a content gap
  * ("G"/"g") and counts in missed_bytes.
  *
  * Kept apart from struct tcp_endpoint, in a table of its own that the
  * caller indexes like its connections, and written only once the stream
- * has something to remember (see tcp_endpoint.content_live): a SYN flood
- * never touches it, so its pages never become resident. Positions are
- * 32-bit: a stream tracked past 4 GiB stops being tracked (skip_content),
- * its gaps then undercounted, never invented. */
+ * has such a thing to remember (tcp_endpoint.content_live): a SYN flood or
+ * a stream whose data all arrives in order never touches it, so its pages
+ * never become resident. Positions are 32-bit: a stream tracked past
+ * 4 GiB stops being tracked (skip_content), its gaps then undercounted,
+ * never invented. */
 struct tcp_stream {
-	uint32_t reassem_seq;
 	uint32_t fin_seq;       /* one past the FIN, relative; 0 before one */
 	uint32_t missed_bytes;  /* saturates; positions stay below 4 GiB */
 	uint32_t gap_count;
@@ -82,6 +82,12 @@ struct tcp_endpoint {
 	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
 	/* Events whose history letter repeats at 1, 10, 100, ... */
 	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+	/* The content this endpoint sent that the capture carried, as Zeek's
+	 * reassembler tracks it (without keeping bytes): known in order up
+	 * to here (relative; data begins at 1). Here rather than in
+	 * tcp_stream because every stream with data moves it: the rest of
+	 * the stream's state is only needed past a hole. */
+	uint32_t reassem_seq;
 };
 
 #define TCP_EV_ACKED_SYNACK 0x01    /* after its SYN, an ACK: of a SYN-ACK */
