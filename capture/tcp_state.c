@@ -159,7 +159,7 @@ static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
 /* ---- content state (struct tcp_stream) ---- */
 
 /* What a stream reads as before anything was written to it: no hole, no
- * FIN, nothing missed. */
+ * FIN, nothing counted. */
 static const struct tcp_stream fresh_stream;
 
 static const struct tcp_stream *stream_view(const struct tcp_conn *t,
@@ -245,9 +245,9 @@ static void init_endpoint(struct tcp_conn *t, struct tcp_content *c, int side,
 	}
 }
 
-static bool update_history(struct tcp_conn *t, struct conn_history *h,
-			   int side, uint8_t flags, uint64_t rel_seq,
-			   uint32_t len)
+static bool update_history(struct tcp_conn *t, struct tcp_content *c,
+			   struct conn_history *h, int side, uint8_t flags,
+			   uint64_t rel_seq, uint32_t len)
 {
 	struct tcp_endpoint *e = &t->ep[side];
 	bool flipped = false;
@@ -272,10 +272,12 @@ static bool update_history(struct tcp_conn *t, struct conn_history *h,
 		}
 		if (flags & TCP_FIN) {
 			/* A FIN's number is at the end of its data. */
+			uint32_t last = stream_view(t, c, side)->hist_last_fin;
 			if (endpoint_history(t, h, side, HIST_FIN, 'F', &flipped) &&
-			    rel + len != e->hist_last_fin)
+			    rel + len != last)
 				endpoint_history_add(t, h, side, 'F');
-			e->hist_last_fin = rel + len;
+			if (rel + len != last)
+				stream_edit(t, c, side)->hist_last_fin = rel + len;
 		}
 		if (flags & TCP_RST) {
 			if (endpoint_history(t, h, side, HIST_RST, 'R', &flipped) &&
@@ -315,9 +317,9 @@ static void update_last(struct tcp_endpoint *e, uint32_t seq)
 
 /* Zeek's update_last_seq; a segment that does not advance is a
  * retransmission ("T"). */
-static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
-			       int side, uint32_t seq_past, uint8_t flags,
-			       uint32_t len)
+static int32_t update_last_seq(struct tcp_conn *t, struct tcp_content *c,
+			       struct conn_history *h, int side,
+			       uint32_t seq_past, uint8_t flags, uint32_t len)
 {
 	struct tcp_endpoint *e = &t->ep[side];
 	int32_t delta = seq_delta(seq_past, e->last_seq);
@@ -333,7 +335,8 @@ static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
 	else if (delta > 0)
 		update_last(e, seq_past);
 	else if (len > 0)
-		endpoint_scaled(t, h, side, 'T', &e->rexmit_count);
+		endpoint_scaled(t, h, side, 'T',
+				&stream_edit(t, c, side)->rexmit_count);
 	return delta;
 }
 
@@ -688,7 +691,8 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
 	bool is_orig = side_is_orig(t, side);
 
 	if (p->l4_checksum_bad) {
-		endpoint_scaled(t, h, side, 'C', &e->bad_checksum_count);
+		endpoint_scaled(t, h, side, 'C',
+				&stream_edit(t, c, side)->bad_checksum_count);
 		return r;
 	}
 	set_partial_status(t, side, is_orig, flags);
@@ -706,11 +710,12 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
 	bool seq_underflow = false;
 	uint64_t rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps,
 					&seq_underflow);
-	r.flipped |= update_history(t, h, side, flags, rel_seq, len);
+	r.flipped |= update_history(t, c, h, side, flags, rel_seq, len);
 
 	if (p->window == 0 && !(flags & TCP_RST) && peer->state != EP_CLOSED &&
 	    e->state != EP_RESET)
-		endpoint_scaled(t, h, side, 'W', &e->zero_window_count);
+		endpoint_scaled(t, h, side, 'W',
+				&stream_edit(t, c, side)->zero_window_count);
 	if (flags & TCP_FIN) {
 		e->sent_fin = true;
 		content_fin(t, c, side, rel_seq + seg_len);
@@ -735,7 +740,7 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
 		}
 	}
 
-	update_last_seq(t, h, side, seq_past, flags, len);
+	update_last_seq(t, c, h, side, seq_past, flags, len);
 
 	bool do_close = false;
 	switch (e->state) {

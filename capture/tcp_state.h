@@ -34,23 +34,28 @@ struct tcp_byte_range {
 	uint32_t lo, hi;        /* [lo, hi), relative to start_seq */
 };
 
-/* What a stream needs beyond its in-order position (tcp_endpoint's
- * reassem_seq) once something is out of the ordinary: a hole, a gap, a
- * FIN, content no longer tracked. Held ranges lie past the hole; when the
- * peer acknowledges beyond what was seen, the difference is a content gap
- * ("G"/"g") and counts in missed_bytes.
+/* What one endpoint's stream needs only once it does something out of the
+ * ordinary: a hole, a content gap, a FIN, a retransmission, a zero window,
+ * a bad checksum, content no longer tracked. Held ranges lie past a hole;
+ * when the peer acknowledges beyond what was seen, the difference is a
+ * content gap ("G"/"g") and counts in missed_bytes.
  *
  * Kept apart from struct tcp_endpoint, in a table of its own that the
  * caller indexes like its connections, and written only once the stream
- * has such a thing to remember (tcp_endpoint.content_live): a SYN flood or
- * a stream whose data all arrives in order never touches it, so its pages
- * never become resident. Positions are 32-bit: a stream tracked past
- * 4 GiB stops being tracked (skip_content), its gaps then undercounted,
- * never invented. */
+ * has such a thing to remember (tcp_endpoint.content_live): a SYN flood, a
+ * scan or a stream whose data all arrives in order never touches it, so
+ * its pages never become resident. Positions are 32-bit: a stream tracked
+ * past 4 GiB stops being tracked (skip_content), its gaps then
+ * undercounted, never invented. */
 struct tcp_stream {
 	uint32_t fin_seq;       /* one past the FIN, relative; 0 before one */
-	uint32_t missed_bytes;  /* saturates; positions stay below 4 GiB */
+	/* The last FIN's number, relative: a repeat with the same number
+	 * adds no history letter. */
+	uint32_t hist_last_fin;
+	/* Events whose history letter repeats at 1, 10, 100, ... */
+	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
 	uint32_t gap_count;
+	uint32_t missed_bytes;  /* saturates; positions stay below 4 GiB */
 	struct tcp_byte_range held[TCP_HELD_RANGES];
 	uint8_t nheld;
 	bool skip_content;      /* too much unacknowledged past a hole, or
@@ -68,25 +73,24 @@ struct tcp_endpoint {
 	bool sent_fin : 1;
 	bool numbered_by_ack : 1;  /* silent so far: numbered from the peer's ack */
 	/* This side's tcp_stream holds what was written to it; until then it
-	 * reads as a fresh stream (nothing seen, nothing missed) whatever
+	 * reads as a fresh one (no hole, no FIN, nothing counted) whatever
 	 * bytes a previous connection left there. Starting a connection
-	 * clears it without touching the stream. */
+	 * clears the bit without touching the stream. */
 	bool content_live : 1;
 	/* This endpoint's own evidence of an answer the capture may not
 	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
 	uint8_t evidence;
 	uint16_t seq_wraps, ack_wraps;
 	uint32_t start_seq, last_seq, ack_seq;
-	/* Sequence numbers of the last SYN, FIN and RST, relative to
-	 * start_seq: a repeat with the same number adds no history letter. */
-	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
-	/* Events whose history letter repeats at 1, 10, 100, ... */
-	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+	/* Sequence numbers of the last SYN and RST, relative to start_seq:
+	 * a repeat with the same number adds no history letter (the FIN's
+	 * is in tcp_stream). */
+	uint32_t hist_last_syn, hist_last_rst;
 	/* The content this endpoint sent that the capture carried, as Zeek's
 	 * reassembler tracks it (without keeping bytes): known in order up
 	 * to here (relative; data begins at 1). Here rather than in
-	 * tcp_stream because every stream with data moves it: the rest of
-	 * the stream's state is only needed past a hole. */
+	 * tcp_stream because every stream with data moves it, where the
+	 * rest of tcp_stream waits for the out of the ordinary. */
 	uint32_t reassem_seq;
 };
 
