@@ -45,8 +45,10 @@ struct flow_table_stats {
 	uint64_t active;
 	uint64_t peak_active;
 	uint64_t untracked;   /* packets without ports where ports are needed */
-	/* TCP streams whose content state was written (the first data,
-	 * FIN or gap of a side): what the content table is touched for. */
+	/* TCP streams whose content state was written (a side's first
+	 * hole, gap, FIN, retransmission, zero window or bad checksum): what
+	 * the content table is touched for. SYN floods and data in order
+	 * never add to it. */
 	uint64_t tcp_streams;
 };
 

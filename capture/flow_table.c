@@ -93,8 +93,9 @@ struct flow_table {
 	struct flow *flows;        /* cfg.max_flows, touched lazily */
 	/* TCP content state by slot, beside flows rather than in them: it is
 	 * written only for streams that need it (tcp_endpoint.content_live),
-	 * so a slot whose connections never do (a SYN flood) costs no
-	 * resident memory here. Never cleared: a live bit says what is. */
+	 * so slots whose connections never do (a SYN flood, data in order)
+	 * cost no resident memory here. Never cleared: a live bit says what
+	 * is. */
 	struct tcp_content *content;
 	uint32_t used;             /* high-water mark */
 	uint32_t free_head;
