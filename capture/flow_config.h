@@ -45,6 +45,11 @@ struct flow_table_stats {
 	uint64_t active;
 	uint64_t peak_active;
 	uint64_t untracked;   /* packets without ports where ports are needed */
+	/* TCP streams whose content state was written (a side's first
+	 * hole, gap, FIN, retransmission, zero window or bad checksum): what
+	 * the content table is touched for. SYN floods and data in order
+	 * never add to it. */
+	uint64_t tcp_streams;
 };
 
 #endif

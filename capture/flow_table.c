@@ -49,10 +49,11 @@ struct flow {
 	uint8_t timer_class;
 	uint8_t flags;
 	uint8_t icmp_error_type, icmp_error_code;
-	uint32_t icmp_errors;
-	/* Tags of the first packet, reported even when not part of the key. */
-	uint16_t seen_vlan, seen_inner_vlan;
+	/* Tags of the first packet, reported even when not part of the key
+	 * (the byte among the others above: on its own it took 4). */
 	uint8_t seen_tunnel_type;
+	uint32_t icmp_errors;
+	uint16_t seen_vlan, seen_inner_vlan;
 	uint32_t seen_tunnel_id;
 	struct conn_history hist;
 	union {
@@ -90,6 +91,12 @@ struct flow_table {
 	void *ctx;
 
 	struct flow *flows;        /* cfg.max_flows, touched lazily */
+	/* TCP content state by slot, beside flows rather than in them: it is
+	 * written only for streams that need it (tcp_endpoint.content_live),
+	 * so slots whose connections never do (a SYN flood, data in order)
+	 * cost no resident memory here. Never cleared: a live bit says what
+	 * is. */
+	struct tcp_content *content;
 	uint32_t used;             /* high-water mark */
 	uint32_t free_head;
 
@@ -381,7 +388,8 @@ static const char *conn_state_of(const struct flow *f)
 	}
 }
 
-static void fill_side(const struct flow *f, int side, struct flow_side *s)
+static void fill_side(const struct flow *f, const struct tcp_content *c,
+		      int side, struct flow_side *s)
 {
 	s->pkts = f->pkts[side];
 	s->ip_bytes = f->ip_bytes[side];
@@ -391,15 +399,17 @@ static void fill_side(const struct flow *f, int side, struct flow_side *s)
 	if (f->key.proto == IP_PROTO_TCP) {
 		s->bytes = tcp_endpoint_size(&f->u.tcp.ep[side],
 					     &f->u.tcp.ep[side ^ 1]);
-		s->missed_bytes = f->u.tcp.ep[side].missed_bytes;
+		s->missed_bytes = tcp_missed_bytes(&f->u.tcp, c, side);
 	} else {
 		s->bytes = f->payload_bytes[side];
 	}
 }
 
-static void record_fill(const struct flow *f, struct flow_record *r,
-			enum flow_end_reason why)
+static void record_fill(const struct flow_table *t, uint32_t slot,
+			struct flow_record *r, enum flow_end_reason why)
 {
+	const struct flow *f = &t->flows[slot];
+	const struct tcp_content *c = &t->content[slot];
 	int o = flow_orig_side(f);
 	uint64_t uid[2];
 
@@ -419,8 +429,8 @@ static void record_fill(const struct flow *f, struct flow_record *r,
 	r->tunnel_id = f->seen_tunnel_id;
 	r->first_us = f->first_us;
 	r->last_us = f->last_us;
-	fill_side(f, o, &r->orig);
-	fill_side(f, o ^ 1, &r->resp);
+	fill_side(f, c, o, &r->orig);
+	fill_side(f, c, o ^ 1, &r->resp);
 	r->missed_bytes = r->orig.missed_bytes + r->resp.missed_bytes;
 	r->conn_state = conn_state_of(f);
 	if (!is_icmp(f->key.proto) && f->key.proto != IP_PROTO_TCP &&
@@ -474,6 +484,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	t->on_end = on_end;
 	t->ctx = ctx;
 	t->flows = calloc(t->cfg.max_flows, sizeof(*t->flows));
+	t->content = calloc(t->cfg.max_flows, sizeof(*t->content));
 	t->free_head = NIL;
 
 	uint32_t max = 1024;
@@ -482,7 +493,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	t->index_max = max;
 	uint32_t start = max < 4096 ? max : 4096;
 	t->index = malloc(start * sizeof(*t->index));
-	if (!t->flows || !t->index) {
+	if (!t->flows || !t->content || !t->index) {
 		flow_table_free(t);
 		return NULL;
 	}
@@ -499,6 +510,7 @@ void flow_table_free(struct flow_table *t)
 	if (!t)
 		return;
 	free(t->flows);
+	free(t->content);
 	free(t->index);
 	free(t->server_ports);
 	free(t);
@@ -511,7 +523,7 @@ static void end_flow(struct flow_table *t, uint32_t slot,
 	struct flow_record r;
 	uint32_t pos;
 
-	record_fill(f, &r, why);
+	record_fill(t, slot, &r, why);
 	if (t->on_end)
 		t->on_end(t->ctx, &r, slot);
 
@@ -673,8 +685,13 @@ static void tcp_flow_packet(struct flow_table *t, uint32_t slot, int side,
 	struct flow *f = &t->flows[slot];
 	const struct tcp_conn *c = &f->u.tcp;
 	bool both_closed = c->ep[0].did_close && c->ep[1].did_close;
+	bool was_live[2] = { c->ep[0].content_live, c->ep[1].content_live };
 
-	struct tcp_result r = tcp_packet(&f->u.tcp, &f->hist, side, p);
+	struct tcp_result r = tcp_packet(&f->u.tcp, &t->content[slot], &f->hist,
+					 side, p);
+	for (int i = 0; i < 2; i++)
+		if (c->ep[i].content_live && !was_live[i])
+			t->stats.tcp_streams++;
 	if (p->l4_checksum_bad)
 		return;  /* Zeek neither counts nor times such a packet */
 	if (!both_closed)
@@ -863,7 +880,7 @@ void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *c
 	for (uint32_t s = 0; s < t->used; s++) {
 		if (!(t->flows[s].flags & FLOW_ACTIVE))
 			continue;
-		record_fill(&t->flows[s], &r, FLOW_END_INPUT);
+		record_fill(t, s, &r, FLOW_END_INPUT);
 		fn(ctx, &r, s);
 	}
 }

@@ -3,8 +3,9 @@
  *
  * Flows are keyed symmetrically on addresses, ports, protocol, VLAN tags and
  * tunnel id. Storage is one array sized by the flow cap (pages are touched
- * only as flows use them) with an open-addressing index, so a packet costs no
- * allocation. Idle flows are expired by timer lists kept in last-activity
+ * only as flows use them), another beside it for TCP content state (touched
+ * only by streams out of the ordinary) and an open-addressing index, so a
+ * packet costs no allocation. Idle flows are expired by timer lists kept in last-activity
  * order per timeout class: expiry looks at list heads, never the whole table.
  * When the table is full the flow idle longest is finished early and counted
  * as evicted - never dropped silently.

@@ -156,55 +156,98 @@ static uint64_t relative_seq(const struct tcp_endpoint *e, uint32_t cur,
 	return full_seq(cur, wraps) - e->start_seq;
 }
 
-static void init_sequence(struct tcp_endpoint *e, uint32_t start,
-			  uint32_t last)
+/* ---- content state (struct tcp_stream) ---- */
+
+/* What a stream reads as before anything was written to it: no hole, no
+ * FIN, nothing counted. */
+static const struct tcp_stream fresh_stream;
+
+static const struct tcp_stream *stream_view(const struct tcp_conn *t,
+					    const struct tcp_content *c,
+					    int side)
 {
+	return t->ep[side].content_live ? &c->side[side] : &fresh_stream;
+}
+
+/* The stream of key side `side`, to be written: initialised here, at its
+ * first write, so that connections which never need it leave it alone. */
+static struct tcp_stream *stream_edit(struct tcp_conn *t,
+				      struct tcp_content *c, int side)
+{
+	struct tcp_stream *s = &c->side[side];
+
+	if (!t->ep[side].content_live) {
+		*s = fresh_stream;
+		t->ep[side].content_live = true;
+	}
+	return s;
+}
+
+/* Content is no longer tracked: gaps are then undercounted, never
+ * invented. */
+static void stream_stop(struct tcp_conn *t, struct tcp_content *c, int side)
+{
+	struct tcp_stream *s = stream_edit(t, c, side);
+
+	s->skip_content = true;
+	s->nheld = 0;
+}
+
+static void init_sequence(struct tcp_conn *t, struct tcp_content *c, int side,
+			  uint32_t start, uint32_t last)
+{
+	struct tcp_endpoint *e = &t->ep[side];
+
 	e->numbered_by_ack = false;
 	e->start_seq = start;
 	e->ack_seq = start;
 	e->last_seq = last;
-	/* Content is numbered afresh. */
+	/* Content is numbered afresh; a stream never written has no FIN or
+	 * hole to forget. What was missed before stays missed. */
 	e->reassem_seq = 1;
-	e->fin_seq = 0;
-	e->nheld = 0;
+	if (e->content_live) {
+		c->side[side].fin_seq = 0;
+		c->side[side].nheld = 0;
+	}
 }
 
 /* Zeek's init_endpoint: sets up sequence numbering on the first packet of a
  * side, or again when a SYN restarts it. */
-static void init_endpoint(struct tcp_endpoint *e, uint8_t flags, uint32_t seq,
-			  uint32_t seq_past)
+static void init_endpoint(struct tcp_conn *t, struct tcp_content *c, int side,
+			  uint8_t flags, uint32_t seq, uint32_t seq_past)
 {
+	const struct tcp_endpoint *e = &t->ep[side];
 	bool syn = flags & TCP_SYN;
 
 	switch (e->state) {
 	case EP_INACTIVE:
 		if (syn)
-			init_sequence(e, seq, seq_past);
+			init_sequence(t, c, side, seq, seq_past);
 		else  /* partial: number as if a SYN had been seen */
-			init_sequence(e, seq - 1, seq);
+			init_sequence(t, c, side, seq - 1, seq);
 		break;
 	case EP_SYN_SENT:
 	case EP_SYN_ACK_SENT:
 		if (syn && seq != e->start_seq)
-			init_sequence(e, seq, seq_past);
+			init_sequence(t, c, side, seq, seq_past);
 		break;
 	case EP_ESTABLISHED:
 	case EP_PARTIAL:
 		if (syn)
-			init_sequence(e, seq, seq_past);
+			init_sequence(t, c, side, seq, seq_past);
 		break;
 	case EP_RESET:
 		if (syn && e->prev_state == EP_INACTIVE)
-			init_sequence(e, seq, seq_past);
+			init_sequence(t, c, side, seq, seq_past);
 		break;
 	default:
 		break;
 	}
 }
 
-static bool update_history(struct tcp_conn *t, struct conn_history *h,
-			   int side, uint8_t flags, uint64_t rel_seq,
-			   uint32_t len)
+static bool update_history(struct tcp_conn *t, struct tcp_content *c,
+			   struct conn_history *h, int side, uint8_t flags,
+			   uint64_t rel_seq, uint32_t len)
 {
 	struct tcp_endpoint *e = &t->ep[side];
 	bool flipped = false;
@@ -229,10 +272,12 @@ static bool update_history(struct tcp_conn *t, struct conn_history *h,
 		}
 		if (flags & TCP_FIN) {
 			/* A FIN's number is at the end of its data. */
+			uint32_t last = stream_view(t, c, side)->hist_last_fin;
 			if (endpoint_history(t, h, side, HIST_FIN, 'F', &flipped) &&
-			    rel + len != e->hist_last_fin)
+			    rel + len != last)
 				endpoint_history_add(t, h, side, 'F');
-			e->hist_last_fin = rel + len;
+			if (rel + len != last)
+				stream_edit(t, c, side)->hist_last_fin = rel + len;
 		}
 		if (flags & TCP_RST) {
 			if (endpoint_history(t, h, side, HIST_RST, 'R', &flipped) &&
@@ -272,9 +317,9 @@ static void update_last(struct tcp_endpoint *e, uint32_t seq)
 
 /* Zeek's update_last_seq; a segment that does not advance is a
  * retransmission ("T"). */
-static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
-			       int side, uint32_t seq_past, uint8_t flags,
-			       uint32_t len)
+static int32_t update_last_seq(struct tcp_conn *t, struct tcp_content *c,
+			       struct conn_history *h, int side,
+			       uint32_t seq_past, uint8_t flags, uint32_t len)
 {
 	struct tcp_endpoint *e = &t->ep[side];
 	int32_t delta = seq_delta(seq_past, e->last_seq);
@@ -290,7 +335,8 @@ static int32_t update_last_seq(struct tcp_conn *t, struct conn_history *h,
 	else if (delta > 0)
 		update_last(e, seq_past);
 	else if (len > 0)
-		endpoint_scaled(t, h, side, 'T', &e->rexmit_count);
+		endpoint_scaled(t, h, side, 'T',
+				&stream_edit(t, c, side)->rexmit_count);
 	return delta;
 }
 
@@ -305,28 +351,34 @@ static bool endpoint_clean(const struct tcp_endpoint *e)
 	       (e->state == EP_CLOSED && e->prev_state == EP_ESTABLISHED);
 }
 
-static uint64_t held_bytes(const struct tcp_endpoint *e)
+static uint64_t held_bytes(const struct tcp_stream *s)
 {
 	uint64_t n = 0;
-	for (unsigned i = 0; i < e->nheld; i++)
-		n += e->held[i].hi - e->held[i].lo;
+	for (unsigned i = 0; i < s->nheld; i++)
+		n += s->held[i].hi - s->held[i].lo;
 	return n;
 }
 
-static void held_remove(struct tcp_endpoint *e, unsigned i)
+static void held_remove(struct tcp_stream *s, unsigned i)
 {
-	for (unsigned j = i + 1; j < e->nheld; j++)
-		e->held[j - 1] = e->held[j];
-	e->nheld--;
+	for (unsigned j = i + 1; j < s->nheld; j++)
+		s->held[j - 1] = s->held[j];
+	s->nheld--;
 }
 
-/* Held ranges that now touch the in-order part join it. */
-static void held_absorb(struct tcp_endpoint *e)
+/* Held ranges that now touch the in-order part join it. A stream never
+ * written holds none: it is only read then. */
+static void held_absorb(struct tcp_conn *t, struct tcp_content *c, int side)
 {
-	while (e->nheld && e->held[0].lo <= e->reassem_seq) {
-		if (e->held[0].hi > e->reassem_seq)
-			e->reassem_seq = e->held[0].hi;
-		held_remove(e, 0);
+	struct tcp_endpoint *e = &t->ep[side];
+	struct tcp_stream *s = &c->side[side];
+
+	if (!e->content_live)
+		return;
+	while (s->nheld && s->held[0].lo <= e->reassem_seq) {
+		if (s->held[0].hi > e->reassem_seq)
+			e->reassem_seq = s->held[0].hi;
+		held_remove(s, 0);
 	}
 }
 
@@ -334,104 +386,139 @@ static void held_absorb(struct tcp_endpoint *e)
  * room left the new range is merged into its nearest neighbour, which takes
  * the bytes between them for seen: a gap may then be undercounted, never
  * invented. */
-static void held_add(struct tcp_endpoint *e, uint64_t lo, uint64_t hi)
+static void held_add(struct tcp_stream *s, uint32_t lo, uint32_t hi)
 {
 	unsigned i = 0;
 
-	while (i < e->nheld && e->held[i].hi < lo)
+	while (i < s->nheld && s->held[i].hi < lo)
 		i++;
 	/* Merge with every range it overlaps or touches. */
-	while (i < e->nheld && e->held[i].lo <= hi) {
-		if (e->held[i].lo < lo)
-			lo = e->held[i].lo;
-		if (e->held[i].hi > hi)
-			hi = e->held[i].hi;
-		held_remove(e, i);
+	while (i < s->nheld && s->held[i].lo <= hi) {
+		if (s->held[i].lo < lo)
+			lo = s->held[i].lo;
+		if (s->held[i].hi > hi)
+			hi = s->held[i].hi;
+		held_remove(s, i);
 	}
-	if (e->nheld == TCP_HELD_RANGES) {
+	if (s->nheld == TCP_HELD_RANGES) {
 		/* i is where it belongs: widen the closer neighbour. */
-		unsigned n = i == 0 ? 0 : i == e->nheld ? i - 1 :
-			     lo - e->held[i - 1].hi <= e->held[i].lo - hi ? i - 1 : i;
-		if (lo < e->held[n].lo)
-			e->held[n].lo = lo;
-		if (hi > e->held[n].hi)
-			e->held[n].hi = hi;
+		unsigned n = i == 0 ? 0 : i == s->nheld ? i - 1 :
+			     lo - s->held[i - 1].hi <= s->held[i].lo - hi ? i - 1 : i;
+		if (lo < s->held[n].lo)
+			s->held[n].lo = lo;
+		if (hi > s->held[n].hi)
+			s->held[n].hi = hi;
 		return;
 	}
-	for (unsigned j = e->nheld; j > i; j--)
-		e->held[j] = e->held[j - 1];
-	e->held[i].lo = lo;
-	e->held[i].hi = hi;
-	e->nheld++;
+	for (unsigned j = s->nheld; j > i; j--)
+		s->held[j] = s->held[j - 1];
+	s->held[i].lo = lo;
+	s->held[i].hi = hi;
+	s->nheld++;
 }
 
-/* Data [seq, seq + len) of endpoint e reached the capture. */
-static void content_seen(struct tcp_endpoint *e, uint64_t seq, uint32_t len)
+/* Data [seq, seq + len) of key side `side` reached the capture. In order,
+ * it only moves the endpoint's reassem_seq; past a hole it is the first
+ * thing that needs the stream. */
+static void content_seen(struct tcp_conn *t, struct tcp_content *c, int side,
+			 uint64_t seq, uint32_t len)
 {
+	struct tcp_endpoint *e = &t->ep[side];
 	uint64_t hi = seq + len;
 
-	if (e->skip_content || hi <= e->reassem_seq)
+	if (stream_view(t, c, side)->skip_content || hi <= e->reassem_seq)
 		return;  /* already known: a retransmission */
-	if (seq <= e->reassem_seq) {
-		e->reassem_seq = hi;
-		held_absorb(e);
+	if (hi > UINT32_MAX) {
+		stream_stop(t, c, side);  /* past 4 GiB */
 		return;
 	}
-	held_add(e, seq, hi);
+	if (seq <= e->reassem_seq) {
+		e->reassem_seq = (uint32_t)hi;
+		held_absorb(t, c, side);
+		return;
+	}
+	struct tcp_stream *s = stream_edit(t, c, side);
+	held_add(s, (uint32_t)seq, (uint32_t)hi);
 	/* The peer acknowledged no data at all so far: its acknowledgements
 	 * are probably not in the capture. */
 	uint64_t acked = full_seq(e->ack_seq, e->ack_wraps);
 	bool no_data_acked = acked <= (uint64_t)e->start_seq + 1;
-	if (no_data_acked && held_bytes(e) > MAX_ABOVE_HOLE_WITHOUT_ACKS) {
-		e->skip_content = true;
-		e->nheld = 0;
-	}
+	if (no_data_acked && held_bytes(s) > MAX_ABOVE_HOLE_WITHOUT_ACKS)
+		stream_stop(t, c, side);
 }
 
-static void content_gap(struct tcp_conn *t, struct conn_history *h, int side,
-			bool report, uint64_t len)
+/* Key side `side` sent a FIN numbered fin - 1 (relative). */
+static void content_fin(struct tcp_conn *t, struct tcp_content *c, int side,
+			uint64_t fin)
 {
-	struct tcp_endpoint *e = &t->ep[side];
+	/* A FIN past 4 GiB (or numbered before the stream began) could only
+	 * bound acknowledgements that stop tracking anyway: none is kept,
+	 * as a 64-bit number would never have bounded a 32-bit one. */
+	uint32_t v = fin > UINT32_MAX ? 0 : (uint32_t)fin;
 
+	if (v != stream_view(t, c, side)->fin_seq)
+		stream_edit(t, c, side)->fin_seq = v;
+}
+
+static void content_gap(struct tcp_conn *t, struct tcp_content *c,
+			struct conn_history *h, int side, bool report,
+			uint32_t len)
+{
 	if (!report || len == 0)
 		return;
-	e->missed_bytes += len;
-	endpoint_scaled(t, h, side, 'G', &e->gap_count);
+	struct tcp_stream *s = stream_edit(t, c, side);
+	/* A restarted numbering may add up past 4 GiB: saturate. */
+	s->missed_bytes = len > UINT32_MAX - s->missed_bytes ? UINT32_MAX
+							      : s->missed_bytes + len;
+	endpoint_scaled(t, h, side, 'G', &s->gap_count);
 }
 
 /* The peer of key side `side` acknowledged its stream up to up_to
  * (relative): whatever of it the capture never carried is a content gap,
  * one per hole (Zeek's Undelivered). */
-static void content_acked(struct tcp_conn *t, struct conn_history *h, int side,
-			  uint64_t up_to)
+static void content_acked(struct tcp_conn *t, struct tcp_content *c,
+			  struct conn_history *h, int side, uint64_t up_to)
 {
 	struct tcp_endpoint *e = &t->ep[side];
 	const struct tcp_endpoint *peer = &t->ep[side ^ 1];
+	const struct tcp_stream *v = stream_view(t, c, side);
 
 	/* The FIN's own number is not content. */
-	if (e->fin_seq && up_to >= e->fin_seq)
-		up_to = e->fin_seq - 1;
-	if (e->skip_content || up_to <= e->reassem_seq)
+	if (v->fin_seq && up_to >= v->fin_seq)
+		up_to = v->fin_seq - 1;
+	if (v->skip_content || up_to <= e->reassem_seq)
 		return;
+	if (up_to > UINT32_MAX) {
+		stream_stop(t, c, side);  /* past 4 GiB */
+		return;
+	}
 	if (up_to <= 2 && t->is_partial) {
 		/* The numbering of a partial connection was made up from its
 		 * first ack; a complaint about its first byte means nothing. */
-		e->reassem_seq = up_to;
-		held_absorb(e);
+		e->reassem_seq = (uint32_t)up_to;
+		held_absorb(t, c, side);
 		return;
 	}
 	bool report = endpoint_clean(e) && endpoint_clean(peer);
-	while (e->nheld && e->held[0].lo < up_to) {
-		content_gap(t, h, side, report, e->held[0].lo - e->reassem_seq);
-		e->reassem_seq = e->held[0].hi;
-		held_remove(e, 0);
-		held_absorb(e);
+	/* Only a stream already written holds ranges. */
+	struct tcp_stream *s = e->content_live ? &c->side[side] : NULL;
+	while (s && s->nheld && s->held[0].lo < up_to) {
+		content_gap(t, c, h, side, report, s->held[0].lo - e->reassem_seq);
+		e->reassem_seq = s->held[0].hi;
+		held_remove(s, 0);
+		held_absorb(t, c, side);
 	}
 	if (up_to > e->reassem_seq) {
-		content_gap(t, h, side, report, up_to - e->reassem_seq);
-		e->reassem_seq = up_to;
-		held_absorb(e);
+		content_gap(t, c, h, side, report, (uint32_t)up_to - e->reassem_seq);
+		e->reassem_seq = (uint32_t)up_to;
+		held_absorb(t, c, side);
 	}
+}
+
+uint64_t tcp_missed_bytes(const struct tcp_conn *t, const struct tcp_content *c,
+			  int side)
+{
+	return stream_view(t, c, side)->missed_bytes;
 }
 
 /* ---- what the originator's packets prove ---- */
@@ -591,8 +678,9 @@ static bool connection_closed(struct tcp_endpoint *e,
 	       peer->state == EP_INACTIVE;
 }
 
-struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
-			     int side, const struct packet *p)
+struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
+			     struct conn_history *h, int side,
+			     const struct packet *p)
 {
 	struct tcp_result r = { false, false };
 	struct tcp_endpoint *e = &t->ep[side], *peer = &t->ep[side ^ 1];
@@ -603,7 +691,8 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 	bool is_orig = side_is_orig(t, side);
 
 	if (p->l4_checksum_bad) {
-		endpoint_scaled(t, h, side, 'C', &e->bad_checksum_count);
+		endpoint_scaled(t, h, side, 'C',
+				&stream_edit(t, c, side)->bad_checksum_count);
 		return r;
 	}
 	set_partial_status(t, side, is_orig, flags);
@@ -617,18 +706,19 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 		seg_len -= len;  /* data on a RST is not part of the stream */
 	uint32_t seq_past = p->seq + seg_len;
 
-	init_endpoint(e, flags, p->seq, seq_past);
+	init_endpoint(t, c, side, flags, p->seq, seq_past);
 	bool seq_underflow = false;
 	uint64_t rel_seq = relative_seq(e, p->seq, e->last_seq, e->seq_wraps,
 					&seq_underflow);
-	r.flipped |= update_history(t, h, side, flags, rel_seq, len);
+	r.flipped |= update_history(t, c, h, side, flags, rel_seq, len);
 
 	if (p->window == 0 && !(flags & TCP_RST) && peer->state != EP_CLOSED &&
 	    e->state != EP_RESET)
-		endpoint_scaled(t, h, side, 'W', &e->zero_window_count);
+		endpoint_scaled(t, h, side, 'W',
+				&stream_edit(t, c, side)->zero_window_count);
 	if (flags & TCP_FIN) {
 		e->sent_fin = true;
-		e->fin_seq = rel_seq + seg_len;
+		content_fin(t, c, side, rel_seq + seg_len);
 	}
 
 	note_evidence(e, peer, flags, p->ack, len);
@@ -636,7 +726,7 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 	if (flags & TCP_ACK) {
 		if (peer->state == EP_INACTIVE) {
 			/* Number the silent side as if its SYN had been seen. */
-			init_sequence(peer, p->ack - 1, p->ack - 1);
+			init_sequence(t, c, side ^ 1, p->ack - 1, p->ack - 1);
 			peer->numbered_by_ack = true;
 			rel_ack = 1;
 		} else {
@@ -650,7 +740,7 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 		}
 	}
 
-	update_last_seq(t, h, side, seq_past, flags, len);
+	update_last_seq(t, c, h, side, seq_past, flags, len);
 
 	bool do_close = false;
 	switch (e->state) {
@@ -675,12 +765,13 @@ struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
 	/* After the state machine, as Zeek does, so that a gap revealed by a
 	 * FIN or RST at the very end is judged in the state it left. */
 	if (flags & TCP_ACK)
-		content_acked(t, h, side ^ 1, rel_ack);
+		content_acked(t, c, h, side ^ 1, rel_ack);
 	/* Content the capture carried whole: not on a RST, not cut by the
 	 * snapshot length, not numbered before the stream began. */
 	if (len > 0 && p->payload_caplen >= len && !(flags & TCP_RST) &&
 	    !seq_underflow)
-		content_seen(e, (flags & TCP_SYN) ? rel_seq + 1 : rel_seq, len);
+		content_seen(t, c, side, (flags & TCP_SYN) ? rel_seq + 1 : rel_seq,
+			     len);
 	if (do_close)
 		r.closed_complete = connection_closed(e, peer);
 	return r;

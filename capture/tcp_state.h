@@ -31,37 +31,67 @@ enum tcp_endpoint_state {
 #define TCP_HELD_RANGES 2
 
 struct tcp_byte_range {
-	uint64_t lo, hi;        /* [lo, hi), relative to start_seq */
+	uint32_t lo, hi;        /* [lo, hi), relative to start_seq */
+};
+
+/* What one endpoint's stream needs only once it does something out of the
+ * ordinary: a hole, a content gap, a FIN, a retransmission, a zero window,
+ * a bad checksum, content no longer tracked. Held ranges lie past a hole;
+ * when the peer acknowledges beyond what was seen, the difference is a
+ * content gap ("G"/"g") and counts in missed_bytes.
+ *
+ * Kept apart from struct tcp_endpoint, in a table of its own that the
+ * caller indexes like its connections, and written only once the stream
+ * has such a thing to remember (tcp_endpoint.content_live): a SYN flood, a
+ * scan or a stream whose data all arrives in order never touches it, so
+ * its pages never become resident. Positions are 32-bit: a stream tracked
+ * past 4 GiB stops being tracked (skip_content), its gaps then
+ * undercounted, never invented. */
+struct tcp_stream {
+	uint32_t fin_seq;       /* one past the FIN, relative; 0 before one */
+	/* The last FIN's number, relative: a repeat with the same number
+	 * adds no history letter. */
+	uint32_t hist_last_fin;
+	/* Events whose history letter repeats at 1, 10, 100, ... */
+	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
+	uint32_t gap_count;
+	uint32_t missed_bytes;  /* saturates; positions stay below 4 GiB */
+	struct tcp_byte_range held[TCP_HELD_RANGES];
+	uint8_t nheld;
+	bool skip_content;      /* too much unacknowledged past a hole, or
+				   past 4 GiB */
+};
+
+struct tcp_content {
+	struct tcp_stream side[2];   /* by key side, as tcp_conn.ep */
 };
 
 struct tcp_endpoint {
 	uint8_t state, prev_state;
-	bool did_close;
-	bool sent_fin;
-	uint16_t seq_wraps, ack_wraps;
-	uint32_t start_seq, last_seq, ack_seq;
-	/* Sequence numbers of the last SYN, FIN and RST, relative to
-	 * start_seq: a repeat with the same number adds no history letter. */
-	uint32_t hist_last_syn, hist_last_fin, hist_last_rst;
-	/* Events whose history letter repeats at 1, 10, 100, ... */
-	uint32_t rexmit_count, zero_window_count, bad_checksum_count;
-	uint32_t gap_count;
-
-	/* The content this endpoint sent that the capture carried, as Zeek's
-	 * reassembler tracks it (without keeping bytes): known in order up to
-	 * reassem_seq (data begins at 1), and held[] past a hole. When the
-	 * peer acknowledges beyond what was seen, the difference is a content
-	 * gap ("G"/"g") and counts in missed_bytes. */
-	uint64_t reassem_seq;
-	uint64_t fin_seq;       /* one past the FIN, relative; 0 before one */
-	uint64_t missed_bytes;
-	struct tcp_byte_range held[TCP_HELD_RANGES];
-	uint8_t nheld;
-	bool skip_content;      /* too much unacknowledged past a hole */
-	bool numbered_by_ack;   /* silent so far: numbered from the peer's ack */
+	/* Flags in one byte: every connection slot holds two endpoints. */
+	bool did_close : 1;
+	bool sent_fin : 1;
+	bool numbered_by_ack : 1;  /* silent so far: numbered from the peer's ack */
+	/* This side's tcp_stream holds what was written to it; until then it
+	 * reads as a fresh one (no hole, no FIN, nothing counted) whatever
+	 * bytes a previous connection left there. Starting a connection
+	 * clears the bit without touching the stream. */
+	bool content_live : 1;
 	/* This endpoint's own evidence of an answer the capture may not
 	 * hold (TCP_EV_*), kept per endpoint since roles may flip later. */
 	uint8_t evidence;
+	uint16_t seq_wraps, ack_wraps;
+	uint32_t start_seq, last_seq, ack_seq;
+	/* Sequence numbers of the last SYN and RST, relative to start_seq:
+	 * a repeat with the same number adds no history letter (the FIN's
+	 * is in tcp_stream). */
+	uint32_t hist_last_syn, hist_last_rst;
+	/* The content this endpoint sent that the capture carried, as Zeek's
+	 * reassembler tracks it (without keeping bytes): known in order up
+	 * to here (relative; data begins at 1). Here rather than in
+	 * tcp_stream because every stream with data moves it, where the
+	 * rest of tcp_stream waits for the out of the ordinary. */
+	uint32_t reassem_seq;
 };
 
 #define TCP_EV_ACKED_SYNACK 0x01    /* after its SYN, an ACK: of a SYN-ACK */
@@ -100,9 +130,11 @@ void history_scaled(struct conn_history *h, char code, uint32_t *count);
 void tcp_conn_init(struct tcp_conn *t, struct conn_history *h, int first_side,
 		   bool flip);
 
-/* Processes one packet sent by key side `side`. */
-struct tcp_result tcp_packet(struct tcp_conn *t, struct conn_history *h,
-			     int side, const struct packet *p);
+/* Processes one packet sent by key side `side`; c is the connection's
+ * content table entry (written only as the streams need it). */
+struct tcp_result tcp_packet(struct tcp_conn *t, struct tcp_content *c,
+			     struct conn_history *h, int side,
+			     const struct packet *p);
 
 /* Zeek's test for a new connection on the same tuple (IsReuse): a SYN on a
  * closed connection, or a SYN with a new initial sequence number. */
@@ -124,5 +156,11 @@ bool tcp_answered_unseen(const struct tcp_conn *t, bool resp_synack_seen);
  * bytes missing from the capture but acknowledged still count. */
 uint64_t tcp_endpoint_size(const struct tcp_endpoint *e,
 			   const struct tcp_endpoint *peer);
+
+/* Bytes of key side `side`'s stream its peer acknowledged that the capture
+ * never carried (Zeek's missed_bytes); reads c only once the stream is
+ * live. */
+uint64_t tcp_missed_bytes(const struct tcp_conn *t, const struct tcp_content *c,
+			  int side);
 
 #endif

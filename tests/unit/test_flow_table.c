@@ -296,6 +296,89 @@ static void test_eviction(void)
 	flow_table_free(t);
 }
 
+static struct packet tcp_data(const char *src, uint16_t sport, const char *dst,
+			      uint16_t dport, uint32_t seq, uint32_t ack,
+			      uint32_t len, uint64_t ts_s)
+{
+	struct packet p = tcp(src, sport, dst, dport, TCP_PSH | TCP_ACK, seq, ack, ts_s);
+	p.payload_len = p.payload_caplen = len;
+	return p;
+}
+
+/* TCP content state lives in a table beside the flows, written only for
+ * streams that need it: SYN-only flows and data in order never do, and a
+ * slot's next flow never reads what its last one left there. */
+static void test_content_table(void)
+{
+	struct flow_table *t = table(1000);
+	const struct flow_table_stats *st = flow_table_stats(t);
+	struct flow_update u;
+	const char *c = "192.0.2.10", *s = "198.51.100.20";
+
+	/* A gap in the client's data: 101..200 never captured. */
+	struct packet gap[] = {
+		tcp(c, 40001, s, 80, TCP_SYN, 1000, 0, 10),
+		tcp(s, 80, c, 40001, TCP_SYN | TCP_ACK, 5000, 1001, 10),
+		tcp(c, 40001, s, 80, TCP_ACK, 1001, 5001, 10),
+		tcp_data(c, 40001, s, 80, 1001, 5001, 100, 10),
+		tcp_data(c, 40001, s, 80, 1201, 5001, 100, 10),
+		tcp(s, 80, c, 40001, TCP_ACK, 5001, 1301, 10),
+	};
+	for (size_t i = 0; i < sizeof(gap) / sizeof(gap[0]); i++)
+		flow_table_packet(t, &gap[i], &u);
+	uint32_t gap_slot = u.slot;
+	is_int(st->tcp_streams, 1, "a gap: one stream's content state written");
+	flow_table_expire(t, 400 * 1000000ull);
+	is_int(nrecords, 1, "the flow with the gap ended");
+	is_int(records[0].missed_bytes, 200 - 100, "its missed bytes");
+	is_str(records[0].history, "ShADaG", "its history");
+
+	/* The next flow takes the same slot: data in order both ways. */
+	struct packet in_order[] = {
+		tcp(c, 40002, s, 443, TCP_SYN, 7000, 0, 500),
+		tcp(s, 443, c, 40002, TCP_SYN | TCP_ACK, 9000, 7001, 500),
+		tcp(c, 40002, s, 443, TCP_ACK, 7001, 9001, 500),
+		tcp_data(c, 40002, s, 443, 7001, 9001, 300, 500),
+		tcp_data(s, 443, c, 40002, 9001, 7301, 2000, 500),
+		tcp(c, 40002, s, 443, TCP_ACK, 7301, 11001, 500),
+	};
+	for (size_t i = 0; i < sizeof(in_order) / sizeof(in_order[0]); i++)
+		flow_table_packet(t, &in_order[i], &u);
+	is_int(u.slot, gap_slot, "the next flow reuses the slot");
+	/* A SYN flood of 50 tuples, each SYN retransmitted. */
+	for (int i = 0; i < 50; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.9.0.%d", i + 1);
+		struct packet syn = tcp(src, (uint16_t)(30000 + i), s, 22, TCP_SYN,
+					(uint32_t)i * 7919u, 0, 500);
+		flow_table_packet(t, &syn, &u);
+		flow_table_packet(t, &syn, &u);
+	}
+	is_int(st->active, 51, "51 flows open");
+	is_int(st->tcp_streams, 1,
+	       "SYN-only flows and data in order write no content state");
+	flow_table_each_active(t, on_end, NULL);
+	is_int(records[1].missed_bytes, 0,
+	       "the reused slot's old content state is not read");
+	is_str(records[1].history, "ShADd", "the new flow's history");
+
+	/* The client's FIN: its stream's state is written afresh. */
+	struct packet fin = tcp(c, 40002, s, 443, TCP_FIN | TCP_ACK, 7301, 11001, 501);
+	flow_table_packet(t, &fin, &u);
+	is_int(st->tcp_streams, 2, "a FIN writes its stream's state");
+	nrecords = 0;
+	flow_table_finish(t);
+	is_int(nrecords, 51, "every flow ends");
+	is_int(records[0].missed_bytes, 0, "nothing of the old flow shows");
+	is_str(records[0].history, "ShADdF", "the new flow's history, closing");
+	for (int i = 1; i < nrecords; i++)
+		if (records[i].missed_bytes || strcmp(records[i].history, "S")) {
+			ok(0, "a SYN-only flow: S, nothing missed (flow %d)", i);
+			break;
+		}
+	flow_table_free(t);
+}
+
 static void test_icmp_attach(void)
 {
 	struct flow_table *t = table(1000);
@@ -488,6 +571,7 @@ int main(void)
 	test_tcp_reuse_and_close();
 	test_one_sided();
 	test_eviction();
+	test_content_table();
 	test_icmp_attach();
 	test_keys();
 	test_ids();

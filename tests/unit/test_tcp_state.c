@@ -22,6 +22,11 @@ struct step {
 
 #define END { -1, 0, 0, 0, 0, 0 }
 
+/* One content entry serves every connection here, as a flow table slot
+ * serves one connection after another: what an earlier connection left in
+ * it must never show in a later one. */
+static struct tcp_content content;
+
 /* Client ISN 1000, server ISN 5000; data segments carry 100 bytes. */
 #define HANDSHAKE                                  \
 	{ C, SYN, 1000, 0, 0, 64240 },             \
@@ -48,7 +53,7 @@ static void play(struct tcp_conn *t, struct conn_history *h, int first_side,
 		p.payload_len = s->len;
 		p.payload_caplen = s->len;
 		p.window = s->window;
-		tcp_packet(t, h, s->side, &p);
+		tcp_packet(t, &content, h, s->side, &p);
 	}
 }
 
@@ -191,9 +196,9 @@ static void gaps(const char *name, const struct step *steps, const char *history
 	snprintf(label, sizeof(label), "%s: history", name);
 	is_str(h.text, history, label);
 	snprintf(label, sizeof(label), "%s: originator's missed bytes", name);
-	is_int(t.ep[C].missed_bytes, orig_missed, label);
+	is_int(tcp_missed_bytes(&t, &content, C), orig_missed, label);
 	snprintf(label, sizeof(label), "%s: responder's missed bytes", name);
-	is_int(t.ep[S].missed_bytes, resp_missed, label);
+	is_int(tcp_missed_bytes(&t, &content, S), resp_missed, label);
 }
 
 static void test_gaps(void)
@@ -263,15 +268,15 @@ static void test_gaps(void)
 	p.payload_len = 1000;
 	p.payload_caplen = 10;
 	p.window = 64240;
-	tcp_packet(&t, &h, C, &p);
+	tcp_packet(&t, &content, &h, C, &p);
 	memset(&p, 0, sizeof(p));
 	p.tcp_flags = ACK;
 	p.seq = 5001;
 	p.ack = 2001;
 	p.window = 64240;
-	tcp_packet(&t, &h, S, &p);
+	tcp_packet(&t, &content, &h, S, &p);
 	is_str(h.text, "ShADaG", "a snaplen-cut segment acknowledged: a gap");
-	is_int(t.ep[C].missed_bytes, 1000, "of the whole segment, as Zeek");
+	is_int(tcp_missed_bytes(&t, &content, C), 1000, "of the whole segment, as Zeek");
 
 	/* Gap letters scale like retransmissions: at 1, 10, 100 gaps. */
 	play(&t, &h, C, 0, hs);
@@ -282,16 +287,169 @@ static void test_gaps(void)
 		p.ack = 5001;
 		p.payload_len = p.payload_caplen = 100;
 		p.window = 64240;
-		tcp_packet(&t, &h, C, &p);
+		tcp_packet(&t, &content, &h, C, &p);
 		memset(&p, 0, sizeof(p));
 		p.tcp_flags = ACK;
 		p.seq = 5001;
 		p.ack = 1001 + 200 * (i + 1);
 		p.window = 64240;
-		tcp_packet(&t, &h, S, &p);
+		tcp_packet(&t, &content, &h, S, &p);
 	}
 	is_str(h.text, "ShADaGG", "12 gaps: G at the 1st and the 10th");
-	is_int(t.ep[C].missed_bytes, 1200, "1200 bytes missed");
+	is_int(tcp_missed_bytes(&t, &content, C), 1200, "1200 bytes missed");
+}
+
+/* The content entry is written only when a stream needs it: a SYN flood's
+ * connections, a handshake and data in order never touch it (its pages
+ * then never become resident in the flow table's array). */
+static bool content_untouched(int side)
+{
+	const unsigned char *b = (const unsigned char *)&content.side[side];
+	for (size_t i = 0; i < sizeof(content.side[side]); i++)
+		if (b[i] != 0xa5)
+			return false;
+	return true;
+}
+
+static void test_content_lazy(void)
+{
+	struct tcp_conn t;
+	struct conn_history h;
+
+	/* Whatever an earlier connection left there. */
+	memset(&content, 0xa5, sizeof(content));
+	const struct step syns[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ C, SYN, 1000, 0, 0, 64240 }, END };
+	play(&t, &h, C, 0, syns);
+	ok(!t.ep[C].content_live && !t.ep[S].content_live,
+	   "SYNs only: no content state made live");
+	ok(content_untouched(C) && content_untouched(S),
+	   "SYNs only: the content entry is never written");
+	is_int(tcp_missed_bytes(&t, &content, C), 0, "SYNs only: nothing missed");
+
+	const struct step in_order[] = { HANDSHAKE, DATA_BOTH_WAYS, END };
+	play(&t, &h, C, 0, in_order);
+	is_str(h.text, "ShADad", "handshake and data in order");
+	ok(content_untouched(C) && content_untouched(S),
+	   "data in order: the content entry is never written");
+	is_int(tcp_missed_bytes(&t, &content, S), 0,
+	       "... and reads as nothing missed, whatever bytes it holds");
+
+	const struct step rej[] = {
+		{ C, SYN, 1000, 0, 0, 64240 },
+		{ S, RST | ACK, 0, 1001, 0, 0 }, END };
+	play(&t, &h, C, 0, rej);
+	ok(content_untouched(C) && content_untouched(S),
+	   "a refused SYN: the content entry is never written");
+
+	const struct step gap[] = { HANDSHAKE,
+		{ C, PSH | ACK, 1001, 5001, 100, 64240 },
+		{ C, PSH | ACK, 1201, 5001, 100, 64240 },
+		{ S, ACK, 5001, 1301, 0, 64240 }, END };
+	play(&t, &h, C, 0, gap);
+	ok(t.ep[C].content_live && !t.ep[S].content_live,
+	   "a hole: the stream with it is made live, the other is not");
+	ok(content_untouched(S), "the other side's entry is not written");
+	is_int(tcp_missed_bytes(&t, &content, C), 100, "the hole's bytes are missed");
+	memset(&content, 0, sizeof(content));
+}
+
+static struct packet segment(uint32_t seq, uint32_t ack, uint8_t flags,
+			     uint32_t len)
+{
+	struct packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.ip_proto = IP_PROTO_TCP;
+	p.tcp_flags = flags;
+	p.seq = seq;
+	p.ack = ack;
+	p.payload_len = p.payload_caplen = len;
+	p.window = 64240;
+	return p;
+}
+
+/* Positions are 32-bit: a stream tracked past 4 GiB stops being tracked,
+ * its gaps undercounted from then on, never invented. The client's ISN is
+ * just below a wrap, so that relative numbers past 2 GiB are counted with
+ * a wrap rather than taken for numbers before the stream began. */
+static void test_content_past_4gib(void)
+{
+	const uint32_t isn = 0xfffff000u, gib = 1u << 30;
+	struct tcp_conn t;
+	struct conn_history h;
+	struct packet p;
+
+	memset(&h, 0, sizeof(h));
+	tcp_conn_init(&t, &h, C, 0);
+	p = segment(isn, 0, SYN, 0);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(5000, isn + 1, SYN | ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	p = segment(isn + 1, 5001, ACK, 0);
+	tcp_packet(&t, &content, &h, C, &p);
+	/* 1..100 and 201..300 carried, 101..200 not: a gap of 100. */
+	p = segment(isn + 1, 5001, PSH | ACK, 100);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(isn + 201, 5001, PSH | ACK, 100);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(5001, isn + 301, ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	is_int(tcp_missed_bytes(&t, &content, C), 100, "a gap below 4 GiB counts");
+	/* Four GiB more, all carried and acknowledged, each acknowledgement
+	 * a segment late (delayed acks): the last segment crosses 4 GiB
+	 * relative, and the ack after it is still below. */
+	uint32_t seq = isn + 301;
+	for (int i = 0; i < 4; i++, seq += gib) {
+		p = segment(seq, 5001, ACK, gib);
+		tcp_packet(&t, &content, &h, C, &p);
+		p = segment(5001, seq, ACK, 0);
+		tcp_packet(&t, &content, &h, S, &p);
+	}
+	p = segment(5001, seq, ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	is_int(tcp_missed_bytes(&t, &content, C), 100,
+	       "a stream crossing 4 GiB, all of it carried: no gap invented");
+	/* Past 4 GiB a hole is no longer seen: undercounted. */
+	p = segment(seq + 1000, 5001, ACK, 100);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(5001, seq + 1100, ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	is_int(tcp_missed_bytes(&t, &content, C), 100,
+	       "past 4 GiB content is no longer tracked: nothing counted");
+	is_str(h.text, "ShADaG", "one gap letter, none invented");
+	is_int(tcp_endpoint_size(&t.ep[C], &t.ep[S]), 4ull * gib + 1400,
+	       "the bytes sent still count past 4 GiB");
+
+	/* An acknowledgement is the first to pass 4 GiB, over bytes never
+	 * carried: tracking stops there, the gap goes uncounted. */
+	memset(&h, 0, sizeof(h));
+	tcp_conn_init(&t, &h, C, 0);
+	p = segment(isn, 0, SYN, 0);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(5000, isn + 1, SYN | ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	seq = isn + 1;
+	for (int i = 0; i < 4; i++) {
+		uint32_t len = i < 3 ? gib : gib - 101;  /* up to 4 GiB - 100 */
+		p = segment(seq, 5001, ACK, len);
+		tcp_packet(&t, &content, &h, C, &p);
+		seq += len;
+		p = segment(5001, seq, ACK, 0);
+		tcp_packet(&t, &content, &h, S, &p);
+	}
+	is_int(tcp_missed_bytes(&t, &content, C), 0, "up to 4 GiB - 100: no gap");
+	p = segment(5001, seq + 200, ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	is_int(tcp_missed_bytes(&t, &content, C), 0,
+	       "an ack past 4 GiB stops tracking: its gap is not counted");
+	p = segment(seq, 5001, ACK, 200);
+	tcp_packet(&t, &content, &h, C, &p);
+	p = segment(5001, seq + 300, ACK, 0);
+	tcp_packet(&t, &content, &h, S, &p);
+	is_int(tcp_missed_bytes(&t, &content, C), 0, "nor any after it");
+	is_str(h.text, "ShDa", "no gap letter");
 }
 
 /* What the originator's own packets prove (SPEC section 2). */
@@ -402,7 +560,7 @@ static void test_reuse(void)
 	memset(&p, 0, sizeof(p));
 	p.tcp_flags = SYN;
 	p.seq = 1000;
-	tcp_packet(&t, &h, C, &p);
+	tcp_packet(&t, &content, &h, C, &p);
 	ok(!tcp_is_reuse(&t, C, &p), "a retransmitted SYN is not a new connection");
 	ok(tcp_in_handshake(&t), "a lone SYN is still in the handshake");
 	p.seq = 9000;
@@ -417,7 +575,7 @@ static void test_reuse(void)
 		p.ack = s->ack;
 		p.payload_len = s->len;
 		p.window = s->window;
-		tcp_packet(&t, &h, s->side, &p);
+		tcp_packet(&t, &content, &h, s->side, &p);
 	}
 	memset(&p, 0, sizeof(p));
 	p.tcp_flags = SYN;
@@ -444,6 +602,8 @@ int main(void)
 	test_states();
 	test_history_details();
 	test_gaps();
+	test_content_lazy();
+	test_content_past_4gib();
 	test_answered_unseen();
 	test_reuse();
 	test_scaled_history();
