@@ -33,7 +33,7 @@ const char *flow_end_reason_name(enum flow_end_reason r);
  * something of its peer's. A client that only ever sent SYNs never did. */
 #define SAW_ACK 0x20
 
-/* Which sides the capture carried packets from (SPEC section 2, what the
+/* Which sides the capture carried packets from (docs/verdicts.md, what the
  * capture can prove): a mirror often shows one direction only. */
 enum flow_seen {
 	FLOW_SEEN_BOTH,
@@ -81,7 +81,7 @@ struct flow_record {
 	char history[24];        /* Zeek history, "" when none */
 	bool flipped;            /* the first packet came from the responder */
 
-	/* What the capture can prove (SPEC section 2). */
+	/* What the capture can prove (docs/verdicts.md). */
 	enum flow_seen seen;
 	/* TCP: the originator's own packets show it was answered by packets
 	 * the capture does not hold: it acknowledged a SYN-ACK never captured

@@ -452,7 +452,7 @@ static void test_content_past_4gib(void)
 	is_str(h.text, "ShDa", "no gap letter");
 }
 
-/* What the originator's own packets prove (SPEC section 2). */
+/* What the originator's own packets prove (docs/verdicts.md). */
 static void answered(const char *name, int first_side, int flip,
 		     const struct step *steps, bool synack_seen, bool want)
 {
