@@ -133,16 +133,17 @@ static void client_record(struct tls_track *t, const struct record *r)
 static void client_packet(struct tls_track *t, uint32_t seq, const uint8_t *payload,
 			  size_t caplen, size_t len)
 {
-	uint16_t ahead = (uint16_t)(t->next_seq - (uint16_t)seq);
+	uint16_t due = (uint16_t)(t->next_seq - (uint16_t)seq);
 	unsigned records = 0;
 
-	if (ahead & 0x8000) {
-		lose(t);  /* the packet starts past the header: bytes missed */
+	/* A packet starting past the header is out of order (the header may
+	 * come yet) or past bytes the capture missed (then nothing more is
+	 * read): either way nothing is read from it. */
+	if (due & 0x8000)
 		return;
-	}
 	/* A packet ending before the header holds old data or the middle of
 	 * a record: nothing starts in it. */
-	size_t off = ahead;
+	size_t off = due;
 	while (off < len && !(t->flags & T_OVER)) {
 		struct cursor c = cursor_make(payload, caplen);
 		struct record r;
@@ -155,6 +156,34 @@ static void client_packet(struct tls_track *t, uint32_t seq, const uint8_t *payl
 		off += REC_HEADER + (size_t)r.len;
 	}
 	t->next_seq = (uint16_t)(seq + off);
+}
+
+/* A server packet: its hello among the records it starts with (a warning
+ * such as unrecognized_name may come first). A packet that does not start
+ * with a record is a later segment arriving first: the hello may follow.
+ * A fatal alert is the server's refusal: nothing more to follow. */
+static void server_packet(struct tls_track *t, const uint8_t *payload, size_t caplen)
+{
+	struct cursor c = cursor_make(payload, caplen);
+	struct record r;
+	uint8_t first;
+
+	for (unsigned records = 0; records < TLS_RECORDS_PER_PACKET; records++) {
+		if (!record_at(&c, &r))
+			return;
+		if (r.type == REC_HANDSHAKE && peek_u8(&r.body, 0, &first) &&
+		    first == HS_SERVER_HELLO) {
+			t->flags |= T_SERVER_HELLO;
+			return;
+		}
+		if (r.type == REC_ALERT && r.len == 2 && peek_u8(&r.body, 0, &first) &&
+		    first == ALERT_FATAL) {
+			lose(t);
+			return;
+		}
+		if (!skip(&c, REC_HEADER + (size_t)r.len))
+			return;
+	}
 }
 
 bool tls_track_packet(struct tls_track *t, bool from_client, uint32_t seq,
@@ -177,13 +206,8 @@ bool tls_track_packet(struct tls_track *t, bool from_client, uint32_t seq,
 	}
 	if (from_client)
 		client_packet(t, seq, payload, caplen, len);
-	else if (!(t->flags & T_SERVER_HELLO)) {
-		/* The server's first payload: its hello, or nothing to follow. */
-		if (handshake_record(&c, HS_SERVER_HELLO))
-			t->flags |= T_SERVER_HELLO;
-		else
-			lose(t);
-	}
+	else if (!(t->flags & T_SERVER_HELLO))
+		server_packet(t, payload, caplen);
 	return !(t->flags & T_OVER);
 }
 

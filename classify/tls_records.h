@@ -3,14 +3,18 @@
  * A TCP flow whose client opens with a ClientHello record is followed
  * through the record headers of its first packets (content type, version,
  * length; the two bytes of a plaintext alert): whether the server answered
- * with its handshake (a ServerHello), and whether the client then went on
- * (a ChangeCipherSpec, or encrypted records: its Finished) or sent an alert
- * instead. Nothing is reassembled: a record's bytes beyond the packet that
- * starts it are only skipped, by sequence number, so a retransmission reads
- * as old data and a gap or a record header cut by a packet's end stops the
- * following (nothing is claimed past it). Encrypted records are never read:
- * a TLS 1.3 alert sent under the handshake keys is an application-data
- * record like the client's Finished, and is not taken for either.
+ * with its handshake (a ServerHello among the records a server packet
+ * starts with), and whether the client then went on (a ChangeCipherSpec,
+ * or encrypted records: its Finished) or sent an alert instead. Nothing is
+ * reassembled: the client's records are walked by sequence number, a
+ * record's bytes beyond the packet that starts it only skipped, so a
+ * retransmission reads as old data and a packet past the next header
+ * (out of order, or past bytes the capture missed) is not read; a record
+ * header cut by a packet's end, or bytes that are no record, stop the
+ * following. Nothing is claimed past what was read. Encrypted records are
+ * never read: a TLS 1.3 alert sent under the handshake keys is an
+ * application-data record like the client's Finished, and is not taken for
+ * either.
  *
  * Four bytes per flow slot, no allocation; every read is bounds-checked.
  */

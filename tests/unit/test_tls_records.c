@@ -297,9 +297,26 @@ static void test_retransmission_and_gap(void)
 	all(&f, CLIENT, &ch);
 	all(&f, SERVER, &sf);
 	f.cseq += (uint32_t)kx.n;
-	ok(!all(&f, CLIENT, &al), "a packet past a lost header: over");
+	all(&f, CLIENT, &al);
 	o = outcome(&f);
-	ok(!o.client_alert, "nothing claimed past the gap");
+	ok(!o.client_alert, "a packet past a lost header is not read: nothing claimed");
+
+	/* Out of order: the segment holding the alert before the one that
+	 * holds the key exchange's header. The alert is not read (nothing is
+	 * reassembled), and nothing is claimed. */
+	struct bytes fl = { .n = 0 };
+	record(&fl, 22, 0x0303, 70, 16);
+	alert(&fl, 2, 48);
+	flow_init(&f);
+	all(&f, CLIENT, &ch);
+	all(&f, SERVER, &sf);
+	uint32_t at = f.cseq;
+	f.cseq = at + 40;
+	ok(seg(&f, CLIENT, &fl, 40, fl.n - 40), "a segment ahead of the next header: waited past");
+	f.cseq = at;
+	seg(&f, CLIENT, &fl, 0, 40);
+	o = outcome(&f);
+	ok(!o.client_alert && !o.client_finished, "out of order: nothing claimed");
 }
 
 static void test_garbage(void)
@@ -353,10 +370,32 @@ static void test_garbage(void)
 	alert(&salert, 2, 40);
 	alert(&al, 2, 48);
 	all(&f, CLIENT, &ch);
-	ok(!all(&f, SERVER, &salert), "a server alert instead of a hello: over");
+	ok(!all(&f, SERVER, &salert), "a server's fatal alert instead of a hello: over");
 	all(&f, CLIENT, &al);
 	struct tls_outcome o = outcome(&f);
 	ok(o.followed && !o.server_hello && !o.client_alert, "no server hello, no client alert");
+
+	/* A server's warning (unrecognized_name), then its hello. */
+	struct bytes warned = { .n = 0 };
+	flow_init(&f);
+	alert(&warned, 1, 112);
+	server_flight(&warned);
+	all(&f, CLIENT, &ch);
+	all(&f, SERVER, &warned);
+	all(&f, CLIENT, &al);
+	o = outcome(&f);
+	ok(o.server_hello && o.client_alert && o.alert_desc == 48,
+	   "a server's warning before its hello: the hello is found");
+
+	/* The server's segments out of order: the middle of its certificate
+	 * first, then the segment with its hello. */
+	flow_init(&f);
+	all(&f, CLIENT, &ch);
+	seg(&f, SERVER, &sf, 500, sf.n - 500);
+	ok(!outcome(&f).server_hello && tls_track_wants(&f.t),
+	   "a server segment that starts with no record: still waiting");
+	seg(&f, SERVER, &sf, 0, 500);
+	ok(outcome(&f).server_hello, "then the segment with the hello");
 
 	/* More records in one packet than a handshake sends. */
 	struct bytes many = { .n = 0 };
