@@ -32,6 +32,8 @@ enum failure {
 	FAIL_ICMP,               /* answered by an ICMP error */
 	FAIL_RESET_AFTER_DATA,   /* reset before any server data */
 	FAIL_RESET_AT_HANDSHAKE, /* the server reset right after accepting */
+	FAIL_TLS_ALERT,          /* TLS: the server sent its hello, the client
+				  * answered with an alert instead of finishing */
 	FAIL_UDP_NO_REPLY,
 	FAIL_ONE_WAY,            /* picked up mid-stream, no reply seen */
 	FAIL_DNS,                /* lookup refused or NXDOMAIN */
@@ -40,8 +42,9 @@ enum failure {
 
 /* One flow as an attempt: whether it succeeded (and was seen one-sided),
  * else how it failed and whether the capture proves the failure (an RST or
- * ICMP error came back, or the client's own retransmissions show it got
- * no answer) rather than merely lacking an answer. */
+ * ICMP error came back, the client's own retransmissions show it got no
+ * answer, the client's TLS alert is in it) rather than merely lacking an
+ * answer. */
 struct outcome {
 	bool ok;
 	bool one_sided;
@@ -49,7 +52,8 @@ struct outcome {
 	enum failure kind;
 };
 
-void attempt_outcome(const struct flow_record *r, struct outcome *o);
+void attempt_outcome(const struct flow_record *r, const struct flow_class *c,
+		     struct outcome *o);
 
 /* Counts one failed flow into its tally; the first one is the example.
  * tls: the flow carried TLS (a reset after its ClientHello). */

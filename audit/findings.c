@@ -31,6 +31,7 @@ const char *finding_cause_name(enum finding_cause c)
 		[CAUSE_TLS_RESET] = "tls-reset",
 		[CAUSE_RESET_AFTER_DATA] = "reset-after-data",
 		[CAUSE_RESET_AT_HANDSHAKE] = "reset-at-handshake",
+		[CAUSE_TLS_ALERT] = "tls-alert",
 		[CAUSE_UDP_UNANSWERED] = "udp-unanswered",
 		[CAUSE_NO_REPLY_SEEN] = "no-reply-seen",
 		[CAUSE_DNS_NXDOMAIN] = "dns-nxdomain",

@@ -48,6 +48,8 @@ enum finding_cause {
 	CAUSE_TLS_RESET,
 	CAUSE_RESET_AFTER_DATA,
 	CAUSE_RESET_AT_HANDSHAKE,
+	CAUSE_TLS_ALERT,             /* the client's TLS alert after the
+				      * server's hello */
 	CAUSE_UDP_UNANSWERED,
 	CAUSE_NO_REPLY_SEEN,
 	CAUSE_DNS_NXDOMAIN,
@@ -76,6 +78,9 @@ struct attempt_failure {
 	enum name_source host_source;
 	uint8_t icmp_type, icmp_code; /* ICMP causes */
 	char dns_rcode[12];           /* DNS causes: "NXDOMAIN", "REFUSED" */
+	/* tls-alert: the client's alert, level 1 warning or 2 fatal (0: its
+	 * body could not be read) and description (48 unknown_ca, ...). */
+	uint8_t tls_alert_level, tls_alert_desc;
 	/* Flows whose failure the capture proves (RST, ICMP, retransmitted
 	 * requests); the rest lacked an answer only in the capture. */
 	uint32_t proven;

@@ -69,9 +69,26 @@ static void tcp_outcome(const struct flow_record *r, struct outcome *o)
 	o->ok = true;
 }
 
-void attempt_outcome(const struct flow_record *r, struct outcome *o)
+/* TLS succeeds when its handshake completes: a server that sent its hello
+ * and a client that then sent an alert instead of finishing (it did not
+ * trust the certificate: an intercepting proxy) is a failure the capture
+ * itself shows, whatever TCP did. An alert under the handshake keys
+ * (TLS 1.3) cannot be read and is not guessed at (classify/tls_records.h). */
+static bool tls_client_aborted(const struct flow_record *r, const struct flow_class *c)
+{
+	return r->proto == IP_PROTO_TCP && flow_is_tls(c) && c->tls.server_hello &&
+	       c->tls.client_alert && !c->tls.client_finished;
+}
+
+void attempt_outcome(const struct flow_record *r, const struct flow_class *c,
+		     struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
+	if (tls_client_aborted(r, c)) {
+		o->kind = FAIL_TLS_ALERT;
+		o->proven = true;
+		return;
+	}
 	if (r->proto == IP_PROTO_TCP) {
 		tcp_outcome(r, o);
 		return;
@@ -114,6 +131,7 @@ static enum finding_cause failure_cause(enum failure kind, const struct flow_rec
 	case FAIL_RESET_AFTER_DATA:
 		return tls ? CAUSE_TLS_RESET : CAUSE_RESET_AFTER_DATA;
 	case FAIL_RESET_AT_HANDSHAKE: return CAUSE_RESET_AT_HANDSHAKE;
+	case FAIL_TLS_ALERT: return CAUSE_TLS_ALERT;
 	case FAIL_UDP_NO_REPLY: return CAUSE_UDP_UNANSWERED;
 	case FAIL_ONE_WAY: return CAUSE_NO_REPLY_SEEN;
 	case FAIL_DNS:
@@ -142,6 +160,10 @@ void tally_failure(struct attempt_failure *t, const struct outcome *o,
 		}
 		t->icmp_type = r->icmp_error_type;
 		t->icmp_code = r->icmp_error_code;
+		if (kind == FAIL_TLS_ALERT && c) {
+			t->tls_alert_level = c->tls.alert_level;
+			t->tls_alert_desc = c->tls.alert_desc;
+		}
 	}
 	/* A refused TCP attempt counts its SYNs; anything else its packets. */
 	t->units += kind == FAIL_NO_REPLY || kind == FAIL_REJECTED ||
@@ -175,7 +197,7 @@ bool flow_attempt_outcome(const struct flow_record *r, const struct flow_class *
 	struct outcome o;
 
 	memset(failure, 0, sizeof(*failure));
-	attempt_outcome(r, &o);
+	attempt_outcome(r, c, &o);
 	if (o.ok) {
 		failure->cause = CAUSE_SUCCEEDED;
 		return true;

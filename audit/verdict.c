@@ -259,7 +259,7 @@ static void judge(const struct verdict *v, const struct flow_record *r,
 		jd->broadcast = true;
 		return;
 	}
-	attempt_outcome(r, &jd->outcome);
+	attempt_outcome(r, c, &jd->outcome);
 	jd->nmatches = match_rules(v->rs, jd->client, jd->server, r, c, true,
 				   jd->matches, &app_bad);
 	if (jd->nmatches) {

@@ -12,6 +12,7 @@
 #include "name_index.h"
 #include "names.h"
 #include "port_services.h"
+#include "tls_records.h"
 #include "common/addr.h"
 #include "common/timefmt.h"
 
@@ -32,9 +33,10 @@ struct flow_state {
 	uint32_t name;          /* interned server name */
 	uint32_t dns;           /* DNS state index + 1, 0 for none */
 	uint16_t master, app, category;
+	struct tls_track tls;   /* a TLS handshake's records (4 bytes) */
 	uint8_t flags;
 	uint8_t name_source;    /* enum name_source */
-	uint8_t dpi_packets;
+	uint8_t packets;        /* packets handed to the classifier, up to 255 */
 	dpi_handshake handshake; /* while the flow has no nDPI state */
 	uint8_t ndpi_confidence; /* ndpi_confidence_t of the result */
 };
@@ -343,6 +345,9 @@ static void flow_start(struct classifier *c, struct flow_state *s,
 	s->flags = CLS_ACTIVE;
 	if (!c->dpi)
 		s->flags |= CLS_DPI_DONE;
+	/* A TLS handshake is followed only where nDPI can name the flow TLS. */
+	if (!c->dpi || p->ip_proto != IP_PROTO_TCP)
+		tls_track_stop(&s->tls);
 	name_from_dns(c, s, u, p);
 	if (is_dns_flow(p))
 		s->dns = dns_state_new(c);
@@ -395,14 +400,13 @@ static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
 	struct dpi_result r;
 	bool had = s->dpi != NULL;
 
-	if (s->dpi_packets < UINT8_MAX)
-		s->dpi_packets++;
 	if (!had) {
 		dpi_track_handshake(&s->handshake, p);
 		if (dpi_full(c->dpi) && c->lru_head != LRU_NIL && p->payload_caplen)
 			give_up_oldest(c);
 	}
-	bool done = dpi_packet(c->dpi, &s->dpi, p, s->dpi_packets, s->handshake, &r);
+	/* Every packet so far was fed to nDPI: the count is nDPI's. */
+	bool done = dpi_packet(c->dpi, &s->dpi, p, s->packets, s->handshake, &r);
 	if (had)
 		lru_unlink(c, slot);
 	if (s->dpi)
@@ -418,12 +422,21 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
 
 	if (u->created || !(s->flags & CLS_ACTIVE))
 		flow_start(c, s, u, p);
+	if (s->packets < UINT8_MAX)
+		s->packets++;
 	if (s->dns)
 		dns_packet(c, s, p);
 	if (!(s->flags & CLS_DPI_DONE))
 		feed_dpi(c, u->slot, s, p);
-	/* DNS flows are followed to the end: every answer may name a host. */
-	return !(s->flags & CLS_DPI_DONE) || s->dns;
+	if (tls_track_wants(&s->tls)) {
+		tls_track_packet(&s->tls, u->from_orig, p->seq, p->payload,
+				 p->payload_caplen, p->payload_len);
+		if (s->packets >= TLS_FOLLOW_PACKETS)
+			tls_track_stop(&s->tls);
+	}
+	/* DNS flows are followed to the end: every answer may name a host;
+	 * a TLS handshake until it is over (a few dozen packets at most). */
+	return !(s->flags & CLS_DPI_DONE) || s->dns || tls_track_wants(&s->tls);
 }
 
 /* ---- the end of a flow ---- */
@@ -555,6 +568,7 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 		}
 		fill_app(c, s, r, out);
 		fill_name(c, s, r, out);
+		tls_track_outcome(&s->tls, &out->tls);
 		if (s->dns) {
 			fill_dns(c, &c->dns[s->dns - 1], &out->dns);
 			dns_state_free(c, s->dns);
@@ -592,6 +606,7 @@ void classifier_peek(struct classifier *c, const struct flow_record *r,
 		}
 		fill_app(c, &now, r, out);
 		fill_name(c, s, r, out);
+		tls_track_outcome(&s->tls, &out->tls);
 		if (s->dns)
 			fill_dns(c, &c->dns[s->dns - 1], &out->dns);
 	}

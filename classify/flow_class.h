@@ -58,6 +58,23 @@ struct dns_outcome {
 	uint32_t unanswered;        /* query ids never answered */
 };
 
+/* How a TLS handshake over TCP went (classify/tls_records.h): only for a
+ * flow whose client opened with a ClientHello. */
+struct tls_outcome {
+	bool followed;          /* a ClientHello opened the flow */
+	bool server_hello;      /* the server answered with its handshake */
+	bool client_finished;   /* then the client went on: ChangeCipherSpec or
+				 * encrypted records (its Finished) */
+	bool client_alert;      /* the client sent an alert after the server's
+				 * hello, before it finished */
+	uint8_t alert_level;    /* 1 warning, 2 fatal; 0: its body was not
+				 * readable (cut, or not two plaintext bytes) */
+	uint8_t alert_desc;     /* RFC 8446 section 6 (48 unknown_ca, ...) */
+};
+
+/* The name of a TLS alert description ("unknown_ca"), NULL if unknown. */
+const char *tls_alert_text(uint8_t desc);
+
 struct flow_class {
 	bool classified;             /* nDPI ran on this flow */
 	char app[APP_NAME_LEN];      /* nDPI application, e.g. "TLS", "Google" */
@@ -73,6 +90,7 @@ struct flow_class {
 	enum name_source server_name_source;
 	char server_name_why[640];   /* for a DNS name: which answer, when */
 	struct dns_outcome dns;
+	struct tls_outcome tls;
 	bool has_geo;
 	struct endpoint_geo orig_geo, resp_geo;
 };

@@ -68,6 +68,36 @@ static const char *plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* Alerts a client sends when it does not accept the server's certificate. */
+static bool certificate_alert(uint8_t desc)
+{
+	return (desc >= 42 && desc <= 46) || desc == 48;
+}
+
+/* The client's TLS alert after the server's hello. */
+static void tls_alert_sentence(const struct attempt_failure *t, const char *server,
+			       char *out, size_t len)
+{
+	const char *name = tls_alert_text(t->tls_alert_desc);
+	char alert[64], times[48] = "";
+
+	if (t->flows > 1)
+		snprintf(times, sizeof(times), " (%u connections)", t->flows);
+	snprintf(alert, sizeof(alert), "%s alert %u%s%s",
+		 t->tls_alert_level == 2 ? "fatal" : "warning", t->tls_alert_desc,
+		 name ? " " : "", name ? name : "");
+	if (!t->tls_alert_level)
+		snprintf(out, len, "TLS to %s%s: the client aborted the handshake with "
+			 "an alert after the server's hello", server, times);
+	else if (certificate_alert(t->tls_alert_desc))
+		snprintf(out, len, "TLS to %s%s: the client aborted after the server's "
+			 "certificate (%s): an intercepting proxy or a certificate the "
+			 "client does not trust", server, times, alert);
+	else
+		snprintf(out, len, "TLS to %s%s: the client aborted the handshake after "
+			 "the server's hello (%s)", server, times, alert);
+}
+
 /* One kind of failure as a sentence. */
 static void failure_sentence(const struct attempt_failure *t, char *out, size_t len)
 {
@@ -102,6 +132,9 @@ static void failure_sentence(const struct attempt_failure *t, char *out, size_t 
 	case CAUSE_RESET_AT_HANDSHAKE:
 		snprintf(out, len, "%u connection%s to %s reset by the server right "
 			 "after the handshake", flows, plural(flows), server);
+		break;
+	case CAUSE_TLS_ALERT:
+		tls_alert_sentence(t, server, out, len);
 		break;
 	case CAUSE_UDP_UNANSWERED:
 		snprintf(out, len, "%llu UDP datagram%s to %s never answered", units,

@@ -60,6 +60,7 @@ enum flaw {
 	/* Not flaws: the rest of the organisation on the same mirror. */
 	WORKSTATIONS_AD = 1 << 13,   /* workstations talk to the DCs */
 	SQL_STRAY = 1 << 14,         /* the SQL server's other traffic */
+	CLOUD_TLS_ALERT = 1 << 15,
 };
 
 struct site_run {
@@ -225,6 +226,25 @@ static void cloud_tls_reset(struct site_run *s)
 	tcp_seg(&c, S2C, F_RST | F_ACK, NULL, 0);
 }
 
+/* A TLS-intercepting proxy answers for livebroker with a certificate of
+ * its own CA, which the SpeechLive Service does not trust: it sends a
+ * fatal unknown_ca alert and closes. */
+static void cloud_tls_alert(struct site_run *s)
+{
+	struct conn c;
+	struct buf ch = { .n = 0 }, sf = { .n = 0 }, al = { .n = 0 };
+
+	conn_init(&c, &s->g, s->l->speechlive, port(s), s->l->cloud, 443);
+	tls_client_hello(&ch, LIVEBROKER, c.cp);
+	tls12_server_flight(&sf, LIVEBROKER, "Contoso", "Contoso TLS Inspection CA", c.cp);
+	tls_alert(&al, 2, 48);
+	tcp_handshake(&c);
+	tcp_data(&c, C2S, ch.d, ch.n);
+	tcp_data(&c, S2C, sf.d, sf.n);
+	tcp_data(&c, C2S, al.d, al.n);
+	tcp_close(&c);
+}
+
 static void speechlive_cloud(struct site_run *s)
 {
 	if (has(s, CLOUD_NXDOMAIN)) {
@@ -240,6 +260,8 @@ static void speechlive_cloud(struct site_run *s)
 		cloud_syn_failure(s, false, true);
 	else if (has(s, CLOUD_TLS_RESET))
 		cloud_tls_reset(s);
+	else if (has(s, CLOUD_TLS_ALERT))
+		cloud_tls_alert(s);
 	else
 		tls_exchange(s, s->l->speechlive, s->l->cloud, LIVEBROKER, 1200);
 }
@@ -429,6 +451,7 @@ SITE_CASE(blocked_noreply, separate, CLOUD_NO_REPLY, 0)
 SITE_CASE(blocked_rst, separate, CLOUD_RST, 0)
 SITE_CASE(blocked_icmp, separate, CLOUD_ICMP, 0)
 SITE_CASE(blocked_tlsreset, separate, CLOUD_TLS_RESET, 0)
+SITE_CASE(blocked_tls_alert, separate, CLOUD_TLS_ALERT, 0)
 SITE_CASE(blocked_nxdomain, separate, CLOUD_NXDOMAIN, 0)
 SITE_CASE(unexpected, separate, UNEXPECTED_PORT | WRONG_DIRECTION | SSH_ON_443 |
 	  OTHER_INTERNET_HOST, 0)
@@ -575,6 +598,7 @@ const struct fixture_case audit_cases[] = {
 	{ "blocked-rst", "SpeechLive's 443 to livebroker answered by RST", FMT_PCAP, blocked_rst, false },
 	{ "blocked-icmp", "SpeechLive's 443 to livebroker answered by ICMP administratively prohibited", FMT_PCAP, blocked_icmp, false },
 	{ "blocked-tlsreset", "SpeechLive's TLS to livebroker reset right after the ClientHello", FMT_PCAP, blocked_tlsreset, false },
+	{ "blocked-tls-alert", "SpeechLive's TLS to livebroker: an intercepting proxy's certificate, the client's fatal alert unknown_ca", FMT_PCAP, blocked_tls_alert, false },
 	{ "blocked-nxdomain", "livebroker.speechexec.com answered NXDOMAIN", FMT_PCAP, blocked_nxdomain, false },
 	{ "unexpected", "RDP to a DC, licence traffic the wrong way, SSH on 443, TLS to another internet host", FMT_PCAP, unexpected, false },
 	{ "custom-license-port", "a License Server on port 23667", FMT_PCAP, custom_license_port, false },

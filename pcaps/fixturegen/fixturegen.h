@@ -175,6 +175,13 @@ void http_ok(struct buf *b, size_t body);
 void tls_client_hello(struct buf *b, const char *sni, uint32_t seed);
 void tls_server_hello(struct buf *b, uint32_t seed);
 void tls_app_data(struct buf *b, size_t n, uint32_t seed);
+/* TLS 1.2: ServerHello, Certificate (for name, issued by the CA named),
+ * ServerKeyExchange and ServerHelloDone, each in a record of its own. */
+void tls12_server_flight(struct buf *b, const char *name, const char *issuer_org,
+			 const char *issuer_cn, uint32_t seed);
+/* An alert record: level 1 warning or 2 fatal, a description (48
+ * unknown_ca). */
+void tls_alert(struct buf *b, uint8_t level, uint8_t desc);
 void ssh_banner(struct buf *b, const char *software);
 void smtp_banner(struct buf *b);
 void smtp_ehlo(struct buf *b);

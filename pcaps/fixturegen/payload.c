@@ -209,7 +209,7 @@ void smtp_ehlo_reply(struct buf *b)
 		   "250-STARTTLS\r\n250 8BITMIME\r\n");
 }
 
-/* ---- ASN.1 DER, for Kerberos and LDAP ---- */
+/* ---- ASN.1 DER, for Kerberos, LDAP and X.509 ---- */
 
 static void der(struct buf *out, uint8_t tag, const struct buf *content)
 {
@@ -249,6 +249,152 @@ static void der_str(struct buf *out, uint8_t tag, const char *s)
 static void der_ctx(struct buf *out, uint8_t n, const struct buf *inner)
 {
 	der(out, (uint8_t)(0xa0 | n), inner);
+}
+
+/* ---- TLS 1.2: a server's flight with its certificate, alerts ---- */
+
+static void der_bytes(struct buf *b, uint8_t tag, const void *d, size_t n)
+{
+	struct buf c = { .n = 0 };
+	buf_put(&c, d, n);
+	der(b, tag, &c);
+}
+
+/* A Name of an organisation (if any) and a common name. */
+static void der_name(struct buf *b, const char *org, const char *cn)
+{
+	static const uint8_t oid_o[] = { 0x55, 0x04, 0x0a }, oid_cn[] = { 0x55, 0x04, 0x03 };
+	struct buf rdns = { .n = 0 };
+	for (int i = 0; i < 2; i++) {
+		const char *v = i ? cn : org;
+		struct buf atv = { .n = 0 }, set = { .n = 0 };
+		if (!v)
+			continue;
+		der_bytes(&atv, 0x06, i ? oid_cn : oid_o, 3);
+		der_bytes(&atv, 0x0c, v, strlen(v));
+		der(&set, 0x30, &atv);
+		der(&rdns, 0x31, &set);
+	}
+	der(b, 0x30, &rdns);
+}
+
+/* An X.509 v3 certificate for name, issued by issuer_org's CA: P-256
+ * key, ECDSA signature (random bytes: nobody verifies it here). */
+static void x509_cert(struct buf *b, const char *name, const char *issuer_org,
+		      const char *issuer_cn, uint32_t seed)
+{
+	static const uint8_t ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	static const uint8_t ec_key[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+	static const uint8_t p256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+	static const uint8_t san_oid[] = { 0x55, 0x1d, 0x11 };
+	struct buf tbs = { .n = 0 }, t = { .n = 0 }, u = { .n = 0 }, cert = { .n = 0 };
+	uint8_t rnd[160];
+
+	fill_random(rnd, sizeof(rnd), seed ^ 0xce27);
+	rnd[0] &= 0x7f;
+	buf_u8(&t, 0x02); buf_u8(&t, 0x01); buf_u8(&t, 0x02);     /* INTEGER 2: v3 */
+	der(&tbs, 0xa0, &t);
+	der_bytes(&tbs, 0x02, rnd, 16);                           /* serial */
+	t.n = 0;
+	der_bytes(&t, 0x06, ecdsa_sha256, sizeof(ecdsa_sha256));
+	der(&tbs, 0x30, &t);
+	der_name(&tbs, issuer_org, issuer_cn);
+	t.n = 0;
+	der_bytes(&t, 0x17, "231101000000Z", 13);
+	der_bytes(&t, 0x17, "241101000000Z", 13);
+	der(&tbs, 0x30, &t);                                      /* validity */
+	der_name(&tbs, NULL, name);
+	t.n = u.n = 0;
+	der_bytes(&u, 0x06, ec_key, sizeof(ec_key));
+	der_bytes(&u, 0x06, p256, sizeof(p256));
+	der(&t, 0x30, &u);
+	u.n = 0;
+	buf_u8(&u, 0);
+	buf_u8(&u, 0x04);
+	buf_put(&u, rnd + 16, 64);
+	der(&t, 0x03, &u);
+	der(&tbs, 0x30, &t);                                      /* public key */
+	struct buf dns = { .n = 0 }, names = { .n = 0 }, ext = { .n = 0 }, exts = { .n = 0 };
+	der_bytes(&dns, 0x82, name, strlen(name));
+	der(&names, 0x30, &dns);
+	der_bytes(&ext, 0x06, san_oid, sizeof(san_oid));
+	der(&ext, 0x04, &names);
+	der(&exts, 0x30, &ext);
+	t.n = 0;
+	der(&t, 0x30, &exts);
+	der(&tbs, 0xa3, &t);                                      /* subjectAltName */
+	der(&cert, 0x30, &tbs);
+	t.n = 0;
+	der_bytes(&t, 0x06, ecdsa_sha256, sizeof(ecdsa_sha256));
+	der(&cert, 0x30, &t);
+	u.n = 0;
+	buf_u8(&u, 0);
+	buf_put(&u, rnd + 80, 72);
+	der(&cert, 0x03, &u);
+	der(b, 0x30, &cert);
+}
+
+/* One handshake message in a record of its own. */
+static void tls12_handshake(struct buf *b, uint8_t type, const struct buf *body)
+{
+	buf_u8(b, 0x16);
+	buf_u16(b, 0x0303);
+	buf_u16(b, (uint16_t)(body->n + 4));
+	buf_u8(b, type);
+	buf_u8(b, 0);
+	buf_u16(b, (uint16_t)body->n);
+	buf_put(b, body->d, body->n);
+}
+
+void tls12_server_flight(struct buf *b, const char *name, const char *issuer_org,
+			 const char *issuer_cn, uint32_t seed)
+{
+	struct buf body = { .n = 0 }, exts = { .n = 0 }, cert = { .n = 0 };
+	uint8_t rnd[128];
+
+	fill_random(rnd, sizeof(rnd), seed ^ 0x1212);
+	buf_u16(&body, 0x0303);
+	buf_put(&body, rnd, 32);
+	buf_u8(&body, 32);
+	buf_put(&body, rnd + 32, 32);
+	buf_u16(&body, 0xc02f);                   /* ECDHE-RSA-AES128-GCM-SHA256 */
+	buf_u8(&body, 0);
+	buf_u16(&exts, 0xff01); buf_u16(&exts, 1); buf_u8(&exts, 0);  /* renegotiation_info */
+	buf_u16(&exts, 0x0017); buf_u16(&exts, 0);                    /* extended master secret */
+	buf_u16(&body, (uint16_t)exts.n);
+	buf_put(&body, exts.d, exts.n);
+	tls12_handshake(b, 2, &body);                                  /* ServerHello */
+
+	x509_cert(&cert, name, issuer_org, issuer_cn, seed);
+	body.n = 0;
+	buf_u8(&body, 0);
+	buf_u16(&body, (uint16_t)(cert.n + 3));
+	buf_u8(&body, 0);
+	buf_u16(&body, (uint16_t)cert.n);
+	buf_put(&body, cert.d, cert.n);
+	tls12_handshake(b, 11, &body);                                 /* Certificate */
+
+	body.n = 0;
+	buf_u8(&body, 3);                         /* named curve */
+	buf_u16(&body, 0x001d);                   /* x25519 */
+	buf_u8(&body, 32);
+	buf_put(&body, rnd + 64, 32);
+	buf_u16(&body, 0x0804);                   /* rsa_pss_rsae_sha256 */
+	buf_u16(&body, 64);
+	buf_put(&body, rnd + 64, 64);
+	tls12_handshake(b, 12, &body);                                 /* ServerKeyExchange */
+
+	body.n = 0;
+	tls12_handshake(b, 14, &body);                                 /* ServerHelloDone */
+}
+
+void tls_alert(struct buf *b, uint8_t level, uint8_t desc)
+{
+	buf_u8(b, 0x15);
+	buf_u16(b, 0x0303);
+	buf_u16(b, 2);
+	buf_u8(b, level);
+	buf_u8(b, desc);
 }
 
 static void principal(struct buf *out, uint8_t type, const char *a, const char *b)

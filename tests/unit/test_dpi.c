@@ -176,6 +176,100 @@ static void test_oldest_gives_up(void)
 	classifier_free(c);
 }
 
+/* A TCP segment with binary payload and a sequence number. */
+static struct packet tcp_bytes(struct frame_buf *f, uint32_t src, uint32_t dst,
+			       uint16_t sport, uint16_t dport, uint8_t flags,
+			       uint32_t seq, const uint8_t *payload, size_t plen)
+{
+	struct packet out[DECODE_MAX_OUT];
+	int n = 0;
+
+	f->len = 0;
+	put_eth(f, 0x0800);
+	put_ipv4(f, 6, src, dst, 20 + plen, 1, 0);
+	put_tcp(f, sport, dport, seq, 1, flags);
+	if (plen)
+		put_bytes(f, payload, plen);
+	decode_frame(dec, LINKTYPE_ETHERNET, f->b, (uint32_t)f->len, (uint32_t)f->len,
+		     1700000000000000ull, 1, out, &n);
+	return out[n ? n - 1 : 0];
+}
+
+/* A record of a type, its body's first byte first, filled to len. */
+static size_t tls_record(uint8_t *b, uint8_t type, size_t len, uint8_t first)
+{
+	b[0] = type;
+	b[1] = 3;
+	b[2] = 3;
+	b[3] = (uint8_t)(len >> 8);
+	b[4] = (uint8_t)len;
+	for (size_t i = 0; i < len; i++)
+		b[5 + i] = i ? (uint8_t)(i * 7) : first;
+	return 5 + len;
+}
+
+/* The classifier follows a TLS handshake beside nDPI and reports how it
+ * went when the flow ends; without nDPI it does not. */
+static void test_tls_followed(bool dpi)
+{
+	struct classify_options o;
+	char err[256];
+	struct frame_buf fb = { .len = 0 };
+	const uint32_t cli = IP4(10, 1, 0, 21), srv = IP4(20, 50, 2, 10);
+	uint8_t ch[400], sh[1200], al[8];
+	size_t nch = tls_record(ch, 22, 300, 1);
+	size_t nsh = tls_record(sh, 22, 90, 2);
+	nsh += tls_record(sh + nsh, 22, 900, 11);
+	size_t nal = tls_record(al, 21, 2, 2);
+	al[6] = 48;
+
+	classify_options_default(&o);
+	o.max_flows = 4;
+	o.dpi = dpi;
+	struct classifier *c = classifier_new(&o, err, sizeof(err));
+	if (!ok(c != NULL, "a classifier (nDPI %s)", dpi ? "on" : "off"))
+		return;
+	struct flow_update u = { .slot = 1, .created = true, .from_orig = true,
+				 .want_packets = true };
+	struct packet p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x02, 999, NULL, 0);
+	classifier_packet(c, &u, &p);
+	u.created = false;
+	u.from_orig = false;
+	p = tcp_bytes(&fb, srv, cli, 443, 50000, 0x12, 4999, NULL, 0);
+	classifier_packet(c, &u, &p);
+	u.from_orig = true;
+	p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x10, 1000, NULL, 0);
+	classifier_packet(c, &u, &p);
+	p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x18, 1000, ch, nch);
+	bool more = classifier_packet(c, &u, &p);
+	u.from_orig = false;
+	p = tcp_bytes(&fb, srv, cli, 443, 50000, 0x18, 5000, sh, nsh);
+	more = classifier_packet(c, &u, &p);
+	if (dpi)
+		ok(more, "the handshake is followed past the server's hello");
+	u.from_orig = true;
+	p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x18, (uint32_t)(1000 + nch), al, nal);
+	classifier_packet(c, &u, &p);
+
+	struct flow_record r;
+	struct flow_class out;
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.proto = IP_PROTO_TCP;
+	r.orig_p = 50000;
+	r.resp_p = 443;
+	classifier_flow_end(c, &r, 1, &out);
+	if (dpi) {
+		ok(out.tls.followed && out.tls.server_hello && out.tls.client_alert &&
+		   !out.tls.client_finished, "the flow's end reports the client's alert "
+		   "after the server's hello");
+		ok(out.tls.alert_level == 2 && out.tls.alert_desc == 48, "fatal, unknown_ca");
+	} else {
+		ok(!out.tls.followed, "without nDPI no handshake is followed");
+	}
+	classifier_free(c);
+}
+
 int main(void)
 {
 	struct decoder_options o;
@@ -186,6 +280,8 @@ int main(void)
 	test_guess_without_state();
 	test_peek();
 	test_oldest_gives_up();
+	test_tls_followed(true);
+	test_tls_followed(false);
 	decoder_free(dec);
 	return done_testing();
 }

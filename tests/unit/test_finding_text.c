@@ -155,6 +155,41 @@ static void test_judgements(void)
 	is_text(text, "internet host not the documented one: 93.184.216.34 (www.example.com) "
 		"on tcp/443; rule speechlive-cloud allows only livebroker.speechexec.com",
 		"internet-host-not-documented");
+
+	/* The SpeechLive Service's TLS through an intercepting proxy. */
+	f = tcp_ok("10.1.0.20", "20.50.2.10", 443);
+	struct flow_class proxy = cls("TLS");
+	snprintf(proxy.server_name, sizeof(proxy.server_name), "livebroker.speechexec.com");
+	proxy.server_name_source = NAME_SNI;
+	proxy.tls.followed = proxy.tls.server_hello = proxy.tls.client_alert = true;
+	proxy.tls.alert_level = 2;
+	proxy.tls.alert_desc = 48;
+	verdict_flow(v, &f, &proxy, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "TLS to 20.50.2.10:443 (livebroker.speechexec.com, from TLS SNI): the "
+		"client aborted after the server's certificate (fatal alert 48 unknown_ca): "
+		"an intercepting proxy or a certificate the client does not trust",
+		"tls-alert on a certificate names the alert and what it means");
+	proxy.tls.alert_desc = 70;
+	verdict_flow(v, &f, &proxy, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "TLS to 20.50.2.10:443 (livebroker.speechexec.com, from TLS SNI): the "
+		"client aborted the handshake after the server's hello (fatal alert 70 "
+		"protocol_version)", "tls-alert for another reason names it");
+	proxy.tls.alert_desc = 201;
+	proxy.tls.alert_level = 1;
+	verdict_flow(v, &f, &proxy, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "TLS to 20.50.2.10:443 (livebroker.speechexec.com, from TLS SNI): the "
+		"client aborted the handshake after the server's hello (warning alert 201)",
+		"an alert without a name: its number");
+	proxy.tls.alert_level = 0;
+	proxy.tls.alert_desc = 0;
+	verdict_flow(v, &f, &proxy, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	is_text(text, "TLS to 20.50.2.10:443 (livebroker.speechexec.com, from TLS SNI): the "
+		"client aborted the handshake with an alert after the server's hello",
+		"an alert whose body was not read");
 	verdict_free(v);
 }
 

@@ -141,6 +141,39 @@ static void test_outcomes(void)
 	f.resp.pkts = 3;
 	ok(flow_attempt_outcome(&f, &c, &why),
 	   "picked up mid-stream with data both ways: succeeded");
+
+	/* TLS succeeds when its handshake completes. */
+	struct flow_class proxy = cls("TLS", "");
+	proxy.tls.followed = proxy.tls.server_hello = proxy.tls.client_alert = true;
+	proxy.tls.alert_level = 2;
+	proxy.tls.alert_desc = 48;
+	f = tcp_ok("10.1.0.21", "20.50.2.10", 443);
+	ok(!flow_attempt_outcome(&f, &proxy, &why) && why.cause == CAUSE_TLS_ALERT &&
+	   why.proven == 1 && why.tls_alert_level == 2 && why.tls_alert_desc == 48,
+	   "server hello, then the client's fatal alert 48: tls-alert, proven, "
+	   "with the alert");
+	struct flow_class azure = cls("Azure", "TLS");
+	azure.tls = proxy.tls;
+	ok(!flow_attempt_outcome(&f, &azure, &why) && why.cause == CAUSE_TLS_ALERT,
+	   "the same under TLS.Azure");
+	struct flow_class x = proxy;
+	x.tls.client_finished = true;
+	ok(flow_attempt_outcome(&f, &x, &why), "an alert, then the client finished: succeeded");
+	x = proxy;
+	x.tls.server_hello = false;
+	ok(flow_attempt_outcome(&f, &x, &why), "an alert with no server hello seen: "
+	   "TCP decides (succeeded)");
+	x = cls("Unknown", "");
+	x.tls = proxy.tls;
+	ok(flow_attempt_outcome(&f, &x, &why), "not classified TLS: TCP decides");
+	x = proxy;
+	x.tls.client_alert = false;
+	x.tls.alert_level = x.tls.alert_desc = 0;
+	ok(flow_attempt_outcome(&f, &x, &why), "no alert seen (encrypted, TLS 1.3): succeeded");
+	x = proxy;
+	x.tls.alert_level = 0;
+	ok(!flow_attempt_outcome(&f, &x, &why) && why.cause == CAUSE_TLS_ALERT &&
+	   why.tls_alert_level == 0, "an alert whose body was not read: tls-alert all the same");
 }
 
 static void test_judgement(void)
