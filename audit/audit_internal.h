@@ -150,15 +150,26 @@ struct outcomes {
 	struct attempt_failure failures[FAIL_KIND_COUNT];
 };
 
-/* One rule judged on one host. */
+/* One unit of a rule that needs each of its services. */
+struct unit_state {
+	struct evidence ev;
+	struct outcomes out;
+};
+
+/* One rule judged on one host: a concrete host of the site with all its
+ * addresses (host_id), else one address. */
 struct rule_host {
 	unsigned rule;
 	bool judged_on_client;   /* the host is the rule's "from" side */
 	bool concrete;           /* a host the site names: may be missing */
-	uint8_t ip_version;
+	int host_id;             /* ruleset_host, or -1: keyed by the address */
+	uint8_t ip_version;      /* the address (a host's first, or the flow's) */
 	struct ip_addr host;
 	struct evidence ev;
 	struct outcomes out;
+	/* A rule that needs each service: per unit, as well as the whole. */
+	struct unit_state *units;
+	unsigned nunits;
 	/* Flows to hosts whose name the capture never showed, on this
 	 * name-bound rule's port: shown only when nothing else was seen. */
 	struct evidence unconfirmed;
@@ -179,6 +190,7 @@ struct verdict {
 	role_mask catch_all;               /* roles of 0.0.0.0/0 and ::/0 */
 	struct rule_host *pairs;
 	unsigned npairs, ncap, nconcrete;
+	unsigned dynamic_units;            /* units held by non-concrete pairs */
 	uint32_t *pair_index;
 	struct unexpected *unexp;
 	unsigned nunexp, unexp_cap;

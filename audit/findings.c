@@ -158,6 +158,13 @@ static void missing_finding(const struct verdict *v, const struct rule_host *p,
 	fill_endpoint(judged, true, p->ip_version, &p->host,
 		      shown_roles(v->rs, ruleset_roles_of_addr(v->rs, p->ip_version,
 							       &p->host)), NULL);
+	/* A host the site named has several addresses: none showed it. */
+	const struct site_host *h = p->host_id >= 0 ? ruleset_host(v->rs, (unsigned)p->host_id)
+						    : NULL;
+	if (h && h->named) {
+		judged->addresses = h->addrs;
+		judged->naddresses = h->naddrs;
+	}
 	expected_side(v->rs, other, absent);
 	if (!p->judged_on_client) {
 		f->server.has_port = true;
@@ -165,54 +172,164 @@ static void missing_finding(const struct verdict *v, const struct rule_host *p,
 	}
 }
 
-/* A blocked pair's failures, in cause order, copied to the findings' own
- * array. A reset after the client's data is a TLS reset when the example
- * flow carried TLS. */
-static void blocked_failures(const struct rule_host *p, struct finding *f,
-			     struct attempt_failure *dst)
+/* A blocked pair's (or unit's) failures, in cause order, copied to the
+ * findings' own array. A reset after the client's data is a TLS reset when
+ * the example flow carried TLS. */
+static void blocked_failures(const struct outcomes *out, const char *app,
+			     struct finding *f, struct attempt_failure *dst)
 {
 	f->failures = dst;
 	for (int k = 0; k < FAIL_KIND_COUNT; k++) {
-		const struct attempt_failure *t = &p->out.failures[k];
+		const struct attempt_failure *t = &out->failures[k];
 		if (!t->flows)
 			continue;
 		struct attempt_failure *d = &dst[f->nfailures++];
 		*d = *t;
 		if (k == FAIL_RESET_AFTER_DATA)
-			d->cause = strstr(p->ev.app, "TLS") ? CAUSE_TLS_RESET :
+			d->cause = strstr(app, "TLS") ? CAUSE_TLS_RESET :
 				   CAUSE_RESET_AFTER_DATA;
 	}
-	f->cause = f->failures[0].cause;
+	f->cause = f->nfailures ? f->failures[0].cause : CAUSE_NO_REPLY_SEEN;
+}
+
+/* What the capture showed of a host: of every address of it, when the
+ * site groups several. */
+static uint8_t host_seen(const struct verdict *v, uint8_t version, const struct ip_addr *a)
+{
+	int id = ruleset_host_of(v->rs, version, a);
+	const struct site_host *h = id >= 0 ? ruleset_host(v->rs, (unsigned)id) : NULL;
+	uint8_t seen = 0;
+
+	if (!h || h->naddrs < 2)
+		return host_visibility_of(v->hosts, version, a);
+	for (unsigned i = 0; i < h->naddrs; i++)
+		seen |= host_visibility_of(v->hosts, h->addrs[i].ip_version, &h->addrs[i].addr);
+	return seen;
 }
 
 /* Whether the capture could have shown the flow a missing pair lacks: a
  * client host seen opening connections of its own, or a server host seen
- * receiving. Otherwise "missing" would blame the network for what the
- * mirror never carried. */
+ * receiving (on any of its addresses). Otherwise "missing" would blame the
+ * network for what the mirror never carried. */
 static bool could_have_seen(const struct verdict *v, const struct rule_host *p)
 {
-	uint8_t seen = host_visibility_of(v->hosts, p->ip_version, &p->host);
+	uint8_t seen = host_seen(v, p->ip_version, &p->host);
 	return p->judged_on_client ? seen & HOST_OPENED : seen & HOST_RECEIVED;
 }
 
 /* Failed attempts the capture proves (an RST or ICMP came back, the client
  * asked again), or whose client's receive direction the capture carries
- * (answers to its other connections were captured): then the missing
- * answer is the network's. Otherwise inconclusive. */
+ * (answers to its other connections were captured, on any address of the
+ * host): then the missing answer is the network's. Otherwise
+ * inconclusive. */
 static bool failure_shown(const struct verdict *v, const struct finding *f)
 {
 	for (unsigned i = 0; i < f->nfailures; i++) {
 		const struct attempt_failure *t = &f->failures[i];
-		if (t->proven ||
-		    host_visibility_of(v->hosts, t->client_version, &t->client) &
-		    HOST_GOT_ANSWERS)
+		if (t->proven || host_seen(v, t->client_version, &t->client) & HOST_GOT_ANSWERS)
 			return true;
 	}
 	return false;
 }
 
-static bool pair_finding(const struct verdict *v, const struct rule_host *p,
-			 struct finding *f, struct attempt_failure *failures)
+/* A pair (or one unit of it) that had attempts: observed, blocked, or
+ * inconclusive when the capture cannot show the failure. */
+static void attempts_finding(const struct verdict *v, const struct evidence *e,
+			     const struct outcomes *out, struct finding *f,
+			     struct attempt_failure *failures)
+{
+	copy_counts(f, e);
+	example_endpoints(v->rs, f, e);
+	f->service = e->service;
+	if (e->successes) {
+		f->kind = FINDING_OBSERVED;
+		f->cause = CAUSE_SUCCEEDED;
+		return;
+	}
+	f->kind = FINDING_BLOCKED;
+	blocked_failures(out, e->app, f, failures);
+	if (!failure_shown(v, f)) {
+		f->kind = FINDING_INCONCLUSIVE;
+		f->cause = CAUSE_REPLY_NOT_VISIBLE;
+	}
+}
+
+static void missing_or_unseen(const struct verdict *v, const struct rule_host *p,
+			      struct finding *f)
+{
+	missing_finding(v, p, f);
+	if (!could_have_seen(v, p)) {
+		f->kind = FINDING_INCONCLUSIVE;
+		f->cause = CAUSE_HOST_NOT_SEEN;
+	}
+}
+
+/* A missing unit is missing on its own port. */
+static void unit_port(const struct rule *rule, unsigned u, struct finding *f)
+{
+	const struct rule_service *s;
+	struct port_range range;
+
+	if (!rule_unit(rule, u, &s, &range))
+		return;
+	f->service = s;
+	f->proto = s->proto;
+	f->port = range.lo;
+	if (f->server.has_port)
+		f->server.port = range.lo;
+}
+
+/* A pair of a rule that needs each service: observed when every unit that
+ * must work had a success; else a finding for each unit that did not:
+ * blocked (or inconclusive) on that unit, or missing on its port. */
+static unsigned unit_findings(const struct verdict *v, const struct rule_host *p,
+			      struct finding *f, struct attempt_failure *failures)
+{
+	const struct rule *rule = ruleset_rule(v->rs, p->rule);
+	uint32_t met = 0;
+	unsigned n = 0;
+
+	for (unsigned u = 0; u < p->nunits; u++)
+		if (p->units[u].ev.successes)
+			met |= (uint32_t)1 << u;
+	for (unsigned u = 0; u < p->nunits; u++) {
+		const struct unit_state *s = &p->units[u];
+		struct finding *x = &f[n];
+		if (s->ev.successes)
+			continue;
+		if (!s->ev.attempts && (!p->concrete || rule->need != NEED_REQUIRED))
+			continue;  /* only a required unit of a site host is missing */
+		memset(x, 0, sizeof(*x));
+		x->rule = rule;
+		if (s->ev.attempts) {
+			attempts_finding(v, &s->ev, &s->out, x, failures);
+			failures += x->nfailures;
+		} else {
+			missing_or_unseen(v, p, x);
+			unit_port(rule, u, x);
+		}
+		x->has_unit = true;
+		x->unit = u;
+		n++;
+	}
+	if (n == 0) {
+		memset(f, 0, sizeof(*f));
+		f->rule = rule;
+		attempts_finding(v, &p->ev, &p->out, f, failures);
+		n = 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		f[i].each = true;
+		f[i].each_met = met;
+	}
+	return n;
+}
+
+/* The findings of one pair, written to f: none (an optional rule never
+ * attempted), one, or for a rule that needs each service one per unit
+ * that did not work. */
+static unsigned pair_findings(const struct verdict *v, const struct rule_host *p,
+			      struct finding *f, struct attempt_failure *failures)
 {
 	const struct rule *rule = ruleset_rule(v->rs, p->rule);
 	const struct evidence *e = &p->ev;
@@ -231,33 +348,18 @@ static bool pair_finding(const struct verdict *v, const struct rule_host *p,
 		f->cause = CAUSE_NAME_NOT_SEEN;
 		expected_side(v->rs, rule->to_role, &f->server);
 		f->server.host[0] = '\0';  /* no name was seen: that is the point */
-		return true;
+		return 1;
 	}
 	if (e->attempts == 0) {
 		if (!p->concrete || rule->need != NEED_REQUIRED)
-			return false;
-		missing_finding(v, p, f);
-		if (!could_have_seen(v, p)) {
-			f->kind = FINDING_INCONCLUSIVE;
-			f->cause = CAUSE_HOST_NOT_SEEN;
-		}
-		return true;
+			return 0;
+		missing_or_unseen(v, p, f);
+		return 1;
 	}
-	copy_counts(f, e);
-	example_endpoints(v->rs, f, e);
-	f->service = e->service;
-	if (e->successes) {
-		f->kind = FINDING_OBSERVED;
-		f->cause = CAUSE_SUCCEEDED;
-		return true;
-	}
-	f->kind = FINDING_BLOCKED;
-	blocked_failures(p, f, failures);
-	if (!failure_shown(v, f)) {
-		f->kind = FINDING_INCONCLUSIVE;
-		f->cause = CAUSE_REPLY_NOT_VISIBLE;
-	}
-	return true;
+	if (p->nunits)
+		return unit_findings(v, p, f, failures);
+	attempts_finding(v, e, &p->out, f, failures);
+	return 1;
 }
 
 static void unexpected_finding(const struct ruleset *rs, const struct unexpected *u,
@@ -308,22 +410,33 @@ static bool host_noted(const struct capture_health *h, const struct cidr *c)
 	return false;
 }
 
-/* One audited host: most of its TCP flows one-sided, or seen sending and
- * never receiving. A few flows say nothing about the mirror. */
+/* One audited host (all its addresses): most of its TCP flows one-sided,
+ * or seen sending and never receiving. A few flows say nothing about the
+ * mirror. */
 #define HEALTH_MIN_FLOWS 4
-static void host_notes(const struct verdict *v, const struct cidr *c,
+static void host_notes(const struct verdict *v, const struct site_host *host,
 		       struct capture_health *h)
 {
-	uint32_t flows, one_sided;
-	uint8_t seen = host_visibility_of(v->hosts, c->ip_version, &c->addr);
+	uint64_t flows = 0, one_sided = 0;
+	uint8_t seen = 0;
+	unsigned before = h->nnotes;
 
-	if (host_noted(h, c))
+	if (host_noted(h, &host->addrs[0]))
 		return;
-	host_visibility_tcp(v->hosts, c->ip_version, &c->addr, &flows, &one_sided);
+	for (unsigned i = 0; i < host->naddrs; i++) {
+		const struct cidr *c = &host->addrs[i];
+		uint32_t f, o;
+		host_visibility_tcp(v->hosts, c->ip_version, &c->addr, &f, &o);
+		flows += f;
+		one_sided += o;
+		seen |= host_visibility_of(v->hosts, c->ip_version, &c->addr);
+	}
 	if (flows >= HEALTH_MIN_FLOWS && one_sided * 2 >= flows)
-		add_note(h, HEALTH_ONE_SIDED_HOST, c, flows, one_sided);
+		add_note(h, HEALTH_ONE_SIDED_HOST, &host->addrs[0], flows, one_sided);
 	else if ((seen & (HOST_OPENED | HOST_ANSWERED)) && !(seen & HOST_RECEIVED))
-		add_note(h, HEALTH_HOST_NOT_RECEIVING, c, flows, one_sided);
+		add_note(h, HEALTH_HOST_NOT_RECEIVING, &host->addrs[0], flows, one_sided);
+	if (h->nnotes > before && host->named)
+		h->notes[before].host_name = host->name;
 }
 
 static void capture_health(const struct verdict *v, struct capture_health *h)
@@ -334,12 +447,12 @@ static void capture_health(const struct verdict *v, struct capture_health *h)
 		add_note(h, HEALTH_ONE_SIDED_CAPTURE, NULL, h->tcp_flows, h->one_sided_flows);
 	role_mask audited = ruleset_audited_roles(v->rs);
 	for (unsigned r = 0; r < ruleset_role_count(v->rs); r++) {
-		const struct cidr *hosts;
+		const unsigned *ids;
 		if (!(audited & role_bit(r)))
 			continue;
-		unsigned n = ruleset_role_hosts(v->rs, r, &hosts);
+		unsigned n = ruleset_role_host_ids(v->rs, r, &ids);
 		for (unsigned i = 0; i < n; i++)
-			host_notes(v, &hosts[i], h);
+			host_notes(v, ruleset_host(v->rs, ids[i]), h);
 	}
 	uint64_t untracked = host_visibility_untracked(v->hosts);
 	if (untracked)
@@ -381,40 +494,60 @@ static int cmp_finding(const void *pa, const void *pb, void *rules)
 	return a->cause < b->cause ? -1 : a->cause > b->cause;
 }
 
-/* How many failure tallies the blocked pairs hold. */
-static size_t blocked_failure_count(const struct verdict *v)
+/* How many failure tallies the pairs and their units hold (at most what
+ * their findings copy). */
+static size_t failure_count(const struct verdict *v)
 {
 	size_t n = 0;
 	for (unsigned i = 0; i < v->npairs; i++) {
 		const struct rule_host *p = &v->pairs[i];
-		if (p->ev.attempts == 0 || p->ev.successes)
-			continue;
-		for (int k = 0; k < FAIL_KIND_COUNT; k++)
+		for (int k = 0; k < FAIL_KIND_COUNT; k++) {
 			n += p->out.failures[k].flows != 0;
+			for (unsigned u = 0; u < p->nunits; u++)
+				n += p->units[u].out.failures[k].flows != 0;
+		}
 	}
 	return n;
 }
 
+/* The site's name for an endpoint's host, when it grouped the host's
+ * addresses under one. */
+static void name_host(const struct ruleset *rs, struct finding_endpoint *e)
+{
+	if (!e->has_ip)
+		return;
+	int id = ruleset_host_of(rs, e->ip_version, &e->ip);
+	const struct site_host *h = id >= 0 ? ruleset_host(rs, (unsigned)id) : NULL;
+	if (h && h->named)
+		e->host_name = h->name;
+}
+
 bool verdict_findings(const struct verdict *v, struct findings *out)
 {
-	size_t used = 0;
+	size_t used = 0, room = (size_t)v->npairs + v->nunexp + 1;
 
+	for (unsigned i = 0; i < v->npairs; i++)
+		room += v->pairs[i].nunits;
 	memset(out, 0, sizeof(*out));
-	out->items = calloc((size_t)v->npairs + v->nunexp + 1, sizeof(*out->items));
-	out->failures = calloc(blocked_failure_count(v) + 1, sizeof(*out->failures));
+	out->items = calloc(room, sizeof(*out->items));
+	out->failures = calloc(failure_count(v) + 1, sizeof(*out->failures));
 	if (!out->items || !out->failures || !exception_uses(v, out)) {
 		findings_free(out);
 		return false;
 	}
 	for (unsigned i = 0; i < v->npairs; i++) {
 		struct finding *f = &out->items[out->n];
-		if (!pair_finding(v, &v->pairs[i], f, out->failures + used))
-			continue;
-		used += f->nfailures;
-		out->n++;
+		unsigned n = pair_findings(v, &v->pairs[i], f, out->failures + used);
+		for (unsigned k = 0; k < n; k++)
+			used += f[k].nfailures;
+		out->n += n;
 	}
 	for (unsigned i = 0; i < v->nunexp; i++)
 		unexpected_finding(v->rs, &v->unexp[i], &out->items[out->n++]);
+	for (unsigned i = 0; i < out->n; i++) {
+		name_host(v->rs, &out->items[i].client);
+		name_host(v->rs, &out->items[i].server);
+	}
 	qsort_r(out->items, out->n, sizeof(*out->items), cmp_finding,
 		(void *)v->rs);
 	out->summary = v->summary;

@@ -120,6 +120,13 @@ struct finding_endpoint {
 	unsigned nexpected;
 	const char *const *expected_names;
 	unsigned nexpected_names;
+	/* The site's name for the host the address belongs to, when the site
+	 * grouped that host's addresses under one (NULL otherwise). */
+	const char *host_name;
+	/* The judged side of a missing or host-not-seen finding on such a
+	 * host: all its addresses, none of which showed the flow. */
+	const struct cidr *addresses;
+	unsigned naddresses;
 };
 
 struct finding {
@@ -142,6 +149,13 @@ struct finding {
 	unsigned nfailures;
 	/* Unexpected: what the cause refers to. */
 	struct unexpected_cause why;
+	/* A rule that needs each of its services (rule->each) is judged per
+	 * unit (rule_unit_count): observed when every unit had a success,
+	 * else one finding for each unit that did not. */
+	bool each;
+	uint32_t each_met;            /* bit u: unit u had a success */
+	bool has_unit;                /* the finding is about one unit */
+	unsigned unit;
 };
 
 struct audit_summary {
@@ -190,6 +204,7 @@ struct health_note {
 	enum health_note_code code;
 	uint8_t ip_version;
 	struct ip_addr host;
+	const char *host_name;        /* a host the site named (all its addresses) */
 	uint64_t flows, one_sided;
 };
 

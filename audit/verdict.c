@@ -13,6 +13,8 @@
 /* Rule-host pairs for hosts that are not concrete site hosts (a role bound
  * to a network): itemized up to this many, then counted like unexpected. */
 #define MAX_DYNAMIC_PAIRS 4096
+/* Units of rules that need each service, kept for those pairs. */
+#define MAX_DYNAMIC_UNITS 4096
 
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_REFUSED 5
@@ -39,14 +41,45 @@ static role_mask catch_all_roles(const struct ruleset *rs)
 
 /* ---- rule-host pairs ---- */
 
-static uint32_t pair_hash(unsigned rule, uint8_t version, const struct ip_addr *host)
+/* A pair of a concrete host is keyed by the host, so that each of its
+ * addresses counts for it; any other by its one address. */
+static uint32_t pair_hash(unsigned rule, int host_id, uint8_t version,
+			  const struct ip_addr *host)
 {
 	uint32_t h = fnv1a(FNV1A_INIT, &rule, sizeof(rule));
+	if (host_id >= 0)
+		return fnv1a(h, &host_id, sizeof(host_id));
 	h = fnv1a(h, &version, 1);
 	return fnv1a(h, host, sizeof(*host));
 }
 
-static struct rule_host *add_pair(struct verdict *v, unsigned rule,
+static bool pair_is(const struct rule_host *p, unsigned rule, int host_id,
+		    uint8_t version, const struct ip_addr *host)
+{
+	if (p->rule != rule || p->host_id != host_id)
+		return false;
+	return host_id >= 0 ||
+	       (p->ip_version == version && memcmp(&p->host, host, sizeof(*host)) == 0);
+}
+
+/* A rule that needs each service keeps each unit's evidence apart. Pairs
+ * of hosts the site does not name hold at most MAX_DYNAMIC_UNITS units
+ * between them, so memory stays bounded by the site; past that (or
+ * without memory) a pair is judged as any-of, which can only be kinder. */
+static void add_units(struct verdict *v, struct rule_host *p, const struct rule *rule)
+{
+	unsigned n = rule->each ? rule_unit_count(rule) : 0;
+
+	if (n < 2 || n > RULE_MAX_UNITS ||
+	    (!p->concrete && v->dynamic_units + n > MAX_DYNAMIC_UNITS))
+		return;
+	p->units = calloc(n, sizeof(*p->units));
+	p->nunits = p->units ? n : 0;
+	if (!p->concrete)
+		v->dynamic_units += p->nunits;
+}
+
+static struct rule_host *add_pair(struct verdict *v, unsigned rule, int host_id,
 				  uint8_t version, const struct ip_addr *host,
 				  bool concrete)
 {
@@ -63,9 +96,11 @@ static struct rule_host *add_pair(struct verdict *v, unsigned rule,
 	p->rule = rule;
 	p->judged_on_client = judged_on_client(v->rs, ruleset_rule(v->rs, rule));
 	p->concrete = concrete;
+	p->host_id = host_id;
 	p->ip_version = version;
 	p->host = *host;
-	uint32_t i = pair_hash(rule, version, host) & (PAIR_SLOTS - 1);
+	add_units(v, p, ruleset_rule(v->rs, rule));
+	uint32_t i = pair_hash(rule, host_id, version, host) & (PAIR_SLOTS - 1);
 	while (v->pair_index[i])
 		i = (i + 1) & (PAIR_SLOTS - 1);
 	v->pair_index[i] = v->npairs;
@@ -81,10 +116,12 @@ static void add_concrete_pairs(struct verdict *v)
 		if (!r->applicable)
 			continue;
 		unsigned role = judged_on_client(v->rs, r) ? r->from_role : r->to_role;
-		const struct cidr *hosts;
-		unsigned n = ruleset_role_hosts(v->rs, role, &hosts);
-		for (unsigned h = 0; h < n && v->npairs < PAIR_SLOTS / 2; h++)
-			add_pair(v, i, hosts[h].ip_version, &hosts[h].addr, true);
+		const unsigned *ids;
+		unsigned n = ruleset_role_host_ids(v->rs, role, &ids);
+		for (unsigned h = 0; h < n && v->npairs < PAIR_SLOTS / 2; h++) {
+			const struct cidr *first = &ruleset_host(v->rs, ids[h])->addrs[0];
+			add_pair(v, i, (int)ids[h], first->ip_version, &first->addr, true);
+		}
 	}
 	v->nconcrete = v->npairs;
 }
@@ -92,18 +129,29 @@ static void add_concrete_pairs(struct verdict *v)
 static struct rule_host *find_pair(struct verdict *v, unsigned rule,
 				   uint8_t version, const struct ip_addr *host)
 {
-	for (uint32_t i = pair_hash(rule, version, host) & (PAIR_SLOTS - 1);
+	int host_id = ruleset_host_of(v->rs, version, host);
+
+	for (uint32_t i = pair_hash(rule, host_id, version, host) & (PAIR_SLOTS - 1);
 	     v->pair_index[i]; i = (i + 1) & (PAIR_SLOTS - 1)) {
 		struct rule_host *p = &v->pairs[v->pair_index[i] - 1];
-		if (p->rule == rule && p->ip_version == version &&
-		    memcmp(&p->host, host, sizeof(*host)) == 0)
+		if (pair_is(p, rule, host_id, version, host))
 			return p;
 	}
 	/* The index stays at most half full. */
 	if (v->npairs - v->nconcrete >= MAX_DYNAMIC_PAIRS ||
 	    v->npairs >= PAIR_SLOTS / 2)
 		return NULL;
-	return add_pair(v, rule, version, host, false);
+	return add_pair(v, rule, host_id, version, host, false);
+}
+
+static void free_units(struct verdict *v)
+{
+	for (unsigned i = 0; i < v->npairs; i++) {
+		free(v->pairs[i].units);
+		v->pairs[i].units = NULL;
+		v->pairs[i].nunits = 0;
+	}
+	v->dynamic_units = 0;
 }
 
 struct verdict *verdict_new(const struct ruleset *rs)
@@ -131,6 +179,7 @@ void verdict_free(struct verdict *v)
 {
 	if (!v)
 		return;
+	free_units(v);
 	free(v->pairs);
 	free(v->unexp);
 	free(v->pair_index);
@@ -142,6 +191,7 @@ void verdict_free(struct verdict *v)
 
 void verdict_reset(struct verdict *v)
 {
+	free_units(v);
 	v->npairs = 0;
 	v->nunexp = 0;
 	memset(v->pair_index, 0, PAIR_SLOTS * sizeof(*v->pair_index));
@@ -298,6 +348,24 @@ static void publish(const struct verdict *v, const struct flow_record *r,
 
 /* ---- recording a judged flow as evidence ---- */
 
+/* One attempt into a pair's (or a unit's) evidence and tallies. */
+static void count_attempt(struct evidence *e, struct outcomes *out,
+			  const struct flow_record *r, const struct flow_class *c,
+			  const struct judgement *jd, const struct match *m)
+{
+	evidence_count(e, r);
+	e->attempts++;
+	evidence_example(e, r, c, jd->client, jd->server, jd->outcome.ok);
+	if (!e->service)
+		e->service = m->service;
+	if (jd->outcome.ok) {
+		e->successes++;
+		e->one_sided += jd->outcome.one_sided;
+	} else {
+		tally_failure(&out->failures[jd->outcome.kind], &jd->outcome, r, c, false);
+	}
+}
+
 static void record_attempt(struct verdict *v, const struct flow_record *r,
 			   const struct flow_class *c, const struct judgement *jd,
 			   const struct match *m)
@@ -312,17 +380,29 @@ static void record_attempt(struct verdict *v, const struct flow_record *r,
 					on_client ? &r->orig_h : &r->resp_h);
 	if (!p)
 		return;
-	struct evidence *e = &p->ev;
+	count_attempt(&p->ev, &p->out, r, c, jd, m);
+	int u = p->nunits ? rule_unit_of(rule, m->service, r->resp_p) : -1;
+	if (u >= 0 && (unsigned)u < p->nunits)
+		count_attempt(&p->units[u].ev, &p->units[u].out, r, c, jd, m);
+}
+
+static void dns_attempt(struct evidence *e, struct outcomes *out,
+			const struct flow_record *r, const struct flow_class *c,
+			role_mask client, role_mask named)
+{
+	const struct dns_outcome *d = &c->dns;
+
 	evidence_count(e, r);
 	e->attempts++;
-	evidence_example(e, r, c, jd->client, jd->server, jd->outcome.ok);
-	if (!e->service)
-		e->service = m->service;
-	if (jd->outcome.ok) {
-		e->successes++;
-		e->one_sided += jd->outcome.one_sided;
-	} else {
-		tally_failure(&p->out.failures[jd->outcome.kind], &jd->outcome, r, c, false);
+	tally_dns_failure(&out->failures[FAIL_DNS], r, d);
+	if (!e->has_example) {
+		/* The example names the lookup: no server was reached. */
+		evidence_example(e, r, c, client, named, false);
+		memset(&e->server, 0, sizeof(e->server));
+		e->port = 0;
+		e->proto = 0;
+		snprintf(e->host, sizeof(e->host), "%s", d->query);
+		e->host_source = NAME_DNS;
 	}
 }
 
@@ -347,19 +427,11 @@ static void record_dns_failure(struct verdict *v, const struct flow_record *r,
 		struct rule_host *p = find_pair(v, i, r->ip_version, &r->orig_h);
 		if (!p)
 			continue;
-		struct evidence *e = &p->ev;
-		evidence_count(e, r);
-		e->attempts++;
-		tally_dns_failure(&p->out.failures[FAIL_DNS], r, d);
-		if (!e->has_example) {
-			/* The example names the lookup: no server was reached. */
-			evidence_example(e, r, c, client, named, false);
-			memset(&e->server, 0, sizeof(e->server));
-			e->port = 0;
-			e->proto = 0;
-			snprintf(e->host, sizeof(e->host), "%s", d->query);
-			e->host_source = NAME_DNS;
-		}
+		/* No port can work when the name does not resolve: a failure
+		 * of the whole pair and of each of its units. */
+		dns_attempt(&p->ev, &p->out, r, c, client, named);
+		for (unsigned u = 0; u < p->nunits; u++)
+			dns_attempt(&p->units[u].ev, &p->units[u].out, r, c, client, named);
 	}
 }
 

@@ -113,7 +113,9 @@ static void note_line(const struct health_note *note, struct health_line *l)
 {
 	unsigned percent = note->flows ? (unsigned)(note->one_sided * 100 / note->flows) : 0;
 
-	if (note->ip_version)
+	if (note->host_name)
+		snprintf(l->host, sizeof(l->host), "%s", note->host_name);
+	else if (note->ip_version)
 		format_ip(l->host, note->ip_version, &note->host);
 	switch (note->code) {
 	case HEALTH_ONE_SIDED_CAPTURE:

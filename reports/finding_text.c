@@ -218,22 +218,75 @@ static void unexpected_sentence(const struct ruleset *rs, const struct unexpecte
 	}
 }
 
+/* The host a missing finding is judged on: its address, or the host the
+ * site named with all its addresses, "mobile01 (10.1.0.20, fd00::20)". */
+static void judged_host_text(const struct finding_endpoint *e, char *out, size_t len)
+{
+	size_t used = 0;
+
+	if (!e->host_name) {
+		format_ip(out, e->ip_version, &e->ip);
+		return;
+	}
+	out[0] = '\0';
+	APPEND(out, len, &used, "%s", e->host_name);
+	for (unsigned i = 0; i < e->naddresses; i++) {
+		char a[IP_TEXT_LEN];
+		format_ip(a, e->addresses[i].ip_version, &e->addresses[i].addr);
+		APPEND(out, len, &used, "%s%s", i ? ", " : " (", a);
+	}
+	if (e->naddresses)
+		APPEND(out, len, &used, ")");
+}
+
+/* The service a finding is about: one unit of a rule judged per service,
+ * else the service. */
+static void finding_service(const struct finding *f, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (f->has_unit && f->rule)
+		rule_unit_format(f->rule, f->unit, out, len);
+	else if (f->service)
+		service_format(f->service, out, len);
+}
+
 static void missing_sentence(const struct ruleset *rs, const struct finding *f,
 			     char *out, size_t len)
 {
-	char host[IP_TEXT_LEN], svc[64] = "";
+	char host[300], svc[64] = "";
 	bool on_client = f->client.has_ip;
 	const struct finding_endpoint *judged = on_client ? &f->client : &f->server;
 
-	format_ip(host, judged->ip_version, &judged->ip);
-	if (f->service)
-		service_format(f->service, svc, sizeof(svc));
+	judged_host_text(judged, host, sizeof(host));
+	finding_service(f, svc, sizeof(svc));
 	if (on_client)
 		snprintf(out, len, "no traffic from %s to %s on %s", host,
 			 ruleset_role(rs, f->rule->to_role)->name, svc);
 	else
 		snprintf(out, len, "no traffic from %s to %s on %s",
 			 ruleset_role(rs, f->rule->from_role)->name, host, svc);
+}
+
+/* A rule that needs each of its services: which must work, which did. */
+static void each_sentence(const struct finding *f, char *out, size_t len)
+{
+	char all[200] = "", met[200] = "";
+	size_t used = strlen(out), ua = 0, um = 0;
+	unsigned n = rule_unit_count(f->rule);
+
+	for (unsigned u = 0; u < n && u < RULE_MAX_UNITS; u++) {
+		char svc[64];
+		rule_unit_format(f->rule, u, svc, sizeof(svc));
+		APPEND(all, sizeof(all), &ua, "%s%s", ua ? ", " : "", svc);
+		if (f->each_met & ((uint32_t)1 << u))
+			APPEND(met, sizeof(met), &um, "%s%s", um ? ", " : "", svc);
+	}
+	if (f->kind == FINDING_OBSERVED)
+		APPEND(out, len, &used, "; each of %s worked", all);
+	else if (um)
+		APPEND(out, len, &used, "; each of %s must work, and only %s did", all, met);
+	else
+		APPEND(out, len, &used, "; each of %s must work, and none did", all);
 }
 
 /* Every failure of a blocked finding, joined by "; ". */
@@ -270,13 +323,16 @@ static void observed_sentence(const struct finding *f, char *out, size_t len)
 static void inconclusive_sentence(const struct ruleset *rs, const struct finding *f,
 				  char *out, size_t len)
 {
-	char host[IP_TEXT_LEN], first[REASON_LEN];
+	char host[HOST_NAME_LEN > IP_TEXT_LEN ? HOST_NAME_LEN : IP_TEXT_LEN], first[REASON_LEN];
 	int n;
 
 	if (f->cause == CAUSE_HOST_NOT_SEEN) {
 		const struct finding_endpoint *judged = f->client.has_ip ? &f->client : &f->server;
 		missing_sentence(rs, f, first, sizeof(first));
-		format_ip(host, judged->ip_version, &judged->ip);
+		if (judged->host_name)
+			snprintf(host, sizeof(host), "%s", judged->host_name);
+		else
+			format_ip(host, judged->ip_version, &judged->ip);
 		snprintf(out, len, "%s, but the capture never shows %s %s: it cannot tell "
 			 "whether the flow happened", first, host, f->client.has_ip ?
 			 "opening a connection" : "receiving anything");
@@ -324,6 +380,8 @@ void finding_reason(const struct ruleset *rs, const struct finding *f,
 	default:
 		snprintf(out, len, "?");
 	}
+	if (f->each && f->rule)
+		each_sentence(f, out, len);
 }
 
 void judgement_reason(const struct ruleset *rs, const struct flow_record *r,

@@ -325,6 +325,11 @@ static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_end
 	char ip[ENDPOINT_TEXT_LEN], roles[256];
 
 	roles_join(rs, e->roles, ", ", roles, sizeof(roles));
+	if (e->host_name) {
+		fputs("<strong>", f);
+		esc(f, e->host_name);
+		fputs("</strong> ", f);
+	}
 	if (e->has_ip) {
 		if (port && e->has_port)
 			format_endpoint(ip, e->ip_version, &e->ip, e->port);

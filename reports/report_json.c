@@ -106,6 +106,29 @@ static cJSON *endpoint(const struct ruleset *rs, const struct finding_endpoint *
 		cJSON_AddItemToObject(o, "expected", cidr_array(e->expected, e->nexpected,
 							       e->expected_names,
 							       e->nexpected_names));
+	if (e->host_name)
+		add_text(o, "host_name", e->host_name);
+	if (e->naddresses)
+		cJSON_AddItemToObject(o, "addresses", cidr_array(e->addresses, e->naddresses,
+								 NULL, 0));
+	return o;
+}
+
+/* A rule judged per service: each unit, and those that worked. */
+static cJSON *each_json(const struct finding *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *all = cJSON_AddArrayToObject(o, "services");
+	cJSON *met = cJSON_AddArrayToObject(o, "met");
+	unsigned n = rule_unit_count(f->rule);
+
+	for (unsigned u = 0; u < n && u < RULE_MAX_UNITS; u++) {
+		char svc[64];
+		rule_unit_format(f->rule, u, svc, sizeof(svc));
+		cJSON_AddItemToArray(all, cJSON_CreateString(svc));
+		if (f->each_met & ((uint32_t)1 << u))
+			cJSON_AddItemToArray(met, cJSON_CreateString(svc));
+	}
 	return o;
 }
 
@@ -161,9 +184,14 @@ static cJSON *finding_json(const struct audit_report *report, const struct findi
 					 ? count(f->port) : cJSON_CreateNull());
 	if (f->service) {
 		char svc[64];
-		service_format(f->service, svc, sizeof(svc));
+		if (f->has_unit)
+			rule_unit_format(f->rule, f->unit, svc, sizeof(svc));
+		else
+			service_format(f->service, svc, sizeof(svc));
 		cJSON_AddStringToObject(o, "service", svc);
 	}
+	if (f->each && f->rule)
+		cJSON_AddItemToObject(o, "each", each_json(f));
 	cJSON_AddItemToObject(o, "app", string_or_null(f->app));
 	cJSON_AddItemToObject(o, "state", string_or_null(f->states));
 	cJSON_AddItemToObject(o, "flows", count(f->flows));

@@ -40,7 +40,8 @@ static void side_text(const struct audit_report *r, const struct finding_endpoin
 		expected_join(e, ",", where, sizeof(where));
 	if (!where[0])
 		snprintf(where, sizeof(where), "%s", e->host[0] ? e->host : "?");
-	snprintf(out, len, "%s%s%s", roles, roles[0] ? " " : "", where);
+	snprintf(out, len, "%s%s%s%s%s", roles, roles[0] ? " " : "",
+		 e->host_name ? e->host_name : "", e->host_name ? " " : "", where);
 }
 
 /* "web-inbound: 10.1.0.20 -> www.example.com 443" */

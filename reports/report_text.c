@@ -63,10 +63,10 @@ static void endpoint_text(const struct ruleset *rs, const struct finding_endpoin
 		format_endpoint(ip, e->ip_version, &e->ip, e->port);
 	else
 		format_ip(ip, e->ip_version, &e->ip);
-	if (roles[0])
-		snprintf(out, len, "%s (%s)", ip, roles);
-	else
-		snprintf(out, len, "%s", ip);
+	/* A host the site named goes by its name, then the address seen. */
+	snprintf(out, len, "%s%s%s%s%s%s", e->host_name ? e->host_name : "",
+		 e->host_name ? " " : "", ip, roles[0] ? " (" : "", roles,
+		 roles[0] ? ")" : "");
 }
 
 static void finding_line(FILE *f, const struct audit_report *r,

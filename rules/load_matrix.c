@@ -365,7 +365,59 @@ static unsigned rule_role(struct ruleset *rs, struct json_file *f, const cJSON *
 }
 
 static const char *const rule_keys[] = { "id", "group", "description", "from", "to",
-					 "need", "sections", "feature", "services" };
+					 "need", "sections", "feature", "each", "services" };
+
+/* Whether a service of rule i names parameter param in its ports. */
+static bool rule_uses_param(const struct ruleset *rs, unsigned i, int param)
+{
+	const struct rule *r = &rs->rules[i];
+	for (unsigned s = 0; rs->pending[i] && s < r->nservices; s++)
+		for (unsigned k = 0; k < rs->pending[i][s].nitems; k++)
+			if (rs->pending[i][s].items[k].param == param)
+				return true;
+	return false;
+}
+
+/* "each": true (every evidence service must work), false (any one will
+ * do: the default), or "$param": each once the site declares the
+ * parameter, whose ports the rule's services must use. */
+static void load_each(struct ruleset *rs, struct json_file *f, const cJSON *rule,
+		      const char *path, unsigned i)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rule, "each");
+	char p[PATH_LEN];
+
+	rs->rule_each_param[i] = -1;
+	if (!v)
+		return;
+	path_key(p, path, "each");
+	if (cJSON_IsBool(v)) {
+		rs->rules[i].each = cJSON_IsTrue(v);
+		return;
+	}
+	if (!cJSON_IsString(v) || v->valuestring[0] != '$') {
+		report_at(f, true, p, true, "true: each service must work; false: any "
+			  "one will do; \"$param\": each once the site sets that "
+			  "parameter", "\"each\" must be true, false or \"$parameter\"");
+		return;
+	}
+	int param = name_index(PARAMS(rs), v->valuestring + 1);
+	if (param < 0) {
+		char hint[128];
+		const char *near = nearest_in(PARAMS(rs), v->valuestring + 1);
+		snprintf(hint, sizeof(hint), near ? "did you mean \"$%s\"?" :
+			 "declare it under \"params\"", near);
+		report_at(f, true, p, true, hint, "unknown parameter \"%s\"", v->valuestring);
+		return;
+	}
+	if (!rule_uses_param(rs, i, param)) {
+		report_at(f, true, p, true, "name the parameter that holds the ports "
+			  "the site binds", "no service of the rule uses \"%s\"",
+			  v->valuestring);
+		return;
+	}
+	rs->rule_each_param[i] = param;
+}
 
 static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule,
 		      unsigned i)
@@ -375,6 +427,7 @@ static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule
 
 	path_index(path, "/rules", i);
 	rs->rule_feature[i] = -1;
+	rs->rule_each_param[i] = -1;
 	if (!cJSON_IsObject(rule)) {
 		report_at(f, true, path, true, NULL, "a rule must be an object");
 		r->id = "";
@@ -417,6 +470,7 @@ static void load_rule(struct ruleset *rs, struct json_file *f, const cJSON *rule
 		}
 	}
 	load_services(rs, f, rule, path, i);
+	load_each(rs, f, rule, path, i);
 }
 
 static void load_rules(struct ruleset *rs, struct json_file *f, const cJSON *rules)
@@ -429,10 +483,12 @@ static void load_rules(struct ruleset *rs, struct json_file *f, const cJSON *rul
 	unsigned n = (unsigned)cJSON_GetArraySize(rules);
 	rs->rules = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->rules));
 	rs->rule_feature = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->rule_feature));
+	rs->rule_each_param = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->rule_each_param));
 	rs->pending = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->pending));
-	if (!rs->rules || !rs->rule_feature || !rs->pending)
+	if (!rs->rules || !rs->rule_feature || !rs->rule_each_param || !rs->pending)
 		return;
 	memset(rs->rules, 0, (n + 1) * sizeof(*rs->rules));
+	memset(rs->pending, 0, (n + 1) * sizeof(*rs->pending));
 	unsigned i = 0;
 	for (const cJSON *r = rules->child; r; r = r->next, i++)
 		load_rule(rs, f, r, i);

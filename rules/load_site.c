@@ -54,7 +54,278 @@ static bool push_name(struct ruleset *rs, struct role_binding *b, const char *na
 	return true;
 }
 
-/* One binding: an address, a network or a host name. */
+/* ---- hosts with several addresses: {"host": "lic01", "addresses": [...]} ---- */
+
+int named_host(const struct ruleset *rs, const char *name)
+{
+	for (unsigned i = 0; i < rs->nnamed; i++)
+		if (strcmp(rs->hosts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool same_address(const struct cidr *a, const struct cidr *b)
+{
+	return a->ip_version == b->ip_version &&
+	       memcmp(&a->addr, &b->addr, sizeof(a->addr)) == 0;
+}
+
+int named_host_of(const struct ruleset *rs, const struct cidr *c)
+{
+	for (unsigned i = 0; i < rs->nnamed; i++)
+		for (unsigned j = 0; j < rs->hosts[i].naddrs; j++)
+			if (same_address(&rs->hosts[i].addrs[j], c))
+				return (int)i;
+	return -1;
+}
+
+static bool single_address(const struct cidr *c)
+{
+	return c->prefix == (c->ip_version == 4 ? 32 : 128);
+}
+
+static struct site_host *new_named_host(struct ruleset *rs)
+{
+	if (rs->nnamed == rs->cap_hosts) {
+		unsigned cap = rs->cap_hosts ? rs->cap_hosts * 2 : 8;
+		struct site_host *h = arena_alloc(&rs->arena, cap * sizeof(*h));
+		struct host_def *d = arena_alloc(&rs->arena, cap * sizeof(*d));
+		if (!h || !d)
+			return NULL;
+		if (rs->nnamed) {
+			memcpy(h, rs->hosts, rs->nnamed * sizeof(*h));
+			memcpy(d, rs->host_defs, rs->nnamed * sizeof(*d));
+		}
+		rs->hosts = h;
+		rs->host_defs = d;
+		rs->cap_hosts = cap;
+	}
+	rs->nhosts = ++rs->nnamed;
+	return &rs->hosts[rs->nnamed - 1];
+}
+
+/* A host object's name, or NULL (reported when report is set). A name is
+ * a host name, not an address, and not a role's (dedicated lists both). */
+static const char *host_object_name(struct ruleset *rs, struct json_file *f,
+				    const cJSON *e, const char *path, bool report)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "host");
+	char p[PATH_LEN];
+	struct cidr c;
+	bool host_bits;
+
+	path_key(p, path, "host");
+	if (!cJSON_IsString(n) || !n->valuestring[0]) {
+		if (report)
+			report_at(f, true, n ? p : path, true, "{\"host\": \"lic01\", "
+				  "\"addresses\": [\"10.1.0.10\", \"fd00::10\"]}",
+				  "a host needs \"host\": its name");
+		return NULL;
+	}
+	const char *name = n->valuestring;
+	const char *why = NULL;
+	if (parse_cidr(name, &c, &host_bits))
+		why = "is an address: name the host, and list its addresses under "
+		      "\"addresses\"";
+	else if (!valid_host_name(name) || name[0] == '*')
+		why = "is not a host name (letters, digits, '-', '_' and dots)";
+	else if (name_index(ROLES(rs), name) >= 0)
+		why = "is a role's name";
+	if (why) {
+		if (report)
+			report_at(f, true, p, true, "name it as the site knows the machine, "
+				  "such as \"lic01\"", "bad host name \"%s\": it %s", name, why);
+		return NULL;
+	}
+	return name;
+}
+
+static const char *const host_keys[] = { "host", "addresses" };
+
+/* A host's addresses from its object: single addresses, each once; false
+ * after reporting any that is not. */
+static bool host_addresses(struct ruleset *rs, struct json_file *f, const cJSON *list,
+			   const char *path, struct cidr **out, unsigned *n)
+{
+	unsigned count = (unsigned)cJSON_GetArraySize(list), i = 0;
+	bool ok = true;
+
+	*n = 0;
+	*out = arena_alloc(&rs->arena, (count + 1) * sizeof(**out));
+	if (!*out)
+		return false;
+	for (const cJSON *e = list->child; e; e = e->next, i++) {
+		char ep[PATH_LEN];
+		struct cidr c;
+		bool host_bits;
+		path_index(ep, path, i);
+		if (!cJSON_IsString(e) || !parse_cidr(e->valuestring, &c, &host_bits)) {
+			report_at(f, true, ep, true, "an IPv4 or IPv6 address, such as "
+				  "\"10.1.0.10\" or \"fd00::10\"", "bad address %s%s%s",
+				  cJSON_IsString(e) ? "\"" : "",
+				  cJSON_IsString(e) ? e->valuestring : "(not a string)",
+				  cJSON_IsString(e) ? "\"" : "");
+			ok = false;
+			continue;
+		}
+		if (!single_address(&c)) {
+			report_at(f, true, ep, true, "bind networks to the role directly, "
+				  "not inside a host", "\"%s\" is a network: a host's "
+				  "addresses are single addresses", e->valuestring);
+			ok = false;
+			continue;
+		}
+		bool twice = false;
+		for (unsigned k = 0; k < *n; k++)
+			twice |= same_address(&(*out)[k], &c);
+		if (twice) {
+			report_at(f, false, ep, true, NULL, "\"%s\" is listed twice",
+				  e->valuestring);
+			continue;
+		}
+		int other = named_host_of(rs, &c);
+		if (other >= 0) {
+			report_at(f, true, ep, true, "an address belongs to one host",
+				  "\"%s\" is already an address of host \"%s\"",
+				  e->valuestring, rs->hosts[other].name);
+			ok = false;
+			continue;
+		}
+		(*out)[(*n)++] = c;
+	}
+	return ok;
+}
+
+static bool same_addresses(const struct site_host *h, const struct cidr *a, unsigned n)
+{
+	if (h->naddrs != n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		bool found = false;
+		for (unsigned j = 0; j < h->naddrs && !found; j++)
+			found = same_address(&h->addrs[j], &a[i]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* The first pass over the roles: a host object that lists addresses
+ * defines the host (anywhere in the file, so that another role may name
+ * it alone: {"host": "lic01"}). A host given twice must have the same
+ * addresses both times. */
+static void define_host(struct ruleset *rs, struct json_file *f, const cJSON *e,
+			const char *path)
+{
+	char p[PATH_LEN];
+
+	check_keys(f, e, path, host_keys, ARRAY_SIZE(host_keys), "a host",
+		   "a host has \"host\" (its name) and \"addresses\"", true);
+	const char *name = host_object_name(rs, f, e, path, true);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(e, "addresses");
+	if (!name || !list)
+		return;  /* a bad name is reported; no list: a reference */
+	path_key(p, path, "addresses");
+	int h = named_host(rs, name);
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {
+		report_at(f, true, p, true, "[\"10.1.0.10\", \"fd00::10\"]",
+			  "\"addresses\" must be a non-empty list of addresses");
+		if (h < 0 && new_named_host(rs)) {
+			rs->hosts[rs->nnamed - 1].name = arena_strdup(&rs->arena, name);
+			rs->host_defs[rs->nnamed - 1].broken = true;
+		}
+		return;
+	}
+	if (h >= 0) {
+		/* Given before: the same addresses, or an error. */
+		struct cidr *addrs = arena_alloc(&rs->arena, (unsigned)cJSON_GetArraySize(list) *
+						 sizeof(*addrs) + sizeof(*addrs));
+		unsigned n = 0, i = 0;
+		if (rs->host_defs[h].broken || !addrs)
+			return;
+		for (const cJSON *x = list->child; x; x = x->next, i++) {
+			struct cidr c;
+			bool host_bits;
+			if (cJSON_IsString(x) && parse_cidr(x->valuestring, &c, &host_bits) &&
+			    single_address(&c))
+				addrs[n++] = c;
+		}
+		if (n != i || !same_addresses(&rs->hosts[h], addrs, n)) {
+			char hint[160];
+			size_t off = json_index_find(&f->ix, rs->host_defs[h].path, true);
+			snprintf(hint, sizeof(hint), "give a host's addresses once; elsewhere "
+				 "write {\"host\": \"%s\"}", name);
+			report_at(f, true, p, true, hint, "host \"%s\" is given other "
+				  "addresses at line %u", name, json_where_at(f->text, off).line);
+		}
+		return;
+	}
+	struct cidr *addrs;
+	unsigned n;
+	bool ok = host_addresses(rs, f, list, p, &addrs, &n);
+	struct site_host *host = new_named_host(rs);
+	if (!host)
+		return;
+	host->name = arena_strdup(&rs->arena, name);
+	host->named = true;
+	host->addrs = addrs;
+	host->naddrs = n;
+	rs->host_defs[rs->nnamed - 1].path = arena_strdup(&rs->arena, p);
+	rs->host_defs[rs->nnamed - 1].broken = !ok || n == 0;
+}
+
+static void define_hosts(struct ruleset *rs, struct json_file *f, const cJSON *roles)
+{
+	char prefix[PATH_LEN], p[PATH_LEN], ep[PATH_LEN];
+
+	if (!cJSON_IsObject(roles))
+		return;
+	path_key(prefix, "", "roles");
+	for (const cJSON *r = roles->child; r; r = r->next) {
+		if (name_index(ROLES(rs), r->string) < 0)
+			continue;  /* reported when the role is bound */
+		path_key(p, prefix, r->string);
+		if (cJSON_IsObject(r))
+			define_host(rs, f, r, p);
+		unsigned i = 0;
+		for (const cJSON *e = cJSON_IsArray(r) ? r->child : NULL; e; e = e->next, i++) {
+			path_index(ep, p, i);
+			if (cJSON_IsObject(e))
+				define_host(rs, f, e, ep);
+		}
+	}
+}
+
+/* A host object in a role's bindings: all its addresses hold the role. */
+static void bind_host(struct ruleset *rs, struct json_file *f, unsigned role,
+		      const cJSON *e, const char *path)
+{
+	struct role_binding *b = &rs->bindings[role];
+	const char *name = host_object_name(rs, f, e, path, false);
+
+	if (!name)
+		return;
+	int h = named_host(rs, name);
+	if (h >= 0 && rs->host_defs[h].broken)
+		return;
+	if (h < 0) {
+		char hint[200];
+		snprintf(hint, sizeof(hint), "give them once: {\"host\": \"%s\", "
+			 "\"addresses\": [\"10.1.0.10\", \"fd00::10\"]}", name);
+		report_at(f, true, path, true, hint, "host \"%s\" is given no addresses",
+			  name);
+		return;
+	}
+	if (!b->binds_addresses) {
+		report_at(f, true, path, true, "bind it by host name", "role \"%s\" "
+			  "is bound by name, not by address", rs->roles[role].name);
+		return;
+	}
+	for (unsigned i = 0; i < rs->hosts[h].naddrs; i++)
+		push_net(rs, b, &rs->hosts[h].addrs[i]);
+}
+
+/* One binding: an address, a network, a host name or a host object. */
 static void bind_one(struct ruleset *rs, struct json_file *f, unsigned role,
 		     const cJSON *e, const char *path)
 {
@@ -62,10 +333,15 @@ static void bind_one(struct ruleset *rs, struct json_file *f, unsigned role,
 	struct cidr c;
 	bool host_bits;
 
+	if (cJSON_IsObject(e)) {
+		bind_host(rs, f, role, e, path);
+		return;
+	}
 	if (!cJSON_IsString(e)) {
 		report_at(f, true, path, true, "write addresses, networks and names as "
-			  "strings: \"10.1.0.10\", \"10.2.0.0/16\", \"host.example\"",
-			  "a binding must be a string");
+			  "strings: \"10.1.0.10\", \"10.2.0.0/16\", \"host.example\"; "
+			  "a host with several addresses as {\"host\": \"lic01\", "
+			  "\"addresses\": [...]}", "a binding must be a string or a host");
 		return;
 	}
 	const char *s = e->valuestring;
@@ -73,6 +349,15 @@ static void bind_one(struct ruleset *rs, struct json_file *f, unsigned role,
 		if (!b->binds_addresses) {
 			report_at(f, true, path, true, "bind it by host name", "role \"%s\" "
 				  "is bound by name, not by address", rs->roles[role].name);
+			return;
+		}
+		int h = single_address(&c) ? named_host_of(rs, &c) : -1;
+		if (h >= 0) {
+			char hint[160];
+			snprintf(hint, sizeof(hint), "bind the host with all its addresses: "
+				 "{\"host\": \"%s\"}", rs->hosts[h].name);
+			report_at(f, true, path, true, hint, "\"%s\" is an address of host "
+				  "\"%s\"", s, rs->hosts[h].name);
 			return;
 		}
 		if (host_bits)
@@ -110,7 +395,7 @@ static bool bind_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 		report_at(f, true, p, false, "list those hosts (or their roles) in "
 			  "\"dedicated\"", "role \"%s\" is bound through \"dedicated\"",
 			  r->string);
-	} else if (cJSON_IsString(r)) {
+	} else if (cJSON_IsString(r) || cJSON_IsObject(r)) {
 		bind_one(rs, f, (unsigned)role, r, p);
 	} else if (cJSON_IsArray(r)) {
 		unsigned i = 0;
@@ -121,7 +406,7 @@ static bool bind_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 		}
 	} else {
 		report_at(f, true, p, true, NULL, "a role takes a list of "
-			  "addresses, networks or names");
+			  "addresses, networks, names or hosts");
 	}
 	return true;
 }
@@ -394,7 +679,7 @@ static void load_dedicated(struct ruleset *rs, struct json_file *f, const cJSON 
 		return;
 	if (!cJSON_IsArray(list)) {
 		report_at(f, true, "/dedicated", true, NULL, "\"dedicated\" must be a list "
-			  "of peer roles or addresses");
+			  "of peer roles, hosts or addresses");
 		return;
 	}
 	if (target < 0) {
@@ -409,14 +694,22 @@ static void load_dedicated(struct ruleset *rs, struct json_file *f, const cJSON 
 		bool host_bits;
 		path_index(p, "/dedicated", i);
 		int role = cJSON_IsString(e) ? name_index(ROLES(rs), e->valuestring) : -1;
+		int host = cJSON_IsString(e) ? named_host(rs, e->valuestring) : -1;
 		if (role >= 0)
 			dedicate_role(rs, f, (unsigned)role, &rs->bindings[target], p);
+		else if (host >= 0 || (cJSON_IsString(e) &&
+				       parse_cidr(e->valuestring, &c, &host_bits) &&
+				       single_address(&c) && (host = named_host_of(rs, &c)) >= 0))
+			/* A host is dedicated whole, whichever address names it. */
+			for (unsigned k = 0; k < rs->hosts[host].naddrs; k++)
+				push_net(rs, &rs->bindings[target], &rs->hosts[host].addrs[k]);
 		else if (cJSON_IsString(e) && parse_cidr(e->valuestring, &c, &host_bits))
 			push_net(rs, &rs->bindings[target], &c);
 		else if (cJSON_IsString(e))
 			unknown_role(rs, f, p, true, e->valuestring);
 		else
-			report_at(f, true, p, true, NULL, "a peer role's name or an address");
+			report_at(f, true, p, true, NULL, "a peer role's name, a host's name or "
+				  "an address");
 	}
 }
 
@@ -434,6 +727,7 @@ bool load_site(struct ruleset *rs, struct json_file *f)
 	/* A site without roles binds nothing: say so plainly. */
 	if (!cJSON_GetObjectItemCaseSensitive(root, "roles"))
 		report_at(f, true, "", true, NULL, "the site needs \"roles\"");
+	define_hosts(rs, f, cJSON_GetObjectItemCaseSensitive(root, "roles"));
 	each_member(rs, f, root, "roles", false, bind_role);
 	each_member(rs, f, root, "params", false, set_param);
 	each_member(rs, f, root, "features", false, set_feature);

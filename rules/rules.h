@@ -63,6 +63,12 @@ struct rule {
 	const char *group;           /* for reports: e.g. "License Server" */
 	bool applicable;             /* roles bound and feature on */
 	const char *not_applicable_why; /* when !applicable */
+	/* Each evidence service (each port of each, see rule_unit_count) must
+	 * work, not any one: the matrix says so ("each": true), or names the
+	 * parameter whose value, once the site declares it, binds the ports
+	 * ("each": "$webaccess_ports"). */
+	bool each;
+	const char *each_param;      /* that parameter's name, or NULL */
 };
 
 struct role {
@@ -82,7 +88,18 @@ struct role {
 	bool bound;                  /* the site binds it */
 };
 
-/* One address or network a site binds a role to. */
+/* A concrete host: one machine the site binds, with every address it has.
+ * A site may group several addresses under a name (dual stack: {"host":
+ * "lic01", "addresses": ["10.1.0.10", "fd00::10"]}); a single address
+ * bound on its own is a host of its own, named by its address. A rule is
+ * judged per host: an attempt from any of its addresses counts. */
+struct site_host {
+	const char *name;
+	bool named;                  /* the site gave it its name */
+	const struct cidr *addrs;    /* single addresses (/32, /128), at least one */
+	unsigned naddrs;
+};
+
 /* A site-local allowance: known extra traffic, allowed not unexpected. */
 struct site_allow {
 	const char *why;
@@ -141,6 +158,16 @@ role_mask ruleset_dedicated_roles(const struct ruleset *rs);
  * Networks (0.0.0.0/0, 10.2.0.0/16) and host names are populations. */
 unsigned ruleset_role_hosts(const struct ruleset *rs, unsigned role,
 			    const struct cidr **hosts);
+/* The hosts the site binds (see struct site_host). */
+unsigned ruleset_host_count(const struct ruleset *rs);
+const struct site_host *ruleset_host(const struct ruleset *rs, unsigned i);
+/* The host an address belongs to, or -1 when it is no concrete host. */
+int ruleset_host_of(const struct ruleset *rs, uint8_t ip_version,
+		    const struct ip_addr *a);
+/* The concrete hosts of a role, each once, in the order the site binds
+ * them: indexes for ruleset_host. */
+unsigned ruleset_role_host_ids(const struct ruleset *rs, unsigned role,
+			       const unsigned **ids);
 /* The networks and names a role is bound to, for display. */
 unsigned ruleset_role_nets(const struct ruleset *rs, unsigned role,
 			   const struct cidr **nets);
@@ -182,5 +209,18 @@ void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us);
 
 /* "tcp/13667", "tcp/49152-65535", "udp/137-138" into buf. */
 void service_format(const struct rule_service *s, char *buf, size_t len);
+
+/* A rule that needs each of its services is judged per unit: one port (or
+ * range) of one evidence service, or an ICMP service. At most
+ * RULE_MAX_UNITS: more is refused when the site is loaded. */
+#define RULE_MAX_UNITS 32
+unsigned rule_unit_count(const struct rule *r);
+/* Unit u's service and port range (0-0 for ICMP); false past the last. */
+bool rule_unit(const struct rule *r, unsigned u, const struct rule_service **s,
+	       struct port_range *range);
+/* The unit a flow on service s and server port is evidence for, or -1. */
+int rule_unit_of(const struct rule *r, const struct rule_service *s, uint16_t port);
+/* "tcp/443", "tcp/49152-65535", "icmp". */
+void rule_unit_format(const struct rule *r, unsigned u, char *buf, size_t len);
 
 #endif

@@ -59,8 +59,23 @@ struct role_binding {
 	unsigned nnames, cap_names;
 	struct cidr *hosts;         /* the single-address nets */
 	unsigned nhosts;
+	unsigned *host_ids;         /* their hosts (ruleset.hosts), each once */
+	unsigned nhost_ids;
 	bool binds_addresses, binds_names;
 	bool binds_dedicated;       /* the site's "dedicated" list binds it */
+};
+
+/* A host the site groups under a name, while the site is loaded. */
+struct host_def {
+	const char *path;           /* where its addresses were first given */
+	bool broken;                /* reported bad: say nothing more of it */
+};
+
+/* An address of a concrete host, in the sorted index. */
+struct host_addr {
+	uint8_t ip_version;
+	struct ip_addr addr;
+	unsigned host;
 };
 
 struct ruleset {
@@ -76,11 +91,19 @@ struct ruleset {
 	unsigned nfeatures;
 	struct rule *rules;
 	int *rule_feature;          /* feature index or -1, per rule */
+	int *rule_each_param;       /* "each": "$param": its index, else -1 */
 	struct pending_service **pending; /* per rule, per service */
 	unsigned nrules;
 	struct site_allow *allows;
 	unsigned nallows;
 	role_mask dedicated_roles;  /* peer roles the site dedicates whole */
+	/* Concrete hosts: those the site names first (nnamed), then one for
+	 * each other single address; and every host address, sorted. */
+	struct site_host *hosts;
+	struct host_def *host_defs; /* per named host, while loading */
+	unsigned nhosts, nnamed, cap_hosts;
+	struct host_addr *host_index;
+	unsigned nhost_index;
 };
 
 /* One JSON file being loaded: text, positions, parsed values. */
@@ -174,5 +197,11 @@ bool valid_host_name(const char *s);
 
 bool load_matrix(struct ruleset *rs, struct json_file *f);
 bool load_site(struct ruleset *rs, struct json_file *f);
+
+/* The named host called name, or -1. */
+int named_host(const struct ruleset *rs, const char *name);
+/* The named host holding a single address, or -1 (while loading: the
+ * index is built when the site is resolved). */
+int named_host_of(const struct ruleset *rs, const struct cidr *c);
 
 #endif

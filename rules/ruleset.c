@@ -71,6 +71,117 @@ static void resolve_ports(struct ruleset *rs, struct rule_service *s,
 	s->nports = k;
 }
 
+static int host_addr_cmp(const void *pa, const void *pb)
+{
+	const struct host_addr *a = pa, *b = pb;
+	if (a->ip_version != b->ip_version)
+		return a->ip_version < b->ip_version ? -1 : 1;
+	return memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+/* The host table: the site's named hosts, then a host for every other
+ * single address a role is bound to (named by its address), and the
+ * sorted index of every host address. */
+static bool index_hosts(struct ruleset *rs)
+{
+	size_t n = 0;
+	for (unsigned h = 0; h < rs->nnamed; h++)
+		n += rs->hosts[h].naddrs;
+	for (unsigned i = 0; i < rs->nroles; i++)
+		n += rs->bindings[i].nhosts;
+	struct host_addr *all = arena_alloc(&rs->arena, (n + 1) * sizeof(*all));
+	if (!all)
+		return false;
+	size_t k = 0;
+	for (unsigned h = 0; h < rs->nnamed; h++)
+		for (unsigned j = 0; j < rs->hosts[h].naddrs; j++)
+			all[k++] = (struct host_addr){ rs->hosts[h].addrs[j].ip_version,
+						       rs->hosts[h].addrs[j].addr, h };
+	for (unsigned i = 0; i < rs->nroles; i++)
+		for (unsigned j = 0; j < rs->bindings[i].nhosts; j++)
+			all[k++] = (struct host_addr){ rs->bindings[i].hosts[j].ip_version,
+						       rs->bindings[i].hosts[j].addr, UINT32_MAX };
+	qsort(all, n, sizeof(*all), host_addr_cmp);
+
+	/* One entry per address: its named host, else a host of its own. */
+	size_t unique = 0, own = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || host_addr_cmp(&all[i - 1], &all[i]) != 0)
+			unique++;
+	struct site_host *hosts = arena_alloc(&rs->arena, (rs->nnamed + unique + 1) *
+					      sizeof(*hosts));
+	struct host_addr *index = arena_alloc(&rs->arena, (unique + 1) * sizeof(*index));
+	if (!hosts || !index)
+		return false;
+	if (rs->nnamed)
+		memcpy(hosts, rs->hosts, rs->nnamed * sizeof(*hosts));
+	unsigned nhosts = rs->nnamed;
+	for (size_t i = 0; i < n; i = i + own) {
+		struct host_addr e = all[i];
+		for (own = 1; i + own < n && host_addr_cmp(&all[i], &all[i + own]) == 0; own++)
+			if (all[i + own].host != UINT32_MAX)
+				e.host = all[i + own].host;
+		if (e.host == UINT32_MAX) {
+			struct cidr *c = arena_alloc(&rs->arena, sizeof(*c));
+			char text[IP_TEXT_LEN];
+			if (!c)
+				return false;
+			c->ip_version = e.ip_version;
+			c->addr = e.addr;
+			c->prefix = e.ip_version == 4 ? 32 : 128;
+			format_ip(text, e.ip_version, &e.addr);
+			hosts[nhosts] = (struct site_host){ arena_strdup(&rs->arena, text),
+							    false, c, 1 };
+			e.host = nhosts++;
+		}
+		index[rs->nhost_index++] = e;
+	}
+	rs->hosts = hosts;
+	rs->nhosts = nhosts;
+	rs->host_index = index;
+	return true;
+}
+
+int ruleset_host_of(const struct ruleset *rs, uint8_t ip_version,
+		    const struct ip_addr *a)
+{
+	struct host_addr key = { .ip_version = ip_version, .addr = *a };
+	size_t lo = 0, hi = rs->nhost_index;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = host_addr_cmp(&key, &rs->host_index[mid]);
+		if (c == 0)
+			return (int)rs->host_index[mid].host;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* Each role's hosts, each once, in binding order. */
+static bool role_hosts(struct ruleset *rs)
+{
+	unsigned *mark = calloc(rs->nhosts + 1, sizeof(*mark));
+	if (!mark)
+		return false;
+	for (unsigned i = 0; i < rs->nroles; i++) {
+		struct role_binding *b = &rs->bindings[i];
+		b->host_ids = arena_alloc(&rs->arena, (b->nhosts + 1) * sizeof(*b->host_ids));
+		for (unsigned j = 0; b->host_ids && j < b->nhosts; j++) {
+			int h = ruleset_host_of(rs, b->hosts[j].ip_version, &b->hosts[j].addr);
+			if (h < 0 || mark[h] == i + 1)
+				continue;
+			mark[h] = i + 1;
+			b->host_ids[b->nhost_ids++] = (unsigned)h;
+		}
+	}
+	free(mark);
+	return true;
+}
+
 static void find_hosts(struct ruleset *rs)
 {
 	for (unsigned i = 0; i < rs->nroles; i++) {
@@ -81,16 +192,41 @@ static void find_hosts(struct ruleset *rs)
 				b->hosts[b->nhosts++] = b->nets[j];
 		rs->roles[i].bound = b->nnets + b->nnames > 0;
 	}
+	if (!index_hosts(rs) || !role_hosts(rs))
+		rs->nhost_index = 0;  /* out of memory: every pair by address */
 }
 
-static void resolve(struct ruleset *rs)
+/* A rule that needs each service: always, or once the site declares the
+ * parameter it names. Judged per unit, of which there are at most
+ * RULE_MAX_UNITS; false after saying so. */
+static bool resolve_each(struct ruleset *rs, struct rule *r, unsigned i, struct diag *d)
 {
+	int param = rs->rule_each_param[i];
+
+	if (param >= 0) {
+		r->each = rs->params[param].overridden;
+		r->each_param = rs->params[param].name;
+	}
+	if (!r->each || rule_unit_count(r) <= RULE_MAX_UNITS)
+		return true;
+	fprintf(d->out, "%s: error: rule %s needs each of %u services or ports; at most "
+		"%u can be judged each\n", param >= 0 ? rs->site_path : rs->matrix_path,
+		r->id, rule_unit_count(r), RULE_MAX_UNITS);
+	d->errors++;
+	return false;
+}
+
+static bool resolve(struct ruleset *rs, struct diag *d)
+{
+	bool ok = true;
+
 	find_hosts(rs);
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
 		for (unsigned s = 0; s < r->nservices; s++)
 			resolve_ports(rs, (struct rule_service *)&r->services[s],
 				      &rs->pending[i][s]);
+		ok &= resolve_each(rs, r, i, d);
 		const struct role *from = &rs->roles[r->from_role];
 		const struct role *to = &rs->roles[r->to_role];
 		int feat = rs->rule_feature[i];
@@ -110,6 +246,7 @@ static void resolve(struct ruleset *rs)
 		if (!r->applicable)
 			r->not_applicable_why = arena_strdup(&rs->arena, why);
 	}
+	return ok;
 }
 
 struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
@@ -136,11 +273,10 @@ struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
 		ok = json_file_load(&sf, site_path, d) && load_site(rs, &sf);
 		json_file_free(&sf);
 	}
-	if (!ok || d->errors) {
+	if (!ok || d->errors || !resolve(rs, d)) {
 		ruleset_free(rs);
 		return NULL;
 	}
-	resolve(rs);
 	return rs;
 }
 
@@ -246,6 +382,20 @@ unsigned ruleset_role_hosts(const struct ruleset *rs, unsigned role,
 {
 	*hosts = rs->bindings[role].hosts;
 	return rs->bindings[role].nhosts;
+}
+
+unsigned ruleset_host_count(const struct ruleset *rs) { return rs->nhosts; }
+
+const struct site_host *ruleset_host(const struct ruleset *rs, unsigned i)
+{
+	return i < rs->nhosts ? &rs->hosts[i] : NULL;
+}
+
+unsigned ruleset_role_host_ids(const struct ruleset *rs, unsigned role,
+			       const unsigned **ids)
+{
+	*ids = rs->bindings[role].host_ids;
+	return rs->bindings[role].nhost_ids;
 }
 
 unsigned ruleset_role_nets(const struct ruleset *rs, unsigned role,
@@ -363,6 +513,80 @@ void service_format(const struct rule_service *s, char *buf, size_t len)
 	}
 }
 
+/* ---- rules that need each service: their units ---- */
+
+static bool unit_service(const struct rule *r, const struct rule_service *s)
+{
+	return s->evidence || r->need == NEED_ALLOWED;
+}
+
+static unsigned service_units(const struct rule_service *s)
+{
+	return s->proto == IP_PROTO_ICMP || s->nports == 0 ? 1 : s->nports;
+}
+
+unsigned rule_unit_count(const struct rule *r)
+{
+	unsigned n = 0;
+	for (unsigned s = 0; s < r->nservices; s++)
+		if (unit_service(r, &r->services[s]))
+			n += service_units(&r->services[s]);
+	return n;
+}
+
+bool rule_unit(const struct rule *r, unsigned u, const struct rule_service **s,
+	       struct port_range *range)
+{
+	for (unsigned i = 0; i < r->nservices; i++) {
+		const struct rule_service *sv = &r->services[i];
+		if (!unit_service(r, sv))
+			continue;
+		if (u < service_units(sv)) {
+			*s = sv;
+			*range = sv->proto == IP_PROTO_ICMP || sv->nports == 0 ?
+				 (struct port_range){ 0, 0 } : sv->ports[u];
+			return true;
+		}
+		u -= service_units(sv);
+	}
+	return false;
+}
+
+int rule_unit_of(const struct rule *r, const struct rule_service *s, uint16_t port)
+{
+	unsigned base = 0;
+	for (unsigned i = 0; i < r->nservices; i++) {
+		const struct rule_service *sv = &r->services[i];
+		if (!unit_service(r, sv))
+			continue;
+		if (sv == s) {
+			if (sv->proto == IP_PROTO_ICMP || sv->nports == 0)
+				return (int)base;
+			for (unsigned p = 0; p < sv->nports; p++)
+				if (port >= sv->ports[p].lo && port <= sv->ports[p].hi)
+					return (int)(base + p);
+			return -1;
+		}
+		base += service_units(sv);
+	}
+	return -1;
+}
+
+void rule_unit_format(const struct rule *r, unsigned u, char *buf, size_t len)
+{
+	const struct rule_service *s;
+	struct port_range range;
+
+	if (!rule_unit(r, u, &s, &range)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	struct rule_service one = *s;
+	one.ports = &range;
+	one.nports = s->proto == IP_PROTO_ICMP ? 0 : 1;
+	service_format(&one, buf, len);
+}
+
 /* ---- flowaudit check: the resolved rule set for administrators ---- */
 
 /* "any of 0.0.0.0/0, ::/0 (mobile_clients)" for a population. */
@@ -383,6 +607,24 @@ static void population_text(const struct ruleset *rs, unsigned role, char *out,
 		snprintf(out + used, len - used, " (%s)", rs->roles[role].name);
 }
 
+/* A concrete host as check names it: its address, or for a host the site
+ * named, "lic01 [10.1.0.10, fd00::10]". */
+static void host_text(const struct ruleset *rs, unsigned id, char *out, size_t len)
+{
+	const struct site_host *h = &rs->hosts[id];
+	size_t used = (size_t)snprintf(out, len, "%s", h->name);
+
+	if (!h->named)
+		return;
+	for (unsigned i = 0; i < h->naddrs && used < len; i++) {
+		char a[IP_TEXT_LEN];
+		format_ip(a, h->addrs[i].ip_version, &h->addrs[i].addr);
+		used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : " [", a);
+	}
+	if (used < len)
+		snprintf(out + used, len - used, "]");
+}
+
 static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 {
 	char services[256] = "", sections[128] = "";
@@ -394,6 +636,10 @@ static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 		used += (size_t)snprintf(services + used, sizeof(services) - used, "%s%s%s",
 					 s ? " " : "", one, r->services[s].evidence ? "" : "(allowed)");
 	}
+	if (r->each && used < sizeof(services))
+		snprintf(services + used, sizeof(services) - used, " (each must work%s%s)",
+			 r->each_param ? ": the site sets " : "",
+			 r->each_param ? r->each_param : "");
 	used = 0;
 	for (unsigned s = 0; s < r->nsections && used < sizeof(sections); s++)
 		used += (size_t)snprintf(sections + used, sizeof(sections) - used, "%s%s",
@@ -402,24 +648,27 @@ static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 		rs->roles[r->from_role].name, rs->roles[r->to_role].name, services,
 		sections);
 
-	const struct cidr *fh, *th;
-	unsigned nf = ruleset_role_hosts(rs, r->from_role, &fh);
-	unsigned nt = ruleset_role_hosts(rs, r->to_role, &th);
+	const unsigned *fh, *th;
+	unsigned nf = ruleset_role_host_ids(rs, r->from_role, &fh);
+	unsigned nt = ruleset_role_host_ids(rs, r->to_role, &th);
+	const struct role_binding *fb = &rs->bindings[r->from_role];
+	const struct role_binding *tb = &rs->bindings[r->to_role];
 	char from[512], to[512];
-	if (nf == 0 || nf != rs->bindings[r->from_role].nnets)
+	/* A role all of whose bindings are hosts is listed host by host. */
+	bool from_hosts = nf && fb->nhosts == fb->nnets;
+	bool to_hosts = nt && tb->nhosts == tb->nnets;
+	if (!from_hosts)
 		population_text(rs, r->from_role, from, sizeof(from));
-	if (nt == 0 || nt != rs->bindings[r->to_role].nnets)
+	if (!to_hosts)
 		population_text(rs, r->to_role, to, sizeof(to));
-	bool from_hosts = nf && nf == rs->bindings[r->from_role].nnets;
-	bool to_hosts = nt && nt == rs->bindings[r->to_role].nnets;
 	for (unsigned i = 0; i < (from_hosts ? nf : 1); i++) {
-		char a[IP_TEXT_LEN + 8];
+		char a[512];
 		if (from_hosts)
-			format_cidr(a, sizeof(a), &fh[i]);
+			host_text(rs, fh[i], a, sizeof(a));
 		for (unsigned j = 0; j < (to_hosts ? nt : 1); j++) {
-			char b[IP_TEXT_LEN + 8];
+			char b[512];
 			if (to_hosts)
-				format_cidr(b, sizeof(b), &th[j]);
+				host_text(rs, th[j], b, sizeof(b));
 			fprintf(f, "    %s%s%s%s -> %s%s%s%s\n",
 				from_hosts ? a : from, from_hosts ? " (" : "",
 				from_hosts ? rs->roles[r->from_role].name : "",
@@ -476,39 +725,73 @@ static bool printed_before(const struct ruleset *rs, unsigned role, unsigned net
 	return false;
 }
 
+/* The roles bound to exactly this address or network. */
+static role_mask roles_bound_to(const struct ruleset *rs, const struct cidr *c)
+{
+	role_mask m = 0;
+	for (unsigned k = 0; k < rs->nroles; k++)
+		for (unsigned n = 0; n < rs->bindings[k].nnets; n++)
+			if (memcmp(&rs->bindings[k].nets[n], c, sizeof(*c)) == 0)
+				m |= (role_mask)1 << k;
+	/* A host inside a dedicated network is dedicated too. */
+	if (c->prefix == (c->ip_version == 4 ? 32 : 128))
+		for (unsigned k = 0; k < rs->nroles; k++)
+			if (rs->roles[k].dedicated)
+				m |= ruleset_roles_of_addr(rs, c->ip_version, &c->addr) &
+				     ((role_mask)1 << k);
+	return m;
+}
+
+static void print_host_line(const struct ruleset *rs, const char *text, role_mask m,
+			    FILE *f)
+{
+	char roles[256] = "";
+	size_t used = 0;
+
+	for (unsigned k = 0; k < rs->nroles && used + 1 < sizeof(roles); k++)
+		if (m & ((role_mask)1 << k) && !rs->roles[k].dedicated)
+			used += (size_t)snprintf(roles + used, sizeof(roles) - used,
+						 "%s%s", used ? "+" : "", rs->roles[k].name);
+	fprintf(f, "    %-24s %-40s %s\n", text, roles[0] ? roles : "-", host_scope(rs, m));
+}
+
 /* Every address and network the site binds, once, with its roles and how
- * its traffic is judged. */
+ * its traffic is judged; a host the site names once for all its
+ * addresses, where the first of them is bound. */
 static void print_hosts(const struct ruleset *rs, FILE *f)
 {
+	bool *shown = calloc(rs->nnamed + 1, sizeof(*shown));
+
 	fprintf(f, "Hosts:\n");
 	for (unsigned i = 0; i < rs->nroles; i++) {
 		for (unsigned j = 0; j < rs->bindings[i].nnets; j++) {
 			const struct cidr *c = &rs->bindings[i].nets[j];
-			char text[IP_TEXT_LEN + 8], roles[256] = "";
-			size_t used = 0;
+			char text[IP_TEXT_LEN + 8];
 			if (printed_before(rs, i, j))
 				continue;
-			role_mask m = 0;
-			for (unsigned k = 0; k < rs->nroles; k++)
-				for (unsigned n = 0; n < rs->bindings[k].nnets; n++)
-					if (memcmp(&rs->bindings[k].nets[n], c, sizeof(*c)) == 0)
-						m |= (role_mask)1 << k;
-			/* A host inside a dedicated network is dedicated too. */
-			if (c->prefix == (c->ip_version == 4 ? 32 : 128))
-				for (unsigned k = 0; k < rs->nroles; k++)
-					if (rs->roles[k].dedicated)
-						m |= ruleset_roles_of_addr(rs, c->ip_version, &c->addr) &
-						     ((role_mask)1 << k);
-			for (unsigned k = 0; k < rs->nroles && used + 1 < sizeof(roles); k++)
-				if (m & ((role_mask)1 << k) && !rs->roles[k].dedicated)
-					used += (size_t)snprintf(roles + used, sizeof(roles) - used,
-								 "%s%s", used ? "+" : "",
-								 rs->roles[k].name);
+			int h = c->prefix == (c->ip_version == 4 ? 32 : 128) ?
+				ruleset_host_of(rs, c->ip_version, &c->addr) : -1;
+			if (h >= 0 && rs->hosts[h].named) {
+				if (!shown || shown[h])
+					continue;
+				shown[h] = true;
+				role_mask m = 0;
+				for (unsigned a = 0; a < rs->hosts[h].naddrs; a++)
+					m |= roles_bound_to(rs, &rs->hosts[h].addrs[a]);
+				print_host_line(rs, rs->hosts[h].name, m, f);
+				fputs("        addresses:", f);
+				for (unsigned a = 0; a < rs->hosts[h].naddrs; a++) {
+					format_cidr(text, sizeof(text), &rs->hosts[h].addrs[a]);
+					fprintf(f, "%s %s", a ? "," : "", text);
+				}
+				fputc('\n', f);
+				continue;
+			}
 			format_cidr(text, sizeof(text), c);
-			fprintf(f, "    %-24s %-40s %s\n", text, roles[0] ? roles : "-",
-				host_scope(rs, m));
+			print_host_line(rs, text, roles_bound_to(rs, c), f);
 		}
 	}
+	free(shown);
 	fputc('\n', f);
 }
 

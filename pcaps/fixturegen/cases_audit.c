@@ -14,20 +14,23 @@ struct layout {
 	const char *seeroot, *dictations, *smtp, *wfm;
 	const char *phone_out, *phone_in, *browser, *cloud, *other_host, *firewall;
 	uint16_t license_port;
+	/* Dual stack: the IPv6 addresses of the Mobile Service and the
+	 * License Server (NULL: IPv4 only). */
+	const char *mobile6, *license6;
 };
 
 static const struct layout separate = {
 	"10.1.0.10", "10.1.0.20", "10.1.0.21", "10.1.0.22", "10.1.0.30", "10.1.0.2",
 	"10.1.0.40", "10.1.0.41", "10.1.0.50", "10.1.0.60",
 	"203.0.113.7", "10.3.0.15", "10.2.0.55", "20.50.2.10", "93.184.216.34",
-	"10.1.0.1", 13667,
+	"10.1.0.1", 13667, NULL, NULL,
 };
 
 static const struct layout combined = {
 	"10.1.0.10", "10.1.0.20", "10.1.0.20", "10.1.0.20", "10.1.0.30", "10.1.0.2",
 	"10.1.0.40", "10.1.0.40", "10.1.0.50", "10.1.0.60",
 	"203.0.113.7", "10.3.0.15", "10.2.0.55", "20.50.2.10", "93.184.216.34",
-	"10.1.0.1", 13667,
+	"10.1.0.1", 13667, NULL, NULL,
 };
 
 static const struct layout ipv6 = {
@@ -35,7 +38,16 @@ static const struct layout ipv6 = {
 	"2001:db8:1::30", "2001:db8:1::2", "2001:db8:1::40", "2001:db8:1::41",
 	"2001:db8:1::50", "2001:db8:1::60", "2001:db8:99::7", "2001:db8:3::15",
 	"2001:db8:2::55", "2a01:111:f100::10", "2606:2800:220:1::34",
-	"2001:db8:1::1", 13667,
+	"2001:db8:1::1", 13667, NULL, NULL,
+};
+
+/* The separate layout with the Mobile Service and the License Server on
+ * both IPv4 and IPv6. */
+static const struct layout dual_stack = {
+	"10.1.0.10", "10.1.0.20", "10.1.0.21", "10.1.0.22", "10.1.0.30", "10.1.0.2",
+	"10.1.0.40", "10.1.0.41", "10.1.0.50", "10.1.0.60",
+	"203.0.113.7", "10.3.0.15", "10.2.0.55", "20.50.2.10", "93.184.216.34",
+	"10.1.0.1", 13667, "fd00::20", "fd00::10",
 };
 
 #define LIVEBROKER "livebroker.speechexec.com"
@@ -61,6 +73,12 @@ enum flaw {
 	WORKSTATIONS_AD = 1 << 13,   /* workstations talk to the DCs */
 	SQL_STRAY = 1 << 14,         /* the SQL server's other traffic */
 	CLOUD_TLS_ALERT = 1 << 15,
+	/* The Mobile Service gets its licences over IPv6 (mobile6 to
+	 * license6); the rest of its traffic stays IPv4. */
+	LICENSE_IPV6 = 1 << 16,
+	/* Browsers reach WebAccess on 80, are redirected to https, and their
+	 * SYNs to 443 go unanswered. */
+	WEBACCESS_REDIRECT = 1 << 17,
 };
 
 struct site_run {
@@ -112,13 +130,13 @@ static void http_exchange(struct site_run *s, const char *client, const char *se
 	tcp_session(&c, req.d, req.n, resp.d, resp.n);
 }
 
-static void license_exchange(struct site_run *s, const char *client, bool midstream,
-			     bool reply_first)
+static void license_exchange_to(struct site_run *s, const char *client,
+				const char *server, bool midstream, bool reply_first)
 {
 	struct conn c;
 	struct buf req = { .n = 0 }, resp = { .n = 0 };
 
-	conn_init(&c, &s->g, client, port(s), s->l->license, s->l->license_port);
+	conn_init(&c, &s->g, client, port(s), server, s->l->license_port);
 	license_request(&req, c.cp);
 	license_response(&resp, c.cp);
 	if (!midstream) {
@@ -134,6 +152,37 @@ static void license_exchange(struct site_run *s, const char *client, bool midstr
 		tcp_data(&c, S2C, resp.d, resp.n);
 	}
 	tcp_close(&c);
+}
+
+static void license_exchange(struct site_run *s, const char *client, bool midstream,
+			     bool reply_first)
+{
+	license_exchange_to(s, client, s->l->license, midstream, reply_first);
+}
+
+/* A browser asks WebAccess over HTTP and is redirected to HTTPS; its
+ * SYN to 443 is sent three times and never answered. */
+static void webaccess_redirect(struct site_run *s)
+{
+	struct conn c;
+	struct buf req = { .n = 0 }, resp = { .n = 0 };
+
+	conn_init(&c, &s->g, s->l->browser, port(s), s->l->webaccess, 80);
+	http_get(&req, "webaccess.clinic.example", "/WebAccess/");
+	buf_str(&resp, "HTTP/1.1 301 Moved Permanently\r\nServer: Microsoft-IIS/10.0\r\n"
+		"Location: https://webaccess.clinic.example/WebAccess/\r\n"
+		"Content-Length: 0\r\n\r\n");
+	tcp_session(&c, req.d, req.n, resp.d, resp.n);
+
+	conn_init(&c, &s->g, s->l->browser, port(s), s->l->webaccess, 443);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct pkt syn;
+		pkt_init(&syn);
+		push_tcp(&s->g, &syn, &c.c, &c.s, c.cp, 443, c.cseq, 0, F_SYN, 64240, true);
+		push_ip(&s->g, &syn, &c.c, &c.s, 6);
+		emit_ip(&s->g, &syn);
+		gen_wait(&s->g, attempt ? 2000000 : 1000000);
+	}
 }
 
 static void directory_logon(struct site_run *s, const char *host)
@@ -387,13 +436,19 @@ static void run_site(struct site_run *s)
 	tls_exchange(s, l->phone_out, l->mobile, "mobile.clinic.example", 800);
 	http_exchange(s, l->phone_in, l->mobile, 80, "mobile.clinic.example",
 		      "/MobileService/api/dictations");
-	tls_exchange(s, l->browser, l->webaccess, "webaccess.clinic.example", 900);
+	if (has(s, WEBACCESS_REDIRECT))
+		webaccess_redirect(s);
+	else
+		tls_exchange(s, l->browser, l->webaccess, "webaccess.clinic.example", 900);
 
 	/* The services' own duties. */
 	if (has(s, MIDSTREAM_LICENSE))
 		license_exchange(s, l->mobile, true, has(s, MIDSTREAM_REPLY_FIRST));
+	if (has(s, LICENSE_IPV6))
+		license_exchange_to(s, l->mobile6, l->license6, false, false);
 	service_host(s, l->mobile, !has(s, NO_MOBILE_LICENSE) &&
-				   !has(s, LICENSE_REFUSED) && !has(s, MIDSTREAM_LICENSE));
+				   !has(s, LICENSE_REFUSED) && !has(s, MIDSTREAM_LICENSE) &&
+				   !has(s, LICENSE_IPV6));
 	if (has(s, LICENSE_REFUSED))
 		refused_license(s);
 	if (split) {
@@ -464,6 +519,8 @@ SITE_CASE(midstream_reply_custom_port, separate,
 	  MIDSTREAM_LICENSE | MIDSTREAM_REPLY_FIRST, 23667)
 SITE_CASE(peers_workstations, separate, WORKSTATIONS_AD | UNEXPECTED_PORT, 0)
 SITE_CASE(dedicated_sql, separate, SQL_STRAY, 0)
+SITE_CASE(dual_stack_site, dual_stack, LICENSE_IPV6, 0)
+SITE_CASE(webaccess_redirect_site, separate, WEBACCESS_REDIRECT, 0)
 #define DEMO_FLAWS (NO_MOBILE_LICENSE | CLOUD_NO_REPLY | UNEXPECTED_PORT | SSH_ON_443)
 SITE_CASE(demo, separate, DEMO_FLAWS, 0)
 
@@ -610,6 +667,8 @@ const struct fixture_case audit_cases[] = {
 	{ "demo", "the demo: observed, missing, blocked and unexpected flows", FMT_PCAP, demo, false },
 	{ "peers-workstations", "workstations log on to the DCs; the Mobile Service's RDP to a DC", FMT_PCAP, peers_workstations, false },
 	{ "dedicated-sql", "the SQL server's logon, SSH out and a workstation's query", FMT_PCAP, dedicated_sql, false },
+	{ "dual-stack", "the Mobile Service's licence connection over IPv6, its other traffic over IPv4", FMT_PCAP, dual_stack_site, false },
+	{ "webaccess-redirect", "browsers reach WebAccess on 80, are redirected to 443, whose SYNs go unanswered", FMT_PCAP, webaccess_redirect_site, false },
 	{ "dns-cname-tls", "CNAME chain to 20.50.2.10, then TLS without SNI to it", FMT_PCAP, dns_cname_tls, false },
 	{ "dns-nxdomain", "livebroker.speechexec.com answered NXDOMAIN", FMT_PCAP, dns_nxdomain, false },
 	{ "dns-refused", "livebroker.speechexec.com answered REFUSED", FMT_PCAP, dns_refused, false },

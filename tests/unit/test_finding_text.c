@@ -193,6 +193,79 @@ static void test_judgements(void)
 	verdict_free(v);
 }
 
+
+static struct ruleset *load_site(const char *src, const char *name)
+{
+	char site[1200], matrix[1200];
+	struct diag d = { .out = stderr };
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/%s", src, name);
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src);
+	return ruleset_load(matrix, site, &d);
+}
+
+/* A host the site names with several addresses; a rule that needs each of
+ * its ports. */
+static void test_hosts_and_each(const char *src)
+{
+	struct ruleset *combined = rs;
+	struct flow_class unknown = cls("Unknown"), http = cls("HTTP");
+	struct findings out;
+
+	rs = load_site(src, "dual-stack.json");
+	if (ok(rs != NULL, "the dual-stack site loads")) {
+		struct verdict *v = verdict_new(rs);
+		struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.40", 445);
+		verdict_flow(v, &f, &unknown, NULL);
+		ok(verdict_findings(v, &out), "findings built");
+		is_text(reason_of(&out, FINDING_MISSING, CAUSE_NO_ATTEMPT, "mobile-license"),
+			"no traffic from mobile01 (10.1.0.20, fd00::20) to license_server on "
+			"tcp/13667", "a missing flow names the host and all its addresses");
+		is_text(reason_of(&out, FINDING_INCONCLUSIVE, CAUSE_HOST_NOT_SEEN,
+				  "license-wfm-health"), "(no such finding)",
+			"an optional rule is never missing");
+		const char *unseen = reason_of(&out, FINDING_INCONCLUSIVE, CAUSE_HOST_NOT_SEEN,
+					       "speechlive-license");
+		ok(strstr(unseen, "the capture never shows 10.1.0.21 opening") != NULL,
+		   "a host of one address is named by it: %s", unseen);
+		findings_free(&out);
+		verdict_free(v);
+		ruleset_free(rs);
+	}
+
+	rs = load_site(src, "webaccess-ports.json");
+	if (ok(rs != NULL, "the webaccess-ports site loads")) {
+		struct verdict *v = verdict_new(rs);
+		struct flow_record f = tcp_ok("10.2.0.55", "10.1.0.22", 80);
+		verdict_flow(v, &f, &http, NULL);
+		ok(verdict_findings(v, &out), "findings built");
+		is_text(reason_of(&out, FINDING_MISSING, CAUSE_NO_ATTEMPT, "webaccess-inbound"),
+			"no traffic from browser_clients to 10.1.0.22 on tcp/443; each of "
+			"tcp/80, tcp/443 must work, and only tcp/80 did",
+			"missing on one port of a rule that needs each");
+		findings_free(&out);
+		f = flow("10.2.0.55", "10.1.0.22", 443, IP_PROTO_TCP, "S0");
+		f.orig.saw = SAW_SYN;
+		f.orig.syns = f.orig.pkts = 3;
+		verdict_flow(v, &f, &unknown, NULL);
+		ok(verdict_findings(v, &out), "findings built");
+		is_text(reason_of(&out, FINDING_BLOCKED, CAUSE_SYN_UNANSWERED, "webaccess-inbound"),
+			"3 SYN to 10.1.0.22:443, no reply; each of tcp/80, tcp/443 must work, "
+			"and only tcp/80 did", "blocked on one port of a rule that needs each");
+		findings_free(&out);
+		f = tcp_ok("10.2.0.55", "10.1.0.22", 443);
+		verdict_flow(v, &f, &unknown, NULL);
+		ok(verdict_findings(v, &out), "findings built");
+		is_text(reason_of(&out, FINDING_OBSERVED, CAUSE_SUCCEEDED, "webaccess-inbound"),
+			"2 of 3 attempts to 10.1.0.22:80 succeeded (SF,S0); each of tcp/80, "
+			"tcp/443 worked", "observed when each worked");
+		findings_free(&out);
+		verdict_free(v);
+		ruleset_free(rs);
+	}
+	rs = combined;
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -206,6 +279,7 @@ int main(void)
 		return done_testing();
 	test_findings();
 	test_judgements();
+	test_hosts_and_each(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
 }

@@ -338,6 +338,206 @@ static void test_dedicated_and_expiry(void)
 	ruleset_free(rs);
 }
 
+
+/* The address in text as a host index (-1: no concrete host). */
+static int host_of(const struct ruleset *rs, const char *ip)
+{
+	struct ip_addr a;
+	memset(&a, 0, sizeof(a));
+	uint8_t v = inet_pton(AF_INET, ip, a.b) == 1 ? 4 : 6;
+	if (v == 6)
+		inet_pton(AF_INET6, ip, a.b);
+	return ruleset_host_of(rs, v, &a);
+}
+
+/* A host may have several addresses: the site groups them under a name,
+ * once, and other roles and "dedicated" name the host. */
+static void test_hosts(void)
+{
+	struct diag d;
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/dual-stack.json"), &d);
+
+	if (!ok(rs && d.errors == 0 && d.warnings == 0, "the dual-stack site loads"))
+		printf("%s", diag_text);
+	if (!rs)
+		return;
+	int lic = host_of(rs, "10.1.0.10");
+	ok(lic >= 0 && host_of(rs, "fd00::10") == lic, "both of lic01's addresses are one host");
+	const struct site_host *h = lic >= 0 ? ruleset_host(rs, (unsigned)lic) : NULL;
+	ok(h && h->named && strcmp(h->name, "lic01") == 0 && h->naddrs == 2,
+	   "named lic01, with two addresses");
+	ok(roles_of(rs, "fd00::10") & BIT(rs, "license_server"),
+	   "each of its addresses holds the role");
+	const unsigned *ids;
+	ok(ruleset_role_host_ids(rs, (unsigned)role(rs, "license_server"), &ids) == 1 &&
+	   ids[0] == (unsigned)lic, "the License Server role has one host");
+	int sql = host_of(rs, "10.1.0.30");
+	h = sql >= 0 ? ruleset_host(rs, (unsigned)sql) : NULL;
+	ok(h && !h->named && strcmp(h->name, "10.1.0.30") == 0 && h->naddrs == 1,
+	   "a single address is a host of its own, named by its address");
+	is_int(ruleset_role_host_ids(rs, (unsigned)role(rs, "domain_controller"), &ids), 2,
+	       "two domain controllers, two hosts");
+	ok(host_of(rs, "10.1.0.99") < 0 && host_of(rs, "10.2.0.55") < 0,
+	   "addresses of no host, or only in a network, are no concrete host");
+
+	char *printed = NULL;
+	size_t plen = 0;
+	FILE *f = open_memstream(&printed, &plen);
+	ruleset_print(rs, f, 1700000000000000ull);
+	fclose(f);
+	ok(strstr(printed, "    lic01 ") && strstr(printed, "addresses: 10.1.0.10, fd00::10") &&
+	   strstr(printed, "mobile01 [10.1.0.20, fd00::20] (mobile_service) -> "
+		  "lic01 [10.1.0.10, fd00::10] (license_server)"),
+	   "check names the hosts and their addresses");
+	free(printed);
+	ruleset_free(rs);
+
+	/* Defined once, named elsewhere; dedicated by name or by an address. */
+	const char *file = write_temp("site.json", "{\"roles\": {"
+		"\"mobile_service\": [{\"host\": \"iis01\"}],"
+		"\"webaccess\": [{\"host\": \"iis01\", \"addresses\": [\"10.1.0.20\", \"fd00::20\"]}],"
+		"\"sql_server\": [{\"host\": \"sql01\", \"addresses\": [\"10.1.0.30\", \"fd00::30\"]}],"
+		"\"seeroot_share\": [{\"host\": \"fs01\", \"addresses\": [\"10.1.0.40\", \"fd00::40\"]}]},"
+		"\"dedicated\": [\"sql01\", \"fd00::40\"]}");
+	rs = load(NULL, file, &d);
+	if (!ok(rs != NULL, "a host named in one role, its addresses given in another"))
+		printf("%s", diag_text);
+	if (!rs)
+		return;
+	ok((roles_of(rs, "fd00::20") & BIT(rs, "mobile_service")) &&
+	   (roles_of(rs, "10.1.0.20") & BIT(rs, "webaccess")),
+	   "{\"host\": \"iis01\"} binds every address of it");
+	int ded = role(rs, "dedicated_hosts");
+	ok((roles_of(rs, "fd00::30") & ((role_mask)1 << ded)) &&
+	   (roles_of(rs, "10.1.0.40") & ((role_mask)1 << ded)),
+	   "a host is dedicated whole, by its name or by one of its addresses");
+	ruleset_free(rs);
+}
+
+static void test_host_errors(void)
+{
+	expect_error("{\"roles\": {\n  \"license_server\": [{\"host\": \"lic01\", "
+		     "\"addresses\": [\"10.1.0.0/24\"]}]}}",
+		     "site.json:2:54: error: \"10.1.0.0/24\" is a network: a host's "
+		     "addresses are single addresses", "a network among a host's addresses");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"lic01\", \"addresses\": []}]}}",
+		     "\"addresses\" must be a non-empty list", "a host without addresses");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"lic01\", \"addresses\": "
+		     "[\"10.1.0.300\"]}]}}", "bad address \"10.1.0.300\"", "a bad address in a host");
+	expect_error("{\"roles\": {\"license_server\": [{\"addresses\": [\"10.1.0.10\"]}]}}",
+		     "a host needs \"host\": its name", "a host without a name");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"\", \"addresses\": "
+		     "[\"10.1.0.10\"]}]}}", "a host needs \"host\": its name", "an empty host name");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"10.1.0.10\", \"addresses\": "
+		     "[\"10.1.0.10\"]}]}}", "bad host name \"10.1.0.10\": it is an address",
+		     "a host named by an address");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"sql_server\", \"addresses\": "
+		     "[\"10.1.0.10\"]}]}}", "it is a role's name", "a host named like a role");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"lic01\", \"adresses\": "
+		     "[\"10.1.0.10\"]}]}}", "unknown key \"adresses\" in a host",
+		     "a misspelt key in a host");
+	ok(strstr(diag_text, "did you mean \"addresses\"?") != NULL, "with a hint");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"lic01\", \"addresses\": "
+		     "[\"10.1.0.10\"]}], \"mobile_service\": [{\"host\": \"mob01\", \"addresses\": "
+		     "[\"10.1.0.10\"]}]}}", "\"10.1.0.10\" is already an address of host \"lic01\"",
+		     "an address in two hosts");
+	expect_error("{\"roles\": {\n\"license_server\": [{\"host\": \"lic01\", \"addresses\": "
+		     "[\"10.1.0.10\"]}],\n\"webaccess\": [{\"host\": \"lic01\", \"addresses\": "
+		     "[\"10.1.0.11\"]}]}}", "host \"lic01\" is given other addresses at line 2",
+		     "a host given twice with other addresses");
+	expect_error("{\"roles\": {\"domain_controller\": [\"10.1.0.10\"], \"license_server\": "
+		     "[{\"host\": \"lic01\", \"addresses\": [\"10.1.0.10\", \"fd00::10\"]}]}}",
+		     "\"10.1.0.10\" is an address of host \"lic01\"",
+		     "an address of a host bound alone, before the host");
+	ok(strstr(diag_text, "{\"host\": \"lic01\"}") != NULL, "the hint says how to bind the host");
+	expect_error("{\"roles\": {\"license_server\": [{\"host\": \"lic01\"}]}}",
+		     "host \"lic01\" is given no addresses", "a host named but never given addresses");
+	expect_error("{\"roles\": {\"speechlive_cloud\": [{\"host\": \"cloud\", \"addresses\": "
+		     "[\"20.50.2.10\"]}], \"license_server\": [7]}}",
+		     "a binding must be a string or a host", "a number as a binding");
+}
+
+/* "each": a rule needs each of its services; the shipped inbound rules
+ * once the site declares the ports their service is bound to. */
+static void test_each(void)
+{
+	struct diag d;
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/separate.json"), &d);
+	const struct rule *web = rs ? rule(rs, "webaccess-inbound") : NULL;
+
+	ok(web && !web->each && web->each_param && strcmp(web->each_param, "webaccess_ports") == 0,
+	   "webaccess-inbound: any port will do while the site keeps webaccess_ports' default");
+	ok(web && service_matches(&web->services[0], IP_PROTO_TCP, 80) &&
+	   service_matches(&web->services[0], IP_PROTO_TCP, 443),
+	   "its default is 80 and 443");
+	ruleset_free(rs);
+
+	rs = load(NULL, path("tests/e2e/sites/webaccess-ports.json"), &d);
+	web = rs ? rule(rs, "webaccess-inbound") : NULL;
+	ok(web && web->each, "a site that declares webaccess_ports makes each port required");
+	ok(rs && !rule(rs, "mobile-inbound")->each, "mobile-inbound keeps any-of");
+	char unit[32] = "";
+	if (web)
+		rule_unit_format(web, 1, unit, sizeof(unit));
+	ok(web && rule_unit_count(web) == 2 && strcmp(unit, "tcp/443") == 0 &&
+	   rule_unit_of(web, &web->services[0], 443) == 1 &&
+	   rule_unit_of(web, &web->services[0], 80) == 0 &&
+	   rule_unit_of(web, &web->services[0], 8080) == -1,
+	   "its units: tcp/80 and tcp/443");
+	ruleset_free(rs);
+
+	const struct rule *sql = NULL;
+	rs = load(NULL, path("tests/e2e/sites/combined.json"), &d);
+	sql = rs ? rule(rs, "speechlive-sql") : NULL;
+	ok(sql && rule_unit_count(sql) == 1, "a service that is no evidence is no unit");
+	const struct rule *ad = rs ? rule(rs, "license-ad") : NULL;
+	ok(ad && rule_unit_count(ad) == 16, "an allowed rule's services are all units");
+	ruleset_free(rs);
+
+	static const char head[] =
+		"{\"schema\": \"flowaudit-matrix/1\", \"name\": \"t\",\n"
+		" \"roles\": {\"a\": {\"description\": \"a\", \"sections\": [\"1\"]}},\n"
+		" \"params\": {\"p\": {\"description\": \"p\", \"type\": \"ports\", \"default\": [1]},\n"
+		"            \"q\": {\"description\": \"q\", \"type\": \"ports\", \"default\": [2]}},\n"
+		" \"rules\": [\n";
+	char text[2048];
+	snprintf(text, sizeof(text), "%s"
+		 "  {\"id\": \"r1\", \"description\": \"d\", \"from\": \"a\", \"to\": \"a\", \"need\": \"required\",\n"
+		 "   \"sections\": [\"1\"], \"each\": \"$pp\", \"services\": [{\"proto\": \"tcp\", \"ports\": [\"$p\"]}]},\n"
+		 "  {\"id\": \"r2\", \"description\": \"d\", \"from\": \"a\", \"to\": \"a\", \"need\": \"required\",\n"
+		 "   \"sections\": [\"1\"], \"each\": \"$q\", \"services\": [{\"proto\": \"tcp\", \"ports\": [\"$p\"]}]},\n"
+		 "  {\"id\": \"r3\", \"description\": \"d\", \"from\": \"a\", \"to\": \"a\", \"need\": \"required\",\n"
+		 "   \"sections\": [\"1\"], \"each\": \"yes\", \"services\": [{\"proto\": \"tcp\", \"ports\": [1]}]}\n"
+		 " ]}\n", head);
+	const char *site_a = write_temp("site-a.json", "{\"roles\": {\"a\": [\"10.0.0.1\"]}}");
+	rs = load(write_temp("matrix.json", text), site_a, &d);
+	if (!ok(!rs, "a matrix with bad \"each\" keys is refused"))
+		printf("%s", diag_text);
+	if (!ok(strstr(diag_text, "matrix.json:7:31: error: unknown parameter \"$pp\"") &&
+		strstr(diag_text, "did you mean \"$p\"?"),
+		"an unknown parameter, at its place, with a hint"))
+		printf("%s", diag_text);
+	ok(strstr(diag_text, "no service of the rule uses \"$q\"") != NULL,
+	   "a parameter the rule's ports do not use");
+	ok(strstr(diag_text, "\"each\" must be true, false or \"$parameter\"") != NULL,
+	   "neither a boolean nor a parameter");
+	ruleset_free(rs);
+
+	/* Each of 40 ports: more units than can be judged each. */
+	char ports[256] = "";
+	size_t used = 0;
+	for (unsigned i = 1; i <= 40; i++)
+		used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", i > 1 ? "," : "", i);
+	snprintf(text, sizeof(text), "%s"
+		 "  {\"id\": \"many\", \"description\": \"d\", \"from\": \"a\", \"to\": \"a\", \"need\": \"required\",\n"
+		 "   \"sections\": [\"1\"], \"each\": true, \"services\": [{\"proto\": \"tcp\", \"ports\": [%s]}]}\n"
+		 " ]}\n", head, ports);
+	rs = load(write_temp("matrix.json", text), site_a, &d);
+	ok(!rs && strstr(diag_text, "rule many needs each of 40 services or ports; at most 32"),
+	   "more than 32 units judged each is refused: %s", diag_text);
+	ruleset_free(rs);
+}
+
 static void test_matrix_errors(void)
 {
 	struct diag d;
@@ -375,6 +575,9 @@ int main(void)
 	test_server_ports();
 	test_site_errors();
 	test_dedicated_and_expiry();
+	test_hosts();
+	test_host_errors();
+	test_each();
 	test_matrix_errors();
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

@@ -554,6 +554,178 @@ static void test_peerless(void)
 	verdict_free(v);
 }
 
+static struct ruleset *load_site(const char *src, const char *name)
+{
+	char site[1200], matrix[1200];
+	struct diag d = { .out = stderr };
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/%s", src, name);
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src);
+	return ruleset_load(matrix, site, &d);
+}
+
+/* How many findings of a kind and rule (cause -1: any). */
+static unsigned count(const struct findings *f, enum finding_kind k, const char *rule)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < f->n; i++)
+		n += f->items[i].kind == k && f->items[i].rule &&
+		     strcmp(f->items[i].rule->id, rule) == 0;
+	return n;
+}
+
+/* Dual stack: a rule-host pair is judged per host (all its addresses), not
+ * per address (docs/verdicts.md). */
+static void test_hosts(const char *src)
+{
+	struct ruleset *ds = load_site(src, "dual-stack.json");
+	if (!ok(ds != NULL, "the dual-stack site loads"))
+		return;
+	struct verdict *v = verdict_new(ds);
+	struct flow_class unknown = cls("Unknown", ""), tls = cls("TLS", "");
+	struct findings out;
+	const struct finding *x;
+
+	/* The licence over IPv6; the share access and the inbound web over IPv4. */
+	struct flow_record f = tcp_ok("fd00::20", "fd00::10", 13667);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("10.1.0.20", "10.1.0.40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
+	verdict_flow(v, &f, &tls, NULL);
+	f = tcp_ok("2001:db8:99::7", "fd00::20", 443);
+	verdict_flow(v, &f, &tls, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED);
+	ok(x && ip_is(6, &x->client.ip, "fd00::20") && x->client.host_name &&
+	   strcmp(x->client.host_name, "mobile01") == 0 && x->server.host_name &&
+	   strcmp(x->server.host_name, "lic01") == 0,
+	   "the licence over IPv6 is observed for mobile01, naming both hosts");
+	ok(count(&out, FINDING_OBSERVED, "mobile-license") == 1 &&
+	   !find(&out, FINDING_MISSING, "mobile-license", -1) &&
+	   !find(&out, FINDING_INCONCLUSIVE, "mobile-license", -1),
+	   "once, and not missing for the IPv4 address");
+	x = find(&out, FINDING_OBSERVED, "mobile-inbound", CAUSE_SUCCEEDED);
+	ok(x && x->flows == 2 && count(&out, FINDING_OBSERVED, "mobile-inbound") == 1,
+	   "inbound over IPv4 and IPv6: one pair, two flows");
+	x = find(&out, FINDING_OBSERVED, "mobile-seeroot", CAUSE_SUCCEEDED);
+	ok(x && x->client.host_name && !x->server.host_name,
+	   "a host the site did not name gets no host_name");
+	findings_free(&out);
+
+	/* No licence flow: missing for the host, on all its addresses. The
+	 * host was seen opening connections only from its IPv6 address. */
+	verdict_reset(v);
+	f = tcp_ok("fd00::20", "fd00::40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_MISSING, "mobile-license", CAUSE_NO_ATTEMPT);
+	ok(x && x->client.host_name && strcmp(x->client.host_name, "mobile01") == 0 &&
+	   x->client.naddresses == 2 && x->server.nexpected == 2,
+	   "missing: mobile01 with both addresses; lic01's two addresses expected");
+	ok(count(&out, FINDING_MISSING, "mobile-license") == 1,
+	   "one missing finding, not one per address");
+	ok(find(&out, FINDING_INCONCLUSIVE, "speechlive-license", CAUSE_HOST_NOT_SEEN) != NULL,
+	   "a host never seen is still inconclusive");
+	findings_free(&out);
+
+	/* A SYN from the IPv4 address, unanswered once; answers to the host's
+	 * IPv6 address show its receive direction: blocked, not inconclusive. */
+	verdict_reset(v);
+	f = tcp_ok("fd00::20", "fd00::40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = flow("10.1.0.20", 50002, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = f.orig.pkts = 1;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	ok(find(&out, FINDING_BLOCKED, "mobile-license", CAUSE_SYN_UNANSWERED) != NULL,
+	   "the capture carries the host's receive direction on its other address: blocked");
+	findings_free(&out);
+	verdict_free(v);
+	ruleset_free(ds);
+}
+
+/* A rule that needs each service: the site declares WebAccess bound to
+ * 80 and 443, and each must work. */
+static void test_each(const char *src)
+{
+	struct ruleset *each = load_site(src, "webaccess-ports.json");
+	struct ruleset *any = load_site(src, "separate.json");
+	if (!ok(each && any, "the webaccess-ports and separate sites load"))
+		return;
+	struct flow_class http = cls("HTTP", ""), unknown = cls("Unknown", "");
+	struct findings out;
+	const struct finding *x;
+
+	/* 80 works; 443: three SYNs, no answer. */
+	struct flow_record ok80 = tcp_ok("10.2.0.55", "10.1.0.22", 80);
+	struct flow_record syn443 = flow("10.2.0.55", 50001, "10.1.0.22", 443, IP_PROTO_TCP, "S0");
+	syn443.orig.saw = SAW_SYN;
+	syn443.orig.syns = syn443.orig.pkts = 3;
+
+	struct verdict *v = verdict_new(each);
+	verdict_flow(v, &ok80, &http, NULL);
+	verdict_flow(v, &syn443, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_BLOCKED, "webaccess-inbound", CAUSE_SYN_UNANSWERED);
+	ok(x && x->port == 443 && x->has_unit && x->unit == 1 && x->each &&
+	   x->each_met == 1 && x->flows == 1 && x->nfailures == 1 &&
+	   x->failures[0].units == 3,
+	   "80 worked, 443 never answered: blocked on 443, its own failures");
+	ok(!find(&out, FINDING_OBSERVED, "webaccess-inbound", -1) &&
+	   count(&out, FINDING_BLOCKED, "webaccess-inbound") == 1,
+	   "and not observed");
+	findings_free(&out);
+
+	/* 80 works; 443 never tried: missing on 443. */
+	verdict_reset(v);
+	verdict_flow(v, &ok80, &http, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_MISSING, "webaccess-inbound", CAUSE_NO_ATTEMPT);
+	ok(x && x->port == 443 && x->server.port == 443 && x->has_unit && x->unit == 1 &&
+	   ip_is(4, &x->server.ip, "10.1.0.22") && !x->client.has_ip,
+	   "80 worked, 443 never tried: missing on 443");
+	findings_free(&out);
+
+	/* Both work: observed, each of them met. */
+	verdict_reset(v);
+	struct flow_record ok443 = tcp_ok("10.2.0.55", "10.1.0.22", 443);
+	struct flow_class tls = cls("TLS", "");
+	verdict_flow(v, &ok80, &http, NULL);
+	verdict_flow(v, &ok443, &tls, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_OBSERVED, "webaccess-inbound", CAUSE_SUCCEEDED);
+	ok(x && x->each && x->each_met == 3 && !x->has_unit && x->flows == 2 &&
+	   count(&out, FINDING_OBSERVED, "webaccess-inbound") == 1,
+	   "both worked: one observed finding for the pair");
+	findings_free(&out);
+
+	/* Nothing at all: one missing finding, as any rule. */
+	verdict_reset(v);
+	ok(verdict_findings(v, &out), "findings built");
+	ok(count(&out, FINDING_INCONCLUSIVE, "webaccess-inbound") == 1 &&
+	   !find(&out, FINDING_MISSING, "webaccess-inbound", -1),
+	   "nothing seen at all: one finding for the pair (here host-not-seen)");
+	findings_free(&out);
+	verdict_free(v);
+
+	/* The site says nothing: either port will do. */
+	v = verdict_new(any);
+	verdict_flow(v, &ok80, &http, NULL);
+	verdict_flow(v, &syn443, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	x = find(&out, FINDING_OBSERVED, "webaccess-inbound", CAUSE_SUCCEEDED);
+	ok(x && !x->each && x->attempts == 2 && x->successes == 1 &&
+	   !find(&out, FINDING_BLOCKED, "webaccess-inbound", -1),
+	   "by default 80 working is enough: observed");
+	findings_free(&out);
+	verdict_free(v);
+	ruleset_free(each);
+	ruleset_free(any);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -573,6 +745,8 @@ int main(void)
 	test_peerless();
 	test_capture_proof(src ? src : ".");
 	test_not_applicable(src ? src : ".");
+	test_hosts(src ? src : ".");
+	test_each(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
 }
