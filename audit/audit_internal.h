@@ -88,6 +88,13 @@ struct evidence {
 };
 
 void evidence_count(struct evidence *e, const struct flow_record *r);
+
+/* Where one flow's counts and time span go (a finding's evidence, a site
+ * exception's use). */
+struct traffic {
+	uint64_t *flows, *packets, *bytes, *first_us, *last_us;
+};
+void traffic_count(struct traffic *t, const struct flow_record *r);
 void evidence_example(struct evidence *e, const struct flow_record *r,
 		      const struct flow_class *c, role_mask client_roles,
 		      role_mask server_roles, bool succeeded);

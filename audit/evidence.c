@@ -49,14 +49,21 @@ void evidence_example(struct evidence *e, const struct flow_record *r,
 		app_text(e->app, sizeof(e->app), c);
 }
 
+void traffic_count(struct traffic *t, const struct flow_record *r)
+{
+	(*t->flows)++;
+	*t->packets += r->orig.pkts + r->resp.pkts;
+	*t->bytes += r->orig.ip_bytes + r->resp.ip_bytes;
+	if (!*t->first_us || r->first_us < *t->first_us)
+		*t->first_us = r->first_us;
+	if (r->last_us > *t->last_us)
+		*t->last_us = r->last_us;
+}
+
 void evidence_count(struct evidence *e, const struct flow_record *r)
 {
-	e->flows++;
-	e->packets += r->orig.pkts + r->resp.pkts;
-	e->bytes += r->orig.ip_bytes + r->resp.ip_bytes;
-	if (!e->first_us || r->first_us < e->first_us)
-		e->first_us = r->first_us;
-	if (r->last_us > e->last_us)
-		e->last_us = r->last_us;
+	struct traffic t = { &e->flows, &e->packets, &e->bytes, &e->first_us, &e->last_us };
+
+	traffic_count(&t, r);
 	add_state(e->states, sizeof(e->states), r->conn_state);
 }

@@ -480,13 +480,9 @@ static void count_health(struct capture_health *h, const struct flow_record *r)
 /* What an exception covered: counts, time span, the first clients. */
 static void record_exception(struct exception_use *e, const struct flow_record *r)
 {
-	e->flows++;
-	e->packets += r->orig.pkts + r->resp.pkts;
-	e->bytes += r->orig.ip_bytes + r->resp.ip_bytes;
-	if (!e->first_us || r->first_us < e->first_us)
-		e->first_us = r->first_us;
-	if (r->last_us > e->last_us)
-		e->last_us = r->last_us;
+	struct traffic t = { &e->flows, &e->packets, &e->bytes, &e->first_us, &e->last_us };
+
+	traffic_count(&t, r);
 	for (unsigned i = 0; i < e->nclients; i++)
 		if (e->clients[i].ip_version == r->ip_version &&
 		    memcmp(&e->clients[i].ip, &r->orig_h, sizeof(r->orig_h)) == 0)

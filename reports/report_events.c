@@ -191,6 +191,33 @@ static void finding_event(FILE *f, const struct audit_report *r, const struct fi
 	jw_end_line(&w);
 }
 
+/* The start of an informational line (not a finding): header, message,
+ * the ECS event object, and the opened "flowaudit" object the caller
+ * fills and closes. */
+static void info_event_open(struct jw *w, FILE *f, const struct audit_report *r,
+			    uint64_t ts, const char *message, const char *action,
+			    const char *dataset, const char *reason)
+{
+	jw_begin(w, f);
+	jw_time(w, "@timestamp", ts);
+	ecs_header(w, r->version);
+	jw_str(w, "message", message);
+	jw_object(w, "event");
+	jw_str(w, "kind", "event");
+	jw_array(w, "category");
+	jw_str(w, NULL, "network");
+	jw_close_array(w);
+	jw_array(w, "type");
+	jw_str(w, NULL, "info");
+	jw_close_array(w);
+	jw_str(w, "action", action);
+	jw_str(w, "dataset", dataset);
+	jw_str(w, "module", "flowaudit");
+	jw_str(w, "reason", reason);
+	jw_close_object(w);
+	jw_object(w, "flowaudit");
+}
+
 /* One line per site exception, after the findings: what it excused. */
 static void exception_event(FILE *f, const struct audit_report *r,
 			    const struct exception_use *e)
@@ -206,24 +233,8 @@ static void exception_event(FILE *f, const struct audit_report *r,
 	snprintf(message, sizeof(message), "site exception %s -> %s %s: %s; %llu flows%s",
 		 from, to, ports, a->why, (unsigned long long)e->flows,
 		 e->expired ? "; expired, no longer applies" : "");
-	jw_begin(&w, f);
-	jw_time(&w, "@timestamp", e->last_us ? e->last_us : r->capture.last_us);
-	ecs_header(&w, r->version);
-	jw_str(&w, "message", message);
-	jw_object(&w, "event");
-	jw_str(&w, "kind", "event");
-	jw_array(&w, "category");
-	jw_str(&w, NULL, "network");
-	jw_close_array(&w);
-	jw_array(&w, "type");
-	jw_str(&w, NULL, "info");
-	jw_close_array(&w);
-	jw_str(&w, "action", "site-exception");
-	jw_str(&w, "dataset", "flowaudit.exception");
-	jw_str(&w, "module", "flowaudit");
-	jw_str(&w, "reason", a->why);
-	jw_close_object(&w);
-	jw_object(&w, "flowaudit");
+	info_event_open(&w, f, r, e->last_us ? e->last_us : r->capture.last_us, message,
+			"site-exception", "flowaudit.exception", a->why);
 	jw_object(&w, "exception");
 	jw_str(&w, "from", from);
 	jw_str(&w, "to", to);
@@ -244,24 +255,8 @@ static void health_event(FILE *f, const struct audit_report *r, const struct hea
 {
 	struct jw w;
 
-	jw_begin(&w, f);
-	jw_time(&w, "@timestamp", r->window_end_us ? r->window_end_us : r->capture.last_us);
-	ecs_header(&w, r->version);
-	jw_str(&w, "message", l->text);
-	jw_object(&w, "event");
-	jw_str(&w, "kind", "event");
-	jw_array(&w, "category");
-	jw_str(&w, NULL, "network");
-	jw_close_array(&w);
-	jw_array(&w, "type");
-	jw_str(&w, NULL, "info");
-	jw_close_array(&w);
-	jw_str(&w, "action", "capture-health");
-	jw_str(&w, "dataset", "flowaudit.health");
-	jw_str(&w, "module", "flowaudit");
-	jw_str(&w, "reason", l->text);
-	jw_close_object(&w);
-	jw_object(&w, "flowaudit");
+	info_event_open(&w, f, r, r->window_end_us ? r->window_end_us : r->capture.last_us,
+			l->text, "capture-health", "flowaudit.health", l->text);
 	jw_str(&w, "health", l->code);
 	jw_str_nonempty(&w, "host", l->host);
 	jw_str(&w, "site", ruleset_site_name(r->rules));
