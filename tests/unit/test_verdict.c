@@ -41,6 +41,18 @@ static struct flow_record tcp_ok(const char *o, const char *r, uint16_t port)
 	return f;
 }
 
+/* A client's SYNs and nothing else, as a mirror shows them. */
+static struct flow_record syn_only(const char *o, uint16_t op, const char *r, uint16_t rp,
+				   uint32_t syns)
+{
+	struct flow_record f = flow(o, op, r, rp, IP_PROTO_TCP, "S0");
+	f.orig.saw = SAW_SYN;
+	f.orig.syns = syns;
+	f.orig.pkts = syns;
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	return f;
+}
+
 static struct flow_class cls(const char *app, const char *master)
 {
 	struct flow_class c;
@@ -451,10 +463,7 @@ static void test_capture_proof(const char *src)
 	verdict_flow(v, &f, &unknown, NULL);
 	/* One SYN from SpeechLive to the SQL server, and no packet ever to
 	 * SpeechLive: the capture cannot say it went unanswered. */
-	f = flow("10.1.0.21", 50002, "10.1.0.30", 1433, IP_PROTO_TCP, "S0");
-	f.orig.saw = SAW_SYN;
-	f.orig.syns = f.orig.pkts = 1;
-	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f = syn_only("10.1.0.21", 50002, "10.1.0.30", 1433, 1);
 	verdict_flow(v, &f, &unknown, NULL);
 	ok(verdict_findings(v, &out), "findings built");
 	x = find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED);
@@ -481,16 +490,10 @@ static void test_capture_proof(const char *src)
 	verdict_reset(v);
 	f = tcp_ok("10.1.0.21", "10.1.0.40", 445);
 	verdict_flow(v, &f, &unknown, NULL);
-	f = flow("10.1.0.21", 50002, "10.1.0.30", 1433, IP_PROTO_TCP, "S0");
-	f.orig.saw = SAW_SYN;
-	f.orig.syns = f.orig.pkts = 1;
-	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f = syn_only("10.1.0.21", 50002, "10.1.0.30", 1433, 1);
 	verdict_flow(v, &f, &unknown, NULL);
 	/* Three SYNs and never an ACK: the client's own word, visible or not. */
-	f = flow("10.1.0.22", 50003, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
-	f.orig.saw = SAW_SYN;
-	f.orig.syns = f.orig.pkts = 3;
-	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f = syn_only("10.1.0.22", 50003, "10.1.0.10", 13667, 3);
 	verdict_flow(v, &f, &unknown, NULL);
 	ok(verdict_findings(v, &out), "findings built");
 	ok(find(&out, FINDING_BLOCKED, "speechlive-sql", CAUSE_SYN_UNANSWERED),
@@ -634,10 +637,7 @@ static void test_hosts(const char *src)
 	verdict_reset(v);
 	f = tcp_ok("fd00::20", "fd00::40", 445);
 	verdict_flow(v, &f, &unknown, NULL);
-	f = flow("10.1.0.20", 50002, "10.1.0.10", 13667, IP_PROTO_TCP, "S0");
-	f.orig.saw = SAW_SYN;
-	f.orig.syns = f.orig.pkts = 1;
-	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f = syn_only("10.1.0.20", 50002, "10.1.0.10", 13667, 1);
 	verdict_flow(v, &f, &unknown, NULL);
 	ok(verdict_findings(v, &out), "findings built");
 	ok(find(&out, FINDING_BLOCKED, "mobile-license", CAUSE_SYN_UNANSWERED) != NULL,
