@@ -107,6 +107,20 @@ static struct rule_host *add_pair(struct verdict *v, unsigned rule, int host_id,
 	return p;
 }
 
+/* The site's single-address bindings are remembered by the visibility
+ * table before any traffic arrives. */
+static void reserve_site_hosts(struct verdict *v)
+{
+	for (unsigned i = 0; i < ruleset_role_count(v->rs); i++) {
+		const struct cidr *nets;
+		unsigned n = ruleset_role_nets(v->rs, i, &nets);
+		for (unsigned j = 0; j < n; j++)
+			if (nets[j].prefix == (nets[j].ip_version == 4 ? 32 : 128))
+				host_visibility_reserve(v->hosts, nets[j].ip_version,
+							&nets[j].addr);
+	}
+}
+
 /* Every applicable rule gets a pair for each concrete host it is judged on,
  * so a required flow that never appears is still reported (missing). */
 static void add_concrete_pairs(struct verdict *v)
@@ -172,6 +186,7 @@ struct verdict *verdict_new(const struct ruleset *rs)
 		return NULL;
 	}
 	add_concrete_pairs(v);
+	reserve_site_hosts(v);
 	return v;
 }
 
@@ -202,6 +217,7 @@ void verdict_reset(struct verdict *v)
 	host_visibility_reset(v->hosts);
 	memset(&v->health, 0, sizeof(v->health));
 	add_concrete_pairs(v);
+	reserve_site_hosts(v);
 }
 
 /* ---- unexpected conversations: (client, server, proto, port, cause) ---- */

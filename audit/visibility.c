@@ -107,6 +107,12 @@ static struct host_entry *entry(struct host_visibility *v, uint8_t version,
 	return e;
 }
 
+void host_visibility_reserve(struct host_visibility *v, uint8_t version,
+			     const struct ip_addr *a)
+{
+	entry(v, version, a);
+}
+
 void host_visibility_flow(struct host_visibility *v, const struct flow_record *r)
 {
 	struct host_entry *o = entry(v, r->ip_version, &r->orig_h);

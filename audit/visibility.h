@@ -30,6 +30,12 @@ struct host_visibility *host_visibility_new(void);
 void host_visibility_free(struct host_visibility *v);
 void host_visibility_reset(struct host_visibility *v);
 
+/* Remembers a host from the start whatever comes later: the site's own
+ * hosts, so that a flood of other addresses cannot make the capture seem
+ * blind to them (and turn a missing flow inconclusive). */
+void host_visibility_reserve(struct host_visibility *v, uint8_t version,
+			     const struct ip_addr *a);
+
 /* Notes what one flow showed of its two hosts. */
 void host_visibility_flow(struct host_visibility *v, const struct flow_record *r);
 

@@ -726,6 +726,30 @@ static void test_each(const char *src)
 	ruleset_free(any);
 }
 
+/* A flood of other addresses fills the visibility table, but the site's
+ * own hosts were reserved: what the capture shows of them still counts. */
+static void test_visibility_flood(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class unknown = cls("Unknown", "");
+	struct findings out;
+
+	for (unsigned i = 0; i < 70000; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "198.%u.%u.%u", 18 + i / 65536, i / 256 % 256, i % 256);
+		struct flow_record f = syn_only(src, 40000, "203.0.113.99", 80, 1);
+		verdict_flow(v, &f, &unknown, NULL);
+	}
+	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.40", 445);
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	ok(find(&out, FINDING_MISSING, "mobile-license", CAUSE_NO_ATTEMPT) &&
+	   !find(&out, FINDING_INCONCLUSIVE, "mobile-license", -1),
+	   "after 70,000 other hosts the Mobile Service is still seen: missing, not inconclusive");
+	findings_free(&out);
+	verdict_free(v);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -743,6 +767,7 @@ int main(void)
 	test_judged_flow();
 	test_policy();
 	test_peerless();
+	test_visibility_flood();
 	test_capture_proof(src ? src : ".");
 	test_not_applicable(src ? src : ".");
 	test_hosts(src ? src : ".");
