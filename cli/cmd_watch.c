@@ -202,6 +202,9 @@ static void derive_filter(struct watch *w, struct input_options *in, char *bpf)
 		return;
 	if (ruleset_capture_filter(w->rs, bpf, BPF_MAX)) {
 		in->capture.bpf = bpf;
+		/* Say it: an administrator checks what the sensor will see. */
+		if (!in->capture.quiet)
+			fprintf(stderr, "flowaudit: watch: kernel filter from the site: %s\n", bpf);
 	} else {
 		in->capture.bpf = NULL;
 		if (!in->capture.quiet)
