@@ -35,6 +35,7 @@ def argus_tuples(path):
 
 def main():
     tap = Tap()
+    tap.skip_under_sanitizers()
     require_corpus(tap)
     if not have("argus") or not have("racluster"):
         tap.skip_all("argus is not installed")

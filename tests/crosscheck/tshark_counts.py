@@ -8,6 +8,7 @@ import subprocess
 from common import REAL, Tap, captures, flows, have, require_corpus
 
 tap = Tap()
+tap.skip_under_sanitizers()
 require_corpus(tap)
 if not have("tshark"):
     tap.skip_all("tshark is not installed")
