@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "common/safe_text.h"
 #include "capture.h"
 #include "flow_table.h"
 #include "privdrop.h"
@@ -128,10 +129,13 @@ void capture_stop(struct capture *cap)
 
 static void warn(const struct capture *cap, const struct capture_input *in)
 {
-	if (!cap->opt.quiet && in->error[0])
-		fprintf(stderr, "flowaudit: %s: %s\n",
-			strcmp(in->name, "-") ? in->name : "(standard input)",
-			in->error);
+	if (!cap->opt.quiet && in->error[0]) {
+		/* The file's name and libpcap's words about it, made safe. */
+		text_printf_safe(stderr, "flowaudit: %s: %s",
+				 strcmp(in->name, "-") ? in->name : "(standard input)",
+				 in->error);
+		fputc('\n', stderr);
+	}
 }
 
 /* Fragment trains given up still bring their first bytes to the flow. */
@@ -435,11 +439,13 @@ static void read_input(struct capture *cap, struct capture_input *in)
 			 "link type %d (%s) is not supported", in->linktype,
 			 decoder_linktype_name(in->linktype));
 	} else if (apply_filter(cap, p, in) && (!in->live || drop_privileges(cap, in))) {
-		if (in->live && !cap->opt.quiet)
-			fprintf(stderr, "flowaudit: listening on %s, link type %s, snapshot "
-				"length %d bytes%s\n", in->name,
-				decoder_linktype_name(in->linktype), pcap_snapshot(p),
-				cap->dropped ? ", privileges dropped" : "");
+		if (in->live && !cap->opt.quiet) {
+			text_printf_safe(stderr, "flowaudit: listening on %s, link type %s, "
+					 "snapshot length %d bytes%s", in->name,
+					 decoder_linktype_name(in->linktype), pcap_snapshot(p),
+					 cap->dropped ? ", privileges dropped" : "");
+			fputc('\n', stderr);
+		}
 		read_packets(cap, in, p);
 		if (in->live)
 			record_live_stats(p, in);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/safe_text.h"
 #include "rules/rules.h"
 
 /* The largest report --report reads: a report is a few MB at most. */
@@ -77,13 +78,17 @@ static bool warn_unused_exceptions(const struct ruleset *rs, const char *path)
 		const cJSON *why = cJSON_GetObjectItemCaseSensitive(e, "why");
 		const cJSON *flows = cJSON_GetObjectItemCaseSensitive(e, "flows");
 		if (!a || !cJSON_IsString(why) || strcmp(why->valuestring, a->why) != 0) {
-			printf("warning: %s lists other exceptions than the site: its "
-			       "exception %u is not the site's\n", path, i + 1);
+			text_printf_safe(stdout, "warning: %s lists other exceptions "
+					 "than the site: its exception %u is not the "
+					 "site's", path, i + 1);
+			putchar('\n');
 			break;
 		}
-		if (cJSON_IsNumber(flows) && flows->valuedouble == 0)
-			printf("warning: allow entry %u (%s) matched no traffic in %s\n",
-			       i + 1, a->why, path);
+		if (cJSON_IsNumber(flows) && flows->valuedouble == 0) {
+			text_printf_safe(stdout, "warning: allow entry %u (%s) matched "
+					 "no traffic in %s", i + 1, a->why, path);
+			putchar('\n');
+		}
 	}
 	cJSON_Delete(root);
 	return true;

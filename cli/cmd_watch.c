@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/safe_text.h"
 #include "common/timefmt.h"
 #include "audit/verdict.h"
 #include "cli.h"
@@ -243,8 +244,9 @@ static void reload(struct watch *w)
 			cli_error("watch: reload: %s; keeping the filter", err);
 		free(bpf);
 	}
-	fprintf(stderr, "flowaudit: watch: reloaded %s and %s\n",
-		ruleset_matrix_path(rs), ruleset_site_path(rs));
+	text_printf_safe(stderr, "flowaudit: watch: reloaded %s and %s",
+			 ruleset_matrix_path(rs), ruleset_site_path(rs));
+	fputc('\n', stderr);
 }
 
 /* ---- the run ---- */
@@ -388,9 +390,11 @@ static int run(struct watch *w, struct input_options *in)
 	}
 	if (!in->capture.quiet)
 		pipeline_summary(&pl, stderr);
-	if (!in->capture.quiet)
-		fprintf(stderr, "flowaudit: watch: %u window report%s written to %s\n",
-			w->windows, w->windows == 1 ? "" : "s", w->report_dir);
+	if (!in->capture.quiet) {
+		text_printf_safe(stderr, "flowaudit: watch: %u window report%s written "
+				 "to %s", w->windows, w->windows == 1 ? "" : "s", w->report_dir);
+		fputc('\n', stderr);
+	}
 	rc = read_rc || w->failed || capture_failed_fatally(pl.cap) ? EXIT_USAGE : EXIT_OK;
 	pipeline_close(&pl);
 out:

@@ -6,14 +6,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/safe_text.h"
 
+/* Messages quote arguments, file names and what libraries say of them:
+ * made safe for the terminal as a whole (common/safe_text.h). */
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("flowaudit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text_vprintf_safe(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }

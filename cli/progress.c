@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "common/safe_text.h"
 
 bool progress_line_wanted(bool quiet)
 {
@@ -28,7 +29,11 @@ void progress_line_show(void *ctx, const struct capture_progress *p)
 	struct progress_line *pg = ctx;
 	char done[32], total[32], pkts[32], rate[32], flows[32];
 	double secs = p->elapsed_us / 1e6;
-	const char *name = strrchr(p->input, '/') ? strrchr(p->input, '/') + 1 : p->input;
+	const char *base = strrchr(p->input, '/') ? strrchr(p->input, '/') + 1 : p->input;
+	char name[41];
+
+	/* The file's name made safe, cut to 40 bytes between characters. */
+	text_safe(name, sizeof(name), base);
 
 	human(pkts, sizeof(pkts), (double)p->packets, " packets");
 	human(rate, sizeof(rate), secs > 0 ? p->packets / secs : 0, " packets/s");
@@ -37,10 +42,10 @@ void progress_line_show(void *ctx, const struct capture_progress *p)
 	if (p->bytes_total) {
 		human(done, sizeof(done), (double)p->bytes_done, "B");
 		human(total, sizeof(total), (double)p->bytes_total, "B");
-		fprintf(stderr, "%3.0f%% %.40s %s of %s, ",
+		fprintf(stderr, "%3.0f%% %s %s of %s, ",
 			100.0 * (double)p->bytes_done / (double)p->bytes_total, name, done, total);
 	} else {
-		fprintf(stderr, "%.40s: ", name);
+		fprintf(stderr, "%s: ", name);
 	}
 	fprintf(stderr, "%s, %s, %s", pkts, rate, flows);
 	fflush(stderr);

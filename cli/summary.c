@@ -1,5 +1,6 @@
 /* summary.c - run summary on standard error (see summary.h). */
 #include "summary.h"
+#include "common/safe_text.h"
 
 void summary_print(FILE *f, const struct capture *cap)
 {
@@ -10,11 +11,13 @@ void summary_print(FILE *f, const struct capture *cap)
 		const struct capture_input *in = capture_input(cap, i);
 		packets += in->packets;
 		bytes += in->bytes;
-		if (in->live)
-			fprintf(f, "flowaudit: %s: %llu dropped by the kernel, "
-				"%llu by the interface\n", in->name,
-				(unsigned long long)in->kernel_drops,
-				(unsigned long long)in->interface_drops);
+		if (in->live) {
+			text_printf_safe(f, "flowaudit: %s: %llu dropped by the kernel, "
+					 "%llu by the interface", in->name,
+					 (unsigned long long)in->kernel_drops,
+					 (unsigned long long)in->interface_drops);
+			fputc('\n', f);
+		}
 	}
 	const struct flow_table_stats *fs = capture_flow_stats(cap);
 	const struct decode_stats *ds = capture_decode_stats(cap);

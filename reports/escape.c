@@ -5,46 +5,29 @@
 
 #include "escape.h"
 
-size_t utf8_sequence(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t min, cp;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) {
-		n = 2; min = 0x80; cp = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3; min = 0x800; cp = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4; min = 0x10000; cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+/* How a table writes a hidden character (text_char_hidden). */
+enum hidden_as {
+	HIDDEN_KEPT,	/* as it is */
+	HIDDEN_JSON,	/* \u202e, a surrogate pair beyond the BMP */
+	HIDDEN_SHOWN,	/* as the terminal shows it: "\u202e" as text */
+};
 
 /* Escaping by table: what each ASCII byte becomes (NULL: itself; never
- * NULL for the NUL that ends the string, which stops the copy loop) and
- * what a byte that is not valid UTF-8 becomes; valid multi-byte characters
- * pass as they are. JSON, HTML and XML differ only in their tables, so one
- * loop (escape_some) decides every escape they write. */
+ * NULL for the NUL that ends the string, which stops the copy loop), what
+ * a byte that is not valid UTF-8 becomes, and how a hidden character is
+ * written; other valid multi-byte characters pass as they are. JSON, HTML
+ * and XML differ only in their tables, so one loop (escape_some) decides
+ * every escape they write. */
 struct escape_table {
 	const char *ascii[128];
 	const char *invalid;
+	enum hidden_as hidden;
 };
 
-/* Callers size their room by ESCAPE_PIECE_MAX; the longest piece a table
- * below writes is "&#xFFFD;". */
-static_assert(ESCAPE_PIECE_MAX >= sizeof("&#xFFFD;") - 1, "a piece must fit");
+/* Callers size their room by ESCAPE_PIECE_MAX; the longest pieces the
+ * tables below write are a JSON surrogate pair and "&#xFFFD;". */
+static_assert(ESCAPE_PIECE_MAX >= sizeof("\\udb40\\udc41") - 1, "a piece must fit");
+static_assert(ESCAPE_PIECE_MAX >= TEXT_PIECE_MAX, "a piece must fit");
 
 /* "<" and ">" escaped too, so JSON pasted into HTML stays inert. */
 static const struct escape_table json_table = {
@@ -57,6 +40,7 @@ static const struct escape_table json_table = {
 		[0x7f] = "\\u007f",
 	},
 	.invalid = "\\ufffd",
+	.hidden = HIDDEN_JSON,
 };
 
 #define HTML_BAD "&#xFFFD;"
@@ -70,9 +54,36 @@ static const struct escape_table json_table = {
 		['\''] = "&#39;", [0x7f] = bad, \
 	}, \
 	.invalid = HTML_BAD, \
+	.hidden = HIDDEN_SHOWN, \
 }
 static const struct escape_table html_table = MARKUP_TABLE(HTML_BAD);
 static const struct escape_table xml_table = MARKUP_TABLE(XML_BAD);
+
+/* The JSON escape of code point cp into out; returns its length. */
+static size_t json_u_escape(uint32_t cp, char out[ESCAPE_PIECE_MAX + 1])
+{
+	if (cp <= 0xffff)
+		return (size_t)snprintf(out, ESCAPE_PIECE_MAX + 1, "\\u%04x", (unsigned)cp);
+	cp -= 0x10000;
+	return (size_t)snprintf(out, ESCAPE_PIECE_MAX + 1, "\\u%04x\\u%04x",
+				0xd800u + (unsigned)(cp >> 10), 0xdc00u + (unsigned)(cp & 0x3ff));
+}
+
+/* A valid multi-byte character of n bytes at s as table t writes it:
+ * into tmp when it is escaped, else as itself. Sets *len. */
+static const char *multibyte_piece(const unsigned char *s, size_t n,
+				   const struct escape_table *t,
+				   char tmp[ESCAPE_PIECE_MAX + 1], size_t *len)
+{
+	uint32_t cp = utf8_code_point(s, n);
+	size_t step;
+
+	*len = n;
+	if (t->hidden == HIDDEN_KEPT || !text_char_hidden(cp))
+		return (const char *)s;
+	*len = t->hidden == HIDDEN_JSON ? json_u_escape(cp, tmp) : text_char_escape(s, tmp, &step);
+	return tmp;
+}
 
 /* Writes what the character at *sp becomes and steps over it; false,
  * with nothing written, when that does not fit in out[*o..room). */
@@ -81,9 +92,16 @@ static bool put_escape(char *out, size_t room, size_t *o, const unsigned char **
 {
 	const unsigned char *s = *sp;
 	size_t n = *s < 0x80 ? 1 : utf8_sequence(s);
-	const char *piece = n == 0 ? t->invalid : n == 1 ? t->ascii[*s] : (const char *)s;
-	size_t len = n > 1 ? n : strlen(piece);
+	char tmp[ESCAPE_PIECE_MAX + 1];
+	size_t len;
+	const char *piece;
 
+	if (n > 1) {
+		piece = multibyte_piece(s, n, t, tmp, &len);
+	} else {
+		piece = n == 0 ? t->invalid : t->ascii[*s];
+		len = strlen(piece);
+	}
 	if (len > room - *o)
 		return false;
 	memcpy(out + *o, piece, len);
@@ -121,6 +139,7 @@ size_t json_escape_some(char *out, size_t room, const char **s)
 static const struct escape_table utf8_table = {
 	.ascii = { [0] = "" },
 	.invalid = "\xef\xbf\xbd",
+	.hidden = HIDDEN_KEPT,
 };
 
 size_t utf8_clean(char *out, size_t outlen, const char *in)
@@ -155,71 +174,16 @@ void json_put_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-size_t text_safe(char *out, size_t outlen, const char *str)
+/* Only hidden characters change: cJSON has escaped the rest. */
+static const struct escape_table json_text_table = {
+	.ascii = { [0] = "" },
+	.invalid = "\xef\xbf\xbd",
+	.hidden = HIDDEN_JSON,
+};
+
+void json_put_text(FILE *f, const char *json)
 {
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	size_t o = 0;
-
-	if (outlen == 0)
-		return 0;
-	while (*s) {
-		size_t n = utf8_sequence(s);
-		char tmp[5];
-		const char *piece;
-		size_t plen;
-		if (n == 1 && *s >= 0x20 && *s != 0x7f) {
-			tmp[0] = (char)*s;
-			piece = tmp;
-			plen = 1;
-		} else if (n > 1) {
-			/* C1 controls (U+0080..U+009F) act on terminals too. */
-			if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
-				snprintf(tmp, sizeof(tmp), "\\x%02x", s[0]);
-				piece = tmp;
-				plen = 4;
-				n = 1;
-			} else {
-				piece = (const char *)s;
-				plen = n;
-			}
-		} else {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", *s);
-			piece = tmp;
-			plen = 4;
-			n = 1;
-		}
-		if (o + plen >= outlen)
-			break;
-		memcpy(out + o, piece, plen);
-		o += plen;
-		s += n;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-void text_put_safe(FILE *f, const char *s)
-{
-	char buf[1024];
-	const char *p = s ? s : "";
-
-	/* Long strings are written in pieces cut at character boundaries. */
-	while (*p) {
-		char piece[256];
-		size_t take = strlen(p);
-		if (take > sizeof(piece) - 1) {
-			take = sizeof(piece) - 1;
-			while (take > 0 && ((unsigned char)p[take] & 0xc0) == 0x80)
-				take--;
-			if (take == 0)
-				take = 1;
-		}
-		memcpy(piece, p, take);
-		piece[take] = '\0';
-		text_safe(buf, sizeof(buf), piece);
-		fputs(buf, f);
-		p += take;
-	}
+	put_escaped(f, json, &json_text_table);
 }
 
 void html_put_escaped(FILE *f, const char *s)
@@ -232,16 +196,26 @@ void xml_put_escaped(FILE *f, const char *s)
 	put_escaped(f, s, &xml_table);
 }
 
+/* Whether a spreadsheet would take the cell for a formula. */
+static bool csv_formula(const char *s)
+{
+	return s[0] && strchr("=+-@", s[0]);
+}
+
 void csv_put_field(FILE *f, const char *str)
 {
-	char clean[2048];
+	/* An escape is at most 4 bytes per byte it replaces ("\x1b"), and
+	 * fields are names and sentences well under 2 KiB. */
+	char clean[8192];
 	const char *s = clean;
 
-	utf8_clean(clean, sizeof(clean), str);
+	text_safe(clean, sizeof(clean), str);
 	/* A spreadsheet runs a cell that starts with = + - @ as a formula; a
-	 * name from a packet must stay text (OWASP's CSV injection advice). */
-	bool formula = strchr("=+-@\t\r", clean[0]) && clean[0];
-	if (!formula && !strpbrk(s, ",\"\r\n")) {
+	 * name from a packet must stay text (OWASP's CSV injection advice).
+	 * Tab and CR, also on OWASP's list, cannot start it: text_safe has
+	 * written them as \x09 and \x0d. */
+	bool formula = csv_formula(clean);
+	if (!formula && !strpbrk(s, ",\"")) {
 		fputs(s, f);
 		return;
 	}

@@ -8,16 +8,23 @@
 #include <stdio.h>
 
 #include "common/addr.h"
+/* utf8_sequence, and the terminal's filter: text_safe, text_put_safe. */
+#include "common/safe_text.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-size_t utf8_sequence(const unsigned char *s);
-
-/* A JSON string literal with quotes: control characters escaped, invalid
- * UTF-8 replaced by U+FFFD so the output is always valid JSON. */
+/* A JSON string literal with quotes: control characters and the hidden
+ * characters of text_char_hidden escaped (\u202e: lossless, and a JSON
+ * file shown on a terminal stays inert), invalid UTF-8 replaced by
+ * U+FFFD so the output is always valid JSON. */
 void json_put_string(FILE *f, const char *s);
 
-/* The longest piece one character is escaped to, in any language here. */
-#define ESCAPE_PIECE_MAX 8
+/* JSON text (cJSON's output) onto f with each hidden character as a \u
+ * escape: they can only stand inside its strings, where the escape means
+ * the same character. */
+void json_put_text(FILE *f, const char *json);
+
+/* The longest piece one character is escaped to, in any language here:
+ * a hidden character beyond the BMP in JSON, "\udb40\udc41". */
+#define ESCAPE_PIECE_MAX 12
 
 /* The JSON escaping of *s, without quotes, into out[0..room): advances *s
  * past what it took and returns the bytes written, stopping at the end of
@@ -30,19 +37,22 @@ size_t json_escape_some(char *out, size_t room, const char **s);
  * string from a packet can go into any UTF-8 format. Always terminated. */
 size_t utf8_clean(char *out, size_t outlen, const char *in);
 
-/* Text for a terminal or a log: printable ASCII and valid UTF-8 pass,
- * control characters (ESC included) and invalid bytes become \xNN. */
-void text_put_safe(FILE *f, const char *s);
-/* Same, into a buffer (always terminated). Returns the length written. */
-size_t text_safe(char *out, size_t outlen, const char *s);
-
-/* HTML text or attribute content: & < > " ' escaped, as text_put_safe. */
+/* HTML text or attribute content: & < > " ' escaped; control characters
+ * and invalid bytes replaced by U+FFFD; hidden characters written as the
+ * terminal shows them (\u202e), since a character reference (&#x202E;)
+ * would still reorder the page. */
 void html_put_escaped(FILE *f, const char *s);
 
-/* XML 1.0 text or attribute content: characters XML cannot hold replaced. */
+/* XML 1.0 text or attribute content: characters XML cannot hold replaced,
+ * hidden characters as in HTML. */
 void xml_put_escaped(FILE *f, const char *s);
 
-/* An RFC 4180 CSV field: quoted when it holds a comma, quote or newline. */
+/* An RFC 4180 CSV field, made safe as on a terminal first (text_safe: a
+ * spreadsheet shows a cell to a person, and a CSV file is often shown on
+ * a terminal): controls, line ends included, and invalid bytes as \xNN,
+ * hidden characters as \u202e. Quoted when it holds a comma or a quote;
+ * a field starting with = + - @ (a spreadsheet formula) is quoted with a
+ * ' before it. */
 void csv_put_field(FILE *f, const char *s);
 
 #endif

@@ -410,7 +410,10 @@ bool report_json(FILE *f, const struct audit_report *r)
 	cJSON_Delete(root);
 	if (!text)
 		return false;
-	bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+	/* A bidi override in a name reorders a JSON file shown on a terminal
+	 * as much as a text report: written as \u202e, it means the same. */
+	json_put_text(f, text);
+	bool ok = fputc('\n', f) != EOF && !ferror(f);
 	cJSON_free(text);
 	return ok;
 }

@@ -1,6 +1,7 @@
 /* report_text.c - the audit report for a terminal: verdict first, then
  * missing and blocked, then unexpected, then observed (summarised); fits 100
- * columns; nothing from a packet reaches the terminal unescaped. */
+ * columns; nothing from a packet, the matrix or the site reaches the
+ * terminal but through the terminal filter (common/safe_text.h). */
 #include <string.h>
 
 #include "audit_report.h"
@@ -80,8 +81,13 @@ static void finding_line(FILE *f, const struct audit_report *r,
 	if (x->rule) {
 		char sections[128];
 		sections_join(x->rule, ", ", sections, sizeof(sections));
-		fprintf(f, "  %s%s%s  %s  [section %s]\n", st->bold, x->rule->id, st->reset,
-			need_name(x->rule->need), sections);
+		/* Pieces from the matrix made safe one by one: the colours
+		 * between them are ours. */
+		fprintf(f, "  %s", st->bold);
+		text_put_safe(f, x->rule->id);
+		fprintf(f, "%s  %s  [section ", st->reset, need_name(x->rule->need));
+		text_put_safe(f, sections);
+		fputs("]\n", f);
 	}
 	snprintf(head, sizeof(head), "    %s -> %s", client, server);
 	fputs("    ", f);
@@ -133,9 +139,9 @@ static void observed_summary(FILE *f, const struct audit_report *r,
 				hosts++;
 				flows += r->findings->items[j].flows;
 			}
-		char line[256];
-		snprintf(line, sizeof(line), "  %-28s %-9s %3u host%s %5llu flow%s",
-			 current ? current->id : "?",
+		char line[512], id[256];
+		text_safe(id, sizeof(id), current ? current->id : "?");
+		snprintf(line, sizeof(line), "  %-28s %-9s %3u host%s %5llu flow%s", id,
 			 current ? need_name(current->need) : "", hosts,
 			 hosts == 1 ? ", " : "s,", (unsigned long long)flows,
 			 flows == 1 ? "" : "s");
@@ -210,7 +216,9 @@ static void exceptions(FILE *f, const struct audit_report *r, const struct style
 			 a->expires ? a->expires : "no expiry", (unsigned long long)e->flows,
 			 e->flows == 1 ? "" : "s", (unsigned long long)e->packets,
 			 e->expired ? "; EXPIRED: no longer applies" : "");
-		fprintf(f, "%s%s%s\n", e->expired ? st->yellow : st->dim, line, st->reset);
+		fputs(e->expired ? st->yellow : st->dim, f);
+		text_put_safe(f, line);
+		fprintf(f, "%s\n", st->reset);
 		if (e->expired_flows)
 			fprintf(f, "      %llu flow%s after its expiry judged as any other\n",
 				(unsigned long long)e->expired_flows,
@@ -253,11 +261,12 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 {
 	const struct style *st = color ? &colors : &plain;
 	const struct audit_summary *s = &r->findings->summary;
-	char site[300];
+	char site[300], matrix[300];
 
 	text_safe(site, sizeof(site), ruleset_site_name(r->rules));
+	text_safe(matrix, sizeof(matrix), ruleset_matrix_name(r->rules));
 	fprintf(f, "%sflowaudit audit: %s%s (matrix: %s)\n", st->bold, site, st->reset,
-		ruleset_matrix_name(r->rules));
+		matrix);
 	verdict_line(f, r, st);
 	inputs(f, r);
 	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope", (unsigned long long)s->flows,
@@ -290,9 +299,13 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 		fprintf(f, "\n%sNOT APPLICABLE (%u)%s\n", st->dim, na, st->reset);
 		for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++) {
 			const struct rule *rule = ruleset_rule(r->rules, i);
-			if (!rule->applicable)
-				fprintf(f, "  %-26s %s\n", rule->id,
-					rule->not_applicable_why ? rule->not_applicable_why : "");
+			if (rule->applicable)
+				continue;
+			char id[256];
+			text_safe(id, sizeof(id), rule->id);
+			fprintf(f, "  %-26s ", id);
+			text_put_safe(f, rule->not_applicable_why);
+			fputc('\n', f);
 		}
 	}
 	return !ferror(f);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/safe_text.h"
 #include "rules_internal.h"
 
 /* Site and matrix files are small; anything bigger is a mistake. */
@@ -52,7 +53,9 @@ void arena_free(struct arena *a)
 /* The one diagnostic printer: FILE:LINE:COLUMN (FILE alone when there is
  * no place), the message, the hint. Every one is counted; errors past
  * MAX_ERRORS_PER_FILE are not printed, so one broken file cannot flood
- * the output. */
+ * the output. Messages quote keys and values of the file, hints the
+ * matrix's names, and the path is whatever was given: each is made safe
+ * for the terminal (common/safe_text.h). */
 static void vdiag(struct json_file *f, bool error, size_t offset,
 		  const char *hint, const char *fmt, va_list ap)
 {
@@ -65,17 +68,19 @@ static void vdiag(struct json_file *f, bool error, size_t offset,
 	} else {
 		f->d->warnings++;
 	}
-	if (offset == JSON_NOWHERE || !f->text) {
-		fprintf(out, "%s: ", f->path);
-	} else {
+	text_put_safe(out, f->path);
+	if (offset != JSON_NOWHERE && f->text) {
 		struct json_where w = json_where_at(f->text, offset);
-		fprintf(out, "%s:%u:%u: ", f->path, w.line, w.col);
+		fprintf(out, ":%u:%u", w.line, w.col);
 	}
-	fputs(error ? "error: " : "warning: ", out);
-	vfprintf(out, fmt, ap);
+	fputs(error ? ": error: " : ": warning: ", out);
+	text_vprintf_safe(out, fmt, ap);
 	fputc('\n', out);
-	if (hint)
-		fprintf(out, "  hint: %s\n", hint);
+	if (hint) {
+		fputs("  hint: ", out);
+		text_put_safe(out, hint);
+		fputc('\n', out);
+	}
 }
 
 /* A diagnostic at a byte offset of the text (JSON_NOWHERE: the file). */
@@ -149,6 +154,34 @@ static bool read_whole(struct json_file *f)
 	return true;
 }
 
+/* A UTF-8 byte-order mark, which Windows editors write at the start: not
+ * JSON, and invisible in the editor, so it is dropped before anything
+ * reads the text, and line 1, column 1 is where the editor shows it. */
+static void drop_bom(struct json_file *f)
+{
+	static const char bom[] = "\xef\xbb\xbf";
+
+	if (f->len >= 3 && memcmp(f->text, bom, 3) == 0) {
+		memmove(f->text, f->text + 3, f->len - 3 + 1);
+		f->len -= 3;
+	}
+}
+
+/* Matrix and site files are UTF-8 (RFC 8259): every string in them
+ * reaches reports as it is, and a byte that is no character would be
+ * shown differently by each reader. The first bad byte is an error. */
+static bool valid_utf8(struct json_file *f)
+{
+	size_t bad = utf8_invalid_at(f->text, f->len);
+
+	if (bad == f->len)
+		return true;
+	diag_at(f, true, bad, "save the file as UTF-8 (in a Windows editor: "
+		"\"UTF-8\", not \"ANSI\" or a code page)",
+		"not valid UTF-8: byte 0x%02x", (unsigned char)f->text[bad]);
+	return false;
+}
+
 bool json_file_load(struct json_file *f, const char *path, struct diag *d)
 {
 	struct json_error err;
@@ -157,6 +190,9 @@ bool json_file_load(struct json_file *f, const char *path, struct diag *d)
 	f->path = path;
 	f->d = d;
 	if (!read_whole(f))
+		return false;
+	drop_bom(f);
+	if (!valid_utf8(f))
 		return false;
 	if (!json_index_build(f->text, f->len, &f->ix, &err)) {
 		diag_at(f, true, err.offset, NULL, "not valid JSON: %s", err.message);

@@ -1,5 +1,6 @@
 /* ruleset.c - matrix + site resolved into the enforced rule set, and the
  * questions the verdict engine asks of it (see rules.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "common/addr.h"
 #include "common/cidr.h"
+#include "common/safe_text.h"
 #include "rules_internal.h"
 
 #ifndef MATRIX_DIR
@@ -209,9 +211,10 @@ static bool resolve_each(struct ruleset *rs, struct rule *r, unsigned i, struct 
 	}
 	if (!r->each || rule_unit_count(r) <= RULE_MAX_UNITS)
 		return true;
-	fprintf(d->out, "%s: error: rule %s needs each of %u services or ports; at most "
-		"%u can be judged each\n", param >= 0 ? rs->site_path : rs->matrix_path,
-		r->id, rule_unit_count(r), RULE_MAX_UNITS);
+	text_printf_safe(d->out, "%s: error: rule %s needs each of %u services or ports; "
+			 "at most %u can be judged each", param >= 0 ? rs->site_path :
+			 rs->matrix_path, r->id, rule_unit_count(r), RULE_MAX_UNITS);
+	fputc('\n', d->out);
 	d->errors++;
 	return false;
 }
@@ -625,6 +628,22 @@ static void host_text(const struct ruleset *rs, unsigned id, char *out, size_t l
 		snprintf(out + used, len - used, "]");
 }
 
+/* One line of check's output, made safe as a whole: every name in it
+ * comes from the matrix or the site, and what a terminal shows of them
+ * must be what the file says (common/safe_text.h). */
+static void print_line(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void print_line(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	text_vprintf_safe(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
 static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 {
 	char services[256] = "", sections[128] = "";
@@ -644,7 +663,7 @@ static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 	for (unsigned s = 0; s < r->nsections && used < sizeof(sections); s++)
 		used += (size_t)snprintf(sections + used, sizeof(sections) - used, "%s%s",
 					 s ? ", " : "", r->sections[s]);
-	fprintf(f, "%-24s %-8s %s -> %s  %s  [%s]\n", r->id, need_name(r->need),
+	print_line(f, "%-24s %-8s %s -> %s  %s  [%s]", r->id, need_name(r->need),
 		rs->roles[r->from_role].name, rs->roles[r->to_role].name, services,
 		sections);
 
@@ -669,7 +688,7 @@ static void print_rule(const struct ruleset *rs, const struct rule *r, FILE *f)
 			char b[512];
 			if (to_hosts)
 				host_text(rs, th[j], b, sizeof(b));
-			fprintf(f, "    %s%s%s%s -> %s%s%s%s\n",
+			print_line(f, "    %s%s%s%s -> %s%s%s%s",
 				from_hosts ? a : from, from_hosts ? " (" : "",
 				from_hosts ? rs->roles[r->from_role].name : "",
 				from_hosts ? ")" : "", to_hosts ? b : to,
@@ -689,7 +708,7 @@ static void print_allow_side(const struct ruleset *rs, role_mask roles,
 	}
 	for (unsigned i = 0; i < rs->nroles; i++)
 		if (roles & ((role_mask)1 << i))
-			fputs(rs->roles[i].name, f);
+			text_put_safe(f, rs->roles[i].name);
 	for (unsigned i = 0; i < nnets; i++) {
 		char c[IP_TEXT_LEN + 8];
 		format_cidr(c, sizeof(c), &nets[i]);
@@ -752,7 +771,7 @@ static void print_host_line(const struct ruleset *rs, const char *text, role_mas
 		if (m & ((role_mask)1 << k) && !rs->roles[k].dedicated)
 			used += (size_t)snprintf(roles + used, sizeof(roles) - used,
 						 "%s%s", used ? "+" : "", rs->roles[k].name);
-	fprintf(f, "    %-24s %-40s %s\n", text, roles[0] ? roles : "-", host_scope(rs, m));
+	print_line(f, "    %-24s %-40s %s", text, roles[0] ? roles : "-", host_scope(rs, m));
 }
 
 /* Every address and network the site binds, once, with its roles and how
@@ -801,23 +820,24 @@ static void print_expiry(const struct site_allow *a, uint64_t now_us, FILE *f)
 	if (!a->expires)
 		return;
 	if (now_us >= a->expires_us) {
-		fprintf(f, "      warning: expired on %s: it no longer applies\n", a->expires);
+		print_line(f, "      warning: expired on %s: it no longer applies", a->expires);
 		return;
 	}
 	uint64_t days = (a->expires_us - now_us) / (86400ull * 1000000u);
 	if (days < 30)
-		fprintf(f, "      warning: expires on %s, in %llu day%s\n", a->expires,
+		print_line(f, "      warning: expires on %s, in %llu day%s", a->expires,
 			(unsigned long long)days, days == 1 ? "" : "s");
 	else
-		fprintf(f, "      expires on %s\n", a->expires);
+		print_line(f, "      expires on %s", a->expires);
 }
 
 void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us)
 {
 	unsigned na = 0;
 
-	fprintf(f, "Site %s, matrix %s (%s)\n\n", rs->site_name, rs->matrix_name,
-		rs->matrix_path);
+	print_line(f, "Site %s, matrix %s (%s)", rs->site_name, rs->matrix_name,
+		   rs->matrix_path);
+	fputc('\n', f);
 	print_hosts(rs, f);
 	fprintf(f, "Enforced rules:\n");
 	for (unsigned i = 0; i < rs->nrules; i++) {
@@ -830,8 +850,8 @@ void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us)
 		fprintf(f, "\nNot applicable:\n");
 		for (unsigned i = 0; i < rs->nrules; i++)
 			if (!rs->rules[i].applicable)
-				fprintf(f, "%-24s %s\n", rs->rules[i].id,
-					rs->rules[i].not_applicable_why);
+				print_line(f, "%-24s %s", rs->rules[i].id,
+					   rs->rules[i].not_applicable_why);
 	}
 	if (rs->nallows) {
 		fprintf(f, "\nAllowed by the site:\n");
@@ -845,7 +865,7 @@ void ruleset_print(const struct ruleset *rs, FILE *f, uint64_t now_us)
 						  .ports = a->ports, .nports = a->nports };
 			char svc[96];
 			service_format(&s, svc, sizeof(svc));
-			fprintf(f, "  %s  (%s)\n", a->proto ? svc : "any protocol", a->why);
+			print_line(f, "  %s  (%s)", a->proto ? svc : "any protocol", a->why);
 			print_expiry(a, now_us, f);
 		}
 	}

@@ -646,6 +646,33 @@ static int names_hostile(const char *path, const struct case_args *a)
 	return gen_finish(&s.g);
 }
 
+/* Names whose characters reorder or hide text on a screen: a right-to-left
+ * override makes "abc<RLO>lmth.exe<PDF>.evil" read as "abcexe.html.evil";
+ * in an HTTP Host, a TLS server name and a DNS question. */
+static int names_bidi(const char *path, const struct case_args *a)
+{
+	static const char *const names[] = {
+		"abc\xe2\x80\xaelmth.exe\xe2\x80\xac.evil",
+		"zero\xe2\x80\x8bwidth\xef\xbb\xbf.example",
+		"c1\xc2\x9b" "31m.example",
+	};
+	struct site_run s = { .next_port = 50000, .dns_id = 0x7500, .l = &separate };
+
+	(void)a;
+	if (!gen_open(&s.g, path, FMT_PCAP, LINK_ETHERNET, ENCAP_NONE))
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct addr target = ip("93.184.216.34");
+		struct dns_answer_spec ans = { NULL, 0, &target, 1, 60 };
+		http_exchange(&s, separate.speechlive, separate.other_host, 80,
+			      names[i], "/");
+		tls_exchange(&s, separate.speechlive, separate.other_host, names[i], 100);
+		dns_exchange(&s.g, separate.speechlive, port(&s), separate.dc,
+			     ++s.dns_id, names[i], 0, &ans);
+	}
+	return gen_finish(&s.g);
+}
+
 const struct fixture_case audit_cases[] = {
 	{ "healthy-separate", "a healthy site, each service on its own host", FMT_PCAP, healthy_separate, false },
 	{ "healthy-combined", "a healthy site, the three web services on one host", FMT_PCAP, healthy_combined, false },
@@ -676,5 +703,6 @@ const struct fixture_case audit_cases[] = {
 	{ "dns-aaaa", "an AAAA answer", FMT_PCAP, dns_aaaa, false },
 	{ "sni-script", "TLS whose SNI is <script>alert(1)</script>", FMT_PCAP, sni_script, false },
 	{ "names-hostile", "DNS names and SNIs with markup, quotes, NUL, ESC, long labels, bad UTF-8", FMT_PCAP, names_hostile, false },
+	{ "names-bidi", "HTTP Host, SNI and DNS names with a right-to-left override, invisible characters, a C1 control", FMT_PCAP, names_bidi, false },
 	{ NULL, NULL, FMT_PCAP, NULL, false },
 };

@@ -42,6 +42,17 @@ script -qfc "'$FLOWAUDIT' flows -q --no-dpi -o '$work/flows3.txt' '$work/big.pca
 ! grep -q 'packets/s' "$work/quiet.log"
 check $? "-q: no progress line even on a terminal"
 
+# A file name is shown through the terminal filter: an OSC title-set and
+# a right-to-left override in it are written as text, not obeyed.
+evil=$(printf 'evil\033]0;pwned\007\342\200\256.pcap')
+ln -s big.pcap "$work/$evil"
+script -qfc "'$FLOWAUDIT' flows -o '$work/flows4.txt' '$work/$evil'" \
+	"$work/evil.log" >/dev/null 2>&1
+# (script(1)'s first line quotes the command as it is.)
+grep -qF '% evil\x1b]0;pwned\x07\u202e.pcap ' "$work/evil.log" &&
+	! sed 1d "$work/evil.log" | grep -q "$(printf '\033]0;')"
+check $? "the progress line shows a hostile file name escaped"
+
 cmp -s "$work/flows.txt" "$work/flows2.txt"
 check $? "the flows written are the same with and without a progress line"
 

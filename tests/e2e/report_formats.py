@@ -7,11 +7,15 @@ For each audit case of the golden suite (tests/e2e/cases/audit-*), one
 - the CSV parses with Python's csv reader, one row per finding, in order;
 - the event lines parse as JSON, one per line, one per finding, with the
   Elastic Common Schema fields a SIEM keys on.
+Cases with a matrix of their own (--matrix) hold hostile strings on
+purpose, which the formats for people show escaped: for them, every format
+is checked to carry no control or hidden character (check_hostile).
 Negative controls show the checks can fail.
 """
 import csv
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,12 +44,67 @@ def audit_cases():
             continue
         args = shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
                            .replace("@SITES@", SITES))
-        if "--site" not in args:
+        if "--site" not in args or "--matrix" in args:
             continue
         site = args[args.index("--site") + 1]
         captures = [a for a in args if a.endswith((".pcap", ".pcapng"))]
         out.append((name, site, captures))
     return out
+
+
+def hostile_cases():
+    """(name, arguments) of each audit case with a matrix of its own."""
+    out = []
+    for name in sorted(os.listdir(CASES)):
+        path = os.path.join(CASES, name, "cmd")
+        if not name.startswith("audit-") or not os.path.exists(path):
+            continue
+        args = shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
+                           .replace("@SITES@", SITES)
+                           .replace("@CASE@", os.path.join(CASES, name)))
+        if "--matrix" in args:
+            out.append((name, [a for a in args if a not in ("--format", "text")]))
+    return out
+
+
+# What no output may hold raw: C0 controls but tab and line ends, DEL, C1,
+# and the characters that reorder or hide text (common/safe_text.h).
+RAW_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c"
+                        "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def check_hostile(tap, work):
+    """Every format of a run over hostile matrix and site strings: none
+    holds them raw, JUnit validates, CSV parses."""
+    for name, args in hostile_cases():
+        out = {fmt: os.path.join(work, "%s.%s" % (name, fmt))
+               for fmt in ("text", "json", "junit", "csv", "events", "html")}
+        run = [FLOWAUDIT] + args
+        for fmt, path in out.items():
+            run += ["--format", fmt, "-o", path]
+        p = subprocess.run(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        written = p.returncode in (0, 1, 3) and all(os.path.exists(path)
+                                                    for path in out.values())
+        tap.ok(written, "%s: one run writes every format" % name,
+               p.stderr.decode(errors="replace"))
+        if not written:
+            continue
+        for fmt, path in out.items():
+            text = open(path, encoding="utf-8", newline="").read()
+            if fmt == "csv":
+                text = text.replace("\r\n", "\n")  # its record ends
+            raw = sorted(set(RAW_HIDDEN.findall(text)))
+            tap.ok(not raw, "%s: %s holds no control or hidden character raw" % (name, fmt),
+                   "found %r" % raw)
+        ok, why = xmllint_valid(out["junit"])
+        tap.ok(ok, "%s: JUnit validates against the schema" % name, why)
+        report = json.load(open(out["json"]))
+        with open(out["csv"], newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, strict=True))
+        want = (len(report["findings"]) + len(report["exceptions"]) +
+                len(report["capture_health"]["notes"]))
+        tap.ok(len(rows) == want, "%s: CSV parses, a row per finding, exception "
+               "and note (%d)" % (name, want), "%d rows" % len(rows))
 
 
 def xmllint_valid(path):
@@ -194,6 +253,7 @@ def main():
     try:
         negative_controls(tap, work)
         check_flow_formats(tap)
+        check_hostile(tap, work)
         for name, site, captures in audit_cases():
             out = {fmt: os.path.join(work, "%s.%s" % (name, fmt))
                    for fmt in ("json", "junit", "csv", "events", "html")}

@@ -81,16 +81,49 @@ static const char *ref_xml_ascii(unsigned char c, char buf[8])
 	return ref_markup_ascii(c, buf, "\xef\xbf\xbd");  /* XML 1.0 cannot hold it */
 }
 
-/* Valid multi-byte characters as they are, each invalid byte as invalid. */
-static void ref_escape(FILE *f, const char *str, ref_ascii_fn *ascii, const char *invalid)
+/* How a hidden character (text_char_hidden) is written, into buf; NULL:
+ * as it is. */
+typedef const char *ref_hidden_fn(uint32_t cp, char buf[16]);
+
+static const char *ref_json_hidden(uint32_t cp, char buf[16])
+{
+	if (cp < 0x10000)
+		snprintf(buf, 16, "\\u%04x", (unsigned)cp);
+	else  /* UTF-16: the high ten bits of cp - 0x10000, then the low ten */
+		snprintf(buf, 16, "\\u%04x\\u%04x", (unsigned)(0xd7c0 + (cp >> 10)),
+			 (unsigned)(0xdc00 | (cp & 0x3ff)));
+	return buf;
+}
+
+static const char *ref_shown_hidden(uint32_t cp, char buf[16])
+{
+	snprintf(buf, 16, cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
+	return buf;
+}
+
+static const char *ref_kept_hidden(uint32_t cp, char buf[16])
+{
+	(void)cp;
+	(void)buf;
+	return NULL;
+}
+
+/* Valid multi-byte characters as they are, hidden ones as `hidden` says,
+ * each invalid byte as invalid. */
+static void ref_escape(FILE *f, const char *str, ref_ascii_fn *ascii, const char *invalid,
+		       ref_hidden_fn *hidden)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	char buf[8];
+	char buf[16];
 
 	while (*s) {
 		size_t n = utf8_sequence(s);
+		uint32_t cp = n > 1 ? utf8_code_point(s, n) : 0;
+		const char *h = n > 1 && text_char_hidden(cp) ? hidden(cp, buf) : NULL;
 		if (n == 0)
 			fputs(invalid, f);
+		else if (h)
+			fputs(h, f);
 		else if (n > 1)
 			fwrite(s, 1, n, f);
 		else
@@ -102,23 +135,24 @@ static void ref_escape(FILE *f, const char *str, ref_ascii_fn *ascii, const char
 static void ref_json(FILE *f, const char *s)
 {
 	fputc('"', f);
-	ref_escape(f, s, ref_json_ascii, "\\ufffd");
+	ref_escape(f, s, ref_json_ascii, "\\ufffd", ref_json_hidden);
 	fputc('"', f);
 }
 
 static void ref_html(FILE *f, const char *s)
 {
-	ref_escape(f, s, ref_html_ascii, "&#xFFFD;");
+	ref_escape(f, s, ref_html_ascii, "&#xFFFD;", ref_shown_hidden);
 }
 
 static void ref_xml(FILE *f, const char *s)
 {
-	ref_escape(f, s, ref_xml_ascii, "&#xFFFD;");
+	ref_escape(f, s, ref_xml_ascii, "&#xFFFD;", ref_shown_hidden);
 }
 
 /* Random hostile text: invalid and truncated UTF-8, overlong forms,
  * encoded surrogates, control characters, every character the escapers
- * treat specially, valid 2-, 3- and 4-byte characters, U+2028. */
+ * treat specially, valid 2-, 3- and 4-byte characters, hidden ones (C1,
+ * U+2028, bidi overrides, U+FEFF, a tag) and ones next to them. */
 static size_t random_text(char *out, size_t cap, unsigned *seed)
 {
 	static const char *const pieces[] = {
@@ -127,6 +161,8 @@ static size_t random_text(char *out, size_t cap, unsigned *seed)
 		"\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xc2\x9b",
 		"\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xf4\x90\x80\x80",
 		"\xc3", "\xe6\x97", "\xf0\x9f\x98", "\xff", "\xfe", "\x80", "\xbf",
+		"\xe2\x80\xae", "\xe2\x81\xa6", "\xef\xbb\xbf", "\xf3\xa0\x81\x81",
+		"\xc2\x80", "\xc2\x9f", "\xc2\xa0", "\xef\xb8\x8f", "\xe2\x80\x8a",
 	};
 	size_t o = 0, want = (size_t)rand_r(seed) % (rand_r(seed) % 8 ? 40 : cap);
 
@@ -272,7 +308,7 @@ static void test_utf8_clean(void)
 		char *want = NULL;
 		size_t wlen = 0;
 		FILE *f = open_memstream(&want, &wlen);
-		ref_escape(f, in, ref_same_ascii, "\xef\xbf\xbd");
+		ref_escape(f, in, ref_same_ascii, "\xef\xbf\xbd", ref_kept_hidden);
 		fclose(f);
 		size_t n = utf8_clean(full, sizeof(full), in);
 		bad += n != wlen || memcmp(full, want, wlen) != 0 || !clean_ok(in, full, n);
@@ -328,13 +364,21 @@ int main(void)
 	      "JSON: UTF-16 surrogate bytes replaced");
 	check(json_put_string, "\x7f\t\r\n\\/", "\"\\u007f\\t\\r\\n\\\\/\"",
 	      "JSON: DEL, the short escapes and a backslash; '/' as it is");
-	/* No U+2028/U+2029 rule: valid UTF-8 in JSON text, left as it is. */
-	check(json_put_string, "a\xe2\x80\xa8" "b\xe2\x80\xa9", "\"a\xe2\x80\xa8" "b\xe2\x80\xa9\"",
-	      "JSON: U+2028 and U+2029 pass unchanged");
+	/* Valid in JSON text, but they break lines or hide on a screen. */
+	check(json_put_string, "a\xe2\x80\xa8" "b\xe2\x80\xa9", "\"a\\u2028b\\u2029\"",
+	      "JSON: U+2028 and U+2029 escaped");
+	check(json_put_string, "abc\xe2\x80\xaelmth.exe\xe2\x80\xac.evil",
+	      "\"abc\\u202elmth.exe\\u202c.evil\"", "JSON: bidi override escaped");
+	check(json_put_string, "\xc2\x9b\xef\xbb\xbf\xf3\xa0\x81\x81",
+	      "\"\\u009b\\ufeff\\udb40\\udc41\"",
+	      "JSON: C1, BOM and a tag (a surrogate pair) escaped");
+	check(json_put_text, "{\"a\":\"x\xe2\x80\xaey\\n\xc3\xa9\"}",
+	      "{\"a\":\"x\\u202ey\\n\xc3\xa9\"}",
+	      "JSON text: hidden characters escaped, the rest as it is");
 	check(json_put_string, NULL, "\"\"", "JSON: NULL is the empty string");
 	check(text_put_safe, "evil\x1b[2J\x07name", "evil\\x1b[2J\\x07name",
 	      "terminal: ESC and BEL neutralised");
-	check(text_put_safe, "x\xc2\x9by", "x\\xc2\\x9by", "terminal: C1 control neutralised");
+	check(text_put_safe, "x\xc2\x9by", "x\\u009by", "terminal: C1 control neutralised");
 	check(text_put_safe, "\xff\xfe", "\\xff\\xfe", "terminal: invalid bytes shown as hex");
 	check(html_put_escaped, "<script>alert(1)</script>",
 	      "&lt;script&gt;alert(1)&lt;/script&gt;", "HTML: script tag is text");
@@ -346,10 +390,21 @@ int main(void)
 	check(xml_put_escaped, "\x7f\xff&'", "\xef\xbf\xbd&#xFFFD;&amp;&#39;",
 	      "XML: DEL replaced by U+FFFD itself, an invalid byte by its reference");
 	check(csv_put_field, "plain", "plain", "CSV: plain field unquoted");
-	check(csv_put_field, "a,\"b\"\nc", "\"a,\"\"b\"\"\nc\"", "CSV: RFC 4180 quoting");
+	check(csv_put_field, "a,\"b\"c", "\"a,\"\"b\"\"c\"", "CSV: RFC 4180 quoting");
+	check(csv_put_field, "a\r\nb\x1b[2J", "a\\x0d\\x0ab\\x1b[2J",
+	      "CSV: line ends and ESC shown as on a terminal");
+	check(csv_put_field, "abc\xe2\x80\xaelmth.exe", "abc\\u202elmth.exe",
+	      "CSV: bidi override shown as on a terminal");
+	check(csv_put_field, "\t=1+1", "\\x09=1+1", "CSV: a tab cannot lead a formula in");
+	check(csv_put_field, "@SUM(A1)", "\"'@SUM(A1)\"", "CSV: @ leads a formula");
+	check(csv_put_field, "-2+3,x", "\"'-2+3,x\"", "CSV: - leads a formula, quoted once");
 	check(csv_put_field, "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"",
 	      "CSV: a formula from a packet stays text");
-	check(csv_put_field, "a\xff", "a\xef\xbf\xbd", "CSV: invalid UTF-8 replaced");
+	check(csv_put_field, "a\xff", "a\\xff", "CSV: invalid UTF-8 shown as hex");
+	check(html_put_escaped, "a\xe2\x80\xae" "b\xc2\x85", "a\\u202eb\\u0085",
+	      "HTML: bidi override and C1 shown, not as references the browser obeys");
+	check(xml_put_escaped, "\xe2\x81\xa6<\xf3\xa0\x81\x81", "\\u2066&lt;\\U000e0041",
+	      "XML: bidi isolate and a tag shown");
 
 	char buf[8];
 	text_safe(buf, sizeof(buf), "\x1b\x1b\x1b");

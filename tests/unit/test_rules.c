@@ -257,7 +257,23 @@ static void test_site_errors(void)
 		     "duplicate key \"license_server\"", "a duplicate key");
 	expect_error("{\"roles\": [1, 2,", "site.json:1:17: error: not valid JSON",
 		     "JSON cut short");
-	expect_error("\x89PNG\r\n\x1a\nbinary", "not valid JSON", "a binary file");
+	expect_error("\x89PNG\r\n\x1a\nbinary", "site.json:1:1: error: not valid UTF-8: byte 0x89",
+		     "a binary file: not UTF-8");
+	/* Site and matrix files are UTF-8: the first byte that is not is an
+	 * error at its place, columns counting characters before it. */
+	expect_error("{\n  \"name\": \"Caf\xc3\xa9 m\xe9" "dical\",\n  \"roles\": {}\n}\n",
+		     "site.json:2:18: error: not valid UTF-8: byte 0xe9", "a Latin-1 byte");
+	expect_error("{\"name\": \"x\xed\xa0\x80\"}", "site.json:1:12: error: not valid UTF-8: byte 0xed",
+		     "an encoded surrogate");
+	expect_error("{\"name\": \"cut \xe2\x80", "site.json:1:15: error: not valid UTF-8: byte 0xe2",
+		     "a character cut by the end of the file");
+	/* A byte-order mark is dropped: places count from the character
+	 * after it, as the editor that wrote it shows them. */
+	expect_error("\xef\xbb\xbf{\"roles\": {\"browser_clients\": [\"10.2.0.0/33\"]}}",
+		     "site.json:1:32: error: bad address, prefix or host name \"10.2.0.0/33\"",
+		     "a byte-order mark: a later error's place as without it");
+	expect_error("\xef\xbb\xbf\xef\xbb\xbf{}", "site.json:1:1: error: not valid JSON",
+		     "a second byte-order mark is not JSON");
 	/* A NUL byte inside the text: not a JSON text file at all. */
 	const char *nulfile = write_temp("nul.json", "");
 	FILE *nul = fopen(nulfile, "wb");
