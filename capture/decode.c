@@ -93,6 +93,9 @@ struct decoder *decoder_new(const struct decoder_options *o)
 		d->opt = *o;
 	else
 		decoder_options_default(&d->opt);
+	/* Each layer is a call deeper: the input must not choose how deep. */
+	if (d->opt.max_depth > DECODE_DEPTH_LIMIT)
+		d->opt.max_depth = DECODE_DEPTH_LIMIT;
 	d->defrag = defrag_new(d->opt.frag_datagrams, d->opt.frag_timeout_us);
 	if (!d->defrag) {
 		free(d);
@@ -186,6 +189,8 @@ enum decode_result decode_frame(struct decoder *d, int linktype,
 	struct frame f = { .dec = d, .pkt = &out[0], .out = out, .nout = 0 };
 
 	d->stats.frames++;
+	/* The packets of the previous frame are no longer read. */
+	defrag_begin(d->defrag);
 	packet_start(&out[0], ts_us, number, caplen, wirelen);
 	enum decode_result r = decode_link(&f, linktype, cursor_make(data, caplen));
 
@@ -242,28 +247,44 @@ uint16_t inet_checksum(const uint8_t *data, size_t len, uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/* Decodes what one given-up train holds into *out; false when it yields no
+ * packet (no first fragment, or nothing a flow can use). */
+static bool expired_packet(struct decoder *d, const struct packet *tmpl,
+			   const uint8_t *data, uint32_t len, uint32_t wire_len,
+			   struct packet *out)
+{
+	d->stats.reasons[DR_FRAG_INCOMPLETE]++;
+	if (!tmpl->ip_version) {
+		/* The first fragment never came: no ports, no flow. */
+		d->stats.reasons[DR_FRAG_ORPHAN]++;
+		return false;
+	}
+
+	struct packet slot[DECODE_MAX_OUT];
+	struct frame f = { .dec = d, .pkt = &slot[0], .out = slot, .nout = 0 };
+	slot[0] = *tmpl;
+	slot[0].truncated = true;  /* a train given up is never whole */
+	if (decode_transport(&f, cursor_make(data, len), wire_len) != DECODE_OK)
+		return false;
+	*out = slot[0];
+	d->stats.ip_packets++;
+	return true;
+}
+
 bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
 {
 	const uint8_t *data;
 	uint32_t len, wire_len;
 	struct packet tmpl;
 
-	if (!defrag_expire(d->defrag, now, &tmpl, &data, &len, &wire_len))
-		return false;
-	d->stats.reasons[DR_FRAG_INCOMPLETE]++;
-	if (!tmpl.ip_version) {
-		/* The first fragment never came: no ports, no flow. */
-		d->stats.reasons[DR_FRAG_ORPHAN]++;
-		return decoder_expire(d, now, out);
+	/* A loop, not a call per train given up: the stack stays flat however
+	 * many trains there are. Each turn starts afresh, as a frame does:
+	 * the train decoded last turn yielded nothing still read. */
+	for (;;) {
+		defrag_begin(d->defrag);
+		if (!defrag_expire(d->defrag, now, &tmpl, &data, &len, &wire_len))
+			return false;
+		if (expired_packet(d, &tmpl, data, len, wire_len, out))
+			return true;
 	}
-
-	struct packet slot[DECODE_MAX_OUT];
-	struct frame f = { .dec = d, .pkt = &slot[0], .out = slot, .nout = 0 };
-	slot[0] = tmpl;
-	slot[0].truncated = true;  /* a train given up is never whole */
-	if (decode_transport(&f, cursor_make(data, len), wire_len) != DECODE_OK)
-		return decoder_expire(d, now, out);
-	*out = slot[0];
-	d->stats.ip_packets++;
-	return true;
 }

@@ -86,10 +86,15 @@ struct decode_stats {
 
 struct decoder_options {
 	bool validate_checksums;  /* drop bad IPv4 headers, mark bad TCP/UDP */
-	unsigned max_depth;       /* encapsulation layers before giving up */
+	unsigned max_depth;       /* encapsulation layers before giving up
+				   * (at most DECODE_DEPTH_LIMIT) */
 	unsigned frag_datagrams;  /* datagrams reassembled at once */
 	uint64_t frag_timeout_us; /* incomplete datagrams are given up after */
 };
+
+/* Each encapsulation layer is decoded a call deeper: whatever max_depth
+ * asks, the stack a frame can make the decoder use is bounded by this. */
+#define DECODE_DEPTH_LIMIT 32
 
 void decoder_options_default(struct decoder_options *o);
 
@@ -113,7 +118,8 @@ const char *decoder_linktype_name(int linktype);
 
 /* Decodes one frame. out[] receives up to DECODE_MAX_OUT packets (outer
  * tunnel flows first, the innermost last); they point into data or into
- * the reassembly buffers and stay valid until the next call. */
+ * the reassembly buffers and stay valid until the next call (of this or
+ * decoder_expire). */
 enum decode_result decode_frame(struct decoder *d, int linktype,
 				const uint8_t *data, uint32_t caplen,
 				uint32_t wirelen, uint64_t ts_us,
@@ -123,7 +129,8 @@ enum decode_result decode_frame(struct decoder *d, int linktype,
 /* Gives up fragment trains idle past the timeout at time now. When the first
  * fragment of a train was seen, its flow still gets the datagram (cut short)
  * in *out and true is returned; call again until false. At the end of input
- * pass now = UINT64_MAX. */
+ * pass now = UINT64_MAX. *out points into a reassembly buffer, valid until
+ * the next call (of this or decode_frame). */
 bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out);
 
 const struct decode_stats *decoder_stats(const struct decoder *d);

@@ -40,6 +40,8 @@ static enum decode_result ipv4_fragment(struct frame *f, uint16_t id,
 		return frame_malformed(f, DR_FRAG_BAD_OFFSET);
 	case DEFRAG_TOO_MANY_PIECES:
 		return frame_malformed(f, DR_FRAG_TOO_MANY_PIECES);
+	case DEFRAG_NO_TRAIN:
+		return frame_malformed(f, DR_FRAG_TABLE_FULL);
 	case DEFRAG_COMPLETE:
 		break;
 	}

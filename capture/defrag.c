@@ -25,11 +25,15 @@ struct frag_train {
 	struct byte_range pieces[MAX_PIECES];
 	struct packet tmpl;
 	uint8_t *buf;              /* HEADER_ROOM + MAX_DATAGRAM, made on first use */
+	uint64_t pinned;           /* the epoch its buffer was handed out in */
 };
 
 struct defrag {
 	unsigned ntrains;
 	uint64_t timeout_us;
+	/* Buffers handed out in the current epoch are being read: pinned.
+	 * Starts at 1 so that a train never handed out (0) is not. */
+	uint64_t epoch;
 	struct frag_train *trains;
 };
 
@@ -40,6 +44,7 @@ struct defrag *defrag_new(unsigned max_trains, uint64_t timeout_us)
 		return NULL;
 	d->ntrains = max_trains ? max_trains : 1;
 	d->timeout_us = timeout_us;
+	d->epoch = 1;
 	d->trains = calloc(d->ntrains, sizeof(*d->trains));
 	if (!d->trains) {
 		free(d);
@@ -58,6 +63,16 @@ void defrag_free(struct defrag *d)
 	free(d);
 }
 
+void defrag_begin(struct defrag *d)
+{
+	d->epoch++;  /* O(1): no train's pin matches any more */
+}
+
+static bool train_pinned(const struct defrag *d, const struct frag_train *t)
+{
+	return t->pinned == d->epoch;
+}
+
 static bool key_equal(const struct frag_key *a, const struct frag_key *b)
 {
 	return a->ip_version == b->ip_version && a->proto == b->proto &&
@@ -69,14 +84,21 @@ static bool key_equal(const struct frag_key *a, const struct frag_key *b)
 	       memcmp(&a->dst, &b->dst, sizeof(a->dst)) == 0;
 }
 
+/* Keeps the buffer, and the pin: a pinned buffer is still being read. */
 static void train_reset(struct frag_train *t)
 {
 	uint8_t *buf = t->buf;
+	uint64_t pinned = t->pinned;
 	memset(t, 0, sizeof(*t));
 	t->buf = buf;
+	t->pinned = pinned;
 }
 
-/* Finds the train of key, or takes a free one, or the oldest. */
+/* Finds the train of key, or takes a free one, or the oldest. A pinned
+ * train (its datagram handed out, used is false) is neither free nor
+ * evictable: reusing it would overwrite bytes still being decoded, among
+ * them, perhaps, the very fragment being added. NULL when every train is
+ * pinned. */
 static struct frag_train *train_for(struct defrag *d, const struct frag_key *key,
 				    unsigned *evicted)
 {
@@ -85,7 +107,7 @@ static struct frag_train *train_for(struct defrag *d, const struct frag_key *key
 	for (unsigned i = 0; i < d->ntrains; i++) {
 		struct frag_train *t = &d->trains[i];
 		if (!t->used) {
-			if (!free_slot)
+			if (!free_slot && !train_pinned(d, t))
 				free_slot = t;
 			continue;
 		}
@@ -97,6 +119,8 @@ static struct frag_train *train_for(struct defrag *d, const struct frag_key *key
 	struct frag_train *t = free_slot;
 	if (!t) {
 		t = oldest;
+		if (!t)
+			return NULL;
 		(*evicted)++;
 	}
 	train_reset(t);
@@ -207,7 +231,7 @@ enum defrag_result defrag_add(struct defrag *d, const struct frag_key *key,
 
 	struct frag_train *t = train_for(d, key, evicted);
 	if (!t)
-		return DEFRAG_TOO_MANY_PIECES;
+		return DEFRAG_NO_TRAIN;
 	t->last_us = now;
 
 	if (!more) {
@@ -239,8 +263,10 @@ enum defrag_result defrag_add(struct defrag *d, const struct frag_key *key,
 	rebuild_header(t, tmpl, t->total);
 	*data = t->buf + HEADER_ROOM;
 	*data_len = t->total;
-	/* The buffer stays readable until this train's slot is reused. */
+	/* Free for another datagram, but not before the decoder is done
+	 * with this one (defrag_begin). */
 	t->used = false;
+	t->pinned = d->epoch;
 	return DEFRAG_COMPLETE;
 }
 
@@ -261,6 +287,7 @@ bool defrag_expire(struct defrag *d, uint64_t now, struct packet *tmpl,
 			*wire_len = 0;
 			return true;
 		}
+		t->pinned = d->epoch;  /* its bytes are decoded next */
 		*tmpl = t->tmpl;
 		tmpl->ts_us = t->last_us;  /* when the train was last added to */
 		*data = t->buf + HEADER_ROOM;

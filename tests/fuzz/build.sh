@@ -40,7 +40,9 @@ mkdir -p "$1/obj"
 out=$(cd "$1" && pwd)
 obj=$out/obj
 
-TARGETS="fuzz_decode fuzz_dns fuzz_matrix fuzz_site fuzz_capture"
+# shellcheck source=tests/fuzz/targets.sh
+. "$here/targets.sh"
+TARGETS=$FUZZ_TARGETS
 CC=${FUZZ_CC:-clang}
 
 if ! command -v "$CC" >/dev/null 2>&1; then

@@ -13,7 +13,10 @@
  *                      larger ones expire fragments and idle flows)
  *   length   bit 15    the frame was cut by the snaplen: its wire length
  *                      is 1500 bytes more than captured
- *            bits 0-14 bytes of frame that follow (fewer at the end)
+ *            bits 0-14 bytes of frame that follow (fewer at the end);
+ *                      0x7fff: the rest of the input, up to MAX_FRAME,
+ *                      so a frame can be as large as libpcap reads one
+ *                      (run with -max_len of at least MAX_FRAME + 3)
  *
  * Everything is made and freed per input: nothing carries over.
  */
@@ -47,6 +50,9 @@ static const int linktypes[] = {
 	DLT_RAW, 101 /* LINKTYPE_RAW */, DLT_IPV4, DLT_IPV6, DLT_PPP,
 };
 #define NLINKTYPES (sizeof(linktypes) / sizeof(linktypes[0]))
+
+#define REST_OF_INPUT 0x7fff
+#define MAX_FRAME 262144u  /* libpcap's largest snapshot length */
 
 static const uint64_t steps_us[4] = { 1000, 1000000, 61000000, 400000000 };
 
@@ -133,6 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned hdr = (unsigned)data[off] << 8 | data[off + 1];
 		off += 2;
 		size_t len = hdr & 0x7fff;
+		if (len == REST_OF_INPUT)
+			len = MAX_FRAME;
 		if (len > size - off)
 			len = size - off;
 		uint32_t wirelen = (uint32_t)len + (hdr & 0x8000 ? 1500 : 0);

@@ -38,7 +38,7 @@ LINKTYPES = [1, 113, 276, 0, 108, 12, 101, 228, 229, 9]
 RUN = 16             # frames in a run seed
 MAX_FRAMES = 200     # frames taken from one fixture
 MAX_CAPTURE = 65536  # bytes of a whole-capture seed
-MAX_FRAME = 0x7fff   # fuzz_decode's 15-bit frame length
+MAX_FRAME = 0x7ffe   # fuzz_decode's 15-bit frame length (0x7fff: the rest)
 
 
 def pcap_frames(data):

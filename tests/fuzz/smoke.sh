@@ -10,7 +10,8 @@
 # $FIXTURES) holds the fixture captures the seeds are made from.
 #
 # Each target runs over its seeds (make-seeds.sh) and every committed crash
-# input (regressions/<target>/), then mutates for FUZZ_SMOKE_SECONDS (4)
+# input (regressions/<target>/), with the options of targets.sh (input size,
+# dictionary), then mutates for FUZZ_SMOKE_SECONDS (4)
 # seconds: about 20 seconds of fuzzing and half a minute in all. Any crash,
 # leak, sanitizer report or input slower than 30 s fails its line.
 #
@@ -21,7 +22,9 @@
 # error; it sets AM_TAP_AWK) a skip exits 0. FUZZ_SKIP_STATUS overrides.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-TARGETS="fuzz_decode fuzz_dns fuzz_matrix fuzz_site fuzz_capture"
+# shellcheck source=tests/fuzz/targets.sh
+. "$here/targets.sh"
+TARGETS=$FUZZ_TARGETS
 SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-4}
 
 skip() {
@@ -94,11 +97,12 @@ for t in "$@"; do
 	for d in "$work/seeds/$t" "$here/regressions/$t"; do
 		[ -d "$d" ] && dirs="$dirs $d"
 	done
+	flags=$(fuzz_flags "$t" "$work")
 	# shellcheck disable=SC2086
 	ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	"$dir/$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
-		-print_final_stats=1 -artifact_prefix="$work/$t-" $dirs \
+		-print_final_stats=1 -artifact_prefix="$work/$t-" $flags $dirs \
 		>"$work/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
