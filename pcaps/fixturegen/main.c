@@ -14,6 +14,7 @@
 
 static const struct fixture_case *const tables[] = {
 	engine_cases, audit_cases, health_cases, volume_cases, confidence_cases,
+	edge_cases,
 };
 
 static const struct fixture_case *find_case(const char *name)
