@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct siphash_key {
 	uint64_t k0, k1;  /* the key's bytes 0-7 and 8-15, little-endian */
@@ -56,12 +57,18 @@ static inline void siphash_round(uint64_t v[4])
 	v[2] = siphash_rotl(v[2], 32);
 }
 
-/* Little-endian load of 8 bytes, whatever the host's byte order. */
+/* Little-endian load of 8 bytes, whatever the host's byte order: on a
+ * little-endian host one unaligned load. */
 static inline uint64_t siphash_load64(const uint8_t *p)
 {
-	uint64_t m = 0;
+	uint64_t m;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&m, p, sizeof(m));
+#else
+	m = 0;
 	for (int i = 7; i >= 0; i--)
 		m = (m << 8) | p[i];
+#endif
 	return m;
 }
 
@@ -88,9 +95,9 @@ static inline uint64_t siphash_cd(const struct siphash_key *k, int c, int d,
 	for (size_t i = 0; i < whole; i += 8)
 		siphash_absorb(v, siphash_load64(p + i), c);
 	/* The last block: the 0-7 bytes left, and the length's low byte on top. */
-	uint64_t b = (uint64_t)(n & 0xff) << 56;
-	for (size_t i = n - whole; i > 0; i--)
-		b |= (uint64_t)p[whole + i - 1] << (8 * (i - 1));
+	uint8_t tail[8] = { 0 };
+	memcpy(tail, p + whole, n - whole);
+	uint64_t b = siphash_load64(tail) | (uint64_t)(n & 0xff) << 56;
 	siphash_absorb(v, b, c);
 	v[2] ^= 0xff;
 	for (int i = 0; i < d; i++)
