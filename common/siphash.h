@@ -94,10 +94,20 @@ static inline uint64_t siphash_cd(const struct siphash_key *k, int c, int d,
 
 	for (size_t i = 0; i < whole; i += 8)
 		siphash_absorb(v, siphash_load64(p + i), c);
-	/* The last block: the 0-7 bytes left, and the length's low byte on top. */
-	uint8_t tail[8] = { 0 };
-	memcpy(tail, p + whole, n - whole);
-	uint64_t b = siphash_load64(tail) | (uint64_t)(n & 0xff) << 56;
+	/* The last block: the 0-7 bytes left, and the length's low byte on top
+	 * (a switch rather than a copy: no call, and nothing for a known n). */
+	const uint8_t *t = p + whole;
+	uint64_t b = (uint64_t)(n & 0xff) << 56;
+	switch (n & 7) {
+	case 7: b |= (uint64_t)t[6] << 48; /* fall through */
+	case 6: b |= (uint64_t)t[5] << 40; /* fall through */
+	case 5: b |= (uint64_t)t[4] << 32; /* fall through */
+	case 4: b |= (uint64_t)t[3] << 24; /* fall through */
+	case 3: b |= (uint64_t)t[2] << 16; /* fall through */
+	case 2: b |= (uint64_t)t[1] << 8;  /* fall through */
+	case 1: b |= (uint64_t)t[0]; break;
+	default: break;
+	}
 	siphash_absorb(v, b, c);
 	v[2] ^= 0xff;
 	for (int i = 0; i < d; i++)
