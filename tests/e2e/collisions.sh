@@ -4,7 +4,7 @@
 # table, AAAA answers sharing one name index bucket) cost no more than
 # random ones: bench/collisions at 10,000 entries, crafted/random at most
 # 2x in CPU time. Against the code before keyed hashing the same run gives
-# 4x (flows) and 8x (names), growing with the count; `make bench-collisions`
+# about 4x (flows) and 7x (names), growing with the count; `make bench-collisions`
 # runs the full comparison.
 set -u
 : "${FLOWAUDIT:?}" "${SRCDIR:?}"
