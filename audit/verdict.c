@@ -6,7 +6,7 @@
 
 #include "audit_internal.h"
 #include "classify/geoip.h"
-#include "common/hash.h"
+#include "common/hash_key.h"
 
 /* Unexpected conversations itemized before they are only counted. */
 #define MAX_UNEXPECTED 10000
@@ -46,11 +46,21 @@ static role_mask catch_all_roles(const struct ruleset *rs)
 static uint32_t pair_hash(unsigned rule, int host_id, uint8_t version,
 			  const struct ip_addr *host)
 {
-	uint32_t h = fnv1a(FNV1A_INIT, &rule, sizeof(rule));
-	if (host_id >= 0)
-		return fnv1a(h, &host_id, sizeof(host_id));
-	h = fnv1a(h, &version, 1);
-	return fnv1a(h, host, sizeof(*host));
+	uint8_t m[sizeof(rule) + sizeof(host_id) + 1 + sizeof(*host)];
+	size_t n = 0;
+
+	memcpy(m + n, &rule, sizeof(rule));
+	n += sizeof(rule);
+	memcpy(m + n, &host_id, sizeof(host_id));
+	n += sizeof(host_id);
+	if (host_id < 0) {
+		/* An address from traffic: keyed, so no sender can line up
+		 * thousands of them in one probe run. */
+		m[n++] = version;
+		memcpy(m + n, host, sizeof(*host));
+		n += sizeof(*host);
+	}
+	return (uint32_t)siphash13(hash_key(), m, n);
 }
 
 static bool pair_is(const struct rule_host *p, unsigned rule, int host_id,
@@ -222,13 +232,22 @@ void verdict_reset(struct verdict *v)
 
 /* ---- unexpected conversations: (client, server, proto, port, cause) ---- */
 
+/* Keyed like pair_hash: client, server and port are the sender's choice. */
 static uint32_t unexpected_slot(const struct flow_record *r, enum finding_cause cause)
 {
-	uint32_t h = fnv1a(FNV1A_INIT, &cause, sizeof(cause));
-	h = fnv1a(h, &r->orig_h, sizeof(r->orig_h));
-	h = fnv1a(h, &r->resp_h, sizeof(r->resp_h));
-	h = fnv1a(h, &r->resp_p, sizeof(r->resp_p));
-	return fnv1a(h, &r->proto, 1) & (UNEXPECTED_SLOTS - 1);
+	uint8_t m[sizeof(cause) + 2 * sizeof(r->orig_h) + sizeof(r->resp_p) + 1];
+	size_t n = 0;
+
+	memcpy(m + n, &cause, sizeof(cause));
+	n += sizeof(cause);
+	memcpy(m + n, &r->orig_h, sizeof(r->orig_h));
+	n += sizeof(r->orig_h);
+	memcpy(m + n, &r->resp_h, sizeof(r->resp_h));
+	n += sizeof(r->resp_h);
+	memcpy(m + n, &r->resp_p, sizeof(r->resp_p));
+	n += sizeof(r->resp_p);
+	m[n++] = r->proto;
+	return (uint32_t)siphash13(hash_key(), m, n) & (UNEXPECTED_SLOTS - 1);
 }
 
 static bool same_conversation(const struct unexpected *u, const struct flow_record *r,

@@ -1,9 +1,8 @@
 /* visibility.c - per-host capture visibility (see visibility.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include "common/hash.h"
+#include "common/hash_key.h"
 #include "visibility.h"
 
 #define SLOTS (HOST_VISIBILITY_MAX * 2)   /* at most half full */
@@ -20,21 +19,19 @@ struct host_visibility {
 	struct host_entry *slots;
 	unsigned n;
 	uint64_t untracked;
-	uint32_t key;                     /* per process: addresses are chosen
-					   * by whoever sends the traffic */
+	struct siphash_key key;           /* the process's: addresses are
+					   * chosen by whoever sends traffic */
 };
 
 static uint32_t host_hash(const struct host_visibility *v, uint8_t version,
 			  const struct ip_addr *a)
 {
-	uint32_t h = fnv1a(v->key, &version, 1);
-	h = fnv1a(h, a->b, version == 6 ? 16 : 4);
-	/* A final avalanche so the low bits depend on every input bit. */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	return h ^ (h >> 16);
+	uint8_t m[sizeof(a->b) + 1];
+	size_t n = version == 6 ? sizeof(a->b) : 4;
+
+	memcpy(m, a->b, n);
+	m[n] = version;
+	return (uint32_t)siphash13(&v->key, m, n + 1);
 }
 
 struct host_visibility *host_visibility_new(void)
@@ -48,8 +45,7 @@ struct host_visibility *host_visibility_new(void)
 		free(v);
 		return NULL;
 	}
-	if (getrandom(&v->key, sizeof(v->key), 0) != (ssize_t)sizeof(v->key))
-		v->key = FNV1A_INIT ^ (uint32_t)(uintptr_t)v;
+	v->key = *hash_key();
 	return v;
 }
 

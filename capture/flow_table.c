@@ -1,8 +1,11 @@
 /* flow_table.c - the flow table (see flow_table.h). */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash_key.h"
 #include "community_id.h"
 #include "flow_table.h"
 #include "tcp_state.h"
@@ -103,6 +106,7 @@ struct flow_table {
 	struct index_entry *index;
 	uint32_t index_mask;
 	uint32_t index_max;        /* never grows past this */
+	struct siphash_key hash_key;  /* the process's: see key_hash */
 
 	struct timer_list timers[TIMER_CLASS_COUNT];
 	uint64_t serial;
@@ -144,7 +148,9 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
-static uint64_t key_hash(const struct flow_key *k)
+/* Only the flow's uid (a name that must not change from run to run) is
+ * derived from this unkeyed hash; the index is keyed (key_hash). */
+static uint64_t uid_hash(const struct flow_key *k)
 {
 	uint64_t words[sizeof(*k) / 8];
 	uint64_t h = 0x9e3779b97f4a7c15ull;
@@ -153,6 +159,26 @@ static uint64_t key_hash(const struct flow_key *k)
 	for (size_t i = 0; i < sizeof(words) / 8; i++)
 		h = mix64(h ^ words[i]);
 	return h;
+}
+
+/* The key's fields after the addresses: ports, protocol, tags. */
+#define KEY_TAIL (sizeof(struct flow_key) - offsetof(struct flow_key, port))
+static_assert(KEY_TAIL == 16, "flow_key's fields after the addresses");
+
+/* The index's hash: SipHash-1-3 under the process's key, so that tuples
+ * crafted to share a home position (easy against an unkeyed hash: mix64
+ * can be inverted) cannot be made without the key. An IPv4 key leaves out
+ * its addresses' 12 unused bytes each: 24 bytes hashed instead of 48, on
+ * every packet. */
+static uint64_t key_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	if (k->ip_version != 4)
+		return siphash13(&t->hash_key, k, sizeof(*k));
+	uint8_t m[8 + KEY_TAIL];
+	memcpy(m, k->addr[0].b, 4);
+	memcpy(m + 4, k->addr[1].b, 4);
+	memcpy(m + 8, k->port, KEY_TAIL);
+	return siphash13(&t->hash_key, m, sizeof(m));
 }
 
 static bool key_equal(const struct flow_key *a, const struct flow_key *b)
@@ -352,7 +378,7 @@ static int flow_orig_side(const struct flow *f)
  * start so that the same capture always yields the same uids. */
 static void uid_value(const struct flow *f, uint64_t v[2])
 {
-	uint64_t h = key_hash(&f->key);
+	uint64_t h = uid_hash(&f->key);
 	v[0] = mix64(h ^ f->created_us);
 	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->created_us << 1));
 }
@@ -483,6 +509,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 		t->cfg.max_flows = 1u << 30;
 	t->on_end = on_end;
 	t->ctx = ctx;
+	t->hash_key = *hash_key();
 	t->flows = calloc(t->cfg.max_flows, sizeof(*t->flows));
 	t->content = calloc(t->cfg.max_flows, sizeof(*t->content));
 	t->free_head = NIL;
@@ -528,7 +555,7 @@ static void end_flow(struct flow_table *t, uint32_t slot,
 		t->on_end(t->ctx, &r, slot);
 
 	timer_unlink(t, slot);
-	if (index_find(t, key_hash(&f->key), &f->key, &pos) == slot)
+	if (index_find(t, key_hash(t, &f->key), &f->key, &pos) == slot)
 		index_remove(t, pos);
 	f->flags = 0;
 	f->next = t->free_head;
@@ -755,7 +782,7 @@ static void attach_icmp_error(struct flow_table *t, uint32_t icmp_slot,
 		return;
 	make_key(t, &k, q->ip_version, q->proto, &q->src, q->sport, &q->dst,
 		 q->dport, p);
-	uint32_t slot = index_find(t, key_hash(&k), &k, &pos);
+	uint32_t slot = index_find(t, key_hash(t, &k), &k, &pos);
 	if (slot == NIL)
 		return;
 
@@ -786,7 +813,7 @@ bool flow_table_packet(struct flow_table *t, const struct packet *p,
 	packet_ports(p, &sport, &dport);
 	int side = make_key(t, &k, p->ip_version, p->ip_proto, &p->src, sport,
 			    &p->dst, dport, p);
-	uint64_t h = key_hash(&k);
+	uint64_t h = key_hash(t, &k);
 
 	uint32_t slot = index_find(t, h, &k, &pos);
 	if (slot != NIL) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash_key.h"
 #include "name_index.h"
 
 #define NIL UINT32_MAX
@@ -34,19 +35,23 @@ struct name_index {
 	uint32_t free_head;        /* via hash_next */
 	uint32_t *buckets;
 	uint32_t bucket_mask;
+	struct siphash_key key;    /* the process's: see addr_hash */
 	uint32_t lru_head, lru_tail;  /* head: unused longest */
 	struct name_index_stats stats;
 };
 
-static uint32_t addr_hash(uint8_t version, const struct ip_addr *a)
+/* Keyed (SipHash-1-3 under the process's key): DNS answers are whatever a
+ * resolver, or anyone spoofing one, sends, and an unkeyed hash lets them
+ * pick thousands of AAAA addresses that share one bucket. */
+static uint32_t addr_hash(const struct name_index *ix, uint8_t version,
+			  const struct ip_addr *a)
 {
-	uint64_t w[2];
-	memcpy(w, a->b, sizeof(w));
-	uint64_t h = (w[0] ^ (w[1] * 0x9e3779b97f4a7c15ull)) ^ version;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	uint8_t m[sizeof(a->b) + 1];
+	size_t n = version == 4 ? 4 : sizeof(a->b);
+
+	memcpy(m, a->b, n);
+	m[n] = version;
+	return (uint32_t)siphash13(&ix->key, m, n + 1);
 }
 
 struct name_index *name_index_new(struct name_store *names, uint32_t max_entries,
@@ -57,6 +62,7 @@ struct name_index *name_index_new(struct name_store *names, uint32_t max_entries
 		return NULL;
 	ix->names = names;
 	ix->grace_us = grace_us;
+	ix->key = *hash_key();
 	ix->max_entries = max_entries ? max_entries : 1;
 	ix->entries = calloc(ix->max_entries, sizeof(*ix->entries));
 	uint32_t nb = 1024;
@@ -124,7 +130,7 @@ static bool same_addr(const struct ix_entry *e, uint8_t version,
 static void remove_entry(struct name_index *ix, uint32_t id)
 {
 	struct ix_entry *e = &ix->entries[id];
-	uint32_t *link = &ix->buckets[addr_hash(e->version, &e->addr) & ix->bucket_mask];
+	uint32_t *link = &ix->buckets[addr_hash(ix, e->version, &e->addr) & ix->bucket_mask];
 
 	while (*link != id)
 		link = &ix->entries[*link].hash_next;
@@ -163,7 +169,7 @@ static uint32_t find(struct name_index *ix, uint8_t version,
 
 	*oldest = NIL;
 	*count = 0;
-	for (uint32_t id = ix->buckets[addr_hash(version, addr) & ix->bucket_mask];
+	for (uint32_t id = ix->buckets[addr_hash(ix, version, addr) & ix->bucket_mask];
 	     id != NIL; id = ix->entries[id].hash_next) {
 		struct ix_entry *e = &ix->entries[id];
 		if (!same_addr(e, version, addr))
@@ -204,7 +210,7 @@ void name_index_add(struct name_index *ix, uint8_t version,
 		e->name = h;
 		e->used = true;
 		e->first_us = now_us;
-		uint32_t *bucket = &ix->buckets[addr_hash(version, addr) & ix->bucket_mask];
+		uint32_t *bucket = &ix->buckets[addr_hash(ix, version, addr) & ix->bucket_mask];
 		e->hash_next = *bucket;
 		*bucket = id;
 		ix->stats.entries++;
@@ -225,7 +231,7 @@ bool name_index_lookup(struct name_index *ix, uint8_t version,
 {
 	const struct ix_entry *best = NULL;
 
-	for (uint32_t id = ix->buckets[addr_hash(version, addr) & ix->bucket_mask];
+	for (uint32_t id = ix->buckets[addr_hash(ix, version, addr) & ix->bucket_mask];
 	     id != NIL; id = ix->entries[id].hash_next) {
 		const struct ix_entry *e = &ix->entries[id];
 		/* Repeated answers keep a name valid from the first to the

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hash.h"
+#include "common/hash_key.h"
 #include "names.h"
 
 #define NIL 0u
@@ -24,13 +24,15 @@ struct name_store {
 	uint32_t free_head;
 	uint32_t *index;             /* open addressing: entry ids, NIL empty */
 	uint32_t index_mask;
+	struct siphash_key key;      /* the process's: names come from traffic */
 	struct name_store_stats stats;
 };
 
-static uint32_t hash_text(const char *s)
+/* Keyed: names come from DNS and TLS, and FNV collisions are easy to
+ * make, so an unkeyed hash would let a sender fill one probe run. */
+static uint32_t hash_text(const struct name_store *s, const char *text)
 {
-	uint32_t h = fnv1a_str(FNV1A_INIT, s);
-	return h ? h : 1;
+	return (uint32_t)siphash13(&s->key, text, strlen(text));
 }
 
 struct name_store *name_store_new(size_t max_bytes)
@@ -39,6 +41,7 @@ struct name_store *name_store_new(size_t max_bytes)
 	if (!s)
 		return NULL;
 	s->max_bytes = max_bytes;
+	s->key = *hash_key();
 	s->cap = 1024;
 	s->entries = calloc(s->cap, sizeof(*s->entries));
 	s->index_mask = 2047;
@@ -111,7 +114,7 @@ uint32_t name_intern(struct name_store *s, const char *name)
 {
 	if (!name || !*name)
 		return NIL;
-	uint32_t hash = hash_text(name);
+	uint32_t hash = hash_text(s, name);
 	uint32_t *slot = index_slot(s, hash, name);
 	if (*slot != NIL) {
 		s->entries[*slot].refs++;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/hash_key.h"
 #include "config.h"
 
 static void usage(FILE *f)
@@ -49,6 +50,11 @@ int main(int argc, char **argv)
 	    strcmp(cmd, "version") == 0) {
 		version();
 		return EXIT_OK;
+	}
+	/* Drawn before any table exists (and before privileges are dropped). */
+	if (!hash_key_init()) {
+		cli_error("%s must be 1 to 32 hex digits", HASH_SEED_ENV);
+		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "flows") == 0)
 		return cmd_flows(argc - 1, argv + 1);

@@ -1,5 +1,6 @@
 /* hash.h - FNV-1a, the small hash of tables whose keys the program itself
- * chooses (rule ids, site keys). Tables fed by traffic need a keyed hash. */
+ * chooses (rule ids, site keys). Tables fed by traffic use SipHash under
+ * the process's key instead (hash_key.h): FNV collisions are easy to make. */
 #ifndef FLOWAUDIT_COMMON_HASH_H
 #define FLOWAUDIT_COMMON_HASH_H
 
