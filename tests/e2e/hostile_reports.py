@@ -143,6 +143,14 @@ def check_html(tap, text, report, label="HTML"):
            "not found: %r" % lost[:3])
 
 
+def terminal_text(s):
+    """A string as the terminal filter shows it (docs: flowaudit(1),
+    "Unprintable and hidden characters"): C0 controls and DEL as \\xNN.
+    CSV cells hold that text, so a line break never splits a record."""
+    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7f else c
+                   for c in s)
+
+
 def check_csv(tap, data, report, label="CSV"):
     try:
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""),
@@ -170,14 +178,15 @@ def check_csv(tap, data, report, label="CSV"):
            "\n".join("%r != %r" % p for p in bad[:3]))
     exc = [r for r in rows if r["kind"] == "exception"]
     tap.ok(len(exc) == len(report["exceptions"]) and
-           all(r["reason"] == e["why"] for r, e in zip(exc, report["exceptions"])),
-           "%s: the exception's reason cell is its why exactly, line break and all" % label,
+           all(r["reason"] == terminal_text(e["why"])
+               for r, e in zip(exc, report["exceptions"])),
+           "%s: the exception's reason cell is its why, the line break shown as \\x0a"
+           % label,
            repr([r["reason"] for r in exc]))
     ends = data.split(b"\r\n")
     tap.ok(data.endswith(b"\r\n") and
-           sum(1 for line in ends[:-1] if b"\n" in line) == len(exc),
-           "%s: records end in CRLF; a bare line break only inside the quoted reason"
-           % label)
+           not any(b"\n" in line or b"\r" in line for line in ends[:-1]),
+           "%s: records end in CRLF; no line break inside a cell" % label)
 
 
 def check_junit(tap, data, report, label="JUnit"):
