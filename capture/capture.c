@@ -16,6 +16,10 @@
 #include "privdrop.h"
 
 #define TICK_US 1000000ull
+/* A frame this much older than the latest is a clock set back, not a
+ * frame late (clock_steps_back): NTP steps a clock by more than 0.128 s,
+ * and frames of one link are never a minute out of order. */
+#define CLOCK_STEP_BACK_US (60ull * 1000000)
 
 struct capture {
 	struct capture_options opt;
@@ -157,6 +161,23 @@ static void tick(struct capture *cap, uint64_t now)
 		cap->consumer.tick(cap->consumer.ctx, now);
 }
 
+/* Packet time never runs backwards for timers, whatever the file says: a
+ * frame from the past is accounted at the latest time. Unless the clock
+ * was set back (clock_steps_back): then waiting for the old time to come
+ * round again would stop every timer and window for as long as the step,
+ * so open flows end where they are and time restarts at the frame's, with
+ * a tick at once. */
+static void advance_time(struct capture *cap, uint64_t ts)
+{
+	if (ts > cap->now_us) {
+		cap->now_us = ts;
+	} else if (cap->opt.clock_steps_back && cap->now_us - ts > CLOCK_STEP_BACK_US) {
+		flow_table_finish(cap->flows);
+		cap->now_us = ts;
+		cap->next_tick_us = ts;
+	}
+}
+
 static void deliver(struct capture *cap, const struct packet *p)
 {
 	struct flow_update u;
@@ -182,10 +203,7 @@ static void process_frame(struct capture *cap, struct capture_input *in,
 		in->first_us = ts;
 	if (ts > in->last_us)
 		in->last_us = ts;
-	/* Packet time never runs backwards for timers, whatever the file
-	 * says: a frame from the past is accounted at the latest time. */
-	if (ts > cap->now_us)
-		cap->now_us = ts;
+	advance_time(cap, ts);
 	if (cap->now_us >= cap->next_tick_us) {
 		tick(cap, cap->now_us);
 		cap->next_tick_us = cap->now_us + TICK_US;
@@ -343,11 +361,10 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 			/* No packet ready: wait a little, and let time pass
 			 * (flows expire on a quiet link too). */
 			wait_readable(p, cap->opt.timeout_ms);
-			uint64_t now = wall_clock_us();
-			if (now > cap->now_us) {
-				cap->now_us = now;
-				tick(cap, now);
-			}
+			uint64_t before = cap->now_us;
+			advance_time(cap, wall_clock_us());
+			if (cap->now_us != before)
+				tick(cap, cap->now_us);
 		} else if (rc == PCAP_ERROR_BREAK) {
 			break;
 		} else if (rc == PCAP_ERROR) {

@@ -34,6 +34,11 @@ struct capture_options {
 	bool drop_privileges;
 	const char *user;
 	bool quiet;               /* no warnings on stderr */
+	/* Packet time may step back (watch): a frame more than a minute older
+	 * than the latest is taken as the clock set back, not as a late
+	 * frame; open flows end and time restarts there. Otherwise time never
+	 * runs backwards and such a frame counts at the latest time. */
+	bool clock_steps_back;
 };
 
 void capture_options_default(struct capture_options *o);
@@ -56,7 +61,8 @@ struct capture_consumer {
 		       const struct packet *p);
 	/* A flow ended; slot may be reused right after. */
 	void (*flow_end)(void *ctx, const struct flow_record *r, uint32_t slot);
-	/* Packet time advanced (called about once a second of packet time). */
+	/* Packet time advanced (called about once a second of packet time),
+	 * or stepped back (clock_steps_back). */
 	void (*tick)(void *ctx, uint64_t now_us);
 	/* About twice a second of wall-clock time while reading; may be NULL. */
 	void (*progress)(void *ctx, const struct capture_progress *p);

@@ -48,9 +48,12 @@ static void audit_usage(FILE *f)
 	"Output (pairs repeat; one read of the capture writes every report):\n"
 	"      --format FMT         %s\n"
 	"  -o, --output FILE        where the preceding --format goes (default\n"
-	"                           stdout); written atomically\n"
+	"                           stdout); written atomically, never\n"
+	"                           through a symbolic link\n"
 	"      --flow-events FILE   also one event line (Elastic Common Schema)\n"
 	"                           per flow, as flows end (\"-\": stdout)\n"
+	"      --allow-special-output  -o and --flow-events may name a FIFO or\n"
+	"                           character device (written in place)\n"
 	"      --color WHEN         text colour: auto (default; off unless a\n"
 	"                           terminal, and off when NO_COLOR is set),\n"
 	"                           always, never\n"
@@ -125,6 +128,9 @@ int cmd_audit(int argc, char **argv)
 		case OPT_FLOW_EVENTS:
 			flow_events = optarg;
 			break;
+		case OPT_ALLOW_SPECIAL_OUTPUT:
+			outs.allow_special = true;
+			break;
 		case OPT_HELP:
 			audit_usage(stdout);
 			rc = EXIT_OK;
@@ -149,7 +155,8 @@ int cmd_audit(int argc, char **argv)
 	in.rules = rs;
 
 	if (flow_events) {
-		if (!output_open(&events_file, flow_events, err, sizeof(err))) {
+		if (!output_open(&events_file, flow_events, outs.allow_special ?
+				 OUTPUT_ALLOW_SPECIAL : 0, err, sizeof(err))) {
 			cli_error("--flow-events: %s", err);
 			goto out;
 		}

@@ -35,7 +35,10 @@ static void flows_usage(FILE *f)
 	"\n"
 	"Output:\n"
 	"      --format FMT         text (default), jsonl, csv or events (ECS)\n"
-	"  -o, --output FILE        write to FILE (atomically) instead of stdout\n"
+	"  -o, --output FILE        write to FILE (atomically) instead of stdout;\n"
+	"                           never through a symbolic link\n"
+	"      --allow-special-output  FILE may be a FIFO or character device\n"
+	"                           (written in place; \"-\" is stdout)\n"
 	"%s"
 	"  -h, --help               this help\n", input_options_help());
 }
@@ -51,6 +54,7 @@ int cmd_flows(int argc, char **argv)
 	struct input_options in;
 	struct flows_run run = { .format = FLOW_FORMAT_TEXT };
 	const char *output = NULL;
+	unsigned output_flags = 0;
 	int opt, rc = EXIT_USAGE;
 
 	input_options_init(&in);
@@ -72,6 +76,9 @@ int cmd_flows(int argc, char **argv)
 		case OPT_OUTPUT:
 			output = optarg;
 			break;
+		case OPT_ALLOW_SPECIAL_OUTPUT:
+			output_flags |= OUTPUT_ALLOW_SPECIAL;
+			break;
 		case OPT_HELP:
 			flows_usage(stdout);
 			rc = EXIT_OK;
@@ -88,7 +95,7 @@ int cmd_flows(int argc, char **argv)
 
 	struct output_file of;
 	char err[512];
-	if (!output_open(&of, output, err, sizeof(err))) {
+	if (!output_open(&of, output, output_flags, err, sizeof(err))) {
 		cli_error("%s", err);
 		goto out;
 	}

@@ -11,16 +11,20 @@
  * SIGTERM write a final report and exit 0. Memory is bounded by the flow
  * table, the name index and the verdict's per-window state, none of which
  * grows with running time.
+ *
+ * Output is bounded too, whatever the clock does: time that jumps (a
+ * capture with a gap of years, a sensor's clock set by NTP after the start)
+ * closes the open window, says so once and starts afresh at the new time,
+ * instead of writing a report for every window in between; and no more
+ * than REPORT_WINDOWS_PER_SECOND windows a real second are written.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/addr.h"
@@ -31,11 +35,20 @@
 #include "pipeline.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
+#include "reports/output_file.h"
 #include "rules/rules.h"
 #include "run_report.h"
+#include "stop_signal.h"
 
 #define DEFAULT_WINDOW_US (3600ull * 1000000)
 #define BPF_MAX 65536
+/* Windows that pass with no tick between them (a quiet capture, a short
+ * window) are each reported, empty as they may be; more at once is time
+ * jumping, not passing. */
+#define CATCH_UP_WINDOWS 4
+/* Window reports a real second, beyond a first burst of as many. */
+#define REPORT_WINDOWS_PER_SECOND 50
+#define PACE_SLICE_NS (50ull * 1000000)
 
 struct watch {
 	struct rules_options rules;
@@ -48,12 +61,16 @@ struct watch {
 	const char *report_dir;
 	enum report_format formats[REPORT_FORMAT_COUNT];
 	unsigned nformats;
+	const char *events_path;  /* --events, opened by start_writing() */
 	FILE *events;
+	bool allow_special;       /* --allow-special-output */
 
 	bool bpf_from_site;       /* the kernel filter follows the site */
-	bool dir_checked;
+	bool started;             /* start_writing() ran */
 	bool failed;              /* a report could not be written */
 	unsigned windows;
+	uint64_t pace_ns;         /* report pacing: when the next is due */
+	bool pace_said;
 };
 
 /* Set by the handlers (on the capture thread), taken by the tick (on the
@@ -96,18 +113,27 @@ static void watch_usage(FILE *f)
 	"                           (text, json, html, junit, csv or events;\n"
 	"                           default json and html)\n"
 	"      --events FILE        event lines for unexpected flows and failed\n"
-	"                           attempts, appended (\"-\": standard output)\n"
+	"                           attempts, appended (\"-\": standard output);\n"
+	"                           opened as --user, after the privilege drop\n"
+	"      --allow-special-output  --events and the reports may be a FIFO or\n"
+	"                           character device (never through a link)\n"
 	"%s"
 	"  -h, --help               this help\n"
 	"\n"
 	"By default the kernel filter keeps only packets to or from the site's\n"
 	"audited hosts, DNS and tunnels (--bpf replaces it). When started as root\n"
 	"it becomes --user (default nobody) once the interface is open, and drops\n"
-	"every capability; the report directory must be writable by that user.\n"
+	"every capability; the report directory and the events file must be\n"
+	"writable by that user. No file is written through a symbolic link.\n"
+	"When time jumps by more than %d windows (a gap in a capture, a clock\n"
+	"set forward or back), the open window is reported, the jump is logged\n"
+	"once and windows restart at the new time; at most %d window reports\n"
+	"are written a second.\n"
 	"Signals: SIGHUP reloads matrix and site (a broken file keeps the old\n"
 	"rules), SIGUSR1 ends the current window and writes its reports now,\n"
 	"SIGINT and SIGTERM write a final report and exit 0.\n",
-	ruleset_default_matrix(), input_options_help());
+	ruleset_default_matrix(), input_options_help(), CATCH_UP_WINDOWS,
+	REPORT_WINDOWS_PER_SECOND);
 }
 
 /* ---- reports ---- */
@@ -151,6 +177,7 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 		}
 	}
 	outs.color = COLOR_NEVER;
+	outs.allow_special = w->allow_special;
 	bool ok = report_outputs_write(&outs, &report);
 	report_outputs_free(&outs);
 	run_report_free(&report);
@@ -173,12 +200,48 @@ static void add_open_flow(void *ctx, const struct flow_record *r, const struct f
 		verdict_flow(w->verdict, r, c, NULL);
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Waits, if need be, so that window reports go out at no more than
+ * REPORT_WINDOWS_PER_SECOND a real second after a first burst of as many
+ * (a virtual schedule: each report books the next slot). SIGINT and
+ * SIGTERM end the wait. */
+static void pace_reports(struct watch *w)
+{
+	const uint64_t interval = 1000000000ull / REPORT_WINDOWS_PER_SECOND;
+	const uint64_t burst = REPORT_WINDOWS_PER_SECOND * interval;
+	uint64_t now = monotonic_ns();
+
+	if (w->pace_ns < now)
+		w->pace_ns = now;
+	while (w->pace_ns > now + burst && !stop_signal_caught()) {
+		if (!w->pace_said) {
+			w->pace_said = true;
+			fprintf(stderr, "flowaudit: watch: more than %d window reports a "
+				"second: writing them more slowly\n", REPORT_WINDOWS_PER_SECOND);
+		}
+		uint64_t wait = w->pace_ns - now - burst;
+		if (wait > PACE_SLICE_NS)
+			wait = PACE_SLICE_NS;
+		struct timespec ts = { 0, (long)wait };
+		nanosleep(&ts, NULL);
+		now = monotonic_ns();
+	}
+	w->pace_ns += interval;
+}
+
 /* Ends the current window at `end`: open flows count as they are now, the
  * reports go out, the evidence starts afresh. */
 static void close_window(struct watch *w, uint64_t end, bool open_flows)
 {
 	struct findings f;
 
+	pace_reports(w);
 	capture_refresh_stats(w->pl->cap);
 	if (open_flows)
 		pipeline_each_open_flow(w->pl, add_open_flow, w);
@@ -251,22 +314,101 @@ static void reload(struct watch *w)
 
 /* ---- the run ---- */
 
-/* After the privilege drop, once: can reports be written at all? */
+/* Can reports be written at all? Tried the way reports are written (a
+ * temporary created in the directory and removed), so the same checks
+ * apply: a directory unsafe for root is refused now, not at the first
+ * window's end. */
 static bool report_dir_writable(struct watch *w)
 {
-	char probe[PATH_MAX];
+	char probe[PATH_MAX], err[PATH_MAX + 512];
+	struct output_file of;
 
 	snprintf(probe, sizeof(probe), "%s/.flowaudit-probe.%ld", w->report_dir, (long)getpid());
-	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		cli_error("watch: cannot write reports into %s: %s%s", w->report_dir,
-			  strerror(errno), geteuid() == 0 ? "" :
+	if (!output_open(&of, probe, 0, err, sizeof(err))) {
+		cli_error("watch: cannot write reports into %s: %s%s", w->report_dir, err,
+			  geteuid() == 0 ? "" :
 			  " (after dropping privileges: make it writable by --user)");
 		return false;
 	}
-	close(fd);
-	unlink(probe);
+	output_abort(&of);
 	return true;
+}
+
+/* --events is opened here, after the privilege drop: as root it would be
+ * a file in a directory the unprivileged user owns (the report directory,
+ * typically), one a link could turn into any file on the system. */
+static bool open_events(struct watch *w)
+{
+	char err[PATH_MAX + 512];
+
+	if (!w->events_path || w->events)
+		return true;
+	w->events = output_append_open(w->events_path, w->allow_special ?
+				       OUTPUT_ALLOW_SPECIAL : 0, err, sizeof(err));
+	if (!w->events) {
+		cli_error("watch: --events: %s%s", err, geteuid() == 0 ? "" :
+			  " (opened after dropping privileges: it must be writable by --user)");
+		return false;
+	}
+	return true;
+}
+
+/* Once, at the first tick (after the privilege drop when there is one),
+ * or after the run when there was none. */
+static bool start_writing(struct watch *w)
+{
+	w->started = true;
+	if (report_dir_writable(w) && open_events(w))
+		return true;
+	w->failed = true;
+	return false;
+}
+
+/* ---- time ---- */
+
+static void start_window_at(struct watch *w, uint64_t now)
+{
+	w->window_start_us = now - now % w->window_us;
+	w->window_end_us = w->window_start_us + w->window_us;
+}
+
+/* Time before the open window, or more windows due at once than time
+ * passing explains: the clock (or the capture) jumped. */
+static bool time_jumped(const struct watch *w, uint64_t now)
+{
+	if (now < w->window_start_us)
+		return true;
+	return now >= w->window_end_us &&
+	       (now - w->window_end_us) / w->window_us >= CATCH_UP_WINDOWS;
+}
+
+/* Reports the open window (to its end going forward, to the last time seen
+ * going back), says so once, and starts afresh at the window holding now:
+ * one report whatever the size of the jump. */
+static void jump_to(struct watch *w, uint64_t now)
+{
+	char from[TS_TEXT_LEN], to[TS_TEXT_LEN], resume[TS_TEXT_LEN];
+	bool back = now < w->window_start_us;
+	uint64_t was = w->last_now_us > w->window_start_us ? w->last_now_us
+							     : w->window_start_us;
+	uint64_t end = back ? was : w->window_end_us;
+
+	close_window(w, end, true);
+	uint64_t skipped_from = end;
+	start_window_at(w, now);
+	format_ts_iso(from, was);
+	format_ts_iso(to, now);
+	format_ts_iso(resume, w->window_start_us);
+	if (back)
+		fprintf(stderr, "flowaudit: watch: time jumped back from %s to %s: the "
+			"open window is reported as it stood; windows restart at %s\n",
+			from, to, resume);
+	else
+		fprintf(stderr, "flowaudit: watch: time jumped forward from %s to %s "
+			"(no packets or no clock between): the open window is reported, "
+			"%llu windows between are not; windows restart at %s\n", from, to,
+			(unsigned long long)((w->window_start_us - skipped_from) / w->window_us),
+			resume);
 }
 
 /* Between packets, the capture standing still (pipeline.h), on whichever
@@ -276,24 +418,20 @@ static void watch_tick(void *ctx, uint64_t now)
 {
 	struct watch *w = ctx;
 
-	if (!w->dir_checked) {
-		w->dir_checked = true;
-		if (!report_dir_writable(w)) {
-			w->failed = true;
-			capture_stop(w->pl->cap);
-			return;
-		}
+	if (!w->started && !start_writing(w)) {
+		capture_stop(w->pl->cap);
+		return;
 	}
-	if (!w->window_start_us) {
-		w->window_start_us = now - now % w->window_us;
-		w->window_end_us = w->window_start_us + w->window_us;
-	}
+	if (!w->window_start_us)
+		start_window_at(w, now);
+	else if (time_jumped(w, now))
+		jump_to(w, now);
 	w->last_now_us = now;
 	if (atomic_exchange(&reload_requested, false))
 		reload(w);
 	if (atomic_exchange(&report_requested, false))
 		close_window(w, now, true);
-	while (now >= w->window_end_us) {
+	while (now >= w->window_end_us && !stop_signal_caught()) {
 		close_window(w, w->window_end_us, true);
 		w->window_end_us += w->window_us;
 	}
@@ -331,18 +469,19 @@ static bool add_format(struct watch *w, const char *name)
 	return true;
 }
 
-static bool open_events(struct watch *w, const char *path)
+/* The end of the last window: the last tick's time, or a packet after it
+ * (ticks come once a second) unless that packet is from before time
+ * stepped back. */
+static uint64_t run_end(const struct watch *w, const struct capture *cap)
 {
-	if (strcmp(path, "-") == 0) {
-		w->events = stdout;
-		return true;
+	uint64_t end = w->last_now_us;
+
+	for (unsigned i = 0; i < capture_input_count(cap); i++) {
+		uint64_t last = capture_input(cap, i)->last_us;
+		if (last > end && (!w->last_now_us || last - end <= w->window_us))
+			end = last;
 	}
-	w->events = fopen(path, "a");
-	if (!w->events) {
-		cli_error("watch: cannot open %s for events: %s", path, strerror(errno));
-		return false;
-	}
-	return true;
+	return end;
 }
 
 static int run(struct watch *w, struct input_options *in)
@@ -374,16 +513,13 @@ static int run(struct watch *w, struct input_options *in)
 	sigaction(SIGUSR1, &sa, NULL);
 
 	int read_rc = pipeline_run(&pl);
-	if (!w->dir_checked && !capture_failed_fatally(pl.cap))
-		w->failed |= !report_dir_writable(w);
+	if (!w->started && !capture_failed_fatally(pl.cap))
+		start_writing(w);
 	if (capture_failed_fatally(pl.cap)) {
 		cli_error("watch: stopped: privileges could not be dropped");
 	} else if (!w->failed) {
 		/* Every flow has ended now: the last window holds them all. */
-		uint64_t end = w->last_now_us;
-		for (unsigned i = 0; i < capture_input_count(pl.cap); i++)
-			if (capture_input(pl.cap, i)->last_us > end)
-				end = capture_input(pl.cap, i)->last_us;
+		uint64_t end = run_end(w, pl.cap);
 		if (!w->window_start_us)
 			w->window_start_us = end;
 		close_window(w, end, false);
@@ -415,12 +551,12 @@ int cmd_watch(int argc, char **argv)
 		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
 		FORMAT_LONG_OPTION,
 		{ "events", required_argument, NULL, OPT_EVENTS },
+		ALLOW_SPECIAL_LONG_OPTION,
 		HELP_LONG_OPTION,
 		END_OF_OPTIONS,
 	};
 	struct input_options in;
 	struct watch w = { .window_us = DEFAULT_WINDOW_US, .report_dir = "." };
-	const char *events = NULL;
 	int opt, rc = EXIT_USAGE;
 
 	input_options_init(&in);
@@ -428,6 +564,8 @@ int cmd_watch(int argc, char **argv)
 	/* A sensor gives up root once the interface is open, unless told
 	 * otherwise with --user. */
 	in.capture.drop_privileges = true;
+	/* A sensor's clock may be set back: windows follow it (capture.h). */
+	in.capture.clock_steps_back = true;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS HELP_SHORT_OPTIONS,
 				  longopts, NULL)) != -1) {
@@ -452,7 +590,10 @@ int cmd_watch(int argc, char **argv)
 				goto out;
 			break;
 		case OPT_EVENTS:
-			events = optarg;
+			w.events_path = optarg;
+			break;
+		case OPT_ALLOW_SPECIAL_OUTPUT:
+			w.allow_special = true;
 			break;
 		case OPT_HELP:
 			watch_usage(stdout);
@@ -474,8 +615,10 @@ int cmd_watch(int argc, char **argv)
 		add_format(&w, "html");
 	}
 	w.bpf_from_site = in.capture.bpf == NULL;
-	if (events && !open_events(&w, events))
-		goto out;
+	if (w.events_path && strcmp(w.events_path, "-") == 0) {
+		w.events = stdout;
+		w.events_path = NULL;
+	}
 	rc = run(&w, &in);
 out:
 	if (w.events && w.events != stdout)

@@ -51,6 +51,7 @@ enum option_code {
 	OPT_COLOR,
 	OPT_FAIL_ON,
 	OPT_FLOW_EVENTS,
+	OPT_ALLOW_SPECIAL_OUTPUT,
 
 	/* check. */
 	OPT_LAST_REPORT,
@@ -94,8 +95,13 @@ enum option_code {
 /* A format and where it goes (flows, audit; watch takes --format alone). */
 #define FORMAT_LONG_OPTION \
 	{ "format", required_argument, NULL, OPT_FORMAT }
+/* A FIFO or character device as an output: only when asked (flows, audit,
+ * watch). */
+#define ALLOW_SPECIAL_LONG_OPTION \
+	{ "allow-special-output", no_argument, NULL, OPT_ALLOW_SPECIAL_OUTPUT }
 #define OUTPUT_LONG_OPTIONS                                 \
 	FORMAT_LONG_OPTION,                                 \
+	ALLOW_SPECIAL_LONG_OPTION,                          \
 	{ "output", required_argument, NULL, OPT_OUTPUT }
 #define OUTPUT_SHORT_OPTIONS "o:"
 

@@ -161,7 +161,8 @@ static bool write_one(const struct report_outputs *o, enum report_format fmt,
 	struct output_file of;
 	char err[512];
 
-	if (!output_open(&of, path, err, sizeof(err))) {
+	if (!output_open(&of, path, o->allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+			 err, sizeof(err))) {
 		cli_error("%s", err);
 		return false;
 	}

@@ -29,6 +29,7 @@ struct report_outputs {
 	} out[MAX_REPORT_OUTPUTS];
 	unsigned n;
 	enum color_mode color;
+	bool allow_special;  /* --allow-special-output: FIFOs, char devices */
 };
 
 /* "json" -> REPORT_JSON; false for an unknown name. */

@@ -9,10 +9,13 @@
  * lock-free atomic (C11 7.14.1.1), set while armed, NULL otherwise. */
 static _Atomic(struct capture *) running;
 _Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "a signal handler needs a lock-free pointer");
+static atomic_bool caught;
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "a signal handler needs a lock-free flag");
 
 static void stop_running(int sig)
 {
 	(void)sig;
+	atomic_store(&caught, true);
 	struct capture *cap = atomic_load(&running);
 	if (cap)
 		capture_stop(cap);
@@ -26,6 +29,7 @@ void stop_signal_arm(struct stop_signal *s, struct capture *cap)
 	sa.sa_handler = stop_running;
 	sigemptyset(&sa.sa_mask);
 	atomic_store(&running, cap);
+	atomic_store(&caught, false);
 	sigaction(SIGINT, &sa, &s->old_int);
 	sigaction(SIGTERM, &sa, &s->old_term);
 }
@@ -35,4 +39,9 @@ void stop_signal_disarm(struct stop_signal *s)
 	sigaction(SIGINT, &s->old_int, NULL);
 	sigaction(SIGTERM, &s->old_term, NULL);
 	atomic_store(&running, NULL);
+}
+
+bool stop_signal_caught(void)
+{
+	return atomic_load(&caught);
 }

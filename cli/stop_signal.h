@@ -9,6 +9,7 @@
 #define FLOWAUDIT_STOP_SIGNAL_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include "capture/capture.h"
 
@@ -19,5 +20,9 @@ struct stop_signal {
 /* Until disarmed, SIGINT and SIGTERM call capture_stop(cap). */
 void stop_signal_arm(struct stop_signal *s, struct capture *cap);
 void stop_signal_disarm(struct stop_signal *s);
+
+/* True once SIGINT or SIGTERM came while armed (until the next arming):
+ * for loops in the consumer that must end early too. */
+bool stop_signal_caught(void);
 
 #endif

@@ -63,7 +63,11 @@ start_watch() {
 	dir=$1
 	shift
 	mkdir -p "$dir"
-	chmod 777 "$dir"   # watch drops to nobody once the interface is open
+	# watch drops to nobody once the interface is open: the directory is
+	# nobody's, as the systemd unit makes it (root refuses to write into
+	# one anyone may write, so no chmod 777).
+	chown nobody "$dir"
+	chmod 755 "$dir"
 	ip netns exec "$ns" "$FLOWAUDIT" watch -i "$rx" --window 1d --report-dir "$dir" \
 		--format json "$@" 2>"$dir/stderr" &
 	pid=$!
