@@ -74,21 +74,8 @@ fi
 
 # run_one TARGET: fuzzes TARGET for $seconds into corpus/TARGET.
 run_one() {
-	t=$1
-	mkdir -p "$dir/corpus/$t"
-	dirs="$dir/corpus/$t"
-	for d in "$dir/seeds/$t" "$here/regressions/$t"; do
-		[ -d "$d" ] && dirs="$dirs $d"
-	done
-	flags=$(fuzz_flags "$t" "$dir/dicts")
-	# shellcheck disable=SC2086
-	ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1} \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	nice -n "${FUZZ_NICE:-10}" "$dir/$t" -max_total_time="$seconds" \
-		-timeout=30 -rss_limit_mb=2560 -print_final_stats=1 \
-		-artifact_prefix="$dir/artifacts/$t-" $flags $dirs \
-		>"$dir/logs/$t.log" 2>&1
-	echo $? >"$dir/logs/$t.rc"
+	fuzz_run "$1" "$dir" "$dir" "$seconds" nice -n "${FUZZ_NICE:-10}"
+	echo $? >"$dir/logs/$1.rc"
 }
 
 # row TARGET: its line of the table, from its log.

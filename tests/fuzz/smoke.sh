@@ -92,28 +92,18 @@ echo "1..$#"
 n=0 failed=0
 for t in "$@"; do
 	n=$((n + 1))
-	mkdir -p "$work/corpus/$t"
-	dirs="$work/corpus/$t"
-	for d in "$work/seeds/$t" "$here/regressions/$t"; do
-		[ -d "$d" ] && dirs="$dirs $d"
-	done
-	flags=$(fuzz_flags "$t" "$work")
-	# shellcheck disable=SC2086
-	ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1} \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	"$dir/$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2560 \
-		-print_final_stats=1 -artifact_prefix="$work/$t-" $flags $dirs \
-		>"$work/$t.log" 2>&1
+	fuzz_run "$t" "$dir" "$work" "$SECONDS_EACH"
 	rc=$?
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
-	cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$work/$t.log" | tail -1)
+	log=$work/logs/$t.log
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
 	if [ $rc = 0 ]; then
 		echo "ok $n - $t smoke: ${execs:-?} inputs, ${cov:-no coverage line}"
 	else
 		echo "not ok $n - $t smoke (exit $rc)"
 		grep -E 'ERROR|SUMMARY|runtime error|^ *#[0-9]+ |Test unit written' \
-			"$work/$t.log" | head -25 | sed 's/^/# /'
-		for a in "$work/$t"-*; do
+			"$log" | head -25 | sed 's/^/# /'
+		for a in "$work/artifacts/$t"-*; do
 			[ -f "$a" ] || continue
 			keep=${FUZZ_KEEP_DIR:-$dir/smoke-failures}
 			mkdir -p "$keep" && cp "$a" "$keep/" &&

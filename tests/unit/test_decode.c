@@ -180,7 +180,7 @@ static void test_tunnels(void)
 	put_eth(&f, 0x0800);
 	put_ipv4(&f, IP_PROTO_UDP, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2), 8 + 8 + 14 + 40, 7, 0);
 	put_udp(&f, 55555, 4789, 8 + 14 + 40);
-	put32(&f, 0x08000000); put32(&f, 5000u << 8);
+	put_vxlan(&f, 5000);
 	put_eth(&f, 0x0800);
 	put_syn4(&f);
 	ok(decode(DLT_EN10MB, &f) == DECODE_OK && nout == 2 &&
@@ -280,9 +280,7 @@ static void test_fragments(void)
 		f.len = 0;
 		put_eth(&f, 0x86dd);
 		put_ipv6(&f, 44, 0x10, 0x20, 8 + len);
-		put8(&f, IP_PROTO_UDP); put8(&f, 0);
-		put16(&f, (uint16_t)(off | (i ? 0 : 1)));
-		put32(&f, 0xabcd);
+		put_frag6(&f, IP_PROTO_UDP, (uint16_t)(off | (i ? 0 : 1)), 0xabcd);
 		put_bytes(&f, payload + off, len);
 		enum decode_result r = decode(DLT_EN10MB, &f);
 		if (i == 0)
