@@ -9,6 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP live capture needs root (or cap_net_raw)"
 	exit 0
 fi
+# The other build's suite may run beside this one (bootstrap check): one
+# capture on lo at a time, or each would count the other's packets.
+exec 9>"${TMPDIR:-/tmp}/flowaudit-live-lo.lock"
+flock 9
 out=$(mktemp)
 connect() {
 	python3 - "$1" <<'PY'

@@ -29,6 +29,10 @@ as_nobody() {
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
 }
 
+# The other build's suite may run beside this one (bootstrap check): one
+# capture on lo at a time, or each would see the other's packets.
+exec 9>"${TMPDIR:-/tmp}/flowaudit-live-lo.lock"
+flock 9
 work=$(mktemp -d)
 chmod 755 "$work"
 readers=""
