@@ -7,17 +7,7 @@ set -u
 : "${FLOWAUDIT:?}" "${FIXTURES:?}" "${SRCDIR:?}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-same() {
-	n=$((n + 1))
-	if cmp -s "$1" "$2"; then
-		echo "ok $n - $3"
-	else
-		echo "not ok $n - $3"
-		diff "$1" "$2" | head -5 | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 
 python3 "$SRCDIR/pcaps/collisions.py" flows --crafted -n 3000 -o "$work/flows.pcap"
 python3 "$SRCDIR/pcaps/collisions.py" dns --crafted -n 3000 -o "$work/dns.pcap"

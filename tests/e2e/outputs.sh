@@ -18,17 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0 failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -10
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 # Bounded: a writer stuck on a FIFO nobody reads fails the check, not the run.
 audit() {
 	timeout -k 5 30 "$FLOWAUDIT" audit -q --fail-on none --site "$SITE" "$@" "$CAP"

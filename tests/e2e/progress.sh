@@ -3,7 +3,7 @@
 # large capture when stderr is a terminal (bytes done of total, packets/s,
 # flows), never in a pipe or a log, never with -q.
 set -u
-: "${FLOWAUDIT:?}"
+: "${FLOWAUDIT:?}" "${SRCDIR:?}"
 FIXTUREGEN=${FIXTUREGEN:-$(dirname "$FLOWAUDIT")/pcaps/fixturegen/fixturegen}
 
 if ! command -v script >/dev/null 2>&1; then
@@ -15,16 +15,7 @@ trap 'rm -rf "$work"' EXIT
 # Big enough to take more than the half second between updates.
 "$FIXTUREGEN" flows-concurrent "$work/big.pcap" --count 150000 >/dev/null 2>&1
 
-n=0 failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 
 script -qfc "'$FLOWAUDIT' flows -o '$work/flows.txt' '$work/big.pcap'" \
 	"$work/tty.log" >/dev/null 2>&1

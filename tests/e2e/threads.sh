@@ -8,17 +8,7 @@ set -u
 FIXTUREGEN=${FIXTUREGEN:-$(dirname "$FLOWAUDIT")/pcaps/fixturegen/fixturegen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-n=0 failed=0
-same() {
-	n=$((n + 1))
-	if cmp -s "$1" "$2"; then
-		echo "ok $n - $3"
-	else
-		echo "not ok $n - $3"
-		diff "$1" "$2" | head -5 | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 set -- "$FIXTURES"/*.pcap "$FIXTURES"/*.pcapng
 for t in 1 2; do
 	"$FLOWAUDIT" flows -q --threads $t --format jsonl "$@" >"$work/flows.$t" 2>/dev/null

@@ -42,17 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0 failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | head -15
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 
 # Root's side: a file, a FIFO someone reads, a directory only root enters.
 secret="$work/root-only"

@@ -46,17 +46,7 @@ ip link set "fa$$a" up
 ip netns exec "$ns" ip link set "fa$$b" up
 tx="fa$$a" rx="fa$$b"
 
-n=0 failed=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/# /' "$3" | tail -15
-		failed=$((failed + 1))
-	fi
-}
+. "$SRCDIR/tests/tap.sh"
 
 # Starts watch in the namespace; waits until it is listening.
 start_watch() {
