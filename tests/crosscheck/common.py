@@ -14,6 +14,15 @@ REAL = os.path.join(SHARED, "pcaps", "real")
 FLOWAUDIT = os.environ.get("FLOWAUDIT", "flowaudit")
 
 
+
+def terminal_text(s):
+    """A string as flowaudit's terminal filter shows it (flowaudit(1),
+    "Unprintable and hidden characters"): C0 controls and DEL as \\xNN.
+    CSV cells hold that text, so a line break never splits a record."""
+    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7f else c
+                   for c in s)
+
+
 class Tap:
     def __init__(self):
         self.n = 0

@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 
 SRCDIR = os.environ.get("SRCDIR", ".")
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "crosscheck"))
-from common import Tap  # noqa: E402
+from common import Tap, terminal_text  # noqa: E402
 
 FLOWAUDIT = os.environ["FLOWAUDIT"]
 FIXTURES = os.environ["FIXTURES"]
@@ -142,13 +142,6 @@ def check_html(tap, text, report, label="HTML"):
     tap.ok(not lost, "%s: the diagram's edge titles hold each reason exactly" % label,
            "not found: %r" % lost[:3])
 
-
-def terminal_text(s):
-    """A string as the terminal filter shows it (docs: flowaudit(1),
-    "Unprintable and hidden characters"): C0 controls and DEL as \\xNN.
-    CSV cells hold that text, so a line break never splits a record."""
-    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7f else c
-                   for c in s)
 
 
 def check_csv(tap, data, report, label="CSV"):

@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 
 SRCDIR = os.environ.get("SRCDIR", ".")
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "crosscheck"))
-from common import Tap  # noqa: E402
+from common import Tap, terminal_text  # noqa: E402
 
 FLOWAUDIT = os.environ["FLOWAUDIT"]
 FIXTURES = os.environ["FIXTURES"]
@@ -35,15 +35,22 @@ XSD = os.path.join(SRCDIR, "tests", "data", "junit.xsd")
 FAILING = ("missing", "blocked", "unexpected")
 
 
-def audit_cases():
-    """(name, site, capture) of each audit case whose output is JSON."""
-    out = []
+def audit_case_args():
+    """(name, arguments) of each audit case with a cmd file, placeholders
+    filled in."""
     for name in sorted(os.listdir(CASES)):
         path = os.path.join(CASES, name, "cmd")
         if not name.startswith("audit-") or not os.path.exists(path):
             continue
-        args = shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
-                           .replace("@SITES@", SITES))
+        yield name, shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
+                                .replace("@SITES@", SITES)
+                                .replace("@CASE@", os.path.join(CASES, name)))
+
+
+def audit_cases():
+    """(name, site, capture) of each audit case whose output is JSON."""
+    out = []
+    for name, args in audit_case_args():
         if "--site" not in args or "--matrix" in args:
             continue
         site = args[args.index("--site") + 1]
@@ -54,17 +61,8 @@ def audit_cases():
 
 def hostile_cases():
     """(name, arguments) of each audit case with a matrix of its own."""
-    out = []
-    for name in sorted(os.listdir(CASES)):
-        path = os.path.join(CASES, name, "cmd")
-        if not name.startswith("audit-") or not os.path.exists(path):
-            continue
-        args = shlex.split(open(path).read().replace("@FIXTURES@", FIXTURES)
-                           .replace("@SITES@", SITES)
-                           .replace("@CASE@", os.path.join(CASES, name)))
-        if "--matrix" in args:
-            out.append((name, [a for a in args if a not in ("--format", "text")]))
-    return out
+    return [(name, [a for a in args if a not in ("--format", "text")])
+            for name, args in audit_case_args() if "--matrix" in args]
 
 
 # What no output may hold raw: C0 controls but tab and line ends, DEL, C1,
@@ -145,13 +143,6 @@ def check_junit(tap, name, path, report):
            "%s: JUnit lists each site exception with its reason (%d)" %
            (name, len(report["exceptions"])))
 
-
-def terminal_text(s):
-    """A string as the terminal filter shows it (docs: flowaudit(1),
-    "Unprintable and hidden characters"): C0 controls and DEL as \\xNN.
-    CSV cells hold that text, so a line break never splits a record."""
-    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7f else c
-                   for c in s)
 
 
 def check_csv(tap, name, path, report):
