@@ -103,19 +103,10 @@ static void tls_exchange(struct site_run *s, const char *client, const char *ser
 			 const char *sni, size_t data)
 {
 	struct conn c;
-	struct buf ch = { .n = 0 }, sh = { .n = 0 }, app = { .n = 0 };
 	uint32_t seed = s->next_port;
 
 	conn_init(&c, &s->g, client, port(s), server, 443);
-	tls_client_hello(&ch, sni, seed);
-	tls_server_hello(&sh, seed);
-	tls_app_data(&app, data, seed + 1);
-	tcp_handshake(&c);
-	tcp_data(&c, C2S, ch.d, ch.n);
-	tcp_data(&c, S2C, sh.d, sh.n);
-	tcp_data(&c, C2S, app.d, app.n);
-	tcp_data(&c, S2C, app.d, app.n);
-	tcp_close(&c);
+	tls_session(&c, sni, data, seed);
 }
 
 static void http_exchange(struct site_run *s, const char *client, const char *server,

@@ -108,19 +108,10 @@ static int hostile_audit_names(const char *path, const struct case_args *a)
 		bool excused = i == sizeof(hostile_names) / sizeof(hostile_names[0]);
 		char server[32];
 		struct conn c;
-		struct buf ch = { .n = 0 }, sh = { .n = 0 }, app = { .n = 0 };
 		snprintf(server, sizeof(server), "93.184.216.%zu", 40 + i);
 		conn_init(&c, &g, SPEECHLIVE, cport++, server, 443);
-		tls_client_hello(&ch, excused ? "excused.example" : hostile_names[i],
-				 (uint32_t)i + 1);
-		tls_server_hello(&sh, (uint32_t)i + 1);
-		tls_app_data(&app, 200, (uint32_t)i + 2);
-		tcp_handshake(&c);
-		tcp_data(&c, C2S, ch.d, ch.n);
-		tcp_data(&c, S2C, sh.d, sh.n);
-		tcp_data(&c, C2S, app.d, app.n);
-		tcp_data(&c, S2C, app.d, app.n);
-		tcp_close(&c);
+		tls_session(&c, excused ? "excused.example" : hostile_names[i], 200,
+			    (uint32_t)i + 1);
 	}
 	return gen_finish(&g);
 }

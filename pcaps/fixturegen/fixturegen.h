@@ -149,6 +149,10 @@ void tcp_close(struct conn *c);  /* FIN both ways, final ACK */
 /* A request/response session: handshake, exchange, close. */
 void tcp_session(struct conn *c, const void *req, size_t reqlen,
 		 const void *resp, size_t resplen);
+/* A TLS session on c: handshake, ClientHello naming sni (none when NULL),
+ * ServerHello, data bytes of application data each way, close. seed makes
+ * the hellos (seed) and the data (seed + 1) differ from session to session. */
+void tls_session(struct conn *c, const char *sni, size_t data, uint32_t seed);
 
 void udp_send(struct gen *g, const struct addr *s, uint16_t sport,
 	      const struct addr *d, uint16_t dport, const void *data, size_t len);

@@ -87,6 +87,21 @@ void tcp_session(struct conn *c, const void *req, size_t reqlen,
 	tcp_close(c);
 }
 
+void tls_session(struct conn *c, const char *sni, size_t data, uint32_t seed)
+{
+	struct buf ch = { .n = 0 }, sh = { .n = 0 }, app = { .n = 0 };
+
+	tls_client_hello(&ch, sni, seed);
+	tls_server_hello(&sh, seed);
+	tls_app_data(&app, data, seed + 1);
+	tcp_handshake(c);
+	tcp_data(c, C2S, ch.d, ch.n);
+	tcp_data(c, S2C, sh.d, sh.n);
+	tcp_data(c, C2S, app.d, app.n);
+	tcp_data(c, S2C, app.d, app.n);
+	tcp_close(c);
+}
+
 void udp_send(struct gen *g, const struct addr *s, uint16_t sport,
 	      const struct addr *d, uint16_t dport, const void *data, size_t len)
 {
