@@ -23,17 +23,6 @@ struct host_visibility {
 					   * chosen by whoever sends traffic */
 };
 
-static uint32_t host_hash(const struct host_visibility *v, uint8_t version,
-			  const struct ip_addr *a)
-{
-	uint8_t m[sizeof(a->b) + 1];
-	size_t n = version == 6 ? sizeof(a->b) : 4;
-
-	memcpy(m, a->b, n);
-	m[n] = version;
-	return (uint32_t)siphash13(&v->key, m, n + 1);
-}
-
 struct host_visibility *host_visibility_new(void)
 {
 	struct host_visibility *v = calloc(1, sizeof(*v));
@@ -68,7 +57,7 @@ void host_visibility_reset(struct host_visibility *v)
 static struct host_entry *lookup(const struct host_visibility *v, uint8_t version,
 				 const struct ip_addr *a, bool *found)
 {
-	uint32_t i = host_hash(v, version, a) & (SLOTS - 1);
+	uint32_t i = hash_ip_addr(&v->key, version, a) & (SLOTS - 1);
 
 	for (unsigned probe = 0; probe < MAX_PROBE; probe++, i = (i + 1) & (SLOTS - 1)) {
 		struct host_entry *e = &v->slots[i];

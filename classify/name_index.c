@@ -40,18 +40,13 @@ struct name_index {
 	struct name_index_stats stats;
 };
 
-/* Keyed (SipHash-1-3 under the process's key): DNS answers are whatever a
- * resolver, or anyone spoofing one, sends, and an unkeyed hash lets them
- * pick thousands of AAAA addresses that share one bucket. */
+/* Keyed (common/hash_key.h): DNS answers are whatever a resolver, or anyone
+ * spoofing one, sends, and an unkeyed hash lets them pick thousands of AAAA
+ * addresses that share one bucket. */
 static uint32_t addr_hash(const struct name_index *ix, uint8_t version,
 			  const struct ip_addr *a)
 {
-	uint8_t m[sizeof(a->b) + 1];
-	size_t n = version == 4 ? 4 : sizeof(a->b);
-
-	memcpy(m, a->b, n);
-	m[n] = version;
-	return (uint32_t)siphash13(&ix->key, m, n + 1);
+	return hash_ip_addr(&ix->key, version, a);
 }
 
 struct name_index *name_index_new(struct name_store *names, uint32_t max_entries,

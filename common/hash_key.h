@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "siphash.h"
 
 #define HASH_SEED_ENV "FLOWAUDIT_HASH_SEED"
@@ -34,5 +35,19 @@ bool hash_key_fixed(void);
  * its most significant byte the key's first (so "000102...0f" is the
  * paper's test key). False on anything else. */
 bool hash_seed_parse(const char *text, struct siphash_key *out);
+
+/* An address under key k: its 4 bytes for IPv4, 16 for IPv6, then the
+ * version, so tables of addresses from traffic hash them one way. */
+static inline uint32_t hash_ip_addr(const struct siphash_key *k, uint8_t version,
+				    const struct ip_addr *a)
+{
+	uint8_t m[sizeof(a->b) + 1];
+	size_t n = version == 4 ? 4 : sizeof(a->b);
+
+	for (size_t i = 0; i < n; i++)
+		m[i] = a->b[i];
+	m[n] = version;
+	return (uint32_t)siphash13(k, m, n + 1);
+}
 
 #endif
