@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "components.h"
 #include "common/hash_key.h"
 #include "config.h"
 
@@ -29,9 +30,16 @@ static void usage(FILE *f)
 	"input. See flowaudit(1).\n");
 }
 
+/* The program's version, then each library's as it states it at run time
+ * (the library loaded, not the headers built against). */
 static void version(void)
 {
-	printf("flowaudit %s\n", PACKAGE_VERSION);
+	struct component c[COMPONENT_COUNT];
+	size_t n = components_list(c);
+
+	printf("flowaudit %s\n", c[0].version);
+	for (size_t i = 1; i < n; i++)
+		printf("  %-13s %s\n", c[i].name, c[i].version);
 }
 
 int main(int argc, char **argv)

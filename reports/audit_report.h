@@ -51,8 +51,38 @@ struct capture_summary {
 	uint64_t peak_flows;      /* at most this many at once */
 };
 
+/* A file a report rests on (a capture, the matrix, the site) as an auditor
+ * identifies it. */
+struct report_file {
+	const char *name;          /* as given on the command line */
+	uint64_t size;             /* bytes */
+	char sha256[65];           /* lowercase hex; "" when not hashed */
+	const char *why_unhashed;  /* "" or why there is no digest (stdin, live) */
+};
+
+/* A library and the version it states at run time. */
+struct report_component {
+	const char *name;
+	const char *version;
+};
+
+#define REPORT_COMPONENTS 8
+
+/* Who made the report, when, from what: what an auditor signs. Filled by
+ * the command (cli/); NULL in a report where nothing states it. */
+struct report_provenance {
+	uint64_t generated_us;     /* wall clock, UTC (SOURCE_DATE_EPOCH when set) */
+	struct report_component components[REPORT_COMPONENTS];
+	unsigned ncomponents;      /* [0] is flowaudit itself */
+	const char *command_line;  /* the arguments, shell-quoted */
+	struct report_file matrix, site;
+	const struct report_file *inputs;  /* parallel to capture.inputs */
+	unsigned ninputs;
+};
+
 struct audit_report {
 	const char *version;
+	const struct report_provenance *provenance;  /* NULL: not stated */
 	const struct ruleset *rules;
 	const struct findings *findings;
 	struct fail_policy fail_on;
