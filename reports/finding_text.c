@@ -1,6 +1,9 @@
 /* finding_text.c - reasons from cause codes (see finding_text.h). */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit_report.h"
 #include "common/addr.h"
@@ -48,7 +51,34 @@ static const char *name_origin(enum name_source s)
 	return s == NAME_SNI ? "TLS SNI" : s == NAME_HTTP ? "HTTP Host" : "DNS";
 }
 
-/* The server as a reason names it: endpoint, then name and its source. */
+bool label_names_address(const char *label, uint8_t version, const struct ip_addr *ip)
+{
+	char text[IP_TEXT_LEN], bare[IP_TEXT_LEN + 2];
+	unsigned char parsed[16];
+	size_t n;
+
+	if (!label || !label[0])
+		return false;
+	format_ip(text, version, ip);
+	if (strcasecmp(label, text) == 0)
+		return true;
+	/* Another spelling of the same address ("[fd00::1]", "FD00:0::1"). */
+	n = strlen(label);
+	if (n >= sizeof(bare))
+		return false;
+	if (label[0] == '[' && n > 2 && label[n - 1] == ']') {
+		memcpy(bare, label + 1, n - 2);
+		bare[n - 2] = '\0';
+	} else {
+		memcpy(bare, label, n + 1);
+	}
+	if (inet_pton(version == 6 ? AF_INET6 : AF_INET, bare, parsed) != 1)
+		return false;
+	return memcmp(parsed, ip->b, version == 6 ? 16 : 4) == 0;
+}
+
+/* The server as a reason names it: endpoint, then name and its source (a
+ * name that is only the address again is left out). */
 #define SERVER_TEXT_LEN 200
 static void server_text(char *out, uint8_t version, const struct ip_addr *ip,
 			uint16_t port, const char *host, enum name_source source)
@@ -56,7 +86,7 @@ static void server_text(char *out, uint8_t version, const struct ip_addr *ip,
 	char ep[ENDPOINT_TEXT_LEN];
 
 	format_endpoint(ep, version, ip, port);
-	if (host[0])
+	if (host[0] && !label_names_address(host, version, ip))
 		snprintf(out, SERVER_TEXT_LEN, "%s (%s, from %s)", ep, host,
 			 name_origin(source));
 	else
@@ -195,10 +225,11 @@ static void unexpected_sentence(const struct ruleset *rs, const struct unexpecte
 	case CAUSE_UNDOCUMENTED_INTERNET_HOST: {
 		const char *const *names;
 		unsigned n = ruleset_role_names(rs, rule->to_role, &names);
+		bool named = why->host[0] && !label_names_address(why->host, version, server);
 		format_ip(ip, version, server);
 		snprintf(out, len, "internet host not the documented one: %s%s%s%s "
-			 "on %s; rule %s allows only %s%s", ip, why->host[0] ? " (" : "",
-			 why->host, why->host[0] ? ")" : "", port, rule->id,
+			 "on %s; rule %s allows only %s%s", ip, named ? " (" : "",
+			 named ? why->host : "", named ? ")" : "", port, rule->id,
 			 n ? names[0] : "", n > 1 ? " and others" : "");
 		break;
 	}
@@ -210,8 +241,9 @@ static void unexpected_sentence(const struct ruleset *rs, const struct unexpecte
 				break;
 			used += (size_t)w;
 		}
-		snprintf(out, len, "no rule for %s between %s and %s; %s cover other "
-			 "ports", port, cr, sr, list);
+		snprintf(out, len, "no rule for %s between %s and %s; rule%s %s cover%s "
+			 "other ports", port, cr, sr, why->nrules == 1 ? "" : "s", list,
+			 why->nrules == 1 ? "s" : "");
 		break;
 	default:
 		snprintf(out, len, "no rule allows %s -> %s on %s", cr, sr, port);
@@ -239,21 +271,143 @@ static void judged_host_text(const struct finding_endpoint *e, char *out, size_t
 		APPEND(out, len, &used, ")");
 }
 
-/* The service a finding is about: one unit of a rule judged per service,
- * else the service. */
+/* One port range of the any-of set and the protocols that carry it. */
+#define ANY_OF_MAX 64
+#define ANY_OF_PROTOS 8
+struct any_of_port {
+	struct port_range range;
+	uint32_t protos;              /* bit i: protos[i] of the set */
+};
+
+struct any_of_set {
+	uint8_t protos[ANY_OF_PROTOS];
+	unsigned nprotos;
+	struct any_of_port ports[ANY_OF_MAX];
+	unsigned nports;
+	bool icmp;
+	unsigned combos;              /* protocol-port pairs, for "any of" */
+};
+
+static int proto_slot(struct any_of_set *set, uint8_t proto)
+{
+	for (unsigned i = 0; i < set->nprotos; i++)
+		if (set->protos[i] == proto)
+			return (int)i;
+	if (set->nprotos == ANY_OF_PROTOS)
+		return -1;
+	set->protos[set->nprotos] = proto;
+	return (int)set->nprotos++;
+}
+
+static void any_of_add(struct any_of_set *set, uint8_t proto, struct port_range r)
+{
+	int slot = proto_slot(set, proto);
+	unsigned i;
+
+	if (slot < 0)
+		return;
+	for (i = 0; i < set->nports; i++)
+		if (set->ports[i].range.lo == r.lo && set->ports[i].range.hi == r.hi)
+			break;
+	if (i == set->nports) {
+		if (set->nports == ANY_OF_MAX)
+			return;
+		set->ports[set->nports++] = (struct any_of_port){ r, 0 };
+	}
+	if (!(set->ports[i].protos & (1u << slot)))
+		set->combos++;
+	set->ports[i].protos |= 1u << slot;
+}
+
+static int port_order(const void *a, const void *b)
+{
+	const struct any_of_port *x = a, *y = b;
+	return x->range.lo != y->range.lo ? (x->range.lo > y->range.lo) - (x->range.lo < y->range.lo)
+					  : (x->range.hi > y->range.hi) - (x->range.hi < y->range.hi);
+}
+
+/* "tcp or udp 88, 389; tcp 636": ports ascending, grouped by the protocols
+ * that carry them, groups in the order of their lowest port. */
+static void any_of_text(struct any_of_set *set, char *out, size_t len, size_t *used)
+{
+	bool done[ANY_OF_MAX] = { false };
+	unsigned groups = 0;
+
+	qsort(set->ports, set->nports, sizeof(set->ports[0]), port_order);
+	for (unsigned i = 0; i < set->nports; i++) {
+		if (done[i])
+			continue;
+		uint32_t mask = set->ports[i].protos;
+		APPEND(out, len, used, "%s", groups++ ? "; " : "");
+		for (unsigned p = 0, k = 0; p < set->nprotos; p++)
+			if (mask & (1u << p))
+				APPEND(out, len, used, "%s%s", k++ ? " or " : "",
+				       ip_proto_name(set->protos[p], "ip"));
+		for (unsigned j = i, k = 0; j < set->nports; j++) {
+			const struct port_range *r = &set->ports[j].range;
+			if (done[j] || set->ports[j].protos != mask)
+				continue;
+			done[j] = true;
+			if (r->lo == r->hi)
+				APPEND(out, len, used, "%s%u", k++ ? ", " : " ", r->lo);
+			else
+				APPEND(out, len, used, "%s%u-%u", k++ ? ", " : " ", r->lo, r->hi);
+		}
+	}
+	if (set->icmp)
+		APPEND(out, len, used, "%sicmp", groups ? "; " : "");
+}
+
+void rule_any_of_text(const struct rule *rule, char *out, size_t len)
+{
+	struct any_of_set set;
+	size_t used = 0;
+
+	memset(&set, 0, sizeof(set));
+	out[0] = '\0';
+	for (unsigned i = 0; i < rule->nservices; i++) {
+		const struct rule_service *s = &rule->services[i];
+		if (!s->evidence)
+			continue;
+		if (!s->nports) {
+			set.combos += !set.icmp;
+			set.icmp = true;
+		}
+		for (unsigned k = 0; k < s->nports; k++)
+			any_of_add(&set, s->proto, s->ports[k]);
+	}
+	if (set.combos == 1 && set.nports == 1) {
+		/* One protocol and one port: "tcp/13667", as everywhere. */
+		const struct port_range *r = &set.ports[0].range;
+		if (r->lo == r->hi)
+			APPEND(out, len, &used, "%s/%u", ip_proto_name(set.protos[0], "ip"), r->lo);
+		else
+			APPEND(out, len, &used, "%s/%u-%u", ip_proto_name(set.protos[0], "ip"),
+			       r->lo, r->hi);
+		return;
+	}
+	if (set.combos > 1)
+		APPEND(out, len, &used, "any of ");
+	any_of_text(&set, out, len, &used);
+}
+
+/* The service a finding is about: one unit of a rule judged per unit, else
+ * every service the rule accepts as evidence (any one of them would do). */
 static void finding_service(const struct finding *f, char *out, size_t len)
 {
 	out[0] = '\0';
 	if (f->has_unit && f->rule)
 		rule_unit_format(f->rule, f->unit, out, len);
-	else if (f->service)
+	else if (f->rule)
+		rule_any_of_text(f->rule, out, len);
+	if (!out[0] && f->service)
 		service_format(f->service, out, len);
 }
 
 static void missing_sentence(const struct ruleset *rs, const struct finding *f,
 			     char *out, size_t len)
 {
-	char host[300], svc[64] = "";
+	char host[300], svc[200] = "";
 	bool on_client = f->client.has_ip;
 	const struct finding_endpoint *judged = on_client ? &f->client : &f->server;
 

@@ -4,7 +4,9 @@
 #ifndef FLOWAUDIT_FINDING_TEXT_H
 #define FLOWAUDIT_FINDING_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "audit/findings.h"
 #include "capture/flow_record.h"
@@ -20,5 +22,15 @@ void finding_reason(const struct ruleset *rs, const struct finding *f,
  * out of scope, ICMP errors, site exceptions). */
 void judgement_reason(const struct ruleset *rs, const struct flow_record *r,
 		      const struct flow_judgement *j, char *out, size_t len);
+
+/* Whether a host name or label is only the address again ("10.1.0.60" for
+ * 10.1.0.60, "[fd00::1]" for fd00::1): such a label is never printed
+ * beside the address. */
+bool label_names_address(const char *label, uint8_t version, const struct ip_addr *ip);
+
+/* Every protocol and port a rule accepts as evidence, any one of which
+ * would satisfy it: "tcp/13667" for one, else "any of tcp or udp 88, 389;
+ * tcp 636" (ports ascending, grouped by the protocols that carry them). */
+void rule_any_of_text(const struct rule *rule, char *out, size_t len);
 
 #endif

@@ -111,10 +111,51 @@ static void test_findings(void)
 		"on tcp/13667; rule mobile-license allows mobile_service -> license_server",
 		"wrong-direction");
 	const char *port = reason_of(&out, FINDING_UNEXPECTED, CAUSE_PORT_NOT_ALLOWED, NULL);
-	ok(strncmp(port, "no rule for tcp/3389 between mobile_service+speechlive_service+"
-		   "webaccess and domain_controller; mobile-ad-auth, ", 98) == 0 &&
+	const char *port_head = "no rule for tcp/3389 between mobile_service+speechlive_service+"
+		"webaccess and domain_controller; rules mobile-ad-auth, ";
+	ok(strncmp(port, port_head, strlen(port_head)) == 0 &&
 	   strstr(port, " cover other ports"), "port-not-allowed: %s", port);
+	ok(strstr(port, "; rules mobile-ad-auth, ") != NULL,
+	   "port-not-allowed: several rules are \"rules ... cover\": %s", port);
+	/* A rule accepting any of several services: the whole set, not the
+	 * first port. */
+	is_text(reason_of(&out, FINDING_MISSING, CAUSE_NO_ATTEMPT, "mobile-ad-auth"),
+		"no traffic from 10.1.0.20 to domain_controller on any of tcp or udp 88, "
+		"389; tcp 636", "missing names the rule's whole any-of set");
+	is_text(reason_of(&out, FINDING_MISSING, CAUSE_NO_ATTEMPT, "mobile-ad-directory"),
+		"no traffic from 10.1.0.20 to domain_controller on any of tcp or udp 389; "
+		"tcp 636, 3268, 3269", "the any-of set grouped by protocol, ports ascending");
 	findings_free(&out);
+	verdict_free(v);
+}
+
+/* A name that is only the address again says nothing: never "10.1.0.60
+ * (10.1.0.60, ...)". */
+static void test_label_equal_to_host(void)
+{
+	struct verdict *v = verdict_new(rs);
+	struct flow_class http = cls("HTTP");
+	struct findings out;
+	char text[REASON_LEN];
+
+	snprintf(http.server_name, sizeof(http.server_name), "10.1.0.20");
+	http.server_name_source = NAME_HTTP;
+	struct flow_record f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
+	verdict_flow(v, &f, &http, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	is_text(reason_of(&out, FINDING_OBSERVED, CAUSE_SUCCEEDED, "mobile-inbound"),
+		"1 of 1 attempt to 10.1.0.20:443 succeeded (SF)",
+		"a host name equal to the address is not repeated");
+	findings_free(&out);
+
+	struct flow_judgement j;
+	f = tcp_ok("10.1.0.20", "93.184.216.34", 443);
+	struct flow_class tls = cls("TLS");
+	snprintf(tls.server_name, sizeof(tls.server_name), "93.184.216.34");
+	verdict_flow(v, &f, &tls, &j);
+	judgement_reason(rs, &f, &j, text, sizeof(text));
+	ok(strncmp(text, "internet host not the documented one: 93.184.216.34 on tcp/443;",
+		   63) == 0, "an internet host named by its address is named once: %s", text);
 	verdict_free(v);
 }
 
@@ -279,6 +320,7 @@ int main(void)
 		return done_testing();
 	test_findings();
 	test_judgements();
+	test_label_equal_to_host();
 	test_hosts_and_each(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
