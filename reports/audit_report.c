@@ -21,6 +21,37 @@ void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 	}
 }
 
+/* Whether one of the role's networks narrow enough to mean something
+ * holds the address. */
+static bool bound_narrowly(const struct ruleset *rs, unsigned role, uint8_t version,
+			   const struct ip_addr *ip)
+{
+	const struct cidr *nets;
+	unsigned n = ruleset_role_nets(rs, role, &nets);
+	unsigned min = version == 6 ? ROLE_EXPLAINS_PREFIX_V6 : ROLE_EXPLAINS_PREFIX_V4;
+
+	for (unsigned i = 0; i < n; i++)
+		if (nets[i].prefix >= min && cidr_contains(&nets[i], version, ip))
+			return true;
+	return false;
+}
+
+role_mask roles_worth_naming(const struct ruleset *rs, const struct finding_endpoint *e)
+{
+	role_mask named = e->host[0] ? ruleset_roles_of_name(rs, e->host) : 0;
+	role_mask keep = 0;
+
+	if (!e->has_ip)
+		return e->roles;
+	for (unsigned i = 0; i < ruleset_role_count(rs); i++) {
+		role_mask bit = (role_mask)1 << i;
+		if ((e->roles & bit) &&
+		    ((named & bit) || bound_narrowly(rs, i, e->ip_version, &e->ip)))
+			keep |= bit;
+	}
+	return keep;
+}
+
 /* Appends item to out (sep between items) while it fits. */
 static void append_item(char *out, size_t len, size_t *used, const char *sep,
 			const char *item)

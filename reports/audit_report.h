@@ -118,6 +118,14 @@ bool report_events(FILE *f, const struct audit_report *r);
 /* Shared by renderers. */
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
 		char *out, size_t len);
+/* The roles worth naming beside a host: those the site binds it to by its
+ * own address, a network of /8 or longer (/32 for IPv6), or its name. A
+ * catch-all binding (mobile_clients = 0.0.0.0/0) matches every host and
+ * explains none, so it is left out; a side that never appeared keeps all
+ * its roles (they are all there is to say of it). */
+#define ROLE_EXPLAINS_PREFIX_V4 8
+#define ROLE_EXPLAINS_PREFIX_V6 32
+role_mask roles_worth_naming(const struct ruleset *rs, const struct finding_endpoint *e);
 /* The hosts a side that never appeared was expected at, joined by sep. */
 void expected_join(const struct finding_endpoint *e, const char *sep, char *out,
 		   size_t len);

@@ -51,6 +51,55 @@ static const char *name_origin(enum name_source s)
 	return s == NAME_SNI ? "TLS SNI" : s == NAME_HTTP ? "HTTP Host" : "DNS";
 }
 
+void format_count(uint64_t n, char *out, size_t len)
+{
+	char digits[24];
+	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t used = 0;
+
+	for (int i = 0; i < nd && used + 1 < len; i++) {
+		if (i && (nd - i) % 3 == 0 && used + 2 < len)
+			out[used++] = ',';
+		out[used++] = digits[i];
+	}
+	out[used < len ? used : len - 1] = '\0';
+}
+
+void counted(uint64_t n, const char *one, const char *many, char *out, size_t len)
+{
+	char num[COUNT_TEXT_LEN];
+
+	format_count(n, num, sizeof(num));
+	snprintf(out, len, "%s %s", num, n == 1 ? one : many);
+}
+
+void unexpected_headline(const struct audit_summary *s, char *out, size_t len)
+{
+	uint64_t conversations = s->count[FINDING_UNEXPECTED];
+	uint64_t itemised_flows = s->unexpected_flows - s->unexpected_not_itemized;
+	char flows[64], convs[64], first[64], further[64];
+
+	if (!s->unexpected_flows && !conversations) {
+		snprintf(out, len, "no unexpected traffic");
+		return;
+	}
+	counted(s->unexpected_flows, "unexpected flow", "unexpected flows", flows,
+		sizeof(flows));
+	if (!s->unexpected_not_itemized) {
+		counted(conversations, "conversation", "conversations", convs, sizeof(convs));
+		snprintf(out, len, "%s in %s", flows, convs);
+		return;
+	}
+	/* The bound was reached: how many conversations there were past it is
+	 * unknown, only their flows were counted. */
+	format_count(conversations, convs, sizeof(convs));
+	counted(itemised_flows, "flow", "flows", first, sizeof(first));
+	counted(s->unexpected_not_itemized, "further flow", "further flows", further,
+		sizeof(further));
+	snprintf(out, len, "%s; the first %s conversation%s (%s) itemised, %s counted only",
+		 flows, convs, conversations == 1 ? "" : "s", first, further);
+}
+
 bool label_names_address(const char *label, uint8_t version, const struct ip_addr *ip)
 {
 	char text[IP_TEXT_LEN], bare[IP_TEXT_LEN + 2];

@@ -54,7 +54,7 @@ static void endpoint_text(const struct ruleset *rs, const struct finding_endpoin
 {
 	char ip[ENDPOINT_TEXT_LEN], roles[160];
 
-	roles_join(rs, e->roles, "+", roles, sizeof(roles));
+	roles_join(rs, roles_worth_naming(rs, e), "+", roles, sizeof(roles));
 	if (!e->has_ip) {
 		snprintf(out, len, "%s%s%s", roles[0] ? roles : "?",
 			 e->host[0] ? " " : "", e->host);
@@ -64,10 +64,12 @@ static void endpoint_text(const struct ruleset *rs, const struct finding_endpoin
 		format_endpoint(ip, e->ip_version, &e->ip, e->port);
 	else
 		format_ip(ip, e->ip_version, &e->ip);
-	/* A host the site named goes by its name, then the address seen. */
-	snprintf(out, len, "%s%s%s%s%s%s", e->host_name ? e->host_name : "",
-		 e->host_name ? " " : "", ip, roles[0] ? " (" : "", roles,
-		 roles[0] ? ")" : "");
+	/* A host the site named goes by its name, then the address seen (a
+	 * name that is only the address is not said twice). */
+	const char *name = e->host_name && !label_names_address(e->host_name, e->ip_version,
+								 &e->ip) ? e->host_name : "";
+	snprintf(out, len, "%s%s%s%s%s%s", name, name[0] ? " " : "", ip,
+		 roles[0] ? " (" : "", roles, roles[0] ? ")" : "");
 }
 
 static void finding_line(FILE *f, const struct audit_report *r,
@@ -95,13 +97,14 @@ static void finding_line(FILE *f, const struct audit_report *r,
 	fprintf(f, "      ");
 	wrapped(f, reason, 6, 6);
 	if (x->flows) {
-		char first[TS_TEXT_LEN], last[TS_TEXT_LEN];
+		char first[TS_TEXT_LEN], last[TS_TEXT_LEN], flows[48], packets[48], bytes[48];
 		format_ts_iso(first, x->first_us);
 		format_ts_iso(last, x->last_us);
-		fprintf(f, "      %s%llu flow%s, %llu packets, %llu bytes, state %s, %s .. %s%s\n",
-			st->dim, (unsigned long long)x->flows, x->flows == 1 ? "" : "s",
-			(unsigned long long)x->packets, (unsigned long long)x->bytes,
-			x->states, first, last, st->reset);
+		counted(x->flows, "flow", "flows", flows, sizeof(flows));
+		counted(x->packets, "packet", "packets", packets, sizeof(packets));
+		counted(x->bytes, "byte", "bytes", bytes, sizeof(bytes));
+		fprintf(f, "      %s%s, %s, %s, state %s, %s .. %s%s\n", st->dim, flows,
+			packets, bytes, x->states, first, last, st->reset);
 	}
 }
 
@@ -117,6 +120,43 @@ static void section(FILE *f, const struct audit_report *r, enum finding_kind k,
 			finding_line(f, r, &r->findings->items[i], st);
 }
 
+/* Rule ids in a column: as wide as the longest id listed (at least min,
+ * so short ids keep the usual layout), up to ID_COLUMN_MAX; a longer id
+ * stands on a line of its own and its figures go on the next. */
+#define ID_COLUMN_MAX 60
+static unsigned id_column(const struct audit_report *r, unsigned min, bool observed)
+{
+	unsigned width = min;
+
+	for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++) {
+		const struct rule *rule = ruleset_rule(r->rules, i);
+		bool listed = !rule->applicable;
+		if (observed) {
+			listed = false;
+			for (unsigned k = 0; k < r->findings->n && !listed; k++)
+				listed = r->findings->items[k].kind == FINDING_OBSERVED &&
+					 r->findings->items[k].rule == rule;
+		}
+		if (!listed)
+			continue;
+		char id[256];
+		text_safe(id, sizeof(id), rule->id);
+		size_t n = strlen(id);
+		if (n > width && n <= ID_COLUMN_MAX)
+			width = (unsigned)n;
+	}
+	return width;
+}
+
+/* "  id<padding> " in a column of width; a longer id on its own line. */
+static void id_cell(FILE *f, const char *id, unsigned width)
+{
+	if (strlen(id) > width)
+		fprintf(f, "  %s\n  %*s ", id, (int)width, "");
+	else
+		fprintf(f, "  %-*s ", (int)width, id);
+}
+
 /* Observed findings are many and good news: one line per rule. */
 static void observed_summary(FILE *f, const struct audit_report *r,
 			     const struct style *st)
@@ -124,6 +164,7 @@ static void observed_summary(FILE *f, const struct audit_report *r,
 	unsigned n = (unsigned)r->findings->summary.count[FINDING_OBSERVED];
 	if (!n)
 		return;
+	unsigned width = id_column(r, 28, true);
 	fprintf(f, "\n%sOBSERVED (%u)%s\n", st->green, n, st->reset);
 	const struct rule *current = NULL;
 	for (unsigned i = 0; i < r->findings->n; i++) {
@@ -139,13 +180,13 @@ static void observed_summary(FILE *f, const struct audit_report *r,
 				hosts++;
 				flows += r->findings->items[j].flows;
 			}
-		char line[512], id[256];
+		char id[256], count[COUNT_TEXT_LEN];
 		text_safe(id, sizeof(id), current ? current->id : "?");
-		snprintf(line, sizeof(line), "  %-28s %-9s %3u host%s %5llu flow%s", id,
-			 current ? need_name(current->need) : "", hosts,
-			 hosts == 1 ? ", " : "s,", (unsigned long long)flows,
-			 flows == 1 ? "" : "s");
-		fprintf(f, "%s\n", line);
+		format_count(flows, count, sizeof(count));
+		id_cell(f, id, width);
+		fprintf(f, "%-9s %3u host%s %5s flow%s\n",
+			current ? need_name(current->need) : "", hosts,
+			hosts == 1 ? ", " : "s,", count, flows == 1 ? "" : "s");
 	}
 }
 
@@ -162,16 +203,20 @@ static void inputs(FILE *f, const struct audit_report *r)
 		 * change how the rest of the report reads. */
 		fprintf(f, "Input: ");
 		text_put_safe(f, in->name);
-		fprintf(f, "\n       %llu packets, %s .. %s\n",
-			(unsigned long long)in->packets, first, last);
+		char packets[48];
+		counted(in->packets, "packet", "packets", packets, sizeof(packets));
+		fprintf(f, "\n       %s, %s .. %s\n", packets, first, last);
 		if (in->error[0]) {
 			fprintf(f, "       error: ");
 			wrapped(f, in->error, 14, 14);
 		}
-		if (in->live)
-			fprintf(f, "       dropped: %llu by the kernel, %llu by the interface\n",
-				(unsigned long long)in->kernel_drops,
-				(unsigned long long)in->interface_drops);
+		if (in->live) {
+			char kernel[COUNT_TEXT_LEN], iface[COUNT_TEXT_LEN];
+			format_count(in->kernel_drops, kernel, sizeof(kernel));
+			format_count(in->interface_drops, iface, sizeof(iface));
+			fprintf(f, "       dropped: %s by the kernel, %s by the interface\n",
+				kernel, iface);
+		}
 	}
 }
 
@@ -212,17 +257,20 @@ static void exceptions(FILE *f, const struct audit_report *r, const struct style
 		exception_ports_text(a, ports, sizeof(ports));
 		snprintf(line, sizeof(line), "  %s -> %s  %s: %s", from, to, ports, a->why);
 		wrapped(f, line, 6, 0);
-		snprintf(line, sizeof(line), "      %s; covered %llu flow%s, %llu packets%s",
-			 a->expires ? a->expires : "no expiry", (unsigned long long)e->flows,
-			 e->flows == 1 ? "" : "s", (unsigned long long)e->packets,
+		char flows[48], packets[48];
+		counted(e->flows, "flow", "flows", flows, sizeof(flows));
+		counted(e->packets, "packet", "packets", packets, sizeof(packets));
+		snprintf(line, sizeof(line), "      %s; covered %s, %s%s",
+			 a->expires ? a->expires : "no expiry", flows, packets,
 			 e->expired ? "; EXPIRED: no longer applies" : "");
 		fputs(e->expired ? st->yellow : st->dim, f);
 		text_put_safe(f, line);
 		fprintf(f, "%s\n", st->reset);
-		if (e->expired_flows)
-			fprintf(f, "      %llu flow%s after its expiry judged as any other\n",
-				(unsigned long long)e->expired_flows,
-				e->expired_flows == 1 ? "" : "s");
+		if (e->expired_flows) {
+			char flows[48];
+			counted(e->expired_flows, "flow", "flows", flows, sizeof(flows));
+			fprintf(f, "      %s after its expiry judged as any other\n", flows);
+		}
 	}
 }
 
@@ -240,14 +288,21 @@ static void verdict_line(FILE *f, const struct audit_report *r, const struct sty
 	snprintf(verdict, sizeof(verdict), "%s", audit_verdict_name(r->verdict));
 	for (char *p = verdict; *p; p++)
 		*p = (char)(*p - 'a' + 'A');
-	fprintf(f, "%sVERDICT: %s%s  missing %llu, blocked %llu, unexpected %llu, ",
-		color, verdict, st->reset, (unsigned long long)s->count[FINDING_MISSING],
-		(unsigned long long)s->count[FINDING_BLOCKED],
-		(unsigned long long)s->count[FINDING_UNEXPECTED]);
-	if (s->count[FINDING_INCONCLUSIVE])
-		fprintf(f, "inconclusive %llu, ",
-			(unsigned long long)s->count[FINDING_INCONCLUSIVE]);
-	fprintf(f, "observed %llu\n", (unsigned long long)s->count[FINDING_OBSERVED]);
+	/* The figures after the verdict, then the unexpected traffic's
+	 * headline: its flows and conversations, never the itemising bound
+	 * read as a count. */
+	char counts[HEADLINE_LEN * 2], headline[HEADLINE_LEN], n[4][COUNT_TEXT_LEN];
+	format_count(s->count[FINDING_MISSING], n[0], sizeof(n[0]));
+	format_count(s->count[FINDING_BLOCKED], n[1], sizeof(n[1]));
+	format_count(s->count[FINDING_INCONCLUSIVE], n[2], sizeof(n[2]));
+	format_count(s->count[FINDING_OBSERVED], n[3], sizeof(n[3]));
+	unexpected_headline(s, headline, sizeof(headline));
+	snprintf(counts, sizeof(counts), "missing %s, blocked %s, %s%s%sobserved %s; %s",
+		 n[0], n[1], s->count[FINDING_INCONCLUSIVE] ? "inconclusive " : "",
+		 s->count[FINDING_INCONCLUSIVE] ? n[2] : "",
+		 s->count[FINDING_INCONCLUSIVE] ? ", " : "", n[3], headline);
+	fprintf(f, "%sVERDICT: %s%s  ", color, verdict, st->reset);
+	wrapped(f, counts, 4, (unsigned)strlen("VERDICT: ") + (unsigned)strlen(verdict) + 2);
 	if (r->not_gating)
 		fprintf(f, "%s%u finding%s below do%s not gate (--fail-on %s)%s\n", st->yellow,
 			r->not_gating, r->not_gating == 1 ? "" : "s",
@@ -255,6 +310,46 @@ static void verdict_line(FILE *f, const struct audit_report *r, const struct sty
 	if (r->verdict == VERDICT_INCONCLUSIVE)
 		fprintf(f, "%sThis capture cannot support a pass: see the inconclusive "
 			"findings and input errors below%s\n", st->yellow, st->reset);
+}
+
+/* A report of one window of `watch` says which window: its findings are
+ * about that span only. */
+static void window_line(FILE *f, const struct audit_report *r)
+{
+	char start[TS_TEXT_LEN] = "-", end[TS_TEXT_LEN] = "-";
+
+	if (r->window_start_us)
+		format_ts_iso(start, r->window_start_us);
+	if (r->window_end_us)
+		format_ts_iso(end, r->window_end_us);
+	fprintf(f, "Window: %s .. %s\n", start, end);
+}
+
+static void flows_line(FILE *f, const struct audit_report *r, const struct audit_summary *s)
+{
+	char line[600], flows[48], in[COUNT_TEXT_LEN], out[COUNT_TEXT_LEN];
+	char peers[COUNT_TEXT_LEN], broadcast[COUNT_TEXT_LEN], malformed[48], evicted[48];
+	size_t used;
+
+	format_count(s->flows, flows, sizeof(flows));
+	format_count(s->in_scope, in, sizeof(in));
+	format_count(s->out_of_scope, out, sizeof(out));
+	used = (size_t)snprintf(line, sizeof(line), "Flows: %s (%s in scope, %s out of scope",
+				flows, in, out);
+	if ((s->peer_only || s->broadcast) && used < sizeof(line)) {
+		format_count(s->peer_only, peers, sizeof(peers));
+		format_count(s->broadcast, broadcast, sizeof(broadcast));
+		used += (size_t)snprintf(line + used, sizeof(line) - used, ": %s of peers with "
+					 "no audited host, %s broadcast or multicast", peers,
+					 broadcast);
+	}
+	counted(r->capture.malformed, "malformed packet", "malformed packets", malformed,
+		sizeof(malformed));
+	counted(r->capture.evicted, "flow evicted early", "flows evicted early", evicted,
+		sizeof(evicted));
+	if (used < sizeof(line))
+		snprintf(line + used, sizeof(line) - used, "); %s, %s", malformed, evicted);
+	fprintf(f, "%s\n", line);
 }
 
 bool report_text(FILE *f, const struct audit_report *r, bool color)
@@ -267,21 +362,11 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 	text_safe(matrix, sizeof(matrix), ruleset_matrix_name(r->rules));
 	fprintf(f, "%sflowaudit audit: %s%s (matrix: %s)\n", st->bold, site, st->reset,
 		matrix);
+	if (r->window_start_us || r->window_end_us)
+		window_line(f, r);
 	verdict_line(f, r, st);
 	inputs(f, r);
-	fprintf(f, "Flows: %llu (%llu in scope, %llu out of scope", (unsigned long long)s->flows,
-		(unsigned long long)s->in_scope, (unsigned long long)s->out_of_scope);
-	if (s->peer_only || s->broadcast)
-		fprintf(f, ": %llu of peers with no audited host, %llu broadcast or "
-			"multicast", (unsigned long long)s->peer_only,
-			(unsigned long long)s->broadcast);
-	fprintf(f, "); %llu malformed packets, %llu flows evicted early\n",
-		(unsigned long long)r->capture.malformed,
-		(unsigned long long)r->capture.evicted);
-	if (s->unexpected_not_itemized)
-		fprintf(f, "Note: %llu further unexpected flows are counted but not "
-			"itemized (limit reached)\n",
-			(unsigned long long)s->unexpected_not_itemized);
+	flows_line(f, r, s);
 	health(f, r, st);
 
 	section(f, r, FINDING_MISSING, "MISSING", st->red, st);
@@ -296,6 +381,7 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 	for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++)
 		na += !ruleset_rule(r->rules, i)->applicable;
 	if (na) {
+		unsigned width = id_column(r, 26, false);
 		fprintf(f, "\n%sNOT APPLICABLE (%u)%s\n", st->dim, na, st->reset);
 		for (unsigned i = 0; i < ruleset_rule_count(r->rules); i++) {
 			const struct rule *rule = ruleset_rule(r->rules, i);
@@ -303,7 +389,7 @@ bool report_text(FILE *f, const struct audit_report *r, bool color)
 				continue;
 			char id[256];
 			text_safe(id, sizeof(id), rule->id);
-			fprintf(f, "  %-26s ", id);
+			id_cell(f, id, width);
 			text_put_safe(f, rule->not_applicable_why);
 			fputc('\n', f);
 		}

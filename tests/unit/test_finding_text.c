@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "audit/verdict.h"
+#include "reports/audit_report.h"
 #include "reports/finding_text.h"
 #include "tap.h"
 
@@ -235,6 +236,83 @@ static void test_judgements(void)
 }
 
 
+/* Figures for people: thousands separators, singular and plural. */
+static void test_counts_and_headline(void)
+{
+	char text[HEADLINE_LEN];
+	struct audit_summary s;
+
+	format_count(0, text, sizeof(text));
+	is_text(text, "0", "0 has no separator");
+	format_count(999, text, sizeof(text));
+	is_text(text, "999", "999 has no separator");
+	format_count(62467, text, sizeof(text));
+	is_text(text, "62,467", "thousands separated");
+	format_count(1234567890ull, text, sizeof(text));
+	is_text(text, "1,234,567,890", "every thousand separated");
+	counted(1, "flow", "flows", text, sizeof(text));
+	is_text(text, "1 flow", "one flow, singular");
+	counted(10000, "flow", "flows", text, sizeof(text));
+	is_text(text, "10,000 flows", "many flows, plural and separated");
+
+	memset(&s, 0, sizeof(s));
+	unexpected_headline(&s, text, sizeof(text));
+	is_text(text, "no unexpected traffic", "headline without unexpected traffic");
+	s.unexpected_flows = 1;
+	s.count[FINDING_UNEXPECTED] = 1;
+	unexpected_headline(&s, text, sizeof(text));
+	is_text(text, "1 unexpected flow in 1 conversation", "headline, singular");
+	s.unexpected_flows = 62467;
+	s.count[FINDING_UNEXPECTED] = 312;
+	unexpected_headline(&s, text, sizeof(text));
+	is_text(text, "62,467 unexpected flows in 312 conversations",
+		"headline: flows and conversations, all itemised");
+	s.count[FINDING_UNEXPECTED] = 10000;
+	s.unexpected_not_itemized = 17344;
+	unexpected_headline(&s, text, sizeof(text));
+	is_text(text, "62,467 unexpected flows; the first 10,000 conversations (45,123 "
+		"flows) itemised, 17,344 further flows counted only",
+		"headline past the bound: the bound is not read as the count");
+}
+
+/* A role is named beside a host only where it explains the host. */
+static void test_roles_worth_naming(void)
+{
+	struct finding_endpoint e;
+	char roles[200];
+
+	memset(&e, 0, sizeof(e));
+	e.has_ip = true;
+	e.ip_version = 4;
+	inet_pton(AF_INET, "203.0.113.7", e.ip.b);
+	e.roles = ruleset_roles_of_addr(rs, 4, &e.ip);
+	roles_join(rs, e.roles, "+", roles, sizeof(roles));
+	is_text(roles, "mobile_clients", "an internet host holds the catch-all role");
+	roles_join(rs, roles_worth_naming(rs, &e), "+", roles, sizeof(roles));
+	is_text(roles, "", "a role bound to 0.0.0.0/0 is not worth naming");
+
+	inet_pton(AF_INET, "10.2.0.55", e.ip.b);
+	e.roles = ruleset_roles_of_addr(rs, 4, &e.ip);
+	roles_join(rs, roles_worth_naming(rs, &e), "+", roles, sizeof(roles));
+	is_text(roles, "browser_clients", "a role bound to a /16 explains the host");
+
+	inet_pton(AF_INET, "10.1.0.10", e.ip.b);
+	e.roles = ruleset_roles_of_addr(rs, 4, &e.ip);
+	roles_join(rs, roles_worth_naming(rs, &e), "+", roles, sizeof(roles));
+	ok(strstr(roles, "license_server") && !strstr(roles, "mobile_clients"),
+	   "a host bound by its address keeps that role, loses the catch-all: %s", roles);
+
+	e.ip_version = 6;
+	inet_pton(AF_INET6, "2001:db8::7", e.ip.b);
+	e.roles = ruleset_roles_of_addr(rs, 6, &e.ip);
+	ok(e.roles != 0, "an IPv6 internet host holds the catch-all role");
+	ok(roles_worth_naming(rs, &e) == 0, "a role bound to ::/0 is not worth naming");
+
+	e.has_ip = false;
+	e.roles = ruleset_roles_of_addr(rs, 4, &(struct ip_addr){ .b = { 203, 0, 113, 7 } });
+	ok(roles_worth_naming(rs, &e) == e.roles, "a side never seen keeps its roles");
+}
+
 static struct ruleset *load_site(const char *src, const char *name)
 {
 	char site[1200], matrix[1200];
@@ -321,6 +399,8 @@ int main(void)
 	test_findings();
 	test_judgements();
 	test_label_equal_to_host();
+	test_counts_and_headline();
+	test_roles_worth_naming();
 	test_hosts_and_each(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
