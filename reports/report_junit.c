@@ -5,6 +5,7 @@
  * unexpected traffic as
  * failures in a testsuite of its own. The failure count equals the report's
  * missing + blocked + unexpected. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit_report.h"
@@ -57,39 +58,64 @@ static void attr(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-static void side_text(const struct audit_report *r, const struct finding_endpoint *e,
-		      bool port, char *out, size_t len)
+/* The rule is judged per host of its client side (its "from" role is
+ * audited or bound to concrete hosts), else per host of its server side;
+ * as the verdict engine pairs rules with hosts (docs/verdicts.md). */
+static bool judged_on_client(const struct ruleset *rs, const struct rule *rule)
 {
-	char where[512], roles[256];
-
-	roles_join(r->rules, e->roles, "+", roles, sizeof(roles));
-	if (e->has_ip && port && e->has_port)
-		format_endpoint(where, e->ip_version, &e->ip, e->port);
-	else if (e->has_ip)
-		format_ip(where, e->ip_version, &e->ip);
-	else
-		expected_join(e, ",", where, sizeof(where));
-	if (!where[0])
-		snprintf(where, sizeof(where), "%s", e->host[0] ? e->host : "?");
-	snprintf(out, len, "%s%s%s%s%s", roles, roles[0] ? " " : "",
-		 e->host_name ? e->host_name : "", e->host_name ? " " : "", where);
+	const struct cidr *hosts;
+	return ruleset_role(rs, rule->from_role)->audited ||
+	       ruleset_role_hosts(rs, rule->from_role, &hosts) > 0;
 }
 
-/* "web-inbound: 10.1.0.20 -> www.example.com 443" */
-static void case_name(const struct audit_report *r, const struct finding *x,
-		      char *out, size_t len)
+static const struct finding_endpoint *judged_side(const struct ruleset *rs,
+						  const struct finding *x)
 {
-	char client[600], server[600];
+	return judged_on_client(rs, x->rule) ? &x->client : &x->server;
+}
 
-	side_text(r, &x->client, false, client, sizeof(client));
-	side_text(r, &x->server, true, server, sizeof(server));
-	if (x->server.has_ip && x->server.host[0] &&
-	    strlen(server) + strlen(x->server.host) + 4 < sizeof(server)) {
-		strcat(server, " (");
-		strcat(server, x->server.host);
-		strcat(server, ")");
-	}
-	snprintf(out, len, "%s -> %s", client, server);
+/* The site host a finding is judged on, or -1 (an address of a population). */
+static int judged_host(const struct ruleset *rs, const struct finding *x)
+{
+	const struct finding_endpoint *e = judged_side(rs, x);
+	return e->has_ip ? ruleset_host_of(rs, e->ip_version, &e->ip) : -1;
+}
+
+/* A test's name: the rule, the host it is judged on and the other side's
+ * role, and the unit of a rule that needs each port. Nothing the outcome
+ * decides (the port seen, the server that answered, the state) is in it,
+ * so CI keeps one history per test: "mobile-license: 10.1.0.20 ->
+ * license_server", "mobile-inbound: mobile_clients -> 10.1.0.20 tcp/443". */
+static void rule_case_name(const struct ruleset *rs, const struct rule *rule,
+			   const char *host, int unit, char *out, size_t len)
+{
+	char svc[64] = "";
+
+	if (unit >= 0)
+		rule_unit_format(rule, (unsigned)unit, svc, sizeof(svc));
+	if (judged_on_client(rs, rule))
+		snprintf(out, len, "%s: %s -> %s%s%s", rule->id, host,
+			 ruleset_role(rs, rule->to_role)->name, svc[0] ? " " : "", svc);
+	else
+		snprintf(out, len, "%s: %s -> %s%s%s", rule->id,
+			 ruleset_role(rs, rule->from_role)->name, host, svc[0] ? " " : "", svc);
+}
+
+/* An unexpected conversation by who talked to whom on what:
+ * "10.1.0.20 -> 10.1.0.2 tcp/3389". */
+static void conversation_name(const struct finding *x, char *out, size_t len)
+{
+	char client[IP_TEXT_LEN] = "?", server[IP_TEXT_LEN] = "?";
+
+	if (x->client.has_ip)
+		format_ip(client, x->client.ip_version, &x->client.ip);
+	if (x->server.has_ip)
+		format_ip(server, x->server.ip_version, &x->server.ip);
+	if (x->proto == IP_PROTO_TCP || x->proto == IP_PROTO_UDP)
+		snprintf(out, len, "%s -> %s %s/%u", client, server,
+			 ip_proto_name(x->proto, "ip"), x->port);
+	else
+		snprintf(out, len, "%s -> %s %s", client, server, ip_proto_name(x->proto, "ip"));
 }
 
 static void evidence(FILE *f, const struct finding *x)
@@ -112,21 +138,15 @@ static void evidence(FILE *f, const struct finding *x)
 }
 
 static void testcase(FILE *f, const struct audit_report *r, const char *classname,
-		     const struct finding *x)
+		     const char *name, const struct finding *x)
 {
-	char name[1400], reason[REASON_LEN];
+	char reason[REASON_LEN];
 
-	case_name(r, x, name, sizeof(name));
 	finding_reason(r->rules, x, reason, sizeof(reason));
 	fputs("    <testcase", f);
 	attr(f, "classname", classname);
-	fputs(" name=\"", f);
-	if (x->rule) {
-		attr_value(f, x->rule->id);
-		fputs(": ", f);
-	}
-	attr_value(f, name);
-	fputs("\" time=\"0\"", f);
+	attr(f, "name", name);
+	fputs(" time=\"0\"", f);
 	if (x->kind == FINDING_OBSERVED) {
 		fputs(">\n      <system-out>observed: ", f);
 		xml_put_escaped(f, reason);
@@ -164,50 +184,248 @@ static void testcase(FILE *f, const struct audit_report *r, const char *classnam
 	fputs("</failure>\n    </testcase>\n", f);
 }
 
-/* A rule that produced no finding: not applicable (skipped) or applicable
- * and never seen, which only a required rule would fail (and then it is
- * missing, a finding). */
-static void rule_without_findings(FILE *f, const char *classname, const struct rule *rule)
-{
-	fputs("    <testcase", f);
-	attr(f, "classname", classname);
-	attr(f, "name", rule->id);
-	fputs(" time=\"0\">\n", f);
-	if (!rule->applicable) {
-		fputs("      <skipped", f);
-		attr(f, "message", rule->not_applicable_why ? rule->not_applicable_why
-							     : "not applicable");
-		fputs("/>\n", f);
-	} else {
-		fputs("      <system-out>not seen; the rule does not require traffic"
-		      "</system-out>\n", f);
-	}
-	fputs("    </testcase>\n", f);
-}
-
 static bool is_failure(enum finding_kind k)
 {
 	return k == FINDING_MISSING || k == FINDING_BLOCKED || k == FINDING_UNEXPECTED;
 }
 
-/* What a rule contributes to its suite's counts. */
-static void count_rule(const struct audit_report *r, const struct rule *rule,
-		       struct suite_counts *c)
-{
-	unsigned rows = 0;
+/* One testcase of a rule suite. */
+enum case_kind {
+	CASE_FINDING,          /* a finding (observed, blocked, missing, ...) */
+	CASE_UNIT_WORKED,      /* a unit of an each-rule that worked on a host
+				* whose other units did not */
+	CASE_NOT_SEEN,         /* a site host the rule does not require */
+	CASE_RULE,             /* a rule not applicable, or judged on hosts of
+				* a population: the rule itself */
+};
 
+#define CASE_NAME_LEN 700
+struct junit_case {
+	enum case_kind kind;
+	const struct rule *rule;
+	const struct finding *finding;  /* CASE_FINDING; CASE_UNIT_WORKED: a
+					 * sibling finding (each_met) */
+	int unit;                       /* -1: the rule as a whole */
+	char name[CASE_NAME_LEN];
+};
+
+struct case_list {
+	struct junit_case *items;
+	unsigned n, cap;
+};
+
+static struct junit_case *case_add(struct case_list *l, enum case_kind kind,
+				   const struct rule *rule, const struct finding *x, int unit)
+{
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? l->cap * 2 : 64;
+		struct junit_case *p = realloc(l->items, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		l->items = p;
+		l->cap = cap;
+	}
+	struct junit_case *c = &l->items[l->n++];
+	c->kind = kind;
+	c->rule = rule;
+	c->finding = x;
+	c->unit = unit;
+	c->name[0] = '\0';
+	return c;
+}
+
+/* The finding of a rule on one site host (and unit), or NULL. An observed
+ * finding of an each-rule covers every unit. */
+static const struct finding *finding_on(const struct audit_report *r, const struct rule *rule,
+					int host, int unit, bool *used)
+{
 	for (unsigned k = 0; k < r->findings->n; k++) {
 		const struct finding *x = &r->findings->items[k];
-		if (x->rule != rule)
+		if (x->rule != rule || judged_host(r->rules, x) != host)
 			continue;
-		rows++;
-		c->tests++;
-		c->failures += is_failure(x->kind);
-		c->skipped += x->kind == FINDING_INCONCLUSIVE;
+		if (unit < 0 || (x->has_unit ? (int)x->unit == unit : x->kind == FINDING_OBSERVED)) {
+			used[k] = true;
+			return x;
+		}
 	}
-	if (!rows) {
+	return NULL;
+}
+
+/* Any finding of the rule on the host: says which units worked. */
+static const struct finding *sibling_on(const struct audit_report *r, const struct rule *rule,
+					int host)
+{
+	for (unsigned k = 0; k < r->findings->n; k++)
+		if (r->findings->items[k].rule == rule &&
+		    judged_host(r->rules, &r->findings->items[k]) == host)
+			return &r->findings->items[k];
+	return NULL;
+}
+
+static int address_order(const void *a, const void *b)
+{
+	const struct finding *const *x = a, *const *y = b;
+	int c = memcmp(&(*x)->client.ip, &(*y)->client.ip, sizeof((*x)->client.ip));
+	if (!c)
+		c = memcmp(&(*x)->server.ip, &(*y)->server.ip, sizeof((*x)->server.ip));
+	if (!c)
+		c = ((*x)->has_unit ? (int)(*x)->unit : -1) - ((*y)->has_unit ? (int)(*y)->unit : -1);
+	return c;
+}
+
+/* The cases of one applicable rule: per site host it is judged on (and per
+ * unit of a rule that needs each port), whatever the outcome; then the
+ * hosts of a population the capture showed, by address. */
+static void rule_cases(const struct audit_report *r, const struct rule *rule,
+		       struct case_list *l, bool *used)
+{
+	const struct ruleset *rs = r->rules;
+	unsigned role = judged_on_client(rs, rule) ? rule->from_role : rule->to_role;
+	const unsigned *ids;
+	unsigned nhosts = ruleset_role_host_ids(rs, role, &ids);
+	int units = rule->each ? (int)rule_unit_count(rule) : 0;
+	struct junit_case *c;
+
+	if (!rule->applicable || !nhosts) {
+		if ((c = case_add(l, CASE_RULE, rule, NULL, -1)))
+			snprintf(c->name, sizeof(c->name), "%s", rule->id);
+		if (!rule->applicable)
+			return;
+	}
+	for (unsigned h = 0; h < nhosts; h++) {
+		const char *host = ruleset_host(rs, ids[h])->name;
+		for (int u = units ? 0 : -1; u < (units ? units : 0); u++) {
+			const struct finding *x = finding_on(r, rule, (int)ids[h], u, used);
+			const struct finding *sib = x ? NULL : sibling_on(r, rule, (int)ids[h]);
+			enum case_kind kind = x ? CASE_FINDING :
+				sib && u >= 0 && (sib->each_met & ((uint32_t)1 << u)) ?
+				CASE_UNIT_WORKED : CASE_NOT_SEEN;
+			if ((c = case_add(l, kind, rule, x ? x : sib, u)))
+				rule_case_name(rs, rule, host, u, c->name, sizeof(c->name));
+		}
+	}
+	/* Hosts of a population: only those the capture showed, by address. */
+	const struct finding **rest = calloc(r->findings->n + 1, sizeof(*rest));
+	unsigned nrest = 0;
+	if (!rest)
+		return;
+	for (unsigned k = 0; k < r->findings->n; k++)
+		if (r->findings->items[k].rule == rule && !used[k])
+			rest[nrest++] = &r->findings->items[k];
+	qsort(rest, nrest, sizeof(*rest), address_order);
+	for (unsigned i = 0; i < nrest; i++) {
+		const struct finding_endpoint *e = judged_side(rs, rest[i]);
+		char host[IP_TEXT_LEN] = "?";
+		if (e->has_ip)
+			format_ip(host, e->ip_version, &e->ip);
+		if ((c = case_add(l, CASE_FINDING, rule, rest[i],
+				  rest[i]->has_unit ? (int)rest[i]->unit : -1)))
+			rule_case_name(rs, rule, host, c->unit, c->name, sizeof(c->name));
+	}
+	free(rest);
+}
+
+/* Names stay unique within a suite: a name met again gets " #2", " #3" in
+ * the order of the cases, which the rule set and the site decide. */
+static void unique_names(struct case_list *l)
+{
+	for (unsigned i = 1; i < l->n; i++) {
+		unsigned seen = 1;
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(l->items[i].name, l->items[j].name) == 0)
+				seen++;
+		if (seen > 1) {
+			size_t n = strlen(l->items[i].name);
+			if (n + 12 < CASE_NAME_LEN)
+				snprintf(l->items[i].name + n, CASE_NAME_LEN - n, " #%u", seen);
+		}
+	}
+}
+
+/* The cases of every rule of a group (first: the group's first rule). */
+static void group_cases(const struct audit_report *r, unsigned first, struct case_list *l)
+{
+	const struct ruleset *rs = r->rules;
+	const char *group = rule_group(ruleset_rule(rs, first));
+	bool *used = calloc(r->findings->n + 1, sizeof(*used));
+
+	if (!used)
+		return;
+	for (unsigned i = first; i < ruleset_rule_count(rs); i++)
+		if (strcmp(rule_group(ruleset_rule(rs, i)), group) == 0)
+			rule_cases(r, ruleset_rule(rs, i), l, used);
+	free(used);
+	unique_names(l);
+}
+
+static void count_cases(const struct case_list *l, struct suite_counts *c)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		const struct junit_case *x = &l->items[i];
 		c->tests++;
-		c->skipped += !rule->applicable;
+		if (x->kind == CASE_FINDING) {
+			c->failures += is_failure(x->finding->kind);
+			c->skipped += x->finding->kind == FINDING_INCONCLUSIVE;
+		} else if (x->kind == CASE_RULE) {
+			c->skipped += !x->rule->applicable;
+		}
+	}
+}
+
+static void passing_case(FILE *f, const char *classname, const char *name, const char *out)
+{
+	fputs("    <testcase", f);
+	attr(f, "classname", classname);
+	attr(f, "name", name);
+	fputs(" time=\"0\">\n      <system-out>", f);
+	xml_put_escaped(f, out);
+	fputs("</system-out>\n    </testcase>\n", f);
+}
+
+static void emit_case(FILE *f, const struct audit_report *r, const char *classname,
+		      const struct junit_case *c)
+{
+	char text[300];
+
+	switch (c->kind) {
+	case CASE_FINDING:
+		testcase(f, r, classname, c->name, c->finding);
+		return;
+	case CASE_UNIT_WORKED: {
+		char unit[64];
+		rule_unit_format(c->rule, (unsigned)c->unit, unit, sizeof(unit));
+		snprintf(text, sizeof(text), "observed: %s worked", unit);
+		passing_case(f, classname, c->name, text);
+		return;
+	}
+	case CASE_NOT_SEEN:
+		passing_case(f, classname, c->name, "not seen; the rule does not require "
+			     "traffic");
+		return;
+	case CASE_RULE:
+		if (!c->rule->applicable) {
+			fputs("    <testcase", f);
+			attr(f, "classname", classname);
+			attr(f, "name", c->name);
+			fputs(" time=\"0\">\n      <skipped", f);
+			attr(f, "message", c->rule->not_applicable_why ?
+			     c->rule->not_applicable_why : "not applicable");
+			fputs("/>\n    </testcase>\n", f);
+			return;
+		}
+		unsigned seen = 0;
+		for (unsigned k = 0; k < r->findings->n; k++)
+			seen += r->findings->items[k].rule == c->rule;
+		if (seen) {
+			char n[48];
+			counted(seen, "case", "cases", n, sizeof(n));
+			snprintf(text, sizeof(text), "judged per host the capture showed: %s "
+				 "below", n);
+		} else {
+			snprintf(text, sizeof(text), "not seen; the rule does not require traffic");
+		}
+		passing_case(f, classname, c->name, text);
+		return;
 	}
 }
 
@@ -235,30 +453,19 @@ static void suite_open(FILE *f, const char *name, const struct suite_counts *c,
 static void rule_group_suite(FILE *f, const struct audit_report *r, unsigned first,
 			     unsigned id, const char *timestamp)
 {
-	const struct ruleset *rs = r->rules;
-	const char *group = rule_group(ruleset_rule(rs, first));
+	const char *group = rule_group(ruleset_rule(r->rules, first));
 	struct suite_counts c = { 0, 0, 0 };
+	struct case_list l = { NULL, 0, 0 };
 	char classname[256];
 
-	for (unsigned i = first; i < ruleset_rule_count(rs); i++)
-		if (strcmp(rule_group(ruleset_rule(rs, i)), group) == 0)
-			count_rule(r, ruleset_rule(rs, i), &c);
+	group_cases(r, first, &l);
+	count_cases(&l, &c);
 	suite_open(f, group, &c, id, timestamp);
 	snprintf(classname, sizeof(classname), "flowaudit.%s", group);
-	for (unsigned i = first; i < ruleset_rule_count(rs); i++) {
-		const struct rule *rule = ruleset_rule(rs, i);
-		unsigned rows = 0;
-		if (strcmp(rule_group(rule), group) != 0)
-			continue;
-		for (unsigned k = 0; k < r->findings->n; k++)
-			if (r->findings->items[k].rule == rule) {
-				testcase(f, r, classname, &r->findings->items[k]);
-				rows++;
-			}
-		if (!rows)
-			rule_without_findings(f, classname, rule);
-	}
+	for (unsigned i = 0; i < l.n; i++)
+		emit_case(f, r, classname, &l.items[i]);
 	fputs("  </testsuite>\n", f);
+	free(l.items);
 }
 
 static void unexpected_suite(FILE *f, const struct audit_report *r, unsigned id,
@@ -279,9 +486,17 @@ static void unexpected_suite(FILE *f, const struct audit_report *r, unsigned id,
 		return;
 	}
 	suite_open(f, UNEXPECTED_SUITE, &c, id, timestamp);
+	struct case_list l = { NULL, 0, 0 };
+	struct junit_case *x;
 	for (unsigned k = 0; k < r->findings->n; k++)
-		if (r->findings->items[k].kind == FINDING_UNEXPECTED)
-			testcase(f, r, "flowaudit.unexpected", &r->findings->items[k]);
+		if (r->findings->items[k].kind == FINDING_UNEXPECTED &&
+		    (x = case_add(&l, CASE_FINDING, NULL, &r->findings->items[k], -1)))
+			conversation_name(x->finding, x->name, sizeof(x->name));
+	/* Conversations of one client, server and port that differ in cause. */
+	unique_names(&l);
+	for (unsigned i = 0; i < l.n; i++)
+		testcase(f, r, "flowaudit.unexpected", l.items[i].name, l.items[i].finding);
+	free(l.items);
 	fputs("  </testsuite>\n", f);
 }
 
@@ -368,8 +583,14 @@ bool report_junit(FILE *f, const struct audit_report *r)
 
 	first_packet_time(r, timestamp);
 	struct suite_counts all = { 0, 0, 0 };
-	for (unsigned i = 0; i < ruleset_rule_count(rs); i++)
-		count_rule(r, ruleset_rule(rs, i), &all);
+	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
+		if (group_seen_before(rs, i))
+			continue;
+		struct case_list l = { NULL, 0, 0 };
+		group_cases(r, i, &l);
+		count_cases(&l, &all);
+		free(l.items);
+	}
 	unsigned unexpected = (unsigned)s->count[FINDING_UNEXPECTED];
 	all.tests += unexpected ? unexpected : 1;
 	all.failures += unexpected;
