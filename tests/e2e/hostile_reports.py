@@ -204,10 +204,15 @@ def check_junit(tap, data, report, label="JUnit"):
            if c.find("failure") is None or c.find("failure").get("message") != x["reason"]]
     tap.ok(not bad, "%s: each failure's message attribute is the reason exactly" % label,
            "\n".join("%r != %r" % p for p in bad[:3]))
-    bad = [(c.get("name"), x["server"]["host"]) for c, x in zip(cases, unexpected)
-           if not (c.get("name") or "").endswith(" (%s)" % x["server"]["host"])]
-    tap.ok(not bad, "%s: each testcase's name ends with the server name exactly" % label,
-           "\n".join("%r lacks %r" % p for p in bad[:3]))
+    # Named by the conversation (client, server, protocol/port), never by
+    # the name the traffic claimed: the hostile name stays in the message.
+    def conversation(x):
+        name = "%s -> %s %s" % (x["client"]["ip"], x["server"]["ip"], x["proto"])
+        return name + ("/%d" % x["port"] if x["proto"] in ("tcp", "udp") else "")
+    bad = [(c.get("name"), conversation(x)) for c, x in zip(cases, unexpected)
+           if not (c.get("name") or "").startswith(conversation(x))]
+    tap.ok(not bad, "%s: each testcase is named by its conversation" % label,
+           "\n".join("%r != %r" % p for p in bad[:3]))
     bad = [(c.find("failure").text, x["reason"]) for c, x in zip(cases, unexpected)
            if c.find("failure") is not None and
            not (c.find("failure").text or "").startswith("unexpected: " + x["reason"] + "\n")]
