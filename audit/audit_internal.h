@@ -116,10 +116,6 @@ unsigned match_rules(const struct ruleset *rs, role_mask client, role_mask serve
 		     const struct flow_record *r, const struct flow_class *c,
 		     bool applicable, struct match *out, struct match *app_bad);
 
-/* The side a rule is judged on: the "from" hosts when that role is a list
- * of hosts, else every host of the "to" role. */
-bool judged_on_client(const struct ruleset *rs, const struct rule *r);
-
 /* The first allow entry covering the flow, its index in *index; *expired
  * counts an entry that would have, had its date not passed. */
 const struct site_allow *site_allows(const struct ruleset *rs,

@@ -232,6 +232,11 @@ struct findings {
 
 void findings_free(struct findings *f);
 
+/* The side a rule is judged on: the "from" hosts when that role is a list
+ * of hosts, else every host of the "to" role. Reports name a rule's tests
+ * by that host (docs/verdicts.md). */
+bool judged_on_client(const struct ruleset *rs, const struct rule *r);
+
 /* How one flow was judged when it ended: what an event line says at once,
  * before any report. */
 enum flow_judgement_kind {

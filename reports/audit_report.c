@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "audit_report.h"
+#include "finding_text.h"
 #include "common/addr.h"
 
 void roles_join(const struct ruleset *rs, role_mask m, const char *sep,
@@ -190,17 +191,24 @@ unsigned capture_health_lines(const struct audit_report *r, struct health_line *
 				 "did not show cannot count against the network", in->name,
 				 in->error);
 	}
-	if ((kernel || iface) && (l = next_line(out, max, &n, "packets-dropped")))
-		snprintf(l->text, sizeof(l->text), "%llu packets dropped by the kernel and "
-			 "%llu by the interface: flows may look unanswered that were not",
-			 (unsigned long long)kernel, (unsigned long long)iface);
-	if (r->capture.evicted && (l = next_line(out, max, &n, "flows-evicted")))
-		snprintf(l->text, sizeof(l->text), "%llu flows were finished early because "
-			 "the flow table was full", (unsigned long long)r->capture.evicted);
-	if (h->missed_bytes && (l = next_line(out, max, &n, "content-gaps")))
-		snprintf(l->text, sizeof(l->text), "%llu bytes in %llu TCP flows were "
-			 "acknowledged but never captured (content gaps)",
-			 (unsigned long long)h->missed_bytes, (unsigned long long)h->gap_flows);
+	char a[COUNT_TEXT_LEN + 16], b[COUNT_TEXT_LEN + 16];
+	if ((kernel || iface) && (l = next_line(out, max, &n, "packets-dropped"))) {
+		counted(kernel, "packet", "packets", a, sizeof(a));
+		format_count(iface, b, sizeof(b));
+		snprintf(l->text, sizeof(l->text), "%s dropped by the kernel and %s by the "
+			 "interface: flows may look unanswered that were not", a, b);
+	}
+	if (r->capture.evicted && (l = next_line(out, max, &n, "flows-evicted"))) {
+		counted(r->capture.evicted, "flow was", "flows were", a, sizeof(a));
+		snprintf(l->text, sizeof(l->text), "%s finished early because the flow "
+			 "table was full", a);
+	}
+	if (h->missed_bytes && (l = next_line(out, max, &n, "content-gaps"))) {
+		counted(h->missed_bytes, "byte", "bytes", a, sizeof(a));
+		counted(h->gap_flows, "TCP flow", "TCP flows", b, sizeof(b));
+		snprintf(l->text, sizeof(l->text), "%s in %s %s acknowledged but never "
+			 "captured (content gaps)", a, b, h->missed_bytes == 1 ? "was" : "were");
+	}
 	for (unsigned i = 0; i < h->nnotes; i++)
 		if ((l = next_line(out, max, &n, health_note_name(h->notes[i].code))))
 			note_line(&h->notes[i], l);

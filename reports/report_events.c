@@ -230,8 +230,10 @@ static void exception_event(FILE *f, const struct audit_report *r,
 			    sizeof(from));
 	exception_side_text(r->rules, a->to_roles, a->to_nets, a->nto_nets, to, sizeof(to));
 	exception_ports_text(a, ports, sizeof(ports));
-	snprintf(message, sizeof(message), "site exception %s -> %s %s: %s; %llu flows%s",
-		 from, to, ports, a->why, (unsigned long long)e->flows,
+	char flows[64];
+	counted(e->flows, "flow", "flows", flows, sizeof(flows));
+	snprintf(message, sizeof(message), "site exception %s -> %s %s: %s; %s%s",
+		 from, to, ports, a->why, flows,
 		 e->expired ? "; expired, no longer applies" : "");
 	info_event_open(&w, f, r, e->last_us ? e->last_us : r->capture.last_us, message,
 			"site-exception", "flowaudit.exception", a->why);

@@ -58,16 +58,6 @@ static void attr(FILE *f, const char *name, const char *value)
 	fputc('"', f);
 }
 
-/* The rule is judged per host of its client side (its "from" role is
- * audited or bound to concrete hosts), else per host of its server side;
- * as the verdict engine pairs rules with hosts (docs/verdicts.md). */
-static bool judged_on_client(const struct ruleset *rs, const struct rule *rule)
-{
-	const struct cidr *hosts;
-	return ruleset_role(rs, rule->from_role)->audited ||
-	       ruleset_role_hosts(rs, rule->from_role, &hosts) > 0;
-}
-
 static const struct finding_endpoint *judged_side(const struct ruleset *rs,
 						  const struct finding *x)
 {
@@ -523,11 +513,13 @@ static void exceptions_suite(FILE *f, const struct audit_report *r, unsigned id,
 		attr(f, "name", name);
 		fputs(" time=\"0\">\n      <system-out>", f);
 		xml_put_escaped(f, a->why);
-		fprintf(f, "; expires %s%s; covered %llu flows, %llu packets; %llu flows after "
-			"its expiry</system-out>\n    </testcase>\n", a->expires ? a->expires :
-			"never", e->expired ? " (expired: no longer applies)" : "",
-			(unsigned long long)e->flows, (unsigned long long)e->packets,
-			(unsigned long long)e->expired_flows);
+		char flows[64], packets[64], after[64];
+		counted(e->flows, "flow", "flows", flows, sizeof(flows));
+		counted(e->packets, "packet", "packets", packets, sizeof(packets));
+		counted(e->expired_flows, "flow", "flows", after, sizeof(after));
+		fprintf(f, "; expires %s%s; covered %s, %s; %s after its expiry</system-out>\n"
+			"    </testcase>\n", a->expires ? a->expires : "never",
+			e->expired ? " (expired: no longer applies)" : "", flows, packets, after);
 	}
 	fputs("  </testsuite>\n", f);
 }

@@ -275,6 +275,46 @@ static void test_counts_and_headline(void)
 		"headline past the bound: the bound is not read as the count");
 }
 
+/* The capture-health sentences count in the right number: "1 flow was",
+ * never "1 flows were". */
+static void test_health_plurals(void)
+{
+	struct findings f;
+	struct audit_report r;
+	struct input_summary in = { .name = "x.pcap", .error = "", .kernel_drops = 1 };
+	struct health_line lines[HEALTH_MAX_LINES];
+
+	memset(&f, 0, sizeof(f));
+	memset(&r, 0, sizeof(r));
+	r.rules = rs;
+	r.findings = &f;
+	r.capture.inputs = &in;
+	r.capture.ninputs = 1;
+	r.capture.evicted = 1;
+	f.health.missed_bytes = 1;
+	f.health.gap_flows = 1;
+	unsigned n = capture_health_lines(&r, lines, HEALTH_MAX_LINES);
+	if (!ok(n == 3, "three health lines: drops, evictions, gaps (got %u)", n))
+		return;
+	is_text(lines[0].text, "1 packet dropped by the kernel and 0 by the interface: "
+		"flows may look unanswered that were not", "one packet dropped, singular");
+	is_text(lines[1].text, "1 flow was finished early because the flow table was full",
+		"one flow evicted, singular");
+	is_text(lines[2].text, "1 byte in 1 TCP flow was acknowledged but never captured "
+		"(content gaps)", "one byte in one flow, singular");
+	in.kernel_drops = 12000;
+	r.capture.evicted = 2;
+	f.health.missed_bytes = 3000;
+	f.health.gap_flows = 2;
+	capture_health_lines(&r, lines, HEALTH_MAX_LINES);
+	is_text(lines[1].text, "2 flows were finished early because the flow table was full",
+		"two flows evicted, plural");
+	is_text(lines[2].text, "3,000 bytes in 2 TCP flows were acknowledged but never "
+		"captured (content gaps)", "bytes and flows plural and separated");
+	ok(strncmp(lines[0].text, "12,000 packets dropped", 22) == 0,
+	   "drops plural and separated: %s", lines[0].text);
+}
+
 /* A role is named beside a host only where it explains the host. */
 static void test_roles_worth_naming(void)
 {
@@ -401,6 +441,7 @@ int main(void)
 	test_label_equal_to_host();
 	test_counts_and_headline();
 	test_roles_worth_naming();
+	test_health_plurals();
 	test_hosts_and_each(src ? src : ".");
 	ruleset_free(rs);
 	return done_testing();
