@@ -197,17 +197,21 @@ static void process_frame(struct capture *cap, struct capture_input *in,
 		      (uint64_t)h->ts.tv_usec;
 	int n = 0;
 
+	/* The tick this frame brings comes before the frame is counted, as
+	 * before it is decoded: a tick sees the input's figures and the flows
+	 * agree, both without it (watch closes a window there, and this
+	 * frame belongs to the next). */
+	advance_time(cap, ts);
+	if (cap->now_us >= cap->next_tick_us) {
+		tick(cap, cap->now_us);
+		cap->next_tick_us = cap->now_us + TICK_US;
+	}
 	in->packets++;
 	in->bytes += h->len;
 	if (!in->first_us || ts < in->first_us)
 		in->first_us = ts;
 	if (ts > in->last_us)
 		in->last_us = ts;
-	advance_time(cap, ts);
-	if (cap->now_us >= cap->next_tick_us) {
-		tick(cap, cap->now_us);
-		cap->next_tick_us = cap->now_us + TICK_US;
-	}
 
 	if (decode_frame(cap->dec, linktype, data, h->caplen, h->len, ts,
 			 in->packets, cap->out, &n) != DECODE_OK)

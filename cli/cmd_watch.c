@@ -6,11 +6,17 @@
  * required flow is missing if it did not appear in that window). Flows open
  * at a window's end count in it as they are then, and again in the window
  * where they end. Unexpected flows and failed attempts go out as event lines
- * the moment the flow ends. SIGHUP reloads matrix and site (a broken file
- * keeps the old rules), SIGUSR1 ends the current window now, SIGINT and
- * SIGTERM write a final report and exit 0. Memory is bounded by the flow
- * table, the name index and the verdict's per-window state, none of which
- * grows with running time.
+ * the moment the flow ends. Each window's input figures are its own (a
+ * baseline of the capture's counters is taken where the window before
+ * ended). After each window index.html is rewritten (the windows, their
+ * verdicts, what has been missing or blocked in a row: window_history.h),
+ * then, with --keep or --keep-days, the oldest windows' reports go, only
+ * once the new ones are in place. SIGHUP reloads matrix and site (a broken
+ * file keeps the old rules) and reopens --events (rotated by mv), SIGUSR1
+ * ends the current window now, SIGINT and SIGTERM write a final report and
+ * exit 0. Memory is bounded by the flow table, the name index, the
+ * verdict's per-window state and the window history, none of which grows
+ * with running time.
  *
  * Output is bounded too, whatever the clock does: time that jumps (a
  * capture with a gap of years, a sensor's clock set by NTP after the start)
@@ -18,6 +24,7 @@
  * instead of writing a report for every window in between; and no more
  * than REPORT_WINDOWS_PER_SECOND windows a real second are written.
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,6 +46,7 @@
 #include "rules/rules.h"
 #include "run_report.h"
 #include "stop_signal.h"
+#include "window_history.h"
 
 #define DEFAULT_WINDOW_US (3600ull * 1000000)
 #define BPF_MAX 65536
@@ -49,6 +57,13 @@
 /* Window reports a real second, beyond a first burst of as many. */
 #define REPORT_WINDOWS_PER_SECOND 50
 #define PACE_SLICE_NS (50ull * 1000000)
+#define DAY_US (86400ull * 1000000)
+/* --keep and --keep-days: beyond these a bound is no bound. */
+#define KEEP_MAX 1000000u
+#define KEEP_DAYS_MAX 36500u
+
+/* watch's own options, past every id cli/options.h gives out. */
+enum { OPT_KEEP = 0x1000, OPT_KEEP_DAYS };
 
 struct watch {
 	struct rules_options rules;
@@ -64,6 +79,14 @@ struct watch {
 	const char *events_path;  /* --events, opened by start_writing() */
 	FILE *events;
 	bool allow_special;       /* --allow-special-output */
+	bool quiet;               /* -q */
+	struct window_retention keep;   /* --keep, --keep-days */
+	char retention[96];       /* the same, as index.html states it */
+	struct window_history *history;
+	/* The capture's counters where the last window ended: the next
+	 * window's figures are counted from there. */
+	struct capture_baseline base;
+	uint64_t tick_us;         /* the packet time of the tick running */
 
 	bool bpf_from_site;       /* the kernel filter follows the site */
 	bool started;             /* start_writing() ran */
@@ -98,7 +121,11 @@ static void watch_usage(FILE *f)
 	"Audits a live interface (a SPAN or mirror port) continuously. At the end\n"
 	"of each window every requested report is written into the report\n"
 	"directory as flowaudit-START.EXT (START the window's start, UTC) and as\n"
-	"latest.EXT, atomically; required flows are judged per window. Unexpected\n"
+	"latest.EXT, atomically, and index.html is rewritten: the windows' verdicts\n"
+	"on a timeline, linking each window's reports, and each rule and host\n"
+	"missing or blocked in consecutive windows (read back from the windows'\n"
+	"JSON reports at start). Required flows are judged per window; a window's\n"
+	"input figures count its own packets. Unexpected\n"
 	"flows and failed attempts are written as event lines (Elastic Common\n"
 	"Schema) as soon as each flow ends. Capture files (-r) are accepted too,\n"
 	"windowed by packet time.\n"
@@ -117,6 +144,9 @@ static void watch_usage(FILE *f)
 	"                           opened as --user, after the privilege drop\n"
 	"      --allow-special-output  --events and the reports may be a FIFO or\n"
 	"                           character device (never through a link)\n"
+	"      --keep N             keep the reports of the N latest windows only\n"
+	"      --keep-days D        keep the reports of windows started in the\n"
+	"                           last D days only (with --keep: both apply)\n"
 	"%s"
 	"  -h, --help               this help\n"
 	"\n"
@@ -129,27 +159,95 @@ static void watch_usage(FILE *f)
 	"set forward or back), the open window is reported, the jump is logged\n"
 	"once and windows restart at the new time; at most %d window reports\n"
 	"are written a second.\n"
+	"With --keep or --keep-days the oldest windows' reports (every format)\n"
+	"are removed once the new window's are in place; only files named\n"
+	"flowaudit-START.EXT, never through a link.\n"
 	"Signals: SIGHUP reloads matrix and site (a broken file keeps the old\n"
-	"rules), SIGUSR1 ends the current window and writes its reports now,\n"
-	"SIGINT and SIGTERM write a final report and exit 0.\n",
+	"rules) and reopens the --events file (after rotation by mv), SIGUSR1\n"
+	"ends the current window and writes its reports now, SIGINT and SIGTERM\n"
+	"write a final report and exit 0.\n"
+	"\n"
+	"Exit status: 0 the capture ended or watch was stopped by SIGINT or\n"
+	"SIGTERM, every report written (findings never change it: see each\n"
+	"window's verdict); 2 bad usage, a bad matrix or site file, no input\n"
+	"could be read, a report or the events file could not be written, or\n"
+	"privileges could not be dropped.\n",
 	ruleset_default_matrix(), input_options_help(), CATCH_UP_WINDOWS,
 	REPORT_WINDOWS_PER_SECOND);
 }
 
 /* ---- reports ---- */
 
-/* "20261124T150000Z": sortable, no characters file systems dislike. */
-static void stamp(char *out, size_t len, uint64_t us)
+/* The window's reports were written: its JSON report (rendered again, in
+ * memory: the one reading of a window for windows written now and those
+ * read back after a restart) goes into the history. */
+static void remember_window(struct watch *w, const struct audit_report *report)
 {
-	char iso[TS_TEXT_LEN];
-	size_t o = 0;
+	char *json = NULL, err[256];
+	size_t len = 0;
+	unsigned formats = 0;
+	FILE *mem = open_memstream(&json, &len);
 
-	format_ts_iso(iso, us);
-	for (const char *p = iso; *p && *p != '.' && o + 2 < len; p++)
-		if (*p != '-' && *p != ':')
-			out[o++] = *p;
-	out[o++] = 'Z';
-	out[o] = '\0';
+	for (unsigned i = 0; i < w->nformats; i++)
+		formats |= 1u << window_extension_index(report_format_extension(w->formats[i]));
+	bool ok = mem && report_json(mem, report);
+	if (mem && fclose(mem) != 0)
+		ok = false;
+	if (!ok || !window_history_add(w->history, json, len, formats, err, sizeof(err)))
+		cli_error("watch: index.html: the window could not be added: %s",
+			  ok ? err : "out of memory");
+	free(json);
+}
+
+static bool write_index(struct watch *w)
+{
+	char path[PATH_MAX], err[PATH_MAX + 512];
+	struct output_file of;
+	struct watch_index ix;
+
+	snprintf(path, sizeof(path), "%s/index.html", w->report_dir);
+	window_history_index(w->history, &ix, ruleset_site_name(w->rs), w->window_us,
+			     w->retention);
+	if (!output_open(&of, path, 0, err, sizeof(err))) {
+		cli_error("watch: %s", err);
+		return false;
+	}
+	if (!watch_index_html(of.f, &ix)) {
+		output_abort(&of);
+		cli_error("watch: cannot write %s", path);
+		return false;
+	}
+	if (!output_commit(&of, err, sizeof(err))) {
+		cli_error("watch: %s", err);
+		return false;
+	}
+	return true;
+}
+
+/* After a window's reports are in place (renamed): the windows retention
+ * drops are left out of the history, index.html is rewritten without
+ * them, and only then are their files removed. A reader following the
+ * index never meets a removed report, and there are never fewer complete
+ * windows than kept. */
+static bool index_and_retain(struct watch *w, const char *written, uint64_t end)
+{
+	char (*doomed)[WINDOW_STAMP_LEN] = NULL;
+	unsigned ndoomed = 0;
+	char err[PATH_MAX + 256];
+	bool retain = w->keep.keep || w->keep.keep_us;
+
+	if (retain && !window_retention_plan(w->report_dir, &w->keep, written, end,
+					     &doomed, &ndoomed, err, sizeof(err))) {
+		cli_error("watch: old reports not removed: %s", err);
+		retain = false;
+	}
+	for (unsigned i = 0; i < ndoomed; i++)
+		window_history_forget(w->history, doomed[i]);
+	bool ok = write_index(w);
+	if (retain && ndoomed)
+		window_retention_remove(w->report_dir, doomed, ndoomed, stderr);
+	free(doomed);
+	return ok;
 }
 
 static bool write_window(struct watch *w, const struct findings *f, uint64_t start,
@@ -157,14 +255,15 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 {
 	struct run_window window = { start, end > start ? end : start + 1 };
 	struct audit_report report;
-	char when[32], paths[2 * REPORT_FORMAT_COUNT][PATH_MAX];
+	char when[WINDOW_STAMP_LEN], paths[2 * REPORT_FORMAT_COUNT][PATH_MAX];
 	struct report_outputs outs;
 
-	if (!run_report_build(&report, w->pl->cap, w->rs, f, &w->fail_on, window)) {
+	if (!run_report_build_since(&report, w->pl->cap, w->rs, f, &w->fail_on, window,
+				    &w->base)) {
 		cli_error("watch: out of memory building the report");
 		return false;
 	}
-	stamp(when, sizeof(when), start);
+	window_stamp(when, start);
 	report_outputs_init(&outs);
 	for (unsigned i = 0; i < w->nformats; i++) {
 		const char *ext = report_format_extension(w->formats[i]);
@@ -180,6 +279,11 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 	outs.allow_special = w->allow_special;
 	bool ok = report_outputs_write(&outs, &report);
 	report_outputs_free(&outs);
+	/* Nothing is removed unless the new window is complete. */
+	if (ok) {
+		remember_window(w, &report);
+		ok = index_and_retain(w, when, window.end_us);
+	}
 	run_report_free(&report);
 	return ok;
 }
@@ -256,6 +360,11 @@ static void close_window(struct watch *w, uint64_t end, bool open_flows)
 	}
 	verdict_reset(w->verdict);
 	w->window_start_us = end;
+	/* The next window's figures start here: at a tick, before the frame
+	 * that brought it is counted (capture.h). */
+	if (!capture_baseline_take(&w->base, w->pl->cap, w->tick_us))
+		cli_error("watch: out of memory: the next window's input figures "
+			  "count from an earlier window");
 }
 
 /* ---- rules ---- */
@@ -353,13 +462,51 @@ static bool open_events(struct watch *w)
 	return true;
 }
 
+/* SIGHUP: the events file anew under its name, as --user (the tick runs
+ * after the privilege drop): a log rotated by mv gets a new file and the
+ * moved one keeps what it has. If the name cannot be opened the old file
+ * stays in use, and it is said. */
+static void reopen_events(struct watch *w)
+{
+	char err[PATH_MAX + 512];
+
+	if (!w->events_path || !w->events)
+		return;
+	FILE *f = output_append_open(w->events_path, w->allow_special ?
+				     OUTPUT_ALLOW_SPECIAL : 0, err, sizeof(err));
+	if (!f) {
+		cli_error("watch: --events not reopened, still writing the file open "
+			  "before: %s", err);
+		return;
+	}
+	if (fclose(w->events) != 0)
+		cli_error("watch: --events: the file before could not be closed cleanly");
+	w->events = f;
+	text_printf_safe(stderr, "flowaudit: watch: reopened %s", w->events_path);
+	fputc('\n', stderr);
+}
+
+/* The windows already in the report directory (a restart): index.html
+ * goes on from them. Read as --user, after the privilege drop. */
+static void read_back_windows(struct watch *w)
+{
+	unsigned n = window_history_rebuild(w->history, w->report_dir, stderr);
+	if (n && !w->quiet) {
+		text_printf_safe(stderr, "flowaudit: watch: %u earlier window%s read back "
+				 "from %s for index.html", n, n == 1 ? "" : "s", w->report_dir);
+		fputc('\n', stderr);
+	}
+}
+
 /* Once, at the first tick (after the privilege drop when there is one),
  * or after the run when there was none. */
 static bool start_writing(struct watch *w)
 {
 	w->started = true;
-	if (report_dir_writable(w) && open_events(w))
+	if (report_dir_writable(w) && open_events(w)) {
+		read_back_windows(w);
 		return true;
+	}
 	w->failed = true;
 	return false;
 }
@@ -418,6 +565,7 @@ static void watch_tick(void *ctx, uint64_t now)
 {
 	struct watch *w = ctx;
 
+	w->tick_us = now;
 	if (!w->started && !start_writing(w)) {
 		capture_stop(w->pl->cap);
 		return;
@@ -427,8 +575,10 @@ static void watch_tick(void *ctx, uint64_t now)
 	else if (time_jumped(w, now))
 		jump_to(w, now);
 	w->last_now_us = now;
-	if (atomic_exchange(&reload_requested, false))
+	if (atomic_exchange(&reload_requested, false)) {
 		reload(w);
+		reopen_events(w);
+	}
 	if (atomic_exchange(&report_requested, false))
 		close_window(w, now, true);
 	while (now >= w->window_end_us && !stop_signal_caught()) {
@@ -452,6 +602,34 @@ static void watch_flow(void *ctx, const struct flow_record *r, const struct flow
 		flow_event_judged(w->events, w->rs, r, c, &j);
 		fflush(w->events);
 	}
+}
+
+/* A whole number from 1 to max, nothing after it. */
+static bool parse_keep(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || v < 1 || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* What index.html says is kept. */
+static void retention_text(struct watch *w)
+{
+	char *o = w->retention;
+	size_t len = sizeof(w->retention);
+	int n = 0;
+
+	if (w->keep.keep)
+		n = snprintf(o, len, "the latest %u window%s", w->keep.keep,
+			     w->keep.keep == 1 ? "" : "s");
+	if (w->keep.keep_us)
+		snprintf(o + n, len - (size_t)n, "%swindows started in the last %llu day%s",
+			 n ? "; " : "", (unsigned long long)(w->keep.keep_us / DAY_US),
+			 w->keep.keep_us == DAY_US ? "" : "s");
 }
 
 static bool add_format(struct watch *w, const char *name)
@@ -507,6 +685,9 @@ static int run(struct watch *w, struct input_options *in)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
+	/* Their work waits for the next tick: a read in progress carries on
+	 * (without SA_RESTART a capture read from a pipe ended with EINTR). */
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
@@ -538,6 +719,7 @@ out:
 	signal(SIGUSR1, SIG_DFL);
 	verdict_free(w->verdict);
 	ruleset_free(w->rs);
+	capture_baseline_free(&w->base);
 	free(bpf);
 	return rc;
 }
@@ -551,6 +733,8 @@ int cmd_watch(int argc, char **argv)
 		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
 		FORMAT_LONG_OPTION,
 		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
 		ALLOW_SPECIAL_LONG_OPTION,
 		HELP_LONG_OPTION,
 		END_OF_OPTIONS,
@@ -558,6 +742,7 @@ int cmd_watch(int argc, char **argv)
 	struct input_options in;
 	struct watch w = { .window_us = DEFAULT_WINDOW_US, .report_dir = "." };
 	int opt, rc = EXIT_USAGE;
+	unsigned n;
 
 	input_options_init(&in);
 	fail_policy_default(&w.fail_on);
@@ -595,6 +780,22 @@ int cmd_watch(int argc, char **argv)
 		case OPT_ALLOW_SPECIAL_OUTPUT:
 			w.allow_special = true;
 			break;
+		case OPT_KEEP:
+			if (!parse_keep(optarg, KEEP_MAX, &n)) {
+				cli_error("--keep wants a number of windows from 1 to %u, not "
+					  "\"%s\"", KEEP_MAX, optarg);
+				goto out;
+			}
+			w.keep.keep = n;
+			break;
+		case OPT_KEEP_DAYS:
+			if (!parse_keep(optarg, KEEP_DAYS_MAX, &n)) {
+				cli_error("--keep-days wants a number of days from 1 to %u, not "
+					  "\"%s\"", KEEP_DAYS_MAX, optarg);
+				goto out;
+			}
+			w.keep.keep_us = n * DAY_US;
+			break;
 		case OPT_HELP:
 			watch_usage(stdout);
 			rc = EXIT_OK;
@@ -615,6 +816,14 @@ int cmd_watch(int argc, char **argv)
 		add_format(&w, "html");
 	}
 	w.bpf_from_site = in.capture.bpf == NULL;
+	w.quiet = in.capture.quiet;
+	retention_text(&w);
+	w.history = malloc(sizeof(*w.history));
+	if (!w.history) {
+		cli_error("watch: out of memory");
+		goto out;
+	}
+	window_history_init(w.history);
 	if (w.events_path && strcmp(w.events_path, "-") == 0) {
 		w.events = stdout;
 		w.events_path = NULL;
@@ -624,5 +833,6 @@ out:
 	if (w.events && w.events != stdout)
 		fclose(w.events);
 	input_options_free(&in);
+	free(w.history);
 	return rc;
 }

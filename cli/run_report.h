@@ -19,6 +19,26 @@ struct run_window {
 /* The whole run (audit): no window. */
 #define RUN_WHOLE ((struct run_window){ 0, 0 })
 
+/* The capture's running counters where one window of a watch ended: the
+ * next window's report states what was read after it. Taken at a tick,
+ * when the frame that brought the tick has not been counted yet
+ * (capture.h): that frame, at the tick's time, is the next window's first. */
+struct capture_baseline {
+	uint64_t taken_us;        /* the tick's packet time; 0: never taken */
+	struct input_baseline {
+		uint64_t packets, bytes, kernel_drops, interface_drops;
+	} *inputs;                /* one per input opened then; malloc'ed */
+	unsigned ninputs;
+	uint64_t non_ip, malformed, reasons[DR_COUNT];
+	uint64_t flows, evicted;
+};
+
+/* Records the counters now (at packet time now_us); false when out of
+ * memory (the baseline is then unchanged). */
+bool capture_baseline_take(struct capture_baseline *b, const struct capture *cap,
+			   uint64_t now_us);
+void capture_baseline_free(struct capture_baseline *b);
+
 /* Fills *r from the capture as it stands now; the report points into the
  * capture (input names, errors) and into rs and f, so it is valid while
  * they are. False when out of memory (r is then empty). Free with
@@ -26,10 +46,20 @@ struct run_window {
 bool run_report_build(struct audit_report *r, const struct capture *cap,
 		      const struct ruleset *rs, const struct findings *f,
 		      const struct fail_policy *fail_on, struct run_window window);
+/* The same for a window of a watch: the capture's figures since the
+ * baseline (NULL or never taken: since the start). Counters are the
+ * difference; first and last packet times are those of the frames read
+ * since; peak_flows stays the run's. */
+bool run_report_build_since(struct audit_report *r, const struct capture *cap,
+			    const struct ruleset *rs, const struct findings *f,
+			    const struct fail_policy *fail_on, struct run_window window,
+			    const struct capture_baseline *since);
 void run_report_free(struct audit_report *r);
 
-/* The capture's figures alone. */
+/* The capture's figures alone (since the baseline when there is one). */
 bool capture_summary_fill(struct capture_summary *s, const struct capture *cap);
+bool capture_summary_fill_since(struct capture_summary *s, const struct capture *cap,
+				const struct capture_baseline *since);
 void capture_summary_free(struct capture_summary *s);
 
 #endif
