@@ -68,7 +68,7 @@ static const char *const status_dash[EDGE_STATUS_COUNT] = {
 
 /* Geometry, in SVG user units (CSS pixels at full size). */
 #define MARGIN 16.0
-#define BOX_W 210.0
+#define BOX_W 192.0
 #define BOX_NAME_H 24.0
 #define LINE_H 14.0
 #define BOX_PAD 8.0
@@ -76,7 +76,7 @@ static const char *const status_dash[EDGE_STATUS_COUNT] = {
 #define LABEL_LINE_H 13.0
 #define LABEL_PAD 6.0
 #define LABEL_GAP 4.0
-#define CURVE_ROOM 34.0
+#define CURVE_ROOM 26.0
 #define MIN_GAP_W 110.0
 #define LEGEND_ROW_H 24.0
 /* Upper bounds of a character's advance: 11px and bold 13px text. */
@@ -460,7 +460,7 @@ static void label_text(struct edge *e)
 		/* Keep the line short; a fourth port only when it is the last. */
 		if (shown == LABEL_TOKENS && i + 1 < e->ntokens)
 			break;
-		if (used + n + 2 > 30 && shown)
+		if (used + n + 2 > 26 && shown)
 			break;
 		used += (size_t)snprintf(e->line1 + used, sizeof(e->line1) - used, "%s%s",
 					 shown ? " " : "", e->tokens[i].text);
