@@ -568,7 +568,8 @@ static void exceptions(FILE *f, const struct audit_report *r)
 	if (!x->nexceptions)
 		return;
 	fputs("<h2 id=\"exceptions\">Site exceptions</h2>\n<table>\n<thead><tr><th>from</th>"
-	      "<th>to</th><th>service</th><th>why</th><th>expires</th><th>covered</th></tr></thead>\n<tbody>\n", f);
+	      "<th>to</th><th>service</th><th>why</th><th>expires</th><th>covered</th>"
+	      "</tr></thead>\n<tbody>\n", f);
 	for (unsigned i = 0; i < x->nexceptions; i++) {
 		const struct exception_use *e = &x->exceptions[i];
 		const struct site_allow *a = e->allow;
