@@ -7,6 +7,7 @@
 #include "audit/verdict.h"
 #include "cli.h"
 #include "pipeline.h"
+#include "provenance.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
@@ -87,6 +88,8 @@ int cmd_audit(int argc, char **argv)
 	char err[512];
 	int opt, rc = EXIT_USAGE;
 	struct ruleset *rs = NULL;
+	/* Quoted before getopt reorders argv: the command as it was typed. */
+	char *command_line = provenance_command_line(argc, argv);
 
 	input_options_init(&in);
 	report_outputs_init(&outs);
@@ -184,6 +187,10 @@ int cmd_audit(int argc, char **argv)
 		cli_error("audit: out of memory building the report");
 		findings_free(&findings);
 	} else {
+		/* Only an HTML report shows it: hashing the inputs costs time. */
+		struct provenance prov = { 0 };
+		if (provenance_wanted(&outs) && provenance_fill(&prov, &report, command_line))
+			command_line = NULL;  /* prov owns it now */
 		if (read_rc != 0)
 			rc = EXIT_USAGE;  /* nothing could be read: no report */
 		else if (!report_outputs_write(&outs, &report))
@@ -194,6 +201,7 @@ int cmd_audit(int argc, char **argv)
 			rc = report.verdict == VERDICT_FAIL ? EXIT_FINDINGS :
 			     report.verdict == VERDICT_INCONCLUSIVE ? EXIT_INCONCLUSIVE :
 			     EXIT_OK;
+		provenance_free(&prov);
 		run_report_free(&report);
 		findings_free(&findings);
 	}
@@ -205,5 +213,6 @@ out:
 	ruleset_free(rs);
 	report_outputs_free(&outs);
 	input_options_free(&in);
+	free(command_line);
 	return rc;
 }

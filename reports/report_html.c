@@ -3,14 +3,16 @@
  * Content-Security-Policy forbids them anyway), printable to PDF, with the
  * communication diagram drawn as inline SVG. Every string from a packet or a
  * user file goes through html_put_escaped. */
-#include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit_report.h"
 #include "finding_text.h"
 #include "common/addr.h"
+#include "common/cidr.h"
 #include "common/timefmt.h"
 #include "escape.h"
+#include "html_diagram.h"
 
 #define esc html_put_escaped
 
@@ -30,11 +32,24 @@ static const char *style =
 	".st-blocked{color:#c62828}.st-missing{color:#e65100}.st-unexpected{color:#6a1b9a}"
 	".st-na,.st-notseen{color:#78909c}.st-inconclusive{color:#8d6e00}"
 	".reason{font-size:.92em}"
-	"code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all}"
-	"svg{max-width:100%;height:auto;border:1px solid #dde3ea;background:#fcfdfe}"
-	".legend span{margin-right:1.4em}.small{color:#546e7a;font-size:.9em}"
-	"@media print{body{margin:0;max-width:none}h2{break-after:avoid}"
-	"tr{break-inside:avoid}svg{break-inside:avoid}}";
+	/* Host names wrap at the <wbr> after each dot, never inside a label. */
+	"code{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:break-word}"
+	"code.digest{word-break:break-all}"
+	"table.meta{font-size:.9em}table.meta th{width:9em;white-space:nowrap}"
+	"table.meta td,table.meta th{padding:.15em .5em}"
+	"#diagram-svg{max-width:100%;height:auto;border:1px solid #dde3ea;background:#fcfdfe}"
+	"#diagram-svg text{font-family:inherit}"
+	".small{color:#546e7a;font-size:.9em}"
+	/* Print: the summary, the metadata and the diagram with its legend
+	 * (inside the SVG) on the first page, the diagram scaled to the page
+	 * width; tables repeat their header rows on each page. */
+	"@page{margin:12mm}"
+	"@media print{body{margin:0;max-width:none;padding:0;font-size:11px}"
+	"h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1em;break-after:avoid}"
+	"header,#provenance,.diagram{break-inside:avoid}"
+	"thead{display:table-header-group}tr{break-inside:avoid}"
+	"#diagram-svg{width:100%;height:auto;max-height:150mm;border:0}"
+	"code{font-size:10px}}";
 
 /* "FAIL", "INCONCLUSIVE", "PASS" */
 static const char *verdict_text(const struct audit_report *r)
@@ -88,6 +103,36 @@ static void verdict_badge(FILE *f, const struct audit_report *r)
 	fputs("</p>\n", f);
 }
 
+/* A host name that may wrap after each dot (a <wbr> there), never inside a
+ * label: "substrate.<wbr>office.<wbr>com". */
+static void host_name(FILE *f, const char *name)
+{
+	char piece[HOST_NAME_LEN + 1];
+	while (*name) {
+		size_t n = strcspn(name, ".");
+		bool dot = name[n] == '.';
+		n += dot;
+		if (n >= sizeof(piece))
+			n = sizeof(piece) - 1;
+		memcpy(piece, name, n);
+		piece[n] = '\0';
+		esc(f, piece);
+		name += n;
+		if (dot && *name)
+			fputs("<wbr>", f);
+	}
+}
+
+/* The unexpected traffic in the words every format uses (finding_text.h). */
+static void headline(FILE *f, const struct audit_summary *s)
+{
+	char text[HEADLINE_LEN];
+	unexpected_headline(s, text, sizeof(text));
+	fputs("<p id=\"headline\"><strong>", f);
+	esc(f, text);
+	fputs("</strong></p>\n", f);
+}
+
 static void summary(FILE *f, const struct audit_report *r)
 {
 	const struct audit_summary *s = &r->findings->summary;
@@ -96,14 +141,24 @@ static void summary(FILE *f, const struct audit_report *r)
 	esc(f, ruleset_site_name(r->rules));
 	fputs("</h1>\n<p class=\"small\">Matrix: ", f);
 	esc(f, ruleset_matrix_name(r->rules));
-	fprintf(f, " &middot; flowaudit %s</p>\n", r->version);
+	fprintf(f, " &middot; flowaudit %s", r->version);
+	if (r->window_start_us || r->window_end_us) {
+		fputs(" &middot; <span id=\"window\">window ", f);
+		ts(f, r->window_start_us);
+		fputs(" &ndash; ", f);
+		ts(f, r->window_end_us);
+		fputs(" (UTC)</span>", f);
+	}
+	fputs("</p>\n", f);
 	verdict_badge(f, r);
+	headline(f, s);
 	fprintf(f, "<p class=\"counts\"><span class=\"st st-missing\">%llu missing</span>"
 		"<span class=\"st st-blocked\">%llu blocked</span>"
-		"<span class=\"st st-unexpected\">%llu unexpected</span>",
+		"<span class=\"st st-unexpected\">%llu unexpected conversation%s</span>",
 		(unsigned long long)s->count[FINDING_MISSING],
 		(unsigned long long)s->count[FINDING_BLOCKED],
-		(unsigned long long)s->count[FINDING_UNEXPECTED]);
+		(unsigned long long)s->count[FINDING_UNEXPECTED],
+		s->count[FINDING_UNEXPECTED] == 1 ? "" : "s");
 	if (s->count[FINDING_INCONCLUSIVE])
 		fprintf(f, "<span class=\"st st-inconclusive\">%llu inconclusive</span>",
 			(unsigned long long)s->count[FINDING_INCONCLUSIVE]);
@@ -116,16 +171,101 @@ static void summary(FILE *f, const struct audit_report *r)
 		fprintf(f, " (%llu of shared infrastructure with no audited host, %llu "
 			"broadcast or multicast)", (unsigned long long)s->peer_only,
 			(unsigned long long)s->broadcast);
-	fprintf(f, "; %llu unexpected flows%s.</p>\n</header>\n",
-		(unsigned long long)s->unexpected_flows,
-		s->unexpected_not_itemized ? " (some counted but not itemized)" : "");
+	fputs(".</p>\n</header>\n", f);
+}
+
+/* ---- what an auditor signs: when, with what, from which inputs ---- */
+
+static void file_row(FILE *f, const char *label, const char *what,
+		     const struct report_file *file)
+{
+	fprintf(f, "<tr><th>%s</th><td>", label);
+	if (what && what[0]) {
+		esc(f, what);
+		fputs(" &middot; ", f);
+	}
+	fputs("<code>", f);
+	esc(f, file->name);
+	fputs("</code>", f);
+	if (file->sha256[0]) {
+		char size[32];
+		format_count(file->size, size, sizeof(size));
+		fprintf(f, " &middot; %s bytes &middot; SHA-256 <code class=\"digest\">%s</code>",
+			size, file->sha256);
+	} else if (file->why_unhashed && file->why_unhashed[0]) {
+		fputs(" &middot; <em>not hashed: ", f);
+		esc(f, file->why_unhashed);
+		fputs("</em>", f);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+static void provenance(FILE *f, const struct audit_report *r)
+{
+	const struct report_provenance *p = r->provenance;
+
+	fputs("<section id=\"provenance\">\n<table class=\"meta\">\n<tbody>\n", f);
+	if (p) {
+		fputs("<tr><th>Generated</th><td id=\"generated\">", f);
+		ts(f, p->generated_us);
+		fputs(" (UTC)</td></tr>\n", f);
+	}
+	if (r->window_start_us || r->window_end_us) {
+		fputs("<tr><th>Window</th><td>", f);
+		ts(f, r->window_start_us);
+		fputs(" &ndash; ", f);
+		ts(f, r->window_end_us);
+		fputs(" (UTC)</td></tr>\n", f);
+	}
+	if (p) {
+		file_row(f, "Site", ruleset_site_name(r->rules), &p->site);
+		file_row(f, "Matrix", ruleset_matrix_name(r->rules), &p->matrix);
+	} else {
+		fputs("<tr><th>Site</th><td>", f);
+		esc(f, ruleset_site_name(r->rules));
+		fputs(" &middot; <code>", f);
+		esc(f, ruleset_site_path(r->rules));
+		fputs("</code></td></tr>\n<tr><th>Matrix</th><td>", f);
+		esc(f, ruleset_matrix_name(r->rules));
+		fputs(" &middot; <code>", f);
+		esc(f, ruleset_matrix_path(r->rules));
+		fputs("</code></td></tr>\n", f);
+	}
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
+		if (p && i < p->ninputs) {
+			file_row(f, "Input", NULL, &p->inputs[i]);
+		} else {
+			fputs("<tr><th>Input</th><td><code>", f);
+			esc(f, in->name);
+			fputs("</code></td></tr>\n", f);
+		}
+		fputs("<tr><th></th><td class=\"small\">packets ", f);
+		ts(f, in->first_us);
+		fputs(" &ndash; ", f);
+		ts(f, in->last_us);
+		fputs("</td></tr>\n", f);
+	}
+	if (p) {
+		fputs("<tr><th>Tools</th><td id=\"components\">", f);
+		for (unsigned i = 0; i < p->ncomponents; i++) {
+			fputs(i ? ", " : "", f);
+			esc(f, p->components[i].name);
+			fputc(' ', f);
+			esc(f, p->components[i].version);
+		}
+		fputs("</td></tr>\n<tr><th>Command</th><td><code id=\"command-line\">", f);
+		esc(f, p->command_line);
+		fputs("</code></td></tr>\n", f);
+	}
+	fputs("</tbody></table>\n</section>\n", f);
 }
 
 static void inputs(FILE *f, const struct audit_report *r)
 {
-	fputs("<h2 id=\"inputs\">Inputs</h2>\n<table>\n<tr><th>Source</th><th>Packets</th>"
+	fputs("<h2 id=\"inputs\">Inputs</h2>\n<table>\n<thead><tr><th>Source</th><th>Packets</th>"
 	      "<th>Bytes</th><th>First packet</th><th>Last packet</th><th>Dropped</th>"
-	      "<th>Errors</th></tr>\n", f);
+	      "<th>Errors</th></tr></thead>\n<tbody>\n", f);
 	for (unsigned i = 0; i < r->capture.ninputs; i++) {
 		const struct input_summary *in = &r->capture.inputs[i];
 		fputs("<tr><td><code>", f);
@@ -145,169 +285,12 @@ static void inputs(FILE *f, const struct audit_report *r)
 		esc(f, in->error[0] ? in->error : "none");
 		fputs("</td></tr>\n", f);
 	}
-	fprintf(f, "</table>\n<p class=\"small\">%llu malformed packets, %llu non-IP frames, "
+	fprintf(f, "</tbody></table>\n<p class=\"small\">%llu malformed packets, %llu non-IP frames, "
 		"%llu flows (at most %llu at once), %llu finished early because the flow "
 		"table was full.</p>\n", (unsigned long long)r->capture.malformed,
 		(unsigned long long)r->capture.non_ip, (unsigned long long)r->capture.flows,
 		(unsigned long long)r->capture.peak_flows,
 		(unsigned long long)r->capture.evicted);
-}
-
-/* ---- the communication diagram ---- */
-
-enum edge_status { EDGE_OBSERVED, EDGE_BLOCKED, EDGE_MISSING, EDGE_NOTSEEN, EDGE_NA };
-
-static const char *const edge_color[] = { "#2e7d32", "#c62828", "#e65100", "#b0bec5", "#cfd8dc" };
-static const char *const edge_name[] = { "observed", "blocked", "missing", "not seen",
-					  "not applicable" };
-
-/* A rule's worst status over its hosts: missing and blocked outrank observed. */
-static enum edge_status rule_status(const struct audit_report *r, const struct rule *rule)
-{
-	bool seen[FINDING_KIND_COUNT] = { false };
-
-	if (!rule->applicable)
-		return EDGE_NA;
-	for (unsigned i = 0; i < r->findings->n; i++)
-		if (r->findings->items[i].rule == rule)
-			seen[r->findings->items[i].kind] = true;
-	if (seen[FINDING_MISSING])
-		return EDGE_MISSING;
-	if (seen[FINDING_BLOCKED])
-		return EDGE_BLOCKED;
-	if (seen[FINDING_OBSERVED])
-		return EDGE_OBSERVED;
-	return EDGE_NOTSEEN;
-}
-
-#define DIAGRAM_W 1160
-#define DIAGRAM_H 820
-#define BOX_W 150
-#define BOX_H 36
-
-struct point {
-	double x, y;
-};
-
-/* Roles on an ellipse in matrix order; one more spot for "other hosts". */
-static struct point role_point(unsigned i, unsigned n)
-{
-	double a = 2 * M_PI * i / n - M_PI / 2;
-	struct point p = { DIAGRAM_W / 2 + 480 * cos(a), DIAGRAM_H / 2 + 350 * sin(a) };
-	return p;
-}
-
-/* Where the line from a box's centre towards `toward` leaves the box, so
- * arrowheads sit on the box's border rather than under it. */
-static struct point box_border(struct point centre, struct point toward)
-{
-	double dx = toward.x - centre.x, dy = toward.y - centre.y;
-	double tx = dx ? (BOX_W / 2.0 + 3) / fabs(dx) : 1e9;
-	double ty = dy ? (BOX_H / 2.0 + 3) / fabs(dy) : 1e9;
-	double t = tx < ty ? tx : ty;
-	if (t > 1)
-		return centre;
-	struct point p = { centre.x + dx * t, centre.y + dy * t };
-	return p;
-}
-
-static void edge(FILE *f, struct point a, struct point b, unsigned lane,
-		 const char *color, bool dashed, const char *title_prefix,
-		 const char *title)
-{
-	/* Parallel edges between the same boxes bend apart. */
-	double mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
-	double dx = b.x - a.x, dy = b.y - a.y, len = sqrt(dx * dx + dy * dy);
-	double bend = ((double)(lane % 2 ? 1 : -1)) * (double)((lane + 1) / 2) * 26.0;
-	double cx = len > 0 ? mx - dy / len * bend : mx, cy = len > 0 ? my + dx / len * bend : my;
-	struct point c = { cx, cy };
-	struct point from = box_border(a, c), to = box_border(b, c);
-	fputs("<path d=\"", f);
-	if (len < 1) {
-		/* Between two hosts of the same role: a loop above its box,
-		 * larger for each further lane. */
-		double top = a.y - BOX_H / 2.0, h = 40 + 14.0 * lane;
-		fprintf(f, "M%.0f %.0f C%.0f %.0f %.0f %.0f %.0f %.0f", a.x - 24, top,
-			a.x - 60, top - h, a.x + 60, top - h, a.x + 24, top - 3);
-	} else {
-		fprintf(f, "M%.0f %.0f Q%.0f %.0f %.0f %.0f", from.x, from.y, cx, cy, to.x, to.y);
-	}
-	fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-opacity=\"0.85\"%s "
-		"marker-end=\"url(#arrow)\"><title>", color,
-		dashed ? " stroke-dasharray=\"6 4\"" : "");
-	esc(f, title_prefix);
-	esc(f, title);
-	fputs("</title></path>\n", f);
-}
-
-static unsigned lane_for(unsigned *lanes, unsigned from, unsigned to, unsigned n)
-{
-	unsigned a = from < to ? from : to, b = from < to ? to : from;
-	return lanes[a * (n + 1) + b]++;
-}
-
-static void diagram(FILE *f, const struct audit_report *r)
-{
-	const struct ruleset *rs = r->rules;
-	unsigned n = ruleset_role_count(rs);
-	unsigned other = n;  /* the spot for hosts that hold no role */
-	unsigned lanes[(MAX_ROLES + 1) * (MAX_ROLES + 1)];
-
-	memset(lanes, 0, sizeof(lanes));
-	fputs("<h2 id=\"diagram\">Communication diagram</h2>\n<p class=\"small legend\">", f);
-	for (int s = 0; s <= EDGE_NA; s++)
-		fprintf(f, "<span><svg width=\"28\" height=\"8\"><line x1=\"0\" y1=\"4\" x2=\"28\" "
-			"y2=\"4\" stroke=\"%s\" stroke-width=\"3\"/></svg> %s</span>",
-			edge_color[s], edge_name[s]);
-	fputs("<span><svg width=\"28\" height=\"8\"><line x1=\"0\" y1=\"4\" x2=\"28\" y2=\"4\" "
-	      "stroke=\"#6a1b9a\" stroke-width=\"3\" stroke-dasharray=\"6 4\"/></svg> "
-	      "unexpected</span></p>\n", f);
-	fprintf(f, "<svg id=\"diagram-svg\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-		"width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"Roles and the flows "
-		"between them\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" "
-		"refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
-		"<path d=\"M0 0L10 5L0 10z\" fill=\"#455a64\"/></marker></defs>\n",
-		DIAGRAM_W, DIAGRAM_H, DIAGRAM_W, DIAGRAM_H);
-
-	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
-		const struct rule *rule = ruleset_rule(rs, i);
-		enum edge_status st = rule_status(r, rule);
-		char title[160];
-		snprintf(title, sizeof(title), " (%s, %s)", need_name(rule->need), edge_name[st]);
-		edge(f, role_point(rule->from_role, n + 1), role_point(rule->to_role, n + 1),
-		     lane_for(lanes, rule->from_role, rule->to_role, n), edge_color[st],
-		     st == EDGE_NA, rule->id, title);
-	}
-	/* Unexpected conversations, between the roles they touched. */
-	for (unsigned i = 0; i < r->findings->n; i++) {
-		const struct finding *x = &r->findings->items[i];
-		if (x->kind != FINDING_UNEXPECTED)
-			continue;
-		unsigned from = other, to = other;
-		for (unsigned k = 0; k < n; k++) {
-			if (from == other && (x->client.roles & ((role_mask)1 << k)))
-				from = k;
-			if (to == other && (x->server.roles & ((role_mask)1 << k)))
-				to = k;
-		}
-		char reason[REASON_LEN];
-		finding_reason(rs, x, reason, sizeof(reason));
-		edge(f, role_point(from, n + 1), role_point(to, n + 1),
-		     lane_for(lanes, from, to, n), "#6a1b9a", true, "unexpected: ", reason);
-	}
-	for (unsigned i = 0; i <= n; i++) {
-		struct point p = role_point(i, n + 1);
-		const char *name = i < n ? ruleset_role(rs, i)->name : "other hosts";
-		bool audited = i < n && ruleset_role(rs, i)->audited;
-		fprintf(f, "<g><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" rx=\"6\" "
-			"fill=\"%s\" stroke=\"#455a64\"/><text x=\"%.0f\" y=\"%.0f\" "
-			"text-anchor=\"middle\" font-size=\"13\" fill=\"#1d2330\">",
-			p.x - BOX_W / 2, p.y - BOX_H / 2, BOX_W, BOX_H,
-			audited ? "#e3f2fd" : "#f5f5f5", p.x, p.y + 5);
-		esc(f, name);
-		fputs("</text></g>\n", f);
-	}
-	fputs("</svg>\n", f);
 }
 
 /* ---- tables ---- */
@@ -317,6 +300,36 @@ static void sections(FILE *f, const struct rule *rule)
 	char text[256];
 	sections_join(rule, ", ", text, sizeof(text));
 	esc(f, text);
+}
+
+/* Whether a side that never appeared was expected at this name: then the
+ * name is said once, in the "expected at" list. */
+static bool expected_name(const struct finding_endpoint *e, const char *name)
+{
+	for (unsigned i = 0; i < e->nexpected_names; i++)
+		if (strcasecmp(e->expected_names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void expected_at(FILE *f, const struct finding_endpoint *e)
+{
+	if (!e->nexpected && !e->nexpected_names)
+		return;
+	fputs("<br><span class=\"small\">expected at ", f);
+	for (unsigned i = 0; i < e->nexpected; i++) {
+		char net[IP_TEXT_LEN + 8];
+		format_cidr(net, sizeof(net), &e->expected[i]);
+		fputs(i ? ", <code>" : "<code>", f);
+		esc(f, net);
+		fputs("</code>", f);
+	}
+	for (unsigned i = 0; i < e->nexpected_names; i++) {
+		fputs(i || e->nexpected ? ", <code>" : "<code>", f);
+		host_name(f, e->expected_names[i]);
+		fputs("</code>", f);
+	}
+	fputs("</span>", f);
 }
 
 static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_endpoint *e,
@@ -339,18 +352,12 @@ static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_end
 		esc(f, ip);
 		fputs("</code>", f);
 	} else {
-		char hosts[512];
-		expected_join(e, ", ", hosts, sizeof(hosts));
 		fputs("<em>never seen</em>", f);
-		if (hosts[0]) {
-			fputs("<br><span class=\"small\">expected at <code>", f);
-			esc(f, hosts);
-			fputs("</code></span>", f);
-		}
+		expected_at(f, e);
 	}
-	if (e->host[0]) {
+	if (e->host[0] && !(!e->has_ip && expected_name(e, e->host))) {
 		fputs(" <code>", f);
-		esc(f, e->host);
+		host_name(f, e->host);
 		fputs("</code>", f);
 	}
 	if (roles[0]) {
@@ -416,9 +423,9 @@ static void matrix(FILE *f, const struct audit_report *r)
 {
 	const struct ruleset *rs = r->rules;
 
-	fputs("<h2 id=\"matrix\">Matrix: every rule and host</h2>\n<table>\n<tr><th>Rule</th>"
+	fputs("<h2 id=\"matrix\">Matrix: every rule and host</h2>\n<table>\n<thead><tr><th>Rule</th>"
 	      "<th>Need</th><th>Sections</th><th>From &rarr; to</th><th>Client</th>"
-	      "<th>Server</th><th>Status</th><th>Evidence</th></tr>\n", f);
+	      "<th>Server</th><th>Status</th><th>Evidence</th></tr></thead>\n<tbody>\n", f);
 	for (unsigned i = 0; i < ruleset_rule_count(rs); i++) {
 		const struct rule *rule = ruleset_rule(rs, i);
 		unsigned rows = 0;
@@ -457,7 +464,7 @@ static void matrix(FILE *f, const struct audit_report *r)
 			fputs("</td></tr>\n", f);
 		}
 	}
-	fputs("</table>\n", f);
+	fputs("</tbody></table>\n", f);
 }
 
 /* Unexpected traffic, grouped by the server it went to and its port. */
@@ -470,8 +477,8 @@ static void unexpected(FILE *f, const struct audit_report *r)
 		fputs("<p>None: every in-scope flow is allowed by a rule or by the site.</p>\n", f);
 		return;
 	}
-	fputs("<table>\n<tr><th>Server</th><th>Port</th><th>Client</th><th>Reason and "
-	      "evidence</th></tr>\n", f);
+	fputs("<table>\n<thead><tr><th>Server</th><th>Port</th><th>Client</th><th>Reason and "
+	      "evidence</th></tr></thead>\n<tbody>\n", f);
 	/* Findings are sorted by client; group by server with a linear pass
 	 * over each distinct server in first-seen order. */
 	for (unsigned i = 0; i < r->findings->n; i++) {
@@ -504,7 +511,7 @@ static void unexpected(FILE *f, const struct audit_report *r)
 			fputs("</tr>\n", f);
 		}
 	}
-	fputs("</table>\n", f);
+	fputs("</tbody></table>\n", f);
 }
 
 /* What the capture could not show, near the top: a reader weighs every
@@ -537,8 +544,9 @@ static void exceptions(FILE *f, const struct audit_report *r)
 
 	if (!x->nexceptions)
 		return;
-	fputs("<h2 id=\"exceptions\">Site exceptions</h2>\n<table>\n<tr><th>from</th>"
-	      "<th>to</th><th>service</th><th>why</th><th>expires</th><th>covered</th></tr>\n", f);
+	fputs("<h2 id=\"exceptions\">Site exceptions</h2>\n<table>\n<thead><tr><th>from</th>"
+	      "<th>to</th><th>service</th><th>why</th><th>expires</th><th>covered</th>"
+	      "</tr></thead>\n<tbody>\n", f);
 	for (unsigned i = 0; i < x->nexceptions; i++) {
 		const struct exception_use *e = &x->exceptions[i];
 		const struct site_allow *a = e->allow;
@@ -573,7 +581,7 @@ static void exceptions(FILE *f, const struct audit_report *r)
 				e->expired_flows, e->expired_flows == 1 ? "" : "s");
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	fputs("</tbody></table>\n", f);
 }
 
 /* External endpoints: global addresses the audited hosts talked to. */
@@ -596,8 +604,8 @@ static void external(FILE *f, const struct audit_report *r)
 		if (dup)
 			continue;
 		if (!shown++)
-			fputs("<table>\n<tr><th>Address</th><th>Name</th><th>Country</th>"
-			      "<th>AS</th><th>Seen as</th></tr>\n", f);
+			fputs("<table>\n<thead><tr><th>Address</th><th>Name</th><th>Country</th>"
+			      "<th>AS</th><th>Seen as</th></tr></thead>\n<tbody>\n", f);
 		char ip[IP_TEXT_LEN];
 		format_ip(ip, e->ip_version, &e->ip);
 		fputs("<tr><td><code>", f);
@@ -605,7 +613,7 @@ static void external(FILE *f, const struct audit_report *r)
 		fputs("</code></td><td>", f);
 		if (e->host[0]) {
 			fputs("<code>", f);
-			esc(f, e->host);
+			host_name(f, e->host);
 			fprintf(f, "</code> <span class=\"small\">(%s)</span>",
 				name_source_text(e->host_source));
 		} else {
@@ -624,7 +632,7 @@ static void external(FILE *f, const struct audit_report *r)
 			finding_kind_name(x->kind));
 	}
 	if (shown)
-		fputs("</table>\n<p class=\"small\">Country and AS come from the MaxMind "
+		fputs("</tbody></table>\n<p class=\"small\">Country and AS come from the MaxMind "
 		      "databases given with --geoip and --asn.</p>\n", f);
 	else
 		fputs("<p>No in-scope flow reached a global address.</p>\n", f);
@@ -634,12 +642,13 @@ bool report_html(FILE *f, const struct audit_report *r)
 {
 	head(f, r);
 	summary(f, r);
+	provenance(f, r);
 	health(f, r);
+	exceptions(f, r);
+	html_diagram(f, r);
 	inputs(f, r);
-	diagram(f, r);
 	matrix(f, r);
 	unexpected(f, r);
-	exceptions(f, r);
 	external(f, r);
 	fputs("<footer><p class=\"small\">Each finding cites the sections of the vendor "
 	      "document it enforces. Connection states are Zeek's conn_state names. "

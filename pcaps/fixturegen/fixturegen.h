@@ -243,6 +243,7 @@ extern const struct fixture_case volume_cases[];
 extern const struct fixture_case confidence_cases[];
 extern const struct fixture_case health_cases[];
 extern const struct fixture_case edge_cases[];
+extern const struct fixture_case layout_cases[];
 
 /* The demo site's traffic (the "demo" case), each IP packet offered to
  * keep (NULL: all kept) so a case can write what a lossy or one-sided

@@ -14,7 +14,7 @@
 
 static const struct fixture_case *const tables[] = {
 	engine_cases, audit_cases, health_cases, volume_cases, confidence_cases,
-	edge_cases,
+	edge_cases, layout_cases,
 };
 
 static const struct fixture_case *find_case(const char *name)
