@@ -40,6 +40,7 @@
 #include "audit/verdict.h"
 #include "cli.h"
 #include "pipeline.h"
+#include "provenance.h"
 #include "report_outputs.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
@@ -87,6 +88,11 @@ struct watch {
 	 * window's figures are counted from there. */
 	struct capture_baseline base;
 	uint64_t tick_us;         /* the packet time of the tick running */
+	/* What the HTML reports state of their making: the files are hashed
+	 * at the first window and again after a reload, not every window. */
+	char *command_line;
+	struct provenance prov;
+	bool prov_ready;
 
 	bool bpf_from_site;       /* the kernel filter follows the site */
 	bool started;             /* start_writing() ran */
@@ -250,6 +256,19 @@ static bool index_and_retain(struct watch *w, const char *written, uint64_t end)
 	return ok;
 }
 
+/* The window's report states its making (an HTML report shows it). */
+static void state_provenance(struct watch *w, struct audit_report *report)
+{
+	if (w->prov_ready) {
+		provenance_reuse(&w->prov, report);
+		return;
+	}
+	char *line = w->command_line ? strdup(w->command_line) : NULL;
+	w->prov_ready = provenance_fill(&w->prov, report, line);
+	if (!w->prov_ready)
+		free(line);
+}
+
 static bool write_window(struct watch *w, const struct findings *f, uint64_t start,
 			 uint64_t end)
 {
@@ -277,6 +296,8 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 	}
 	outs.color = COLOR_NEVER;
 	outs.allow_special = w->allow_special;
+	if (provenance_wanted(&outs))
+		state_provenance(w, &report);
 	bool ok = report_outputs_write(&outs, &report);
 	report_outputs_free(&outs);
 	/* Nothing is removed unless the new window is complete. */
@@ -408,6 +429,9 @@ static void reload(struct watch *w)
 	verdict_free(w->verdict);
 	ruleset_free(w->rs);
 	w->rs = rs;
+	/* The next window's report hashes the files it now rests on. */
+	provenance_free(&w->prov);
+	w->prov_ready = false;
 	w->verdict = v;
 	if (w->bpf_from_site) {
 		char *bpf = malloc(BPF_MAX), err[512];
@@ -746,6 +770,7 @@ int cmd_watch(int argc, char **argv)
 
 	input_options_init(&in);
 	fail_policy_default(&w.fail_on);
+	w.command_line = provenance_command_line(argc, argv);  /* before getopt */
 	/* A sensor gives up root once the interface is open, unless told
 	 * otherwise with --user. */
 	in.capture.drop_privileges = true;
@@ -834,5 +859,7 @@ out:
 		fclose(w.events);
 	input_options_free(&in);
 	free(w.history);
+	provenance_free(&w.prov);
+	free(w.command_line);
 	return rc;
 }

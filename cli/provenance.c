@@ -182,6 +182,12 @@ bool provenance_fill(struct provenance *pv, struct audit_report *r,
 	return true;
 }
 
+void provenance_reuse(struct provenance *pv, struct audit_report *r)
+{
+	pv->p.generated_us = generated_now_us();
+	r->provenance = &pv->p;
+}
+
 void provenance_free(struct provenance *pv)
 {
 	free(pv->inputs);

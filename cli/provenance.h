@@ -42,6 +42,11 @@ bool provenance_fill(struct provenance *pv, struct audit_report *r,
 		     char *command_line);
 void provenance_free(struct provenance *pv);
 
+/* A report made later from the same files (watch's next window): the
+ * files are not hashed again, only the time is taken anew, and r points
+ * at pv. */
+void provenance_reuse(struct provenance *pv, struct audit_report *r);
+
 /* The SHA-256 of a file as lowercase hex, and its size. False with why
  * filled when it cannot be read. */
 bool provenance_hash_file(const char *path, char hex[65], uint64_t *size,

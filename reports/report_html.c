@@ -337,8 +337,11 @@ static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_end
 {
 	char ip[ENDPOINT_TEXT_LEN], roles[256];
 
-	roles_join(rs, e->roles, ", ", roles, sizeof(roles));
-	if (e->host_name) {
+	/* Roles only where they explain the host; a name that is only the
+	 * address is not said twice (as the text report, audit_report.h). */
+	roles_join(rs, roles_worth_naming(rs, e), ", ", roles, sizeof(roles));
+	if (e->host_name && !(e->has_ip && label_names_address(e->host_name, e->ip_version,
+								&e->ip))) {
 		fputs("<strong>", f);
 		esc(f, e->host_name);
 		fputs("</strong> ", f);
@@ -355,7 +358,8 @@ static void endpoint(FILE *f, const struct ruleset *rs, const struct finding_end
 		fputs("<em>never seen</em>", f);
 		expected_at(f, e);
 	}
-	if (e->host[0] && !(!e->has_ip && expected_name(e, e->host))) {
+	if (e->host[0] && !(!e->has_ip && expected_name(e, e->host)) &&
+	    !(e->has_ip && label_names_address(e->host, e->ip_version, &e->ip))) {
 		fputs(" <code>", f);
 		host_name(f, e->host);
 		fputs("</code>", f);

@@ -6,8 +6,12 @@ the signals do to a running watch.
   those of its frames only (they used to be counted since the start).
 - SIGHUP reopens --events (rotation by mv): the old file keeps its lines,
   new lines go to a new file under the name; the rules are reloaded too.
+- Each window's HTML report states its making (the capture's SHA-256, the
+  versions, the command line) and the window it covers; the text report
+  says the window too.
 - watch --help lists the exit statuses.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -149,6 +153,39 @@ def rotation_events(tap, work):
            err.decode())
 
 
+def window_reports_say_so(tap, work):
+    """The HTML and text reports of a window name the window and, in HTML,
+    what the report rests on: the capture's digest, read once."""
+    capture = os.path.join(work, "two-windows.pcap")
+    if not os.path.exists(capture):
+        tap.ok(False, "the two-window capture of the count check exists")
+        return
+    out = os.path.join(work, "html")
+    os.mkdir(out)
+    p = subprocess.run([FLOWAUDIT, "watch", "-q", "--site", SITE, "--window", "2s",
+                        "--report-dir", out, "--format", "html", "--format", "text",
+                        capture],
+                       stderr=subprocess.PIPE, timeout=LIMIT)
+    digest = hashlib.sha256(open(capture, "rb").read()).hexdigest()
+    for stamp, start, end in (("20231114T221320Z", "22:13:20", "22:13:22"),
+                              ("20231114T221322Z", "22:13:22", "22:13:23.5")):  # the capture ends
+        html_path = os.path.join(out, "flowaudit-%s.html" % stamp)
+        text_path = os.path.join(out, "flowaudit-%s.txt" % stamp)
+        page = open(html_path, encoding="utf-8").read() if os.path.exists(html_path) else ""
+        text = open(text_path, encoding="utf-8").read() if os.path.exists(text_path) else ""
+        window = page.split('id="window"', 1)[1][:200] if 'id="window"' in page else ""
+        tap.ok(p.returncode == 0 and start in window and end in window,
+               "the HTML report of window %s names the window it covers" % stamp,
+               "%s\n%s" % (window, p.stderr.decode()))
+        tap.ok(digest in page and 'id="components"' in page and
+               "flowaudit watch" in page,
+               "the HTML report of window %s states the capture's SHA-256, the "
+               "versions and the command line" % stamp)
+        line = [l for l in text.splitlines() if l.startswith("Window:")]
+        tap.ok(len(line) == 1 and start in line[0] and end in line[0],
+               "the text report of window %s names the window" % stamp, repr(line))
+
+
 def help_exit_codes(tap):
     p = subprocess.run([FLOWAUDIT, "watch", "--help"], stdout=subprocess.PIPE)
     text = p.stdout.decode()
@@ -162,6 +199,7 @@ def main():
     work = tempfile.mkdtemp(prefix="flowaudit-windows-")
     try:
         per_window_counts(tap, work)
+        window_reports_say_so(tap, work)
         rotation_events(tap, work)
         help_exit_codes(tap)
     finally:
