@@ -1,5 +1,8 @@
 /* options.c - options shared beyond input (see options.h). */
+#include <unistd.h>
+
 #include "cli.h"
+#include "rules/rules.h"
 
 int rules_option(struct rules_options *r, int opt, const char *arg)
 {
@@ -21,5 +24,17 @@ bool rules_options_check(const struct rules_options *r, const char *cmd,
 	if (r->site)
 		return true;
 	cli_error("%s: --site FILE is required%s", cmd, why);
+	return false;
+}
+
+bool rules_matrix_found(const struct rules_options *r)
+{
+	if (r->matrix)
+		return true;  /* named: its loader says what is wrong with it */
+	const char *path = ruleset_default_matrix();
+	if (access(path, R_OK) == 0)
+		return true;
+	cli_error("no matrix at %s, the default: name one with --matrix FILE, or "
+		  "set %s to the directory that holds it", path, MATRIX_DIR_ENV);
 	return false;
 }
