@@ -150,8 +150,10 @@ int cmd_audit(int argc, char **argv)
 
 	struct diag d = { .out = stderr };
 	rs = ruleset_load(rules.matrix, rules.site, &d);
-	if (!rs)
+	if (!rs) {
+		rules_load_failed(&d);
 		goto out;
+	}
 	in.rules = rs;
 
 	if (flow_events) {

@@ -131,8 +131,7 @@ int cmd_check(int argc, char **argv)
 	struct diag d = { .out = stderr };
 	struct ruleset *rs = ruleset_load(rules.matrix, rules.site, &d);
 	if (!rs) {
-		fprintf(stderr, "flowaudit: %u error%s, %u warning%s\n", d.errors,
-			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s");
+		rules_load_failed(&d);
 		return EXIT_USAGE;
 	}
 	ruleset_print(rs, stdout, (uint64_t)time(NULL) * 1000000u);

@@ -105,7 +105,7 @@ int cmd_matrix(int argc, char **argv)
 	struct diag d = { .out = stderr };
 	struct ruleset *rs = ruleset_load_matrix(rules.matrix, &d);
 	if (!rs) {
-		cli_error("%u error%s in the matrix", d.errors, d.errors == 1 ? "" : "s");
+		rules_load_failed(&d);
 		return EXIT_USAGE;
 	}
 	bool ok = write_doc(rs, fmt, path);

@@ -1,4 +1,5 @@
 /* options.c - options shared beyond input (see options.h). */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -37,4 +38,10 @@ bool rules_matrix_found(const struct rules_options *r)
 	cli_error("no matrix at %s, the default: name one with --matrix FILE, or "
 		  "set %s to the directory that holds it", path, MATRIX_DIR_ENV);
 	return false;
+}
+
+void rules_load_failed(const struct diag *d)
+{
+	fprintf(stderr, "flowaudit: %u error%s, %u warning%s\n", d->errors,
+		plural_s(d->errors), d->warnings, plural_s(d->warnings));
 }
