@@ -138,6 +138,22 @@ static bool site_binds(const struct ruleset *rs, unsigned i)
 	return addresses || names;
 }
 
+static const char *plural(unsigned n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* "15 roles, 1 parameter, 3 features, 36 rules" into out. */
+static void counts_text(const struct ruleset *rs, char *out, size_t len)
+{
+	unsigned ro = ruleset_role_count(rs), pa = ruleset_param_count(rs);
+	unsigned fe = ruleset_feature_count(rs), ru = ruleset_rule_count(rs);
+
+	snprintf(out, len, "%u %s, %u %s, %u %s, %u %s", ro, plural(ro, "role", "roles"),
+		 pa, plural(pa, "parameter", "parameters"), fe,
+		 plural(fe, "feature", "features"), ru, plural(ru, "rule", "rules"));
+}
+
 /* ---- text ---- */
 
 static void line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -280,9 +296,9 @@ static void write_text(FILE *f, const struct ruleset *rs)
 	     file_name(ruleset_matrix_path(rs)));
 	if (doc)
 		line(f, "Document: %s", doc);
-	line(f, "%u roles, %u parameters, %u features, %u rules; [sections] are the "
-	     "document's.", ruleset_role_count(rs), ruleset_param_count(rs),
-	     ruleset_feature_count(rs), ruleset_rule_count(rs));
+	char counts[128];
+	counts_text(rs, counts, sizeof(counts));
+	line(f, "%s; [sections] are the document's.", counts);
 	fputc('\n', f);
 	text_roles(f, rs);
 	fputc('\n', f);
@@ -455,10 +471,10 @@ static void write_markdown(FILE *f, const struct ruleset *rs)
 		md_put(f, doc);
 		fputs("*. ", f);
 	}
-	fprintf(f, "%u roles, %u parameters, %u features, %u rules. Section "
-		"numbers (§) are the document's; every finding repeats them.\n\n",
-		ruleset_role_count(rs), ruleset_param_count(rs),
-		ruleset_feature_count(rs), ruleset_rule_count(rs));
+	char counts[128];
+	counts_text(rs, counts, sizeof(counts));
+	fprintf(f, "%s. Section numbers (§) are the document's; every finding "
+		"repeats them.\n\n", counts);
 	md_roles(f, rs);
 	md_params(f, rs);
 	md_features(f, rs);
