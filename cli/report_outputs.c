@@ -74,20 +74,26 @@ static int format_of_extension(const char *ext)
 	return -1;
 }
 
+void report_format_unknown(const char *name, char *err, size_t errlen)
+{
+	/* "--format xml": the user named the file type they want. */
+	int by_ext = format_of_extension(name);
+
+	if (by_ext >= 0 && strcmp(name, format_names[by_ext]) != 0)
+		snprintf(err, errlen, "unknown format \"%s\": did you mean %s? (%s)",
+			 name, format_names[by_ext], report_formats_help());
+	else
+		snprintf(err, errlen, "unknown format \"%s\" (%s)", name,
+			 report_formats_help());
+}
+
 bool report_outputs_format(struct report_outputs *o, const char *name,
 			   char *err, size_t errlen)
 {
 	enum report_format f;
 
 	if (!report_format_parse(name, &f)) {
-		/* "--format xml": the user named the file type they want. */
-		int by_ext = format_of_extension(name);
-		if (by_ext >= 0 && strcmp(name, format_names[by_ext]) != 0)
-			snprintf(err, errlen, "unknown format \"%s\": did you mean %s? "
-				 "(%s)", name, format_names[by_ext], report_formats_help());
-		else
-			snprintf(err, errlen, "unknown format \"%s\" (%s)", name,
-				 report_formats_help());
+		report_format_unknown(name, err, errlen);
 		return false;
 	}
 	if (o->n == MAX_REPORT_OUTPUTS) {

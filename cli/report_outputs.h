@@ -34,6 +34,9 @@ struct report_outputs {
 
 /* "json" -> REPORT_JSON; false for an unknown name. */
 bool report_format_parse(const char *name, enum report_format *f);
+/* Why name is no format, into err: the formats, and the one meant when
+ * name is a file extension ("xml": did you mean junit?). */
+void report_format_unknown(const char *name, char *err, size_t errlen);
 /* The file extension a format's reports get ("xml" for junit). */
 const char *report_format_extension(enum report_format f);
 

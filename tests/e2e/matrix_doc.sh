@@ -42,6 +42,34 @@ sys.exit(0 if ok else 1)
 PY
 check $? "the JSON description lists every role, parameter, feature and rule of the matrix, in its order, with the rules' sections"
 
+python3 - "$work/a.json" "$MATRIX" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+matrix = json.load(open(sys.argv[2]))
+def written(svc):
+    # A service may name several protocols: one service each.
+    ports = svc.get("ports", [])
+    ports = ports if isinstance(ports, list) else [ports]
+    protos = svc["proto"] if isinstance(svc["proto"], list) else [svc["proto"]]
+    return [p + ("/" + ",".join(str(x) for x in ports) if ports else "")
+            for p in protos]
+bad = []
+for d, m in zip(doc["rules"], matrix["rules"]):
+    if [s["ports"] for s in d["services"]] != [w for s in m["services"] for w in written(s)]:
+        bad.append(d["id"])
+for d in doc["params"]:
+    want = matrix["params"][d["name"]]["default"]
+    if d["default"] != (want if isinstance(want, list) else [want]):
+        bad.append(d["name"])
+for d in doc["features"]:
+    if d["default"] != matrix["features"][d["name"]].get("default", True):
+        bad.append(d["name"])
+if bad:
+    print("\n".join("# differs: " + b for b in bad))
+sys.exit(1 if bad else 0)
+PY
+check $? "services are shown as the matrix writes them (parameters by name), parameters and features with the matrix's defaults"
+
 # The skeleton a newcomer copies loads as a site once its roles are bound.
 sed -n '/^  {$/,/^  }$/p' "$work/a.text" >"$work/skeleton.json"
 python3 - "$work/skeleton.json" "$work/site.json" <<'PY'
