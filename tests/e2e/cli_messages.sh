@@ -96,5 +96,19 @@ check $? "probing the report's directory leaves nothing there when the run fails
 [ $? = 0 ] && [ -s "$work/out/r.json" ] && grep -q '^VERDICT' "$work/stdout"
 check $? "-o - is standard output (text), beside a file report" "$work/err"
 
+# -- help pages: each says its exit status, and stays within 80 columns
+# however long the default matrix's path is (it gets a line of its own).
+long="$work/a-rather-long-directory-name-for-the-matrix/and-one-more-level-below-it"
+for cmd in audit check flows matrix; do
+	FLOWAUDIT_MATRIX_DIR="$long" "$FLOWAUDIT" $cmd --help >"$work/help" 2>&1
+	grep -q '^Exit status: ' "$work/help"
+	check $? "$cmd --help states the exit status" "$work/help"
+	grep -v "^ *$long/speechexec-enterprise.json\$" "$work/help" |
+		awk 'length($0) > 80 { bad = 1; print "# " length($0) ": " $0 } END { exit bad }'
+	check $? "$cmd --help keeps to 80 columns, a long default matrix path on its own line"
+done
+"$FLOWAUDIT" --help | grep -q '^  matrix  '
+check $? "flowaudit --help lists the matrix command"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
