@@ -624,7 +624,7 @@ static bool write_json(FILE *f, const struct ruleset *rs)
 		errno = ENOMEM;
 		return false;
 	}
-	fputs(text, f);
+	json_put_text(f, text);  /* hidden characters escaped, as in the report */
 	fputc('\n', f);
 	free(text);
 	return true;
