@@ -189,12 +189,28 @@ static void deliver(struct capture *cap, const struct packet *p)
 		flow_table_stop_packets(cap->flows, u.slot);
 }
 
+/* libpcap's largest snapshot length: no frame a capture can hold is longer
+ * on the wire (a mirror port sees frames of at most a jumbo frame's size). */
+#define WIRE_LEN_MAX 262144u
+
+/* A frame's length on the wire as its record states it, unless the record
+ * is corrupt: shorter than what it holds, or longer than any frame. A
+ * cut-short or damaged file must not claim 524501 bytes from 239; such a
+ * frame counts what was captured of it. */
+static uint32_t frame_wire_len(const struct pcap_pkthdr *h)
+{
+	if (h->len < h->caplen || h->len > WIRE_LEN_MAX)
+		return h->caplen;
+	return h->len;
+}
+
 static void process_frame(struct capture *cap, struct capture_input *in,
 			  int linktype, const struct pcap_pkthdr *h,
 			  const uint8_t *data)
 {
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000ull +
 		      (uint64_t)h->ts.tv_usec;
+	uint32_t wire_len = frame_wire_len(h);
 	int n = 0;
 
 	/* The tick this frame brings comes before the frame is counted, as
@@ -207,13 +223,13 @@ static void process_frame(struct capture *cap, struct capture_input *in,
 		cap->next_tick_us = cap->now_us + TICK_US;
 	}
 	in->packets++;
-	in->bytes += h->len;
+	in->bytes += wire_len;
 	if (!in->first_us || ts < in->first_us)
 		in->first_us = ts;
 	if (ts > in->last_us)
 		in->last_us = ts;
 
-	if (decode_frame(cap->dec, linktype, data, h->caplen, h->len, ts,
+	if (decode_frame(cap->dec, linktype, data, h->caplen, wire_len, ts,
 			 in->packets, cap->out, &n) != DECODE_OK)
 		return;
 	for (int i = 0; i < n; i++)
@@ -425,6 +441,16 @@ static pcap_t *open_live(const struct capture *cap, struct capture_input *in)
 	return p;
 }
 
+/* libpcap starts its message about a file it cannot open with the file's
+ * name ("/x.pcap: No such file or directory"); ours names it already. */
+static const char *without_name(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(msg, name, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
 static pcap_t *open_file(struct capture_input *in)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -440,7 +466,7 @@ static pcap_t *open_file(struct capture_input *in)
 			snprintf(in->error, sizeof(in->error),
 				 "the capture header is cut short (%s)", errbuf);
 		else
-			snprintf(in->error, sizeof(in->error), "%s", errbuf);
+			snprintf(in->error, sizeof(in->error), "%s", without_name(errbuf, in->name));
 	}
 	return p;
 }

@@ -10,6 +10,7 @@
 #include "options.h"
 
 struct ruleset;
+struct diag;
 
 /* Exit statuses (man flowaudit, EXIT STATUS). */
 #define EXIT_OK 0
@@ -54,6 +55,12 @@ void input_options_apply(const struct input_options *in, struct capture *cap);
 /* Parses "90", "90s", "15m", "1h", "2d" into microseconds. */
 bool parse_duration(const char *s, uint64_t *us);
 
+/* "s" unless n is one: "%llu flow%s" for counts in messages. */
+const char *plural_s(unsigned long long n);
+
+/* After a matrix or site failed to load: "flowaudit: 1 error, 0 warnings". */
+void rules_load_failed(const struct diag *d);
+
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 const char *input_options_help(void);
@@ -62,5 +69,6 @@ int cmd_flows(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 
 #endif

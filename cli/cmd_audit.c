@@ -42,15 +42,18 @@ static void audit_usage(FILE *f)
 	"\n"
 	"Rules:\n"
 	"      --site FILE          the site: which addresses hold which roles\n"
-	"      --matrix FILE        the matrix (default: the installed\n"
-	"                           matrix, %s)\n"
+	"      --matrix FILE        the matrix; default: the installed matrix,\n"
+	"                           or the one in $%s; now:\n"
+	"                             %s\n"
 	"      --fail-on KINDS      finding kinds that fail the audit (exit 1):\n"
 	"                           missing,blocked,unexpected (default) or none\n"
 	"Output (pairs repeat; one read of the capture writes every report):\n"
 	"      --format FMT         %s\n"
 	"  -o, --output FILE        where the preceding --format goes (default\n"
-	"                           stdout); written atomically, never\n"
-	"                           through a symbolic link\n"
+	"                           stdout; at most one report there); written\n"
+	"                           atomically, never through a symbolic link.\n"
+	"                           Without --format the extension names the\n"
+	"                           format: .txt .json .html .xml .csv .jsonl\n"
 	"      --flow-events FILE   also one event line (Elastic Common Schema)\n"
 	"                           per flow, as flows end (\"-\": stdout)\n"
 	"      --allow-special-output  -o and --flow-events may name a FIFO or\n"
@@ -63,7 +66,8 @@ static void audit_usage(FILE *f)
 	"\n"
 	"Exit status: 0 no finding of a --fail-on kind, 1 such findings,\n"
 	"2 bad usage, a bad matrix or site file, or no capture could be read.\n",
-	ruleset_default_matrix(), report_formats_help(), input_options_help());
+	MATRIX_DIR_ENV, ruleset_default_matrix(), report_formats_help(),
+	input_options_help());
 }
 
 int cmd_audit(int argc, char **argv)
@@ -150,11 +154,25 @@ int cmd_audit(int argc, char **argv)
 		goto out;
 	if (!input_options_check(&in, "audit"))
 		goto out;
+	if (!report_outputs_check(&outs, err, sizeof(err))) {
+		cli_error("audit: %s", err);
+		goto out;
+	}
+	/* Before a read that may take minutes: a report that cannot be
+	 * written is said now, not after the capture. */
+	if (!report_outputs_probe(&outs, err, sizeof(err))) {
+		cli_error("%s", err);
+		goto out;
+	}
+	if (!rules_matrix_found(&rules))
+		goto out;
 
 	struct diag d = { .out = stderr };
 	rs = ruleset_load(rules.matrix, rules.site, &d);
-	if (!rs)
+	if (!rs) {
+		rules_load_failed(&d);
 		goto out;
+	}
 	in.rules = rs;
 
 	if (flow_events) {

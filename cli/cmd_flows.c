@@ -40,7 +40,12 @@ static void flows_usage(FILE *f)
 	"      --allow-special-output  FILE may be a FIFO or character device\n"
 	"                           (written in place; \"-\" is stdout)\n"
 	"%s"
-	"  -h, --help               this help\n", input_options_help());
+	"  -h, --help               this help\n"
+	"\n"
+	"Exit status: 0 read (a capture cut short still counts: what was read is\n"
+	"printed, and the summary says where it stopped), 2 bad usage, an output\n"
+	"that could not be written, or no capture could be read at all.\n",
+	input_options_help());
 }
 
 int cmd_flows(int argc, char **argv)

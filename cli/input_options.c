@@ -21,6 +21,11 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+const char *plural_s(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 void input_options_init(struct input_options *in)
 {
 	memset(in, 0, sizeof(*in));

@@ -22,6 +22,8 @@ static void usage(FILE *f)
 	"  flows   one record per flow (Zeek conn.log fields), no judgement\n"
 	"  check   validate a site (and matrix) and show the rules it yields\n"
 	"  watch   audit a live mirror port continuously, report per window\n"
+	"  matrix  describe a matrix: roles, parameters, features, rules, and a\n"
+	"          site file's skeleton (start here)\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
 	"  flowaudit --version        version and library versions\n"
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "matrix") == 0)
+		return cmd_matrix(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);

@@ -1,5 +1,9 @@
 /* options.c - options shared beyond input (see options.h). */
+#include <stdio.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "rules/rules.h"
 
 int rules_option(struct rules_options *r, int opt, const char *arg)
 {
@@ -22,4 +26,22 @@ bool rules_options_check(const struct rules_options *r, const char *cmd,
 		return true;
 	cli_error("%s: --site FILE is required%s", cmd, why);
 	return false;
+}
+
+bool rules_matrix_found(const struct rules_options *r)
+{
+	if (r->matrix)
+		return true;  /* named: its loader says what is wrong with it */
+	const char *path = ruleset_default_matrix();
+	if (access(path, R_OK) == 0)
+		return true;
+	cli_error("no matrix at %s, the default: name one with --matrix FILE, or "
+		  "set %s to the directory that holds it", path, MATRIX_DIR_ENV);
+	return false;
+}
+
+void rules_load_failed(const struct diag *d)
+{
+	fprintf(stderr, "flowaudit: %u error%s, %u warning%s\n", d->errors,
+		plural_s(d->errors), d->warnings, plural_s(d->warnings));
 }

@@ -132,4 +132,9 @@ int rules_option(struct rules_options *r, int opt, const char *arg);
 bool rules_options_check(const struct rules_options *r, const char *cmd,
 			 const char *why);
 
+/* The matrix can be read when none was named (the installed one, or the
+ * one in $FLOWAUDIT_MATRIX_DIR): false with a message naming --matrix and
+ * the environment variable when it cannot. */
+bool rules_matrix_found(const struct rules_options *r);
+
 #endif

@@ -154,14 +154,18 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 
 	summary_print(f, pl->cap);
 	classifier_stats(pl->cls, &s);
-	fprintf(f, "flowaudit: nDPI saw %llu flows (%llu packets, at most %llu "
-		"at once); %llu DNS messages (%llu unparsable); %llu names held, "
-		"%llu refused; name index %llu entries, %llu evicted\n",
-		(unsigned long long)s.dpi_flows, (unsigned long long)s.dpi_packets,
+	fprintf(f, "flowaudit: nDPI saw %llu flow%s (%llu packet%s, at most %llu "
+		"at once); %llu DNS message%s (%llu unparsable); %llu name%s held, "
+		"%llu refused; name index %llu entr%s, %llu evicted\n",
+		(unsigned long long)s.dpi_flows, plural_s(s.dpi_flows),
+		(unsigned long long)s.dpi_packets, plural_s(s.dpi_packets),
 		(unsigned long long)s.dpi_peak_states,
-		(unsigned long long)s.dns_messages, (unsigned long long)s.dns_unparsed,
-		(unsigned long long)s.names_held, (unsigned long long)s.names_refused,
+		(unsigned long long)s.dns_messages, plural_s(s.dns_messages),
+		(unsigned long long)s.dns_unparsed,
+		(unsigned long long)s.names_held, plural_s(s.names_held),
+		(unsigned long long)s.names_refused,
 		(unsigned long long)s.name_index_entries,
+		s.name_index_entries == 1 ? "y" : "ies",
 		(unsigned long long)s.name_index_evicted);
 	if (s.dpi_given_up_early)
 		fprintf(f, "flowaudit: %llu undecided flows gave up application "

@@ -37,7 +37,7 @@ void progress_line_show(void *ctx, const struct capture_progress *p)
 
 	human(pkts, sizeof(pkts), (double)p->packets, " packets");
 	human(rate, sizeof(rate), secs > 0 ? p->packets / secs : 0, " packets/s");
-	human(flows, sizeof(flows), (double)p->active_flows, " flows");
+	human(flows, sizeof(flows), (double)p->active_flows, " open flows");
 	fputs("\r\033[K", stderr);
 	if (p->bytes_total) {
 		human(done, sizeof(done), (double)p->bytes_done, "B");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -64,14 +65,35 @@ bool report_format_parse(const char *name, enum report_format *f)
 	return false;
 }
 
+/* The format a file extension names ("xml" -> junit), or -1. */
+static int format_of_extension(const char *ext)
+{
+	for (size_t i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
+		if (strcasecmp(ext, extensions[i].ext) == 0)
+			return (int)extensions[i].format;
+	return -1;
+}
+
+void report_format_unknown(const char *name, char *err, size_t errlen)
+{
+	/* "--format xml": the user named the file type they want. */
+	int by_ext = format_of_extension(name);
+
+	if (by_ext >= 0 && strcmp(name, format_names[by_ext]) != 0)
+		snprintf(err, errlen, "unknown format \"%s\": did you mean %s? (%s)",
+			 name, format_names[by_ext], report_formats_help());
+	else
+		snprintf(err, errlen, "unknown format \"%s\" (%s)", name,
+			 report_formats_help());
+}
+
 bool report_outputs_format(struct report_outputs *o, const char *name,
 			   char *err, size_t errlen)
 {
 	enum report_format f;
 
 	if (!report_format_parse(name, &f)) {
-		snprintf(err, errlen, "unknown format \"%s\" (%s)", name,
-			 report_formats_help());
+		report_format_unknown(name, err, errlen);
 		return false;
 	}
 	if (o->n == MAX_REPORT_OUTPUTS) {
@@ -84,14 +106,34 @@ bool report_outputs_format(struct report_outputs *o, const char *name,
 	return true;
 }
 
-static enum report_format format_by_extension(const char *path)
+static bool is_stdout(const char *path)
 {
-	const char *dot = strrchr(path, '.');
+	return !path || strcmp(path, "-") == 0;
+}
 
-	for (size_t i = 0; dot && i < sizeof(extensions) / sizeof(extensions[0]); i++)
-		if (strcasecmp(dot + 1, extensions[i].ext) == 0)
-			return extensions[i].format;
-	return REPORT_TEXT;
+/* -o FILE without --format: the format its extension names. Standard
+ * output gets text; any other name must say which format it wants, since
+ * writing text into "report.pdf" helps nobody. */
+static bool format_by_extension(const char *path, enum report_format *f,
+				char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : path, '.');
+	int by_ext = dot ? format_of_extension(dot + 1) : -1;
+
+	if (is_stdout(path)) {
+		*f = REPORT_TEXT;
+		return true;
+	}
+	if (by_ext >= 0) {
+		*f = (enum report_format)by_ext;
+		return true;
+	}
+	snprintf(err, errlen, "%s: %s; name the format first (--format FMT -o FILE: "
+		 "%s) or use an extension: .txt, .json, .html, .xml (junit), .csv, "
+		 ".jsonl (events)", path, dot ? "unknown file extension" :
+		 "no file extension", report_formats_help());
+	return false;
 }
 
 bool report_outputs_path(struct report_outputs *o, const char *path,
@@ -102,10 +144,55 @@ bool report_outputs_path(struct report_outputs *o, const char *path,
 			snprintf(err, errlen, "at most %d outputs", MAX_REPORT_OUTPUTS);
 			return false;
 		}
-		o->out[o->n].format = format_by_extension(path);
+		if (!format_by_extension(path, &o->out[o->n].format, err, errlen))
+			return false;
 		o->n++;
 	}
 	o->out[o->n - 1].path = path;
+	return true;
+}
+
+bool report_outputs_check(const struct report_outputs *o, char *err, size_t errlen)
+{
+	int first = -1;
+
+	for (unsigned i = 0; i < o->n; i++) {
+		if (!is_stdout(o->out[i].path))
+			continue;
+		if (first < 0) {
+			first = (int)i;
+			continue;
+		}
+		snprintf(err, errlen, "two reports to standard output (%s and %s) would "
+			 "run into each other: give all but one a file with -o FILE",
+			 format_names[o->out[first].format], format_names[o->out[i].format]);
+		return false;
+	}
+	return true;
+}
+
+/* Whether path is a FIFO or character device: written in place, and
+ * opening one to probe it could wait for a reader. */
+static bool special_file(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
+bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < o->n; i++) {
+		const char *path = o->out[i].path;
+		struct output_file of;
+		if (is_stdout(path) || special_file(path))
+			continue;
+		/* The very steps of writing it, up to the rename: a temporary
+		 * file next to the destination, then removed. */
+		if (!output_open(&of, path, o->allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+				 err, errlen))
+			return false;
+		output_abort(&of);
+	}
 	return true;
 }
 

@@ -34,6 +34,9 @@ struct report_outputs {
 
 /* "json" -> REPORT_JSON; false for an unknown name. */
 bool report_format_parse(const char *name, enum report_format *f);
+/* Why name is no format, into err: the formats, and the one meant when
+ * name is a file extension ("xml": did you mean junit?). */
+void report_format_unknown(const char *name, char *err, size_t errlen);
 /* The file extension a format's reports get ("xml" for junit). */
 const char *report_format_extension(enum report_format f);
 
@@ -42,11 +45,20 @@ void report_outputs_free(struct report_outputs *o);
 const char *report_formats_help(void);
 
 /* --format FMT starts an output; -o PATH sets the latest one's file (or
- * starts one whose format follows the file name's extension). */
+ * starts one whose format follows the file name's extension: an unknown
+ * or missing extension is an error listing the formats; "-" is text on
+ * standard output). */
 bool report_outputs_format(struct report_outputs *o, const char *name,
 			   char *err, size_t errlen);
 bool report_outputs_path(struct report_outputs *o, const char *path,
 			 char *err, size_t errlen);
+/* After the options: false (with err) when two reports would go to
+ * standard output. */
+bool report_outputs_check(const struct report_outputs *o, char *err, size_t errlen);
+/* Before a long read: each report file can be created where it goes (its
+ * directory exists, is writable and is safe to write in). Nothing is left
+ * behind. False with a message naming the file. */
+bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errlen);
 bool report_outputs_color(struct report_outputs *o, const char *when);
 
 /* Writes every output (text to stdout when none was asked for). Each file

@@ -1,5 +1,6 @@
 /* summary.c - run summary on standard error (see summary.h). */
 #include "summary.h"
+#include "cli.h"
 #include "common/safe_text.h"
 
 void summary_print(FILE *f, const struct capture *cap)
@@ -21,14 +22,15 @@ void summary_print(FILE *f, const struct capture *cap)
 	}
 	const struct flow_table_stats *fs = capture_flow_stats(cap);
 	const struct decode_stats *ds = capture_decode_stats(cap);
-	fprintf(f, "flowaudit: %llu packets, %llu bytes from %u input%s; "
-		"%llu flows (%llu evicted early, peak %llu in memory); "
-		"%llu non-IP frames; %llu malformed\n",
-		(unsigned long long)packets, (unsigned long long)bytes, n,
-		n == 1 ? "" : "s", (unsigned long long)fs->created,
+	fprintf(f, "flowaudit: %llu packet%s, %llu byte%s from %u input%s; "
+		"%llu flow%s (%llu evicted early, peak %llu in memory); "
+		"%llu non-IP frame%s; %llu malformed\n",
+		(unsigned long long)packets, plural_s(packets),
+		(unsigned long long)bytes, plural_s(bytes), n, plural_s(n),
+		(unsigned long long)fs->created, plural_s(fs->created),
 		(unsigned long long)fs->evicted,
 		(unsigned long long)fs->peak_active,
-		(unsigned long long)ds->non_ip,
+		(unsigned long long)ds->non_ip, plural_s(ds->non_ip),
 		(unsigned long long)capture_malformed_total(cap));
 	for (int r = 0; r < DR_COUNT; r++)
 		if (ds->reasons[r])

@@ -161,6 +161,7 @@ static bool load_param(struct ruleset *rs, struct json_file *f, const cJSON *p,
 	struct param *pm = &rs->params[rs->nparams];
 	pm->name = arena_strdup(&rs->arena, p->string);
 	pm->description = string_field(rs, f, p, path, "description", true);
+	pm->sections = string_list(rs, f, p, path, "sections", &pm->nsections, false);
 	const char *type = string_field(rs, f, p, path, "type", true);
 	pm->list = type && strcmp(type, "ports") == 0;
 	if (type && !pm->list && strcmp(type, "port") != 0)

@@ -399,6 +399,10 @@ static bool bind_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 		bind_one(rs, f, (unsigned)role, r, p);
 	} else if (cJSON_IsArray(r)) {
 		unsigned i = 0;
+		if (!r->child)
+			report_at(f, false, p, true, "bind it to addresses, networks or "
+				  "host names, or leave the role out", "role \"%s\" is "
+				  "bound to nothing: none of its rules applies", r->string);
 		for (const cJSON *e = r->child; e; e = e->next, i++) {
 			char ep[PATH_LEN];
 			path_index(ep, p, i);

@@ -128,6 +128,14 @@ struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
 			     struct diag *d);
 void ruleset_free(struct ruleset *rs);
 
+/* The matrix alone, bound to no site (`flowaudit matrix`): parameters and
+ * features at their defaults, no role bound, so no rule applies. NULL when
+ * it has errors, all of them reported. */
+struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d);
+
+/* The environment variable naming the directory of the default matrix. */
+#define MATRIX_DIR_ENV "FLOWAUDIT_MATRIX_DIR"
+
 /* The default matrix path (installed under $(pkgdatadir)). */
 const char *ruleset_default_matrix(void);
 
@@ -135,6 +143,41 @@ const char *ruleset_site_name(const struct ruleset *rs);
 const char *ruleset_matrix_name(const struct ruleset *rs);
 const char *ruleset_matrix_path(const struct ruleset *rs);
 const char *ruleset_site_path(const struct ruleset *rs);
+/* The vendor document the matrix derives from ("document"), or NULL. */
+const char *ruleset_matrix_document(const struct ruleset *rs);
+
+/* A parameter of the matrix: a port ("port") or a list ("ports"), with its
+ * value (the site's, else the matrix's default). */
+struct matrix_param {
+	const char *name;
+	const char *description;
+	const char *const *sections;
+	unsigned nsections;
+	bool list;
+	const struct port_range *values;
+	unsigned nvalues;
+	bool overridden;             /* the site sets it */
+};
+/* A feature a site may switch off; on: the site's choice, else the default. */
+struct matrix_feature {
+	const char *name;
+	const char *description;
+	bool on;
+};
+unsigned ruleset_param_count(const struct ruleset *rs);
+bool ruleset_param(const struct ruleset *rs, unsigned i, struct matrix_param *out);
+unsigned ruleset_feature_count(const struct ruleset *rs);
+bool ruleset_feature(const struct ruleset *rs, unsigned i, struct matrix_feature *out);
+/* The feature that gates rule i, or NULL. */
+const char *ruleset_rule_feature(const struct ruleset *rs, unsigned i);
+/* Service s of rule i as the matrix writes it, parameters by name
+ * ("tcp/$mobile_ports", "udp/137-138"), into buf. */
+void ruleset_service_source(const struct ruleset *rs, unsigned i, unsigned s,
+			    char *buf, size_t len);
+/* How a site binds role i: to addresses and networks, host names, or
+ * through its "dedicated" list. */
+void ruleset_role_binds(const struct ruleset *rs, unsigned i, bool *addresses,
+			bool *names, bool *dedicated);
 
 unsigned ruleset_role_count(const struct ruleset *rs);
 const struct role *ruleset_role(const struct ruleset *rs, unsigned i);

@@ -40,6 +40,8 @@ struct pending_service {
 struct param {
 	const char *name;
 	const char *description;
+	const char *const *sections;
+	unsigned nsections;
 	bool list;                  /* "ports" rather than "port" */
 	struct port_range *values;  /* resolved: site value or default */
 	unsigned nvalues;

@@ -34,7 +34,7 @@ const char *need_name(enum need n)
 const char *ruleset_default_matrix(void)
 {
 	static char path[4096];
-	const char *dir = getenv("FLOWAUDIT_MATRIX_DIR");
+	const char *dir = getenv(MATRIX_DIR_ENV);
 
 	if (!dir || !*dir) {
 		dir = MATRIX_DIR;
@@ -283,6 +283,30 @@ struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
 	return rs;
 }
 
+struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d)
+{
+	struct ruleset *rs = calloc(1, sizeof(*rs));
+	struct json_file mf;
+
+	if (!d->out)
+		d->out = stderr;
+	if (!rs) {
+		fprintf(d->out, "flowaudit: out of memory\n");
+		d->errors++;
+		return NULL;
+	}
+	if (!matrix_path)
+		matrix_path = ruleset_default_matrix();
+	rs->matrix_path = arena_strdup(&rs->arena, matrix_path);
+	bool ok = json_file_load(&mf, matrix_path, d) && load_matrix(rs, &mf);
+	json_file_free(&mf);
+	if (!ok || d->errors || !resolve(rs, d)) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
 void ruleset_free(struct ruleset *rs)
 {
 	if (!rs)
@@ -295,7 +319,74 @@ const char *ruleset_site_name(const struct ruleset *rs) { return rs->site_name; 
 const char *ruleset_matrix_name(const struct ruleset *rs) { return rs->matrix_name; }
 const char *ruleset_matrix_path(const struct ruleset *rs) { return rs->matrix_path; }
 const char *ruleset_site_path(const struct ruleset *rs) { return rs->site_path; }
+const char *ruleset_matrix_document(const struct ruleset *rs) { return rs->document; }
 unsigned ruleset_role_count(const struct ruleset *rs) { return rs->nroles; }
+unsigned ruleset_param_count(const struct ruleset *rs) { return rs->nparams; }
+unsigned ruleset_feature_count(const struct ruleset *rs) { return rs->nfeatures; }
+
+bool ruleset_param(const struct ruleset *rs, unsigned i, struct matrix_param *out)
+{
+	if (i >= rs->nparams)
+		return false;
+	const struct param *pm = &rs->params[i];
+	*out = (struct matrix_param){
+		.name = pm->name, .description = pm->description,
+		.sections = pm->sections, .nsections = pm->nsections,
+		.list = pm->list, .values = pm->values, .nvalues = pm->nvalues,
+		.overridden = pm->overridden,
+	};
+	return true;
+}
+
+bool ruleset_feature(const struct ruleset *rs, unsigned i, struct matrix_feature *out)
+{
+	if (i >= rs->nfeatures)
+		return false;
+	const struct feature *ft = &rs->features[i];
+	*out = (struct matrix_feature){ ft->name, ft->description, ft->on };
+	return true;
+}
+
+const char *ruleset_rule_feature(const struct ruleset *rs, unsigned i)
+{
+	if (i >= rs->nrules || rs->rule_feature[i] < 0)
+		return NULL;
+	return rs->features[rs->rule_feature[i]].name;
+}
+
+void ruleset_role_binds(const struct ruleset *rs, unsigned i, bool *addresses,
+			bool *names, bool *dedicated)
+{
+	const struct role_binding *b = i < rs->nroles ? &rs->bindings[i] : NULL;
+	*addresses = b && b->binds_addresses;
+	*names = b && b->binds_names;
+	*dedicated = b && b->binds_dedicated;
+}
+
+void ruleset_service_source(const struct ruleset *rs, unsigned i, unsigned s,
+			    char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (i >= rs->nrules || s >= rs->rules[i].nservices)
+		return;
+	const struct pending_service *p = &rs->pending[i][s];
+	size_t used = (size_t)snprintf(buf, len, "%s",
+				       ip_proto_name(rs->rules[i].services[s].proto, "icmp"));
+	for (unsigned k = 0; k < p->nitems && used < len; k++) {
+		const struct port_item *it = &p->items[k];
+		const char *sep = k ? "," : "/";
+		int w = it->param >= 0 ?
+			snprintf(buf + used, len - used, "%s$%s", sep, rs->params[it->param].name) :
+			it->range.lo == it->range.hi ?
+			snprintf(buf + used, len - used, "%s%u", sep, it->range.lo) :
+			snprintf(buf + used, len - used, "%s%u-%u", sep, it->range.lo, it->range.hi);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
 unsigned ruleset_rule_count(const struct ruleset *rs) { return rs->nrules; }
 unsigned ruleset_allow_count(const struct ruleset *rs) { return rs->nallows; }
 
