@@ -414,8 +414,8 @@ static void reload(struct watch *w)
 	struct ruleset *rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 
 	if (!rs) {
-		cli_error("watch: reload failed (%u errors above); keeping the rules "
-			  "loaded before", d.errors);
+		cli_error("watch: reload failed (%u error%s above); keeping the rules "
+			  "loaded before", d.errors, d.errors == 1 ? "" : "s");
 		return;
 	}
 	struct verdict *v = verdict_new(rs);
@@ -661,7 +661,9 @@ static bool add_format(struct watch *w, const char *name)
 	enum report_format f;
 
 	if (!report_format_parse(name, &f)) {
-		cli_error("watch: unknown format \"%s\" (%s)", name, report_formats_help());
+		char err[512];
+		report_format_unknown(name, err, sizeof(err));  /* xml: did you mean junit? */
+		cli_error("watch: %s", err);
 		return false;
 	}
 	for (unsigned i = 0; i < w->nformats; i++)
@@ -692,6 +694,8 @@ static int run(struct watch *w, struct input_options *in)
 	char *bpf = malloc(BPF_MAX);
 	int rc = EXIT_USAGE;
 
+	if (!rules_matrix_found(&w->rules))  /* names --matrix and the variable */
+		goto out;
 	w->rs = ruleset_load(w->rules.matrix, w->rules.site, &d);
 	if (!bpf || !w->rs)
 		goto out;

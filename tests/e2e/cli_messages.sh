@@ -47,7 +47,8 @@ check $? "the JSON report's input bytes of the cut capture are at most its 239 b
 
 # -- the default matrix missing: say how to name one.
 mkdir "$work/empty"
-for cmd in "check --site $SITE" "audit -q --site $SITE $CAP" "matrix"; do
+for cmd in "check --site $SITE" "audit -q --site $SITE $CAP" "matrix" \
+	"watch -q --report-dir $work/empty -r $CAP --site $SITE"; do
 	# shellcheck disable=SC2086
 	FLOWAUDIT_MATRIX_DIR="$work/empty" "$FLOWAUDIT" $cmd >/dev/null 2>"$work/err"
 	rc=$?
@@ -55,6 +56,12 @@ for cmd in "check --site $SITE" "audit -q --site $SITE $CAP" "matrix"; do
 		grep -q "FLOWAUDIT_MATRIX_DIR" "$work/err"
 	check $? "${cmd%% *} without its matrix names --matrix and FLOWAUDIT_MATRIX_DIR (exit $rc)" "$work/err"
 done
+
+# -- watch takes its --format as audit does: xml suggests junit.
+"$FLOWAUDIT" watch -q --format xml -r "$CAP" --site "$SITE" >/dev/null 2>"$work/err"
+rc=$?
+[ "$rc" = 2 ] && grep -q 'unknown format "xml": did you mean junit?' "$work/err"
+check $? "watch --format xml suggests junit (exit $rc)" "$work/err"
 
 # -- an output that cannot be written is said before the read: a FIFO that
 # sends nothing for 30 s stands for a long capture (its writer is ended
