@@ -8,6 +8,7 @@
 #include "common/timefmt.h"
 #include "escape.h"
 #include "watch_index.h"
+#include "html_style.h"
 
 #define esc html_put_escaped
 
@@ -209,17 +210,7 @@ bool watch_report_read(const char *json, size_t len, struct watch_window *w,
 /* ---- the page ---- */
 
 static const char *style =
-	"body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
-	"color:#1d2330;margin:2em auto;max-width:1200px;padding:0 1em}"
-	"h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin-top:1.8em;"
-	"border-bottom:2px solid #dde3ea;padding-bottom:.2em}"
-	"table{border-collapse:collapse;width:100%;margin:.6em 0}"
-	"th,td{border:1px solid #dde3ea;padding:.3em .5em;text-align:left;vertical-align:top}"
-	"th{background:#f3f6f9}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	".verdict{display:inline-block;font-weight:700;font-size:1.4em;padding:.2em .8em;"
-	"border-radius:4px;color:#fff}.pass{background:#2e7d32;color:#fff}"
-	".fail{background:#c62828;color:#fff}"
-	".inconclusive{background:#f9a825;color:#212121}"
+	HTML_BASE_STYLE
 	".timeline{display:flex;flex-wrap:wrap;gap:2px;margin:.6em 0}"
 	".timeline a{display:block;width:14px;height:28px;border-radius:2px}"
 	".timeline a.latest{outline:2px solid #1d2330;outline-offset:1px}"

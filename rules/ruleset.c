@@ -252,38 +252,9 @@ static bool resolve(struct ruleset *rs, struct diag *d)
 	return ok;
 }
 
-struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
-			     struct diag *d)
-{
-	struct ruleset *rs = calloc(1, sizeof(*rs));
-	struct json_file mf, sf;
-	bool ok;
-
-	if (!d->out)
-		d->out = stderr;
-	if (!rs) {
-		fprintf(d->out, "flowaudit: out of memory\n");
-		d->errors++;
-		return NULL;
-	}
-	if (!matrix_path)
-		matrix_path = ruleset_default_matrix();
-	rs->matrix_path = arena_strdup(&rs->arena, matrix_path);
-	rs->site_path = arena_strdup(&rs->arena, site_path);
-	ok = json_file_load(&mf, matrix_path, d) && load_matrix(rs, &mf);
-	json_file_free(&mf);
-	if (ok) {
-		ok = json_file_load(&sf, site_path, d) && load_site(rs, &sf);
-		json_file_free(&sf);
-	}
-	if (!ok || d->errors || !resolve(rs, d)) {
-		ruleset_free(rs);
-		return NULL;
-	}
-	return rs;
-}
-
-struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d)
+/* A rule set holding its matrix, loaded; NULL (said on d) when the matrix
+ * cannot be read or is wrong. */
+static struct ruleset *ruleset_with_matrix(const char *matrix_path, struct diag *d)
 {
 	struct ruleset *rs = calloc(1, sizeof(*rs));
 	struct json_file mf;
@@ -300,7 +271,36 @@ struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d)
 	rs->matrix_path = arena_strdup(&rs->arena, matrix_path);
 	bool ok = json_file_load(&mf, matrix_path, d) && load_matrix(rs, &mf);
 	json_file_free(&mf);
+	if (!ok) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
+			     struct diag *d)
+{
+	struct ruleset *rs = ruleset_with_matrix(matrix_path, d);
+	struct json_file sf;
+
+	if (!rs)
+		return NULL;
+	rs->site_path = arena_strdup(&rs->arena, site_path);
+	bool ok = json_file_load(&sf, site_path, d) && load_site(rs, &sf);
+	json_file_free(&sf);
 	if (!ok || d->errors || !resolve(rs, d)) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d)
+{
+	struct ruleset *rs = ruleset_with_matrix(matrix_path, d);
+
+	if (rs && (d->errors || !resolve(rs, d))) {
 		ruleset_free(rs);
 		return NULL;
 	}
