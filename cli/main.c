@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	"  watch   audit a live mirror port continuously, report per window\n"
 	"  matrix  describe a matrix: roles, parameters, features, rules, and a\n"
 	"          site file's skeleton (start here)\n"
+	"  firewall  the allow rules a site needs: nftables, iptables, Windows, CSV\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
 	"  flowaudit --version        version and library versions\n"
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 		return cmd_matrix(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
+	if (strcmp(cmd, "firewall") == 0) return cmd_firewall(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -141,6 +141,8 @@ const char *ruleset_default_matrix(void);
 
 const char *ruleset_site_name(const struct ruleset *rs);
 const char *ruleset_matrix_name(const struct ruleset *rs);
+/* The vendor document the matrix cites ("" when it names none). */
+const char *ruleset_document(const struct ruleset *rs);
 const char *ruleset_matrix_path(const struct ruleset *rs);
 const char *ruleset_site_path(const struct ruleset *rs);
 /* The vendor document the matrix derives from ("document"), or NULL. */

@@ -318,6 +318,7 @@ void ruleset_free(struct ruleset *rs)
 const char *ruleset_site_name(const struct ruleset *rs) { return rs->site_name; }
 const char *ruleset_matrix_name(const struct ruleset *rs) { return rs->matrix_name; }
 const char *ruleset_matrix_path(const struct ruleset *rs) { return rs->matrix_path; }
+const char *ruleset_document(const struct ruleset *rs) { return rs->document ? rs->document : ""; }
 const char *ruleset_site_path(const struct ruleset *rs) { return rs->site_path; }
 const char *ruleset_matrix_document(const struct ruleset *rs) { return rs->document; }
 unsigned ruleset_role_count(const struct ruleset *rs) { return rs->nroles; }
