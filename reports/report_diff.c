@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "report_diff.h"
@@ -84,6 +86,14 @@ static char *read_bounded(const char *path, size_t *len, char *err, size_t errle
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* A regular file says its size: one too large is refused unread. */
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > (off_t)REPORT_DIFF_MAX_BYTES) {
+		fclose(f);
+		fail(err, errlen, "%s: larger than 256 MiB: not a report", path);
 		return NULL;
 	}
 	char *text = malloc(REPORT_DIFF_MAX_BYTES + 1);
@@ -978,14 +988,30 @@ void report_diff_text(FILE *f, const struct report_diff *d)
 		fprintf(f, "\nOK: no new gating finding (--fail-on %s)\n", fail_on);
 }
 
+/* Whether the ASCII character at p could start markup in a table cell or
+ * a list item (the renderer's line-start constructs never apply: report
+ * text never starts a line here): code, emphasis, links and images,
+ * HTML and entities, a cell's end, strikethrough, and the autolinks of
+ * GitHub and GitLab (scheme://, www., e-mail). */
+static bool md_special(const unsigned char *p, const unsigned char *start)
+{
+	if (strchr("\\`*_[]<>|~&@", *p))
+		return true;
+	if (*p == ':')
+		return p[1] == '/' && p[2] == '/';
+	if (*p == '.' && p - start >= 3)
+		return strncasecmp((const char *)p - 3, "www", 3) == 0;
+	return false;
+}
+
 /* Markdown text: made safe as on a terminal (controls and hidden
  * characters as visible escapes, their backslash doubled so it shows),
- * every ASCII punctuation character backslash-escaped (CommonMark lets any
- * be), so nothing from a report becomes a link, an image, HTML, emphasis
- * or a table cell's end. */
+ * and each character that could start markup backslash-escaped
+ * (CommonMark lets any ASCII punctuation be), so nothing from a report
+ * becomes a link, an image, HTML, emphasis or a table cell's end. */
 static void md_put(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const unsigned char *start = (const unsigned char *)(s ? s : ""), *p = start;
 	char piece[TEXT_PIECE_MAX + 1];
 	size_t step;
 
@@ -998,7 +1024,7 @@ static void md_put(FILE *f, const char *s)
 				fputc(piece[i], f);
 			}
 		} else {
-			if (*p < 0x80 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", *p))
+			if (*p < 0x80 && md_special(p, start))
 				fputc('\\', f);
 			fwrite(p, 1, step, f);
 		}
@@ -1025,7 +1051,7 @@ static void md_input(FILE *f, const char *label, const struct diff_input *in)
 		window_bound(a, sizeof(a), in->window_start);
 		window_bound(b, sizeof(b), in->window_end);
 		md_put(f, a);
-		fputs(" \\.\\. ", f);
+		fputs(" .. ", f);
 		md_put(f, b);
 	}
 	fputs(" |\n", f);
@@ -1082,7 +1108,7 @@ void report_diff_markdown(FILE *f, const struct report_diff *d)
 	else
 		fputs("### flowaudit diff: OK, no new gating finding\n\n", f);
 	fprintf(f, "%zu new, %zu resolved, %zu changed, %zu unchanged; capture "
-		"health: %zu %s appeared, %zu gone (\\-\\-fail\\-on %s)\n\n",
+		"health: %zu %s appeared, %zu gone (--fail-on %s)\n\n",
 		d->count[CHANGE_NEW], d->count[CHANGE_RESOLVED], d->count[CHANGE_CHANGED],
 		d->count[CHANGE_UNCHANGED], d->nappeared,
 		plural(d->nappeared, "note", "notes"), d->ngone, fail_on);
