@@ -334,12 +334,23 @@ struct rule_info {
 	const char *rule;
 	enum side side;       /* from a missing finding: exact */
 	bool client_named;    /* some finding's client has a role or a site name */
+	long votes;           /* findings whose client alone is a known site
+			       * host, less those whose server alone is */
 	const char *other;    /* the other side's role, for the name */
+};
+
+/* Addresses, sorted and each once after addr_list_sort. */
+struct addr_list {
+	const char **v;
+	size_t n, cap;
 };
 
 struct rule_table {
 	struct rule_info *items;
 	size_t n;
+	/* The rule findings' client and server addresses, and the addresses
+	 * known to be site hosts (see known_site_hosts). */
+	struct addr_list clients, servers, known;
 };
 
 static int rule_info_order(const void *a, const void *b)
@@ -387,20 +398,112 @@ static void fold_rule(struct rule_info *into, const struct rule_info *x)
 	into->client_named |= x->client_named;
 }
 
-static const struct rule_info *rule_lookup(const struct rule_table *t, const char *rule)
+static struct rule_info *rule_lookup(const struct rule_table *t, const char *rule)
 {
 	struct rule_info key = { .rule = rule };
 	return bsearch(&key, t->items, t->n, sizeof(*t->items), rule_info_order);
 }
 
+/* An array realloc'd to n items of size bytes; NULL (the old one kept)
+ * when memory is out. */
+static void *resized(void *v, size_t n, size_t size)
+{
+	return n > SIZE_MAX / size ? NULL : realloc(v, n * size);
+}
+
+static bool addr_push(struct addr_list *l, const char *ip)
+{
+	if (!ip)
+		return true;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		const char **v = resized(l->v, cap, sizeof(*v));
+		if (!v)
+			return false;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = ip;
+	return true;
+}
+
+static int addr_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void addr_list_sort(struct addr_list *l)
+{
+	size_t out = 0;
+
+	qsort(l->v, l->n, sizeof(*l->v), addr_order);
+	for (size_t i = 0; i < l->n; i++)
+		if (!out || strcmp(l->v[out - 1], l->v[i]) != 0)
+			l->v[out++] = l->v[i];
+	l->n = out;
+}
+
+static bool addr_known(const struct rule_table *t, const char *ip)
+{
+	return ip && bsearch(&ip, t->known.v, t->known.n, sizeof(*t->known.v), addr_order);
+}
+
+/* Site hosts the reports show: the side of a missing finding that was
+ * there and the addresses the site binds its absent side's role to, a
+ * host the site named, and an address that is a client in one
+ * rule's finding and a server in another's (a product server: client
+ * populations and internet hosts are never a rule's server). A rule
+ * judged per client host has site hosts as clients, one judged per server
+ * host has them as servers. */
+static bool known_site_hosts(struct rule_table *t)
+{
+	size_t i = 0, j = 0;
+
+	addr_list_sort(&t->clients);
+	addr_list_sort(&t->servers);
+	while (i < t->clients.n && j < t->servers.n) {
+		int c = strcmp(t->clients.v[i], t->servers.v[j]);
+		if (c == 0 && !addr_push(&t->known, t->clients.v[i]))
+			return false;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	addr_list_sort(&t->known);
+	return true;
+}
+
+/* Each rule finding of a report votes for the side its rule is judged on,
+ * when its rule's side is not known exactly. */
+static void vote_sides(const struct diff_input *in, struct rule_table *t)
+{
+	const cJSON *x;
+	struct where w = { .file = in->path };
+	char err[8];
+	struct raw_finding r;
+
+	w.err = err;
+	w.errlen = sizeof(err);
+	cJSON_ArrayForEach(x, member(in->root, "findings")) {
+		if (!read_finding(&w, x, &r) || !r.rule || r.kind == FINDING_UNEXPECTED)
+			continue;
+		struct rule_info *info = rule_lookup(t, r.rule);
+		if (!info || info->side != SIDE_UNKNOWN)
+			continue;
+		bool client = addr_known(t, r.client.ip), server = addr_known(t, r.server.ip);
+		info->votes += (client && !server) - (server && !client);
+	}
+}
+
 /* Where the rule's judged side is not shown by a missing finding: the
- * client when a client of its findings holds a role worth naming or a site
- * host name (the rule's clients are audited hosts or hosts of the site),
- * else the server (clients from a population, judged per server). */
+ * side its findings show to be site hosts; failing that, the client when a
+ * client of its findings holds a role worth naming or a site host name,
+ * else the server (clients from a catch-all population). */
 static enum side judged_side(const struct rule_info *info)
 {
 	if (info->side != SIDE_UNKNOWN)
 		return info->side;
+	if (info->votes)
+		return info->votes > 0 ? SIDE_CLIENT : SIDE_SERVER;
 	return info->client_named ? SIDE_CLIENT : SIDE_SERVER;
 }
 
@@ -496,23 +599,58 @@ static bool parse(struct diff_input *in, char *err, size_t errlen)
 	return true;
 }
 
-/* Checks every finding and collects what each says about its rule. */
+/* The addresses the site binds the role of a side that never appeared to
+ * (its `expected`): hosts of the site. Networks and names are not hosts. */
+static bool add_expected_hosts(struct addr_list *known, const cJSON *expected)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, expected)
+		if (cJSON_IsString(e) && !strchr(e->valuestring, '/') &&
+		    !addr_push(known, e->valuestring))
+			return false;
+	return true;
+}
+
+/* What a rule finding shows of the site's hosts (see known_site_hosts). */
+static bool note_hosts(struct rule_table *t, const struct raw_finding *r)
+{
+	enum side present = missing_side(r);
+	const struct endpoint *absent = present == SIDE_CLIENT ? &r->server : &r->client;
+	bool ok = addr_push(&t->clients, r->client.ip) &&
+		  addr_push(&t->servers, r->server.ip);
+
+	if (ok && present != SIDE_UNKNOWN)
+		ok = addr_push(&t->known, present == SIDE_CLIENT ? r->client.ip : r->server.ip) &&
+		     add_expected_hosts(&t->known, absent->expected);
+	if (ok && r->client.host_name)
+		ok = addr_push(&t->known, r->client.ip);
+	if (ok && r->server.host_name)
+		ok = addr_push(&t->known, r->server.ip);
+	return ok;
+}
+
+/* Checks every finding and collects what each says about its rule and
+ * its hosts. */
 static bool scan_findings(struct where *w, const cJSON *list, struct rule_table *t)
 {
 	const cJSON *x;
 	size_t i = 0;
 	struct raw_finding r;
-	struct rule_info *grown = realloc(t->items, (t->n + (size_t)cJSON_GetArraySize(list) + 1) *
-					  sizeof(*t->items));
-	if (!grown)
+	size_t more = (size_t)cJSON_GetArraySize(list) + 1;
+	struct rule_info *items = resized(t->items, t->n + more, sizeof(*items));
+	if (!items)
 		return fail(w->err, w->errlen, "%s: out of memory", w->file);
-	t->items = grown;
+	t->items = items;
 	cJSON_ArrayForEach(x, list) {
 		snprintf(w->path, sizeof(w->path), "$.findings[%zu]", i++);
 		if (!read_finding(w, x, &r))
 			return false;
-		if (r.rule && r.kind != FINDING_UNEXPECTED)
-			t->items[t->n++] = raw_rule_info(&r);
+		if (!r.rule || r.kind == FINDING_UNEXPECTED)
+			continue;
+		t->items[t->n++] = raw_rule_info(&r);
+		if (!note_hosts(t, &r))
+			return fail(w->err, w->errlen, "%s: out of memory", w->file);
 	}
 	return true;
 }
@@ -796,10 +934,20 @@ struct report_diff *report_diff_load(const char *old_path, const char *new_path,
 	if (ok) {
 		/* One rule table for both: a rule-host pair is named alike in each. */
 		rule_table_fold(&t);
+		ok = known_site_hosts(&t);
+		if (!ok)
+			fail(err, errlen, "out of memory");
+	}
+	if (ok) {
+		vote_sides(&d->old, &t);
+		vote_sides(&d->new, &t);
 		ok = build_findings(&wo, &d->old, &t, policy) &&
 		     build_findings(&wn, &d->new, &t, policy);
 	}
 	free(t.items);
+	free(t.clients.v);
+	free(t.servers.v);
+	free(t.known.v);
 	if (ok) {
 		d->items = calloc(d->old.nfindings + d->new.nfindings + 1, sizeof(*d->items));
 		d->appeared = calloc(d->new.nnotes + 1, sizeof(*d->appeared));
@@ -887,10 +1035,16 @@ static void status_text(FILE *f, const struct diff_finding *x)
 /* "2026-11-24 15:00:00" of a window bound, UTC. */
 static void window_bound(char *out, size_t len, const cJSON *n)
 {
-	time_t t = (time_t)n->valuedouble;
 	struct tm tm;
 
-	if (n->valuedouble < 0 || n->valuedouble > 253402300799.0 || !gmtime_r(&t, &tm))
+	/* Checked before the conversion: a double past time_t's range is
+	 * undefined behaviour to convert. Years 1970 to 9999. */
+	if (!(n->valuedouble >= 0 && n->valuedouble <= 253402300799.0)) {
+		snprintf(out, len, "?");
+		return;
+	}
+	time_t t = (time_t)n->valuedouble;
+	if (!gmtime_r(&t, &tm))
 		snprintf(out, len, "?");
 	else
 		strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
@@ -1183,7 +1337,13 @@ static void json_time(cJSON *o, const char *key, const cJSON *n)
 static cJSON *json_input(const struct diff_input *in)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "file", in->path);
+	/* The name as given on the command line: any bytes, made UTF-8. */
+	size_t room = strlen(in->path) * 3 + 1;
+	char *file = malloc(room);
+	if (file)
+		utf8_clean(file, room, in->path);
+	cJSON_AddStringToObject(o, "file", file ? file : "?");
+	free(file);
 	cJSON_AddStringToObject(o, "site", in->site);
 	cJSON_AddStringToObject(o, "matrix", in->matrix);
 	cJSON_AddStringToObject(o, "verdict", in->verdict);

@@ -4,6 +4,9 @@ show with fixed files.
 - Identity: every finding diff names is a JUnit test name of the audit it
   comes from (new and changed: the new audit's; resolved: the old one's),
   over pairs of fixture audits of two sites (one with grouped hosts).
+- The example flow is not the identity: another example client of a rule
+  judged per server host, or server of one judged per client host, is no
+  change.
 - Sensors: one capture under another file name (a second sensor) gives no
   change, exit 0; the input names are not compared.
 - watch windows: two windows' reports of one watch, one conversation in
@@ -74,10 +77,16 @@ PAIRS = [
     ("separate.json", "demo", "blocked-rst"),
     ("separate.json", "lost-synack", "peers-workstations"),
     ("dual-stack.json", "dual-stack", "missing-13667"),
+    # Rules judged per server host (clients a population) and per port.
+    ("webaccess-ports.json", "healthy-separate", "udp-S0"),
+    # The licence server is a rule's server in no finding (its port is the
+    # site's own): a missing finding's expected addresses show it a host.
+    ("custom-port.json", "demo", "tcp-S0"),
 ]
 
 
 def identity_is_junit_name(tap, work):
+    seen = []
     for site, a, b in PAIRS:
         paths = {}
         ok = True
@@ -100,10 +109,38 @@ def identity_is_junit_name(tap, work):
                 if item["name"] not in names:
                     lost.append("%s: %s" % (kind, item["name"]))
         count = sum(len(d["findings"][k]) for k in ("new", "changed", "resolved"))
+        seen += [i["name"] for k in ("new", "changed", "resolved")
+                 for i in d["findings"][k] if i["rule"]]
         tap.ok(count > 0 and not lost,
                "%s -> %s (%s): the %d findings diff names are JUnit test names "
                "of their audit" % (a, b, site, count),
                "\n".join(lost) or "nothing changed")
+    server = [n for n in seen if re.match(r"[^:]+: [a-z_]+_clients -> ", n)]
+    units = [n for n in seen if re.search(r" (tcp|udp)/[0-9]+$", n)]
+    tap.ok(server and units, "among them rules judged per server host (%d) and "
+           "per port (%d)" % (len(server), len(units)), "\n".join(seen))
+
+
+def other_examples(tap, work):
+    """The example flow of a finding is not its identity: a rule judged per
+    server host (mobile-inbound, from the mobile_clients population) whose
+    example client changed, and one judged per client host (mobile-ad-auth)
+    whose example server changed, are the same findings, unchanged. No
+    missing finding in either report says which side they are judged on."""
+    old = os.path.join(DATA, "healthy.json")
+    new = json.load(open(old))
+    for f in new["findings"]:
+        if f["rule"] == "mobile-inbound":
+            f["client"]["ip"] = "203.0.113.99"
+        if f["rule"] == "mobile-ad-auth":
+            f["server"]["ip"] = "10.1.0.3"
+    path = os.path.join(work, "examples.json")
+    json.dump(new, open(path, "w"))
+    p, d = diff_json(old, path)
+    s = d["summary"] if d else {}
+    tap.ok(p.returncode == 0 and s.get("new") == 0 and s.get("resolved") == 0 and
+           s.get("changed") == 0, "another example client or server: the same "
+           "findings, unchanged", json.dumps(d and d["findings"])[:2000])
 
 
 def sensors(tap, work):
@@ -303,6 +340,7 @@ def main():
     work = tempfile.mkdtemp(prefix="flowaudit-diff-")
     try:
         identity_is_junit_name(tap, work)
+        other_examples(tap, work)
         sensors(tap, work)
         watch_windows(tap, work)
         shuffled(tap, work)
