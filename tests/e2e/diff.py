@@ -17,6 +17,8 @@ show with fixed files.
 - Hostile strings from a report (reason, site name) stay inert in markdown,
   text and JSON; JSON keeps them exactly.
 - Bad input: invalid UTF-8 (file:line:column), a file past 256 MiB, exit 2.
+- Reports with one value of another type, or removed: never a crash, and
+  when refused, the JSON path is named.
 - -o: FILE.md writes markdown; a symbolic link as -o is refused.
 - The test data's reports (tests/data/diff) are valid flowaudit-report/1
   (when python3-jsonschema is installed).
@@ -297,6 +299,46 @@ def bad_input(tap, work):
     tap.ok(p.returncode == 2, "one report only: exit 2")
 
 
+def paths(doc, prefix="$"):
+    """Every (JSON path, parent, key) of a document, in order."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc)
+    for k, v in items:
+        where = "%s.%s" % (prefix, k) if isinstance(doc, dict) else "%s[%d]" % (prefix, k)
+        yield where, doc, k
+        if isinstance(v, (dict, list)):
+            yield from paths(v, where)
+
+
+def mangled(tap, work):
+    """Reports with one value replaced by another type, or removed: never a
+    crash; exit 0 or 1 (a field the diff does not read), or 2 naming the
+    file and the JSON path of the value, or a place within it."""
+    base = json.load(open(os.path.join(DATA, "orig-only.json")))
+    spots = list(paths(base))
+    rng = random.Random(1616)
+    path = os.path.join(work, "mangled.json")
+    crashes, unnamed = [], []
+    for n in range(150):
+        doc = copy.deepcopy(base)
+        where, _, _ = spots[rng.randrange(len(spots))]
+        parent, key = next((p, k) for w, p, k in paths(doc) if w == where)
+        if rng.random() < 0.3 and isinstance(parent, dict):
+            del parent[key]
+        else:
+            parent[key] = rng.choice([None, 7, "x", [], {}, True])
+        json.dump(doc, open(path, "w"))
+        p = run(["diff", os.path.join(DATA, "healthy.json"), path])
+        err = p.stderr.decode()
+        if p.returncode not in (0, 1, 2):
+            crashes.append("%s: exit %d %s" % (where, p.returncode, err))
+        elif p.returncode == 2 and "mangled.json: $" not in err:
+            unnamed.append("%s: %s" % (where, err))
+    tap.ok(not crashes, "150 reports with a value of another type or removed: "
+           "never a crash", "\n".join(crashes[:10]))
+    tap.ok(not unnamed, "each one refused names the file and the JSON path",
+           "\n".join(unnamed[:10]))
+
+
 def outputs(tap, work):
     old, new = os.path.join(DATA, "healthy.json"), os.path.join(DATA, "refused.json")
     md = os.path.join(work, "comment.md")
@@ -346,6 +388,7 @@ def main():
         shuffled(tap, work)
         hostile(tap, work)
         bad_input(tap, work)
+        mangled(tap, work)
         outputs(tap, work)
         schema(tap)
         help_text(tap)
