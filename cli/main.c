@@ -25,6 +25,7 @@ static void usage(FILE *f)
 	"  matrix  describe a matrix: roles, parameters, features, rules, and a\n"
 	"          site file's skeleton (start here)\n"
 	"  firewall  the allow rules a site needs: nftables, iptables, Windows, CSV\n"
+	"  diff    compare two JSON audit reports: new, resolved, changed findings\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
 	"  flowaudit --version        version and library versions\n"
@@ -78,6 +79,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "firewall") == 0) return cmd_firewall(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cmd_diff(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
 	return EXIT_USAGE;
 }
