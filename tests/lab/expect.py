@@ -13,6 +13,8 @@ prints what it found and exits 0 when CHECK holds, 1 when not:
                cause (SYN unanswered, RST, ICMP admin-prohibited)
   one-sided    capture health notes a one-sided capture; nothing blocked or
                missing; inconclusive only where the reply was not visible
+  diff         a `flowaudit diff --format json` of runs 1 and 2: exactly
+               the three breaks' findings turned blocked, with their causes
   findings     prints every finding but the observed ones (for the log)
 """
 import json
@@ -134,6 +136,22 @@ def check_one_sided(d):
             and all(f["cause"] == "reply-not-visible" for f in unsure))
 
 
+def check_diff(d):
+    """A flowaudit-diff/1 report of runs 1 and 2: the findings that became
+    blocked (new, or changed from observed) are the three breaks."""
+    got = {}
+    for change in ("new", "changed"):
+        for item in d["findings"][change]:
+            now = item["new"] or {}
+            was = (item["old"] or {}).get("kind", "none")
+            print("%s: %s (%s) %s -> %s %s" % (change, item["name"], item["rule"],
+                                               was, now.get("kind"), now.get("cause")))
+            if now.get("kind") == "blocked":
+                got[item["rule"]] = now["cause"]
+    print("summary: %s" % json.dumps(d["summary"], sort_keys=True))
+    return got == BREAKS and d["summary"]["verdict"] == "fail"
+
+
 def show(d):
     counts(d)
     for f in d["findings"]:
@@ -145,7 +163,7 @@ def show(d):
 CHECKS = {
     "required": check_required, "undocumented": check_undocumented,
     "clean": check_clean, "broken": check_broken,
-    "one-sided": check_one_sided, "findings": show,
+    "one-sided": check_one_sided, "diff": check_diff, "findings": show,
 }
 
 
