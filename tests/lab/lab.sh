@@ -62,6 +62,7 @@ cleanup() {
 	done
 	for ns in $fw $srv $core $lan $inet $mon; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "/etc/netns/$fw"
+	rmdir /etc/netns 2>/dev/null
 	if [ -n "${LAB_KEEP:-}" ]; then
 		echo "# LAB_KEEP: the captures and reports stay in $work"
 	else
@@ -302,9 +303,13 @@ ruleset=""
 if [ -n "${LAB_RULESET:-}" ]; then
 	ruleset=$LAB_RULESET
 elif "$FLOWAUDIT" firewall --help >/dev/null 2>&1; then
-	"$FLOWAUDIT" firewall --site "$SITE" --target nftables --enforce \
+	# In the firewall's namespace: livebroker.speechexec.com resolves as
+	# the firewall would resolve it, through the site's DNS.
+	in_ns "$fw" "$FLOWAUDIT" firewall --site "$SITE" --target nftables --enforce \
 		-o "$work/enforce.nft" 2>"$work/firewall.err"
 	check $? "flowaudit firewall exports the site's nftables ruleset (--enforce)" "$work/firewall.err"
+	grep -q "livebroker.speechexec.com.*203.0.113.10" "$work/enforce.nft"
+	check $? "the exported ruleset resolved livebroker.speechexec.com through the lab's DNS (203.0.113.10)" "$work/enforce.nft"
 	ruleset=$work/enforce.nft
 fi
 if [ -n "$ruleset" ]; then
@@ -356,7 +361,7 @@ in_ns "$fw" nft -f "$work/break.nft" 2>"$work/nft.err"
 check $? "run 2: the breaking rules load" "$work/nft.err"
 capture broken
 sed 's/^/# /' "$work/broken.clients"
-expect broken "$work/broken.json" "run 2: blocked: 13667 SYN unanswered, 1433 rejected (RST), 443 to livebroker ICMP admin-prohibited"
+expect broken "$work/broken.json" "run 2: blocked: 13667 SYN unanswered, 1433 rejected (RST), 443 to livebroker ICMP admin-prohibited; no capture health note"
 in_ns "$fw" nft delete table inet lab_break
 
 # ---- run 3: one direction --------------------------------------------------
