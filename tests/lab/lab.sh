@@ -269,7 +269,8 @@ capture() {
 			--report-dir "$dir" --format json 2>"$dir/stderr" &
 		watchpid=$!
 	fi
-	for _ in $(seq 50); do
+	# Up to 10 s: watch under the sanitizers starts slowly.
+	for _ in $(seq 100); do
 		grep -q "listening on" "$work/$name.tcpdump" 2>/dev/null &&
 			{ [ -z "$watchpid" ] || grep -q "listening on" "$dir/stderr"; } && break
 		sleep 0.1
