@@ -443,8 +443,12 @@ static void capture_health(const struct verdict *v, struct capture_health *h)
 {
 	*h = v->health;
 	h->nnotes = 0;
-	if (h->tcp_flows >= HEALTH_MIN_FLOWS && h->one_sided_flows * 2 >= h->tcp_flows)
-		add_note(h, HEALTH_ONE_SIDED_CAPTURE, NULL, h->tcp_flows, h->one_sided_flows);
+	/* Attempts nobody answered are one-sided whatever the mirror does:
+	 * the note weighs the other flows. */
+	uint64_t flows = h->tcp_flows - h->unanswered_attempts;
+	uint64_t one_sided = h->one_sided_flows - h->unanswered_attempts;
+	if (flows >= HEALTH_MIN_FLOWS && one_sided * 2 >= flows)
+		add_note(h, HEALTH_ONE_SIDED_CAPTURE, NULL, flows, one_sided);
 	role_mask audited = ruleset_audited_roles(v->rs);
 	for (unsigned r = 0; r < ruleset_role_count(v->rs); r++) {
 		const unsigned *ids;

@@ -213,6 +213,9 @@ struct capture_health {
 	uint64_t one_sided_flows;     /* TCP flows seen in one direction only */
 	uint64_t orig_only, resp_only;
 	uint64_t answered_unseen;     /* answered by packets the capture lacks */
+	uint64_t unanswered_attempts; /* one-sided because nobody answered
+				       * (flow_unanswered_attempt): no
+				       * evidence against the mirror */
 	uint64_t gap_flows, missed_bytes;  /* content the capture never carried */
 	struct health_note notes[HEALTH_MAX_NOTES];
 	unsigned nnotes;

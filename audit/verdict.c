@@ -508,6 +508,7 @@ static void count_health(struct capture_health *h, const struct flow_record *r)
 	h->orig_only += r->seen == FLOW_SEEN_ORIG_ONLY;
 	h->resp_only += r->seen == FLOW_SEEN_RESP_ONLY;
 	h->answered_unseen += r->answered_unseen;
+	h->unanswered_attempts += flow_unanswered_attempt(r);
 	h->gap_flows += r->missed_bytes > 0;
 	h->missed_bytes += r->missed_bytes;
 }

@@ -98,11 +98,21 @@ void host_visibility_reserve(struct host_visibility *v, uint8_t version,
 	entry(v, version, a);
 }
 
+bool flow_unanswered_attempt(const struct flow_record *r)
+{
+	return r->proto == IP_PROTO_TCP && !r->is_icmp_error && !r->answered_unseen &&
+	       r->seen == FLOW_SEEN_ORIG_ONLY && (r->orig.saw & SAW_SYN) &&
+	       !(r->orig.saw & SAW_ACK) && (r->icmp_errors > 0 || r->orig.syns > 1);
+}
+
 void host_visibility_flow(struct host_visibility *v, const struct flow_record *r)
 {
 	struct host_entry *o = entry(v, r->ip_version, &r->orig_h);
 	struct host_entry *s = entry(v, r->ip_version, &r->resp_h);
-	bool tcp = r->proto == IP_PROTO_TCP && !r->is_icmp_error;
+	/* Only flows that say something about the mirror count for its
+	 * health notes. */
+	bool tcp = r->proto == IP_PROTO_TCP && !r->is_icmp_error &&
+		   !flow_unanswered_attempt(r);
 	bool one_sided = r->seen != FLOW_SEEN_BOTH;
 
 	if (o) {

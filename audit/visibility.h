@@ -43,7 +43,16 @@ void host_visibility_flow(struct host_visibility *v, const struct flow_record *r
 uint8_t host_visibility_of(const struct host_visibility *v, uint8_t version,
 			   const struct ip_addr *a);
 
-/* Its TCP flows and how many of them were seen one-sided. */
+/* A TCP attempt the capture proves went unanswered: its SYN drew an ICMP
+ * error, or the client sent its SYN again and never acknowledged anything.
+ * It is one-sided because nobody answered (a firewall dropped it), not
+ * because the mirror lost a direction, so it is no evidence of a
+ * one-sided capture. */
+bool flow_unanswered_attempt(const struct flow_record *r);
+
+/* Its TCP flows and how many of them were seen one-sided, leaving out
+ * unanswered attempts (flow_unanswered_attempt): what they say of the
+ * mirror. */
 void host_visibility_tcp(const struct host_visibility *v, uint8_t version,
 			 const struct ip_addr *a, uint32_t *flows, uint32_t *one_sided);
 

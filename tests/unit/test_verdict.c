@@ -523,6 +523,72 @@ static void test_capture_proof(const char *src)
 	ruleset_free(sep);
 }
 
+static bool has_note(const struct findings *f, enum health_note_code code)
+{
+	for (unsigned i = 0; i < f->health.nnotes; i++)
+		if (f->health.notes[i].code == code)
+			return true;
+	return false;
+}
+
+/* A firewall that drops: the clients' SYNs sent again and again, or
+ * answered by the firewall's ICMP error, are one-sided because nobody
+ * answered, not because the mirror carries one direction (tests/lab, run 2:
+ * the License Server's flows, 3 of 5 dropped, drew "the mirror seems to
+ * carry one direction of its traffic"). */
+static void test_dropped_not_one_sided(const char *src)
+{
+	char site[1200], matrix[1200];
+	struct diag d = { .out = stderr };
+
+	snprintf(site, sizeof(site), "%s/tests/e2e/sites/separate.json", src);
+	snprintf(matrix, sizeof(matrix), "%s/rules/speechexec-enterprise.json", src);
+	struct ruleset *sep = ruleset_load(matrix, site, &d);
+	if (!ok(sep != NULL, "the separate site loads"))
+		return;
+	struct verdict *v = verdict_new(sep);
+	struct flow_class unknown = cls("Unknown", "");
+	struct findings out;
+
+	struct flow_record f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = tcp_ok("10.1.0.22", "10.1.0.10", 13667);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = syn_only("10.1.0.21", 50001, "10.1.0.10", 13667, 3);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = syn_only("10.1.0.22", 50002, "10.1.0.10", 23, 2);
+	verdict_flow(v, &f, &unknown, NULL);
+	f = syn_only("10.1.0.20", 50003, "10.1.0.10", 445, 1);
+	f.icmp_errors = 1;
+	verdict_flow(v, &f, &unknown, NULL);
+	ok(verdict_findings(v, &out), "findings built");
+	ok(out.health.tcp_flows == 5 && out.health.one_sided_flows == 3,
+	   "the figures stay facts: 5 TCP flows, 3 seen one way (got %llu, %llu)",
+	   (unsigned long long)out.health.tcp_flows,
+	   (unsigned long long)out.health.one_sided_flows);
+	ok(!has_note(&out, HEALTH_ONE_SIDED_HOST) && !has_note(&out, HEALTH_ONE_SIDED_CAPTURE),
+	   "SYNs retransmitted or answered by ICMP: no one-sided note (%u notes)",
+	   out.health.nnotes);
+	findings_free(&out);
+
+	/* A single SYN, never answered, says nothing either way: it still
+	 * counts, and four of them with one connection seen whole are what a
+	 * one-direction mirror looks like. */
+	verdict_reset(v);
+	f = tcp_ok("10.1.0.20", "10.1.0.10", 13667);
+	verdict_flow(v, &f, &unknown, NULL);
+	for (uint16_t i = 0; i < 4; i++) {
+		f = syn_only("10.1.0.21", (uint16_t)(50010 + i), "10.1.0.10", 13667, 1);
+		verdict_flow(v, &f, &unknown, NULL);
+	}
+	ok(verdict_findings(v, &out), "findings built");
+	ok(has_note(&out, HEALTH_ONE_SIDED_HOST) && has_note(&out, HEALTH_ONE_SIDED_CAPTURE),
+	   "single unanswered SYNs: the one-sided notes stay");
+	findings_free(&out);
+	verdict_free(v);
+	ruleset_free(sep);
+}
+
 /* Traffic with no peer to judge: broadcasts (limited, a bound network's,
  * an unanswered UDP datagram to .255), multicast, neighbour discovery. */
 static void test_peerless(void)
@@ -769,6 +835,7 @@ int main(void)
 	test_peerless();
 	test_visibility_flood();
 	test_capture_proof(src ? src : ".");
+	test_dropped_not_one_sided(src ? src : ".");
 	test_not_applicable(src ? src : ".");
 	test_hosts(src ? src : ".");
 	test_each(src ? src : ".");
