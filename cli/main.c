@@ -18,14 +18,14 @@ static void usage(FILE *f)
 	"failed (blocked).\n"
 	"\n"
 	"Commands:\n"
-	"  audit   check captured flows against a matrix and a site file\n"
-	"  flows   one record per flow (Zeek conn.log fields), no judgement\n"
-	"  check   validate a site (and matrix) and show the rules it yields\n"
-	"  watch   audit a live mirror port continuously, report per window\n"
-	"  matrix  describe a matrix: roles, parameters, features, rules, and a\n"
-	"          site file's skeleton (start here)\n"
+	"  audit     check captured flows against a matrix and a site file\n"
+	"  flows     one record per flow (Zeek conn.log fields), no judgement\n"
+	"  check     validate a site (and matrix) and show the rules it yields\n"
+	"  watch     audit a live mirror port continuously, report per window\n"
+	"  matrix    describe a matrix: roles, parameters, features, rules, and\n"
+	"            a site file's skeleton (start here)\n"
 	"  firewall  the allow rules a site needs: nftables, iptables, Windows, CSV\n"
-	"  diff    compare two JSON audit reports: new, resolved, changed findings\n"
+	"  diff      compare two JSON audit reports: new, resolved, changed\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
 	"  flowaudit --version        version and library versions\n"
@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 		return cmd_matrix(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
-	if (strcmp(cmd, "firewall") == 0) return cmd_firewall(argc - 1, argv + 1);
+	if (strcmp(cmd, "firewall") == 0)
+		return cmd_firewall(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
