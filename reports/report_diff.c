@@ -212,6 +212,7 @@ static bool read_endpoint(struct where *w, const cJSON *finding, const char *key
 struct raw_finding {
 	enum finding_kind kind;
 	const char *cause, *rule, *need, *reason, *proto, *unit;
+	const char *judged;   /* "client", "server"; NULL in reports before it */
 	const cJSON *port;
 	struct endpoint client, server;
 };
@@ -235,8 +236,11 @@ static bool read_finding(struct where *w, const cJSON *x, struct raw_finding *r)
 	    !get_string(w, x, "rule", true, &r->rule) ||
 	    !get_string(w, x, "need", true, &r->need) ||
 	    !get_string(w, x, "reason", false, &r->reason) ||
-	    !get_string(w, x, "proto", true, &r->proto))
+	    !get_string(w, x, "proto", true, &r->proto) ||
+	    !get_string(w, x, "judged", true, &r->judged))
 		return false;
+	if (r->judged && strcmp(r->judged, "client") != 0 && strcmp(r->judged, "server") != 0)
+		return bad(w, "judged", "expected client or server");
 	if (r->kind != FINDING_UNEXPECTED && !r->rule)
 		return bad(w, "rule", "expected the rule's id (only an unexpected "
 			   "finding has none)");
@@ -375,7 +379,11 @@ static enum side missing_side(const struct raw_finding *r)
 
 static struct rule_info raw_rule_info(const struct raw_finding *r)
 {
-	struct rule_info info = { .rule = r->rule, .side = missing_side(r) };
+	/* A report states the side (its "judged"); one made before it did
+	 * shows it by a missing finding, or leaves it to judged_side(). */
+	enum side side = !r->judged ? missing_side(r) :
+			 strcmp(r->judged, "client") == 0 ? SIDE_CLIENT : SIDE_SERVER;
+	struct rule_info info = { .rule = r->rule, .side = side };
 
 	info.client_named = r->client.first_role || r->client.host_name;
 	if (info.side == SIDE_CLIENT)

@@ -170,6 +170,10 @@ static cJSON *finding_json(const struct audit_report *report, const struct findi
 	cJSON_AddStringToObject(o, "cause", finding_cause_name(f->cause));
 	cJSON_AddBoolToObject(o, "gates", finding_gates(f, &report->fail_on));
 	cJSON_AddItemToObject(o, "rule", r ? text(r->id) : cJSON_CreateNull());
+	/* The side the rule is judged on: the host a finding is about, which
+	 * names it across runs (JUnit's test names, flowaudit diff). */
+	if (r)
+		cJSON_AddStringToObject(o, "judged", judged_on_client(rs, r) ? "client" : "server");
 	cJSON_AddItemToObject(o, "sections", r ? text_array(r->sections, r->nsections)
 					       : cJSON_CreateArray());
 	cJSON_AddItemToObject(o, "need", r ? cJSON_CreateString(need_name(r->need))
