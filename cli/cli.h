@@ -62,5 +62,6 @@ int cmd_flows(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 
 #endif

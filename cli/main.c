@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	"  flows   one record per flow (Zeek conn.log fields), no judgement\n"
 	"  check   validate a site (and matrix) and show the rules it yields\n"
 	"  watch   audit a live mirror port continuously, report per window\n"
+	"  suggest propose a site file from captured traffic, with evidence\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
 	"  flowaudit --version        version and library versions\n"
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "watch") == 0)
 		return cmd_watch(argc - 1, argv + 1);
+	if (strcmp(cmd, "suggest") == 0) return cmd_suggest(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);
 	return EXIT_USAGE;
 }

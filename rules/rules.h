@@ -123,7 +123,9 @@ struct diag {
 };
 
 /* Loads a matrix (NULL: the installed SpeechExec Enterprise matrix) and a
- * site. Returns NULL when either has errors, all of them reported. */
+ * site. Returns NULL when either has errors, all of them reported. A NULL
+ * site_path loads the matrix alone (`flowaudit suggest`): no role bound,
+ * parameters at their defaults, every feature on. */
 struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
 			     struct diag *d);
 void ruleset_free(struct ruleset *rs);
@@ -179,6 +181,24 @@ unsigned ruleset_role_names(const struct ruleset *rs, unsigned role,
  * (VLAN-tagged too). False when no such filter exists (an audited role
  * bound by name or to every address): capture everything. */
 bool ruleset_capture_filter(const struct ruleset *rs, char *out, size_t len);
+
+/* The matrix's parameters and features as declared (rules/matrix_info.c),
+ * for `flowaudit suggest`, which proposes values for them. */
+unsigned ruleset_param_count(const struct ruleset *rs);
+/* Name, whether it is a "ports" list, and its resolved values. */
+const char *ruleset_param(const struct ruleset *rs, unsigned i, bool *list,
+			  const struct port_range **values, unsigned *nvalues);
+/* The parameter a service's port list is, when it is exactly one "$param"
+ * item; else -1. */
+int ruleset_service_param(const struct ruleset *rs, unsigned rule, unsigned service);
+unsigned ruleset_feature_count(const struct ruleset *rs);
+const char *ruleset_feature_name(const struct ruleset *rs, unsigned i);
+/* The feature a rule depends on, or -1. */
+int ruleset_rule_feature(const struct ruleset *rs, unsigned rule);
+/* Whether a role may be bound to host names ("binds": ["name"]). */
+bool ruleset_role_binds_names(const struct ruleset *rs, unsigned role);
+/* Whether a role may be bound to addresses and networks. */
+bool ruleset_role_binds_addresses(const struct ruleset *rs, unsigned role);
 
 unsigned ruleset_allow_count(const struct ruleset *rs);
 const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i);

@@ -269,12 +269,14 @@ struct ruleset *ruleset_load(const char *matrix_path, const char *site_path,
 	if (!matrix_path)
 		matrix_path = ruleset_default_matrix();
 	rs->matrix_path = arena_strdup(&rs->arena, matrix_path);
-	rs->site_path = arena_strdup(&rs->arena, site_path);
+	rs->site_path = site_path ? arena_strdup(&rs->arena, site_path) : NULL;
 	ok = json_file_load(&mf, matrix_path, d) && load_matrix(rs, &mf);
 	json_file_free(&mf);
-	if (ok) {
+	if (ok && site_path) {
 		ok = json_file_load(&sf, site_path, d) && load_site(rs, &sf);
 		json_file_free(&sf);
+	} else if (ok) {
+		rs->site_name = "no site";  /* the matrix alone: nothing bound */
 	}
 	if (!ok || d->errors || !resolve(rs, d)) {
 		ruleset_free(rs);
