@@ -96,6 +96,7 @@ struct decide {
 	bool items_full;
 	role_mask dominated_or_tied[SUGGEST_MAX_HOSTS];
 	role_mask sure[SUGGEST_MAX_HOSTS], tied[SUGGEST_MAX_HOSTS];
+	role_mask plausible[SUGGEST_MAX_HOSTS]; /* every fact another role's too */
 	role_mask bound[SUGGEST_MAX_HOSTS];
 	bool by_elimination[SUGGEST_MAX_HOSTS][MAX_ROLES];
 	struct suggestion *out;
@@ -583,18 +584,29 @@ static void evidence_pass(struct decide *d, bool items)
 static role_mask supported_roles(const struct decide *d, unsigned h)
 {
 	unsigned in[MAX_ROLES] = { 0 }, out[MAX_ROLES] = { 0 };
+	bool own[MAX_ROLES] = { false };
 	role_mask m = 0;
 
 	for (unsigned ri = 0; ri < d->nrules; ri++) {
 		const struct rule *r = ruleset_rule(d->rs, ri);
-		in[r->to_role] += d->ev_in[(size_t)h * d->nrules + ri] != 0;
-		out[r->from_role] += d->ev_out[(size_t)h * d->nrules + ri] != 0;
+		bool i = d->ev_in[(size_t)h * d->nrules + ri] != 0;
+		bool o = d->ev_out[(size_t)h * d->nrules + ri] != 0;
+		in[r->to_role] += i;
+		out[r->from_role] += o;
+		own[r->to_role] |= i && !ruleset_role(d->rs, r->from_role)->peer;
+		own[r->from_role] |= o && !ruleset_role(d->rs, r->to_role)->peer;
 	}
 	for (unsigned ro = 0; ro < d->nroles; ro++) {
 		if (d->kind[ro] != KIND_SERVER)
 			continue;
 		if ((d->req_in[ro] && !in[ro]) || (d->req_out[ro] && !out[ro]) ||
 		    in[ro] + out[ro] == 0)
+			continue;
+		/* An audited role shows itself opposite something not shared
+		 * infrastructure: every domain member talks to the domain
+		 * controllers and file servers, only the product's servers
+		 * to each other, their clients and the product's cloud. */
+		if (ruleset_role(d->rs, ro)->audited && !own[ro])
 			continue;
 		m |= bit(ro);
 	}
@@ -673,6 +685,46 @@ static bool facts_within(const struct item *a, unsigned na, const struct item *b
 	return true;
 }
 
+/* Whether role other's rules explain the fact just as well: the same
+ * endpoint on one of its services, the peer fitting the rule's other end. */
+static bool fact_explained(const struct decide *d, const struct item *it,
+			   unsigned other)
+{
+	const struct endpoint *ep = &d->s->eps[it->ep];
+	for (unsigned ri = 0; ri < d->nrules; ri++) {
+		const struct rule *r = ruleset_rule(d->rs, ri);
+		unsigned mine = it->dir ? r->from_role : r->to_role;
+		unsigned peer = it->dir ? r->to_role : r->from_role;
+		bool hit = false, wild;
+		if (mine != other)
+			continue;
+		for (unsigned k = 0; k < r->nservices && !hit; k++)
+			hit = service_hit(d, ri, k, ep, &wild);
+		if (hit && (it->dir ? server_fits(d, it->peer, ep, peer) :
+			    client_fits(d, it->peer, peer)))
+			return true;
+	}
+	return false;
+}
+
+/* Whether one other server role explains every fact of a role's run,
+ * candidate or not: a licence client that shows nothing else could be
+ * any of the services that need a licence. */
+static bool all_facts_shared(const struct decide *d, const struct item *items,
+			     unsigned n)
+{
+	for (unsigned other = 0; other < d->nroles; other++) {
+		if (other == items[0].role || d->kind[other] != KIND_SERVER)
+			continue;
+		unsigned i = 0;
+		while (i < n && fact_explained(d, &items[i], other))
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
 /* On each host: a role whose facts another candidate role shows too, and
  * more, is dominated (a health scan makes a web server the Mobile Service
  * rather than WebAccess); roles with the very same facts are tied. */
@@ -714,6 +766,8 @@ static void compare_roles(struct decide *d)
 				d->dominated_or_tied[h] |= bit(a);
 			else if (tie)
 				d->tied[h] |= bit(a);
+			else if (all_facts_shared(d, &d->items[start[a]], count[a]))
+				d->plausible[h] |= bit(a);
 			else
 				d->sure[h] |= bit(a);
 		}
@@ -800,15 +854,23 @@ static void decide_roles(struct decide *d)
 				 "keep only the ones it holds", ip, b);
 		}
 	}
-	for (unsigned h = 0; h < d->nhosts; h++)
+	for (unsigned h = 0; h < d->nhosts; h++) {
 		held |= d->bound[h];
+		if (!d->plausible[h] || (d->bound[h] & d->plausible[h]))
+			continue;
+		host_text(d, h, ip);
+		roles_text(d, d->plausible[h], a, sizeof(a));
+		question(d, "%s shows only what other roles show too (could be %s, "
+			 "or another role the matrix gives the same rules): not bound; "
+			 "which role does it hold?", ip, a);
+	}
 	/* A role no host shows better than another role: its candidates. */
 	for (unsigned ro = 0; ro < d->nroles; ro++) {
 		if (d->kind[ro] != KIND_SERVER || (held & bit(ro)))
 			continue;
 		unsigned n = 0;
 		for (unsigned h = 0; h < d->nhosts; h++)
-			if (d->hosts[h].cand & bit(ro)) {
+			if ((d->hosts[h].cand & bit(ro)) && !(d->plausible[h] & bit(ro))) {
 				d->bound[h] |= bit(ro);
 				d->by_elimination[h][ro] = true;
 				n++;
@@ -822,6 +884,39 @@ static void decide_roles(struct decide *d)
 				 "it out if it is not deployed", role_name(d, ro),
 				 ruleset_role(d->rs, ro)->description);
 	}
+}
+
+/* The proposal must hold up on its own: the evidence again, between the
+ * bound roles only, drops a binding whose support was a role the end
+ * left unbound (a licence server on a host that only a host of no role
+ * reached), until nothing changes. What the report cites is then what the
+ * proposed site would see. */
+static void prune_bindings(struct decide *d)
+{
+	char ip[IP_TEXT_LEN], a[256];
+
+	for (unsigned round = 0; round < MAX_ROUNDS; round++) {
+		bool changed = false;
+		for (unsigned h = 0; h < d->nhosts; h++)
+			d->hosts[h].cand = d->bound[h];
+		evidence_pass(d, false);
+		for (unsigned h = 0; h < d->nhosts; h++) {
+			role_mask keep = d->bound[h] & supported_roles(d, h);
+			if (keep == d->bound[h])
+				continue;
+			host_text(d, h, ip);
+			roles_text(d, d->bound[h] & ~keep, a, sizeof(a));
+			question(d, "%s looked like %s, but only opposite hosts left "
+				 "unbound: not bound", ip, a);
+			d->bound[h] = keep;
+			changed = true;
+		}
+		if (!changed)
+			break;
+	}
+	for (unsigned h = 0; h < d->nhosts; h++)
+		d->hosts[h].cand = d->bound[h];
+	evidence_pass(d, false);
 }
 
 static size_t append(char *out, size_t len, size_t used, const char *fmt, ...)
@@ -1102,6 +1197,22 @@ static uint32_t rule_shown(const struct decide *d, unsigned ri)
 	return 0;
 }
 
+/* Whether a rule of feature f has a side the proposal binds: only then
+ * does its silence say the feature is off. */
+static bool feature_roles_bound(const struct decide *d, unsigned f)
+{
+	role_mask held = 0;
+	for (unsigned h = 0; h < d->nhosts; h++)
+		held |= d->bound[h];
+	for (unsigned ri = 0; ri < d->nrules; ri++) {
+		const struct rule *r = ruleset_rule(d->rs, ri);
+		if (ruleset_rule_feature(d->rs, ri) == (int)f &&
+		    (held & (bit(r->from_role) | bit(r->to_role))))
+			return true;
+	}
+	return false;
+}
+
 static void decide_features(struct decide *d)
 {
 	struct suggestion *o = d->out;
@@ -1123,7 +1234,13 @@ static void decide_features(struct decide *d)
 				      ruleset_rule(d->rs, ri)->id);
 			endpoint_text(d, e - 1, ft->evidence, sizeof(ft->evidence), used);
 		}
-		if (!ft->on) {
+		if (!ft->on && !feature_roles_bound(d, f)) {
+			/* Nothing of it either way: the matrix's default stands. */
+			ft->on = true;
+			snprintf(ft->evidence, sizeof(ft->evidence), "none of its %u "
+				 "rule%s has a bound role; the matrix's default", nrules,
+				 nrules == 1 ? "" : "s");
+		} else if (!ft->on) {
 			snprintf(ft->evidence, sizeof(ft->evidence), "no flow of its %u "
 				 "rule%s seen", nrules, nrules == 1 ? "" : "s");
 			question(d, "feature %s: no flow of its rules seen, proposed "
@@ -1222,11 +1339,7 @@ bool suggest_decide(struct suggest *s, struct suggestion *out)
 	settle_candidates(d);
 	compare_roles(d);
 	decide_roles(d);
-	/* The evidence again, between the bound roles only: what the report
-	 * cites is what the proposed site would see. */
-	for (unsigned h = 0; h < d->nhosts; h++)
-		d->hosts[h].cand = d->bound[h];
-	evidence_pass(d, false);
+	prune_bindings(d);
 	for (unsigned ro = 0; ro < d->nroles; ro++) {
 		if (d->kind[ro] == KIND_SERVER)
 			bind_hosts(d, ro);
