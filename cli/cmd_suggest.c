@@ -32,8 +32,8 @@ static void suggest_usage(FILE *f)
 	"the features in use, and the questions the traffic could not decide.\n"
 	"Review it before use: it binds what was seen, not what should be.\n"
 	"\n"
-	"      --matrix FILE        the matrix (default: the installed\n"
-	"                           matrix, %s)\n"
+	"      --matrix FILE        the matrix (default: the installed one,\n"
+	"                           %s)\n"
 	"      --site-name NAME     the proposed site's name\n"
 	"                           (default \"suggested site\")\n"
 	"      --format FMT         json: the site file (default); text or\n"
@@ -44,8 +44,8 @@ static void suggest_usage(FILE *f)
 	"%s"
 	"  -h, --help               this help\n"
 	"\n"
-	"Exit status: 0 something proposed, 1 the captures show no role of the\n"
-	"matrix, 2 bad usage, a bad matrix, or a capture that cannot be read.\n",
+	"Exit status: 0 a site proposed; 2 bad usage, a bad matrix, a capture\n"
+	"that cannot be read, or captures that show no role of the matrix.\n",
 	ruleset_default_matrix(), input_options_help());
 }
 
@@ -71,6 +71,17 @@ static bool write_report(const char *path, const char *what, enum suggest_format
 		return false;
 	}
 	return true;
+}
+
+/* Each input that could not be read to its end, even under -q: a site
+ * proposed from part of the traffic must not look like all of it. */
+static void input_errors(const struct capture *cap)
+{
+	for (unsigned i = 0; i < capture_input_count(cap); i++) {
+		const struct capture_input *ci = capture_input(cap, i);
+		if (ci->error[0])
+			cli_error("suggest: %s", ci->error);
+	}
 }
 
 static void suggest_one_flow(void *ctx, const struct flow_record *r,
@@ -163,21 +174,31 @@ int cmd_suggest(int argc, char **argv)
 	int read_rc = pipeline_run(&pl);
 	if (!in.capture.quiet)
 		pipeline_summary(&pl, stderr);
+	else
+		input_errors(pl.cap);  /* the summary says them otherwise */
 	pipeline_close(&pl);
 	if (read_rc != 0)
-		goto out;  /* the capture's own message said why */
+		goto out;
 	if (!suggest_decide(sg, result)) {
 		cli_error("suggest: out of memory deciding the roles");
 		goto out;
 	}
-	if (!write_report(output, "-o", fmt, rs, result, name, &in))
+	/* Nothing shown: no site (an empty one would pass for a proposal),
+	 * but the evidence asked for says what was looked at and asks. */
+	bool site = fmt == SUGGEST_FORMAT_JSON;
+	if ((!site || result->nbindings) &&
+	    !write_report(output, "-o", fmt, rs, result, name, &in))
 		goto out;
 	if (evidence && !write_report(evidence, "--evidence", SUGGEST_FORMAT_MARKDOWN,
 				      rs, result, name, &in))
 		goto out;
-	rc = result->nbindings ? EXIT_OK : EXIT_FINDINGS;
-	if (!result->nbindings)
-		cli_error("suggest: the captures show no role of the matrix");
+	if (!result->nbindings) {
+		cli_error("suggest: the captures show no role of the matrix (%llu "
+			  "flows read): no site proposed",
+			  (unsigned long long)result->flows);
+		goto out;
+	}
+	rc = EXIT_OK;
 out:
 	free(result);
 	suggest_free(sg);

@@ -80,8 +80,11 @@ void suggest_write_site(FILE *f, const struct ruleset *matrix,
 }
 
 /* Markdown: the text made safe (controls and hidden characters escaped),
- * then every character Markdown or HTML would act on backslash-escaped or
- * written as an entity, so a host name from traffic stays text. */
+ * then every character Markdown or HTML would act on inside a line
+ * backslash-escaped (emphasis, code, links, table cells, strikethrough)
+ * or written as an entity (tags), so a host name from traffic stays
+ * text. No piece starts a line, so list and heading marks need nothing;
+ * without "[", parentheses link nothing. */
 static void md_put(FILE *f, const char *s)
 {
 	char safe[2048];
@@ -93,7 +96,7 @@ static void md_put(FILE *f, const char *s)
 			fputs("&gt;", f);
 		else if (*p == '&')
 			fputs("&amp;", f);
-		else if (strchr("\\`*_{}[]()#+-.!|~", *p))
+		else if (strchr("\\`*_[]|~", *p))
 			fprintf(f, "\\%c", *p);
 		else
 			fputc(*p, f);
