@@ -98,7 +98,9 @@ struct decide {
 	role_mask sure[SUGGEST_MAX_HOSTS], tied[SUGGEST_MAX_HOSTS];
 	role_mask plausible[SUGGEST_MAX_HOSTS]; /* every fact another role's too */
 	role_mask bound[SUGGEST_MAX_HOSTS];
-	bool by_elimination[SUGGEST_MAX_HOSTS][MAX_ROLES];
+	/* How a role was bound to a host by elimination: 0 it was not, else
+	 * the confidence that leaves (a tie narrowed to one role: medium). */
+	uint8_t by_elimination[SUGGEST_MAX_HOSTS][MAX_ROLES];
 	struct suggestion *out;
 };
 
@@ -846,8 +848,10 @@ static void decide_roles(struct decide *d)
 		}
 		d->bound[h] |= left;
 		for (unsigned ro = 0; ro < d->nroles; ro++)
-			d->by_elimination[h][ro] = (left & bit(ro)) &&
-				(popcount(left) > 1 || left != d->tied[h]);
+			if (left & bit(ro))
+				d->by_elimination[h][ro] = popcount(left) > 1 ?
+					1 + SUGGEST_LOW : left != d->tied[h] ?
+					1 + SUGGEST_MEDIUM : 0;
 		if (popcount(left) > 1) {
 			roles_text(d, left, b, sizeof(b));
 			question(d, "%s shows the same evidence for %s: bound to each; "
@@ -872,7 +876,7 @@ static void decide_roles(struct decide *d)
 		for (unsigned h = 0; h < d->nhosts; h++)
 			if ((d->hosts[h].cand & bit(ro)) && !(d->plausible[h] & bit(ro))) {
 				d->bound[h] |= bit(ro);
-				d->by_elimination[h][ro] = true;
+				d->by_elimination[h][ro] = 1 + SUGGEST_LOW;
 				n++;
 			}
 		if (n > 1)
@@ -982,10 +986,11 @@ static enum suggest_confidence host_evidence(const struct decide *d, uint32_t h,
 		used = append(out, len, used, "; and %u more rule%s of the role",
 			      rules - 4, rules - 4 == 1 ? "" : "s");
 	if (d->by_elimination[h][ro]) {
-		append(out, len, used, "; by elimination: no other host shows it "
-		       "better");
-		return popcount(d->bound[h]) > 1 && !d->sure[h] &&
-		       popcount(d->tied[h] & d->bound[h]) == 1 ? SUGGEST_MEDIUM : SUGGEST_LOW;
+		append(out, len, used, d->by_elimination[h][ro] == 1 + SUGGEST_MEDIUM ?
+		       "; by elimination: the roles it shows alike are held by "
+		       "other hosts" : "; by elimination: no host shows it better "
+		       "than another role");
+		return (enum suggest_confidence)(d->by_elimination[h][ro] - 1);
 	}
 	return rules >= 2 && answered ? SUGGEST_HIGH : SUGGEST_MEDIUM;
 }
