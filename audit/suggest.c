@@ -71,6 +71,7 @@ struct item {
 	uint8_t dir;       /* 0 inbound, 1 outbound */
 	uint32_t ep;
 	uint32_t peer;
+	uint16_t rule;     /* the rule that shows it */
 };
 
 /* Everything suggest_decide works with. */
@@ -83,6 +84,7 @@ struct decide {
 	char name_buf[MAX_ROLES][MAX_ROLE_NAMES][HOST_NAME_LEN];
 	unsigned nnames[MAX_ROLES];
 	bool req_in[MAX_ROLES], req_out[MAX_ROLES];
+	bool *own_ports;                   /* per rule: see own_ports() */
 	struct server_ports named;         /* every port the matrix names */
 	bool param_unused[32];             /* a port parameter's default unseen */
 	struct host *hosts;
@@ -97,6 +99,7 @@ struct decide {
 	role_mask dominated_or_tied[SUGGEST_MAX_HOSTS];
 	role_mask sure[SUGGEST_MAX_HOSTS], tied[SUGGEST_MAX_HOSTS];
 	role_mask plausible[SUGGEST_MAX_HOSTS]; /* every fact another role's too */
+	role_mask grounded[SUGGEST_MAX_HOSTS];  /* see ground() */
 	role_mask bound[SUGGEST_MAX_HOSTS];
 	/* How a role was bound to a host by elimination: 0 it was not, else
 	 * the confidence that leaves (a tie narrowed to one role: medium). */
@@ -335,6 +338,42 @@ static bool port_named(const struct decide *d, uint8_t proto, uint16_t port)
 	return b && (b[port / 64] >> (port % 64)) & 1;
 }
 
+/* Whether another role is the "to" of a rule naming one of the ports
+ * of rule ri's evidence services. */
+static bool ports_shared(const struct decide *d, const struct rule *r)
+{
+	for (unsigned oi = 0; oi < d->nrules; oi++) {
+		const struct rule *o = ruleset_rule(d->rs, oi);
+		if (o->to_role == r->to_role)
+			continue;
+		for (unsigned k = 0; k < r->nservices; k++)
+			for (unsigned l = 0; l < o->nservices; l++) {
+				const struct rule_service *a = &r->services[k], *b = &o->services[l];
+				if (!a->evidence || a->proto != b->proto)
+					continue;
+				for (unsigned p = 0; p < a->nports; p++)
+					for (unsigned q = 0; q < b->nports; q++)
+						if (a->ports[p].lo <= b->ports[q].hi &&
+						    b->ports[q].lo <= a->ports[p].hi)
+							return true;
+			}
+	}
+	return false;
+}
+
+/* Per rule: its ports are its "to" role's alone (the licence port), so
+ * answering them to anyone is the product's own, as much as being reached
+ * by one of its servers. */
+static bool own_ports(struct decide *d)
+{
+	d->own_ports = calloc(d->nrules + 1, sizeof(*d->own_ports));
+	if (!d->own_ports)
+		return false;
+	for (unsigned i = 0; i < d->nrules; i++)
+		d->own_ports[i] = !ports_shared(d, ruleset_rule(d->rs, i));
+	return true;
+}
+
 /* A port parameter whose default no endpoint of its services uses: the
  * site may have moved it (a licence server on another port). */
 static void unused_params(struct decide *d)
@@ -512,13 +551,14 @@ static bool server_fits(const struct decide *d, uint32_t h, const struct endpoin
 }
 
 static void add_item(struct decide *d, uint32_t host, unsigned role, uint8_t dir,
-		     uint32_t ep, uint32_t peer)
+		     uint32_t ep, uint32_t peer, unsigned rule)
 {
 	if (d->nitems >= MAX_ITEMS) {
 		d->items_full = true;
 		return;
 	}
-	d->items[d->nitems++] = (struct item){ host, (uint8_t)role, dir, ep, peer };
+	d->items[d->nitems++] = (struct item){ host, (uint8_t)role, dir, ep, peer,
+					       (uint16_t)rule };
 }
 
 /* One endpoint against one rule: inbound evidence for its server, outbound
@@ -551,7 +591,7 @@ static void rule_evidence(struct decide *d, unsigned ri, unsigned e, bool items)
 		if (enough && items && (d->hosts[sh].cand & bit(r->to_role)))
 			for (unsigned c = 0; c < ep->nclients; c++)
 				if (client_fits(d, ch[c], r->from_role))
-					add_item(d, sh, r->to_role, 0, e, ch[c]);
+					add_item(d, sh, r->to_role, 0, e, ch[c], ri);
 	}
 	if (d->kind[r->from_role] == KIND_SERVER && server_fits(d, sh, ep, r->to_role)) {
 		for (unsigned c = 0; c < ep->nclients; c++) {
@@ -561,7 +601,7 @@ static void rule_evidence(struct decide *d, unsigned ri, unsigned e, bool items)
 			if (!d->ev_out[at])
 				d->ev_out[at] = e + 1;
 			if (items && (d->hosts[ch[c]].cand & bit(r->from_role)))
-				add_item(d, ch[c], r->from_role, 1, e, sh);
+				add_item(d, ch[c], r->from_role, 1, e, sh, ri);
 		}
 	}
 }
@@ -581,22 +621,35 @@ static void evidence_pass(struct decide *d, bool items)
 		}
 }
 
+/* The product's own: an audited role, or one bound to the product's
+ * names (its cloud). */
+static bool product_role(const struct decide *d, unsigned role)
+{
+	return ruleset_role(d->rs, role)->audited || d->kind[role] == KIND_NAME;
+}
+
 /* The roles a host's evidence supports: each required side shown, and
  * something shown. */
 static role_mask supported_roles(const struct decide *d, unsigned h)
 {
 	unsigned in[MAX_ROLES] = { 0 }, out[MAX_ROLES] = { 0 };
 	bool own[MAX_ROLES] = { false };
+	bool product[MAX_ROLES] = { false };
 	role_mask m = 0;
 
 	for (unsigned ri = 0; ri < d->nrules; ri++) {
 		const struct rule *r = ruleset_rule(d->rs, ri);
 		bool i = d->ev_in[(size_t)h * d->nrules + ri] != 0;
 		bool o = d->ev_out[(size_t)h * d->nrules + ri] != 0;
+		bool from_own = !ruleset_role(d->rs, r->from_role)->peer;
+		bool to_own = !ruleset_role(d->rs, r->to_role)->peer;
 		in[r->to_role] += i;
 		out[r->from_role] += o;
-		own[r->to_role] |= i && !ruleset_role(d->rs, r->from_role)->peer;
-		own[r->from_role] |= o && !ruleset_role(d->rs, r->to_role)->peer;
+		own[r->to_role] |= i && from_own;
+		own[r->from_role] |= o && to_own;
+		product[r->to_role] |= i && (product_role(d, r->from_role) ||
+					     d->own_ports[ri]);
+		product[r->from_role] |= o && product_role(d, r->to_role);
 	}
 	for (unsigned ro = 0; ro < d->nroles; ro++) {
 		if (d->kind[ro] != KIND_SERVER)
@@ -610,9 +663,64 @@ static role_mask supported_roles(const struct decide *d, unsigned h)
 		 * to each other, their clients and the product's cloud. */
 		if (ruleset_role(d->rs, ro)->audited && !own[ro])
 			continue;
+		/* And one opposite the product itself, an audited role or the
+		 * product's cloud: an intranet web server that is a domain
+		 * member, reached by workstations, is no Mobile Service. */
+		if (ruleset_role(d->rs, ro)->audited && !product[ro])
+			continue;
 		m |= bit(ro);
 	}
 	return m;
+}
+
+/* Whether the item's rule holds a role of the product's own by itself:
+ * its ports are its "to" role's alone, or its other end is a name of the
+ * product's cloud. */
+static bool anchor(const struct decide *d, const struct item *it)
+{
+	const struct rule *r = ruleset_rule(d->rs, it->rule);
+	return it->dir ? d->kind[r->to_role] == KIND_NAME : d->own_ports[it->rule];
+}
+
+/* Mutual support is no evidence: web servers of an intranet reaching each
+ * other on 443 would hold each other up as Mobile Service and SpeechLive
+ * Service. An audited role stays a candidate only when grounded: shown by
+ * an anchor (the licence port, the product's cloud), or opposite a role
+ * of a host that is grounded itself; spread from the anchors until
+ * nothing changes. d->grounded holds the supported roles on entry. */
+static void ground(struct decide *d)
+{
+	role_mask audited = 0;
+	for (unsigned ro = 0; ro < d->nroles; ro++)
+		if (ruleset_role(d->rs, ro)->audited)
+			audited |= bit(ro);
+	role_mask *g = calloc(d->nhosts + 1, sizeof(*g));
+	if (!g)
+		return;  /* out of memory: the supported roles stand */
+	for (unsigned i = 0; i < d->nitems; i++) {
+		const struct item *it = &d->items[i];
+		if ((d->grounded[it->host] & bit(it->role) & audited) && anchor(d, it))
+			g[it->host] |= bit(it->role);
+	}
+	for (bool more = true; more;) {
+		more = false;
+		for (unsigned i = 0; i < d->nitems; i++) {
+			const struct item *it = &d->items[i];
+			const struct rule *r = ruleset_rule(d->rs, it->rule);
+			unsigned other = it->dir ? r->to_role : r->from_role;
+			/* Only through the product's own roles: every domain
+			 * member is opposite the same domain controllers. */
+			if (!(d->grounded[it->host] & bit(it->role)) || (g[it->host] & bit(it->role)) ||
+			    !(audited & bit(other)) || it->peer == UINT32_MAX ||
+			    !(g[it->peer] & bit(other)))
+				continue;
+			g[it->host] |= bit(it->role);
+			more = true;
+		}
+	}
+	for (unsigned h = 0; h < d->nhosts; h++)
+		d->grounded[h] &= g[h] | ~audited;
+	free(g);
 }
 
 /* Candidates start as every server role on every host and shrink to what
@@ -627,9 +735,12 @@ static void settle_candidates(struct decide *d)
 		d->hosts[h].cand = all;
 	for (unsigned round = 0; round < MAX_ROUNDS; round++) {
 		bool changed = false;
-		evidence_pass(d, false);
+		evidence_pass(d, true);
+		for (unsigned h = 0; h < d->nhosts; h++)
+			d->grounded[h] = supported_roles(d, h) & d->hosts[h].cand;
+		ground(d);
 		for (unsigned h = 0; h < d->nhosts; h++) {
-			role_mask m = supported_roles(d, h) & d->hosts[h].cand;
+			role_mask m = d->grounded[h];
 			changed |= m != d->hosts[h].cand;
 			d->hosts[h].cand = m;
 		}
@@ -654,6 +765,8 @@ static int item_cmp(const void *pa, const void *pb)
 		return a->ep < b->ep ? -1 : 1;
 	if (a->peer != b->peer)
 		return a->peer < b->peer ? -1 : 1;
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
 	return 0;
 }
 
@@ -1312,6 +1425,7 @@ static void free_decide(struct decide *d)
 	free(d->ev_in);
 	free(d->ev_out);
 	free(d->items);
+	free(d->own_ports);
 }
 
 bool suggest_decide(struct suggest *s, struct suggestion *out)
@@ -1333,7 +1447,7 @@ bool suggest_decide(struct suggest *s, struct suggestion *out)
 	classify_roles(d);
 	named_ports(d);
 	unused_params(d);
-	if (!collect_hosts(d) || !index_endpoints(d))
+	if (!own_ports(d) || !collect_hosts(d) || !index_endpoints(d))
 		goto out;
 	size_t n = (size_t)d->nhosts * d->nrules + 1;
 	d->ev_in = calloc(n, sizeof(*d->ev_in));
