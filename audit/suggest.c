@@ -1218,10 +1218,13 @@ static void bind_population(struct decide *d, unsigned ro)
 {
 	struct cidr nets[MAX_POP_NETS];
 	unsigned nnets = 0, clients = 0;
+	bool *counted = calloc(d->nhosts + 1, sizeof(*counted));
 	bool public4 = false, public6 = false, dropped = false;
 	char first[3][IP_TEXT_LEN];
 	const char *via = NULL;
 
+	if (!counted)
+		return;  /* out of memory: the population stays unbound */
 	for (unsigned e = 0; e < d->s->neps; e++) {
 		uint32_t sh = d->ep_host[e];
 		if (sh == UINT32_MAX)
@@ -1237,8 +1240,10 @@ static void bind_population(struct decide *d, unsigned ro)
 				continue;
 			for (unsigned c = 0; c < d->s->eps[e].nclients; c++) {
 				uint32_t ch = d->client_host[(size_t)e * SUGGEST_MAX_CLIENTS + c];
-				if (!client_fits(d, ch, ro))
+				if (!client_fits(d, ch, ro) || counted[ch])
 					continue;
+				counted[ch] = true;  /* each client once, however
+						      * many services it reached */
 				const struct host *h = &d->hosts[ch];
 				if (clients < 3)
 					host_text(d, ch, first[clients]);
@@ -1262,6 +1267,7 @@ static void bind_population(struct decide *d, unsigned ro)
 			}
 		}
 	}
+	free(counted);
 	if (!clients)
 		return;
 	char ev[SUGGEST_EVIDENCE_LEN];
