@@ -33,7 +33,7 @@ struct endpoint {
 	uint64_t other_flows;              /* from clients past the bound */
 	struct client clients[SUGGEST_MAX_CLIENTS];
 	char app[APP_NAME_LEN];            /* first confidently named, or "" */
-	bool other_app;                    /* a second confident application */
+	uint32_t unnamed;                  /* flows with no confident name */
 	char name[HOST_NAME_LEN];          /* first server name seen, or "" */
 	enum name_source name_source;
 };
@@ -221,8 +221,8 @@ void suggest_flow(struct suggest *s, const struct flow_record *r,
 	if (c && c->app_confidence >= APP_CONFIDENCE_CONFIDENT && c->app[0]) {
 		if (!e->app[0])
 			snprintf(e->app, sizeof(e->app), "%s", c->app);
-		else if (strcmp(e->app, c->app) != 0)
-			e->other_app = true;
+	} else {
+		e->unnamed++;
 	}
 	if (c && c->server_name[0] && !e->name[0]) {
 		snprintf(e->name, sizeof(e->name), "%s", c->server_name);
@@ -480,25 +480,31 @@ static bool index_endpoints(struct decide *d)
 
 /* ---- evidence ---- */
 
-static bool app_fits(const struct rule_service *sv, const struct endpoint *e,
-		     bool strict)
+/* Whether the endpoint's named application is one the service lists. */
+static bool app_named(const struct rule_service *sv, const struct endpoint *e)
 {
-	bool unknown = !e->app[0];
-	if (sv->napps == 0)
-		return !strict;
-	if (e->other_app)
-		return false;
-	if (unknown)
-		return sv->apps_allow_unknown;
-	for (unsigned i = 0; i < sv->napps; i++)
+	for (unsigned i = 0; e->app[0] && i < sv->napps; i++)
 		if (strcmp(sv->apps[i], e->app) == 0)
 			return true;
 	return false;
 }
 
-/* Whether endpoint e shows service k of rule ri; *wild when only because
- * the rule's port parameter looks moved (then the application must fit
- * as the matrix lists it, and the port must be none the matrix names). */
+/* Whether the endpoint's flows fit the service's applications: some of
+ * them, so that one odd flow (a Telnet session to the licence port) does
+ * not hide the licence server its other flows show. */
+static bool app_fits(const struct rule_service *sv, const struct endpoint *e,
+		     bool strict)
+{
+	if (sv->napps == 0)
+		return !strict;
+	return (e->unnamed && sv->apps_allow_unknown) || app_named(sv, e);
+}
+
+/* Whether endpoint e shows service k of rule ri. Off the service's ports
+ * only when its port parameter looks moved, the port is none the matrix
+ * names and the application fits as the matrix lists it; *wild then when
+ * only unnamed flows fit (any port a client happened to use looks the
+ * same: the caller wants several clients). */
 static bool service_hit(const struct decide *d, unsigned ri, unsigned k,
 			const struct endpoint *e, bool *wild)
 {
@@ -517,7 +523,7 @@ static bool service_hit(const struct decide *d, unsigned ri, unsigned k,
 	    !d->param_unused[param] || port_named(d, e->proto, e->port) ||
 	    !app_fits(sv, e, true))
 		return false;
-	*wild = true;
+	*wild = !app_named(sv, e);
 	return true;
 }
 
@@ -585,7 +591,7 @@ static void rule_evidence(struct decide *d, unsigned ri, unsigned e, bool items)
 		/* A moved port of an unnamed application: several clients that
 		 * hold roles of the matrix, or it is any port a client happened
 		 * to use. */
-		bool enough = fit >= 1 && (!wild || ep->app[0] || like >= 2);
+		bool enough = fit >= 1 && (!wild || like >= 2);
 		if (enough && !d->ev_in[(size_t)sh * d->nrules + ri])
 			d->ev_in[(size_t)sh * d->nrules + ri] = e + 1;
 		if (enough && items && (d->hosts[sh].cand & bit(r->to_role)))
@@ -1064,8 +1070,9 @@ static size_t endpoint_text(const struct decide *d, uint32_t e, char *out,
 	used = append(out, len, used, "%s %s/%u (%u flow%s, %u answered", ip,
 		      proto_text(ep->proto), ep->port, ep->flows,
 		      ep->flows == 1 ? "" : "s", ep->answered);
-	if (ep->app[0])
-		used = append(out, len, used, ", %s", ep->app);
+	if (ep->app[0])  /* the first named; others may be unnamed */
+		used = append(out, len, used, ep->unnamed ? ", partly %s" : ", %s",
+			      ep->app);
 	if (ep->name[0])
 		used = append(out, len, used, ", name %s from %s", ep->name,
 			      name_source_text(ep->name_source));

@@ -149,6 +149,20 @@ for cap, site_path in pairs():
     tap.ok(md.startswith("# Proposed site") and "## Bindings" in md,
            "%s: --evidence writes the Markdown evidence beside the site" % label)
 
+# Every fixture at once: odd flows of one (a Telnet session to the licence
+# port, a licence server reached from where it should not be) must not hide
+# what the others show.
+every = sorted(c for c, _ in pairs())
+p = subprocess.run([FLOWAUDIT, "suggest", "-q", "--matrix", MATRIX] + every,
+                   capture_output=True, text=True)
+merged = bindings(json.loads(p.stdout)) if p.returncode == 0 else {}
+tap.ok({"10.1.0.10", "2001:db8:1::10"} <= merged.get("license_server", set()) and
+       {"10.1.0.2", "2001:db8:1::2"} <= merged.get("domain_controller", set()) and
+       "10.1.0.22" in merged.get("webaccess", set()),
+       "all %d fixtures in one run: the licence servers, domain controllers and "
+       "WebAccess still found" % len(every), p.stderr + json.dumps(
+           {k: sorted(v) for k, v in merged.items()})[:1500])
+
 
 def ratio(a, b):
     return a / b if b else 1.0
