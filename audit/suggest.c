@@ -33,6 +33,7 @@ struct endpoint {
 	uint64_t other_flows;              /* from clients past the bound */
 	struct client clients[SUGGEST_MAX_CLIENTS];
 	char app[APP_NAME_LEN];            /* first confidently named, or "" */
+	char master_app[APP_NAME_LEN];     /* its master protocol ("TLS") */
 	uint32_t unnamed;                  /* flows with no confident name */
 	char name[HOST_NAME_LEN];          /* first server name seen, or "" */
 	enum name_source name_source;
@@ -96,7 +97,7 @@ struct decide {
 	struct item *items;
 	unsigned nitems;
 	bool items_full;
-	role_mask dominated_or_tied[SUGGEST_MAX_HOSTS];
+	role_mask dominated[SUGGEST_MAX_HOSTS];
 	role_mask sure[SUGGEST_MAX_HOSTS], tied[SUGGEST_MAX_HOSTS];
 	role_mask plausible[SUGGEST_MAX_HOSTS]; /* every fact another role's too */
 	role_mask grounded[SUGGEST_MAX_HOSTS];  /* see ground() */
@@ -219,8 +220,10 @@ void suggest_flow(struct suggest *s, const struct flow_record *r,
 	e->answered += flow_answered(r);
 	endpoint_client(e, r->ip_version, &r->orig_h);
 	if (c && c->app_confidence >= APP_CONFIDENCE_CONFIDENT && c->app[0]) {
-		if (!e->app[0])
+		if (!e->app[0]) {
 			snprintf(e->app, sizeof(e->app), "%s", c->app);
+			snprintf(e->master_app, sizeof(e->master_app), "%s", c->master_app);
+		}
 	} else {
 		e->unnamed++;
 	}
@@ -483,8 +486,11 @@ static bool index_endpoints(struct decide *d)
 /* Whether the endpoint's named application is one the service lists. */
 static bool app_named(const struct rule_service *sv, const struct endpoint *e)
 {
+	/* As the audit reads it: the application or its master protocol
+	 * (Azure over TLS is TLS). */
 	for (unsigned i = 0; e->app[0] && i < sv->napps; i++)
-		if (strcmp(sv->apps[i], e->app) == 0)
+		if (strcmp(sv->apps[i], e->app) == 0 ||
+		    (e->master_app[0] && strcmp(sv->apps[i], e->master_app) == 0))
 			return true;
 	return false;
 }
@@ -884,7 +890,7 @@ static void compare_roles(struct decide *d)
 					dom = true;
 			}
 			if (dom)
-				d->dominated_or_tied[h] |= bit(a);
+				d->dominated[h] |= bit(a);
 			else if (tie)
 				d->tied[h] |= bit(a);
 			else if (all_facts_shared(d, &d->items[start[a]], count[a]))
@@ -1350,20 +1356,31 @@ static void decide_features(struct decide *d)
 	unsigned nf = ruleset_feature_count(d->rs);
 	for (unsigned f = 0; f < nf && o->nfeatures < ARRAY_SIZE(o->features); f++) {
 		struct suggest_feature *ft = &o->features[o->nfeatures++];
-		size_t used = 0;
-		unsigned nrules = 0;
+		unsigned nrules = 0, best_rank = 3, best = 0;
+		uint32_t best_e = 0;
 		ft->name = ruleset_feature_name(d->rs, f);
-		for (unsigned ri = 0; ri < d->nrules && !ft->on; ri++) {
+		/* The evidence cited: a rule reaching the product's cloud by
+		 * name first (SpeechLive is on when livebroker is reached),
+		 * then a required rule, then any. */
+		for (unsigned ri = 0; ri < d->nrules; ri++) {
 			if (ruleset_rule_feature(d->rs, ri) != (int)f)
 				continue;
 			nrules++;
+			const struct rule *r = ruleset_rule(d->rs, ri);
 			uint32_t e = rule_shown(d, ri);
-			if (!e)
-				continue;
+			unsigned rank = d->kind[r->to_role] == KIND_NAME ? 0 :
+					r->need == NEED_REQUIRED ? 1 : 2;
+			if (e && rank < best_rank) {
+				best_rank = rank;
+				best = ri;
+				best_e = e;
+			}
+		}
+		if (best_e) {
 			ft->on = true;
-			used = append(ft->evidence, sizeof(ft->evidence), used, "%s: ",
-				      ruleset_rule(d->rs, ri)->id);
-			endpoint_text(d, e - 1, ft->evidence, sizeof(ft->evidence), used);
+			size_t used = append(ft->evidence, sizeof(ft->evidence), 0, "%s: ",
+					     ruleset_rule(d->rs, best)->id);
+			endpoint_text(d, best_e - 1, ft->evidence, sizeof(ft->evidence), used);
 		}
 		if (!ft->on && !feature_roles_bound(d, f)) {
 			/* Nothing of it either way: the matrix's default stands. */
