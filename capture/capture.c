@@ -131,9 +131,11 @@ void capture_stop(struct capture *cap)
 		pcap_breakloop(p);
 }
 
-static void warn(const struct capture *cap, const struct capture_input *in)
+/* An input not read whole is said even under -q: quiet ends the chatter,
+ * never the reason a run read less than it was given. */
+static void say_input_error(const struct capture_input *in)
 {
-	if (!cap->opt.quiet && in->error[0]) {
+	if (in->error[0]) {
 		/* The file's name and libpcap's words about it, made safe. */
 		text_printf_safe(stderr, "flowaudit: %s: %s",
 				 strcmp(in->name, "-") ? in->name : "(standard input)",
@@ -476,7 +478,7 @@ static void read_input(struct capture *cap, struct capture_input *in)
 	pcap_t *p = in->live ? open_live(cap, in) : open_file(in);
 
 	if (!p) {
-		warn(cap, in);
+		say_input_error(in);
 		return;
 	}
 	in->opened = true;
@@ -497,7 +499,7 @@ static void read_input(struct capture *cap, struct capture_input *in)
 		if (in->live)
 			record_live_stats(p, in);
 	}
-	warn(cap, in);
+	say_input_error(in);
 	pcap_close(p);
 }
 

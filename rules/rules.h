@@ -225,6 +225,12 @@ unsigned ruleset_role_names(const struct ruleset *rs, unsigned role,
  * bound by name or to every address): capture everything. */
 bool ruleset_capture_filter(const struct ruleset *rs, char *out, size_t len);
 
+/* The parameter a service's port list is, when it is exactly one "$param"
+ * item (an index for ruleset_param); else -1. rules/matrix_info.c. */
+int ruleset_service_param(const struct ruleset *rs, unsigned rule, unsigned service);
+/* The feature that gates a rule, as an index for ruleset_feature; or -1. */
+int ruleset_rule_feature_index(const struct ruleset *rs, unsigned rule);
+
 unsigned ruleset_allow_count(const struct ruleset *rs);
 const struct site_allow *ruleset_allow(const struct ruleset *rs, unsigned i);
 

@@ -300,6 +300,8 @@ struct ruleset *ruleset_load_matrix(const char *matrix_path, struct diag *d)
 {
 	struct ruleset *rs = ruleset_with_matrix(matrix_path, d);
 
+	if (rs)
+		rs->site_name = "no site";  /* the matrix alone: nothing bound */
 	if (rs && (d->errors || !resolve(rs, d))) {
 		ruleset_free(rs);
 		return NULL;

@@ -19,6 +19,15 @@ trap 'rm -rf "$work"' EXIT
 [ "$(grep -o "$work/absent.pcap" "$work/err" | wc -l)" = 1 ] &&
 	grep -q "^flowaudit: $work/absent.pcap: No such file or directory$" "$work/err"
 check $? "a capture that cannot be opened is named once: FILE: reason" "$work/err"
+# -q ends the progress and summary lines, not the reason nothing was read.
+for cmd in "audit -q --site $SITE" "suggest -q" "flows -q"; do
+	# shellcheck disable=SC2086
+	"$FLOWAUDIT" $cmd "$work/absent.pcap" >/dev/null 2>"$work/err"
+	rc=$?
+	[ "$rc" = 2 ] && [ "$(grep -o "$work/absent.pcap" "$work/err" | wc -l)" = 1 ] &&
+		grep -q "^flowaudit: $work/absent.pcap: No such file or directory$" "$work/err"
+	check $? "${cmd%% *} -q still names a capture it cannot open, once (exit $rc)" "$work/err"
+done
 
 # -- a 239-byte capture cut short, whose first record claims 524354 bytes
 # on the wire: the summary counts what the records can hold, never more

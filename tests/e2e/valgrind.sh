@@ -49,6 +49,8 @@ for site in "$SRCDIR"/tests/e2e/sites/*.json "$SRCDIR/pcaps/demo-site.json"; do
 		--format text -o "$work/r.txt" --flow-events "$work/f.jsonl" "$@"
 	memcheck "check --site $(basename "$site")" check --site "$site"
 done
+memcheck "suggest over all fixtures, site and evidence" suggest -q -o "$work/s.json" \
+	--evidence "$work/s.md" "$@"
 for bad in "$SRCDIR"/tests/data/sites/*.json; do
 	memcheck "check of $(basename "$bad")" check --site "$bad"
 done
