@@ -105,6 +105,11 @@ struct decide {
 	/* How a role was bound to a host by elimination: 0 it was not, else
 	 * the confidence that leaves (a tie narrowed to one role: medium). */
 	uint8_t by_elimination[SUGGEST_MAX_HOSTS][MAX_ROLES];
+	/* A tie decided by where the host's clients are (see
+	 * split_by_location): the role, and a public client (host + 1) or 0
+	 * when every client was private. */
+	role_mask located[SUGGEST_MAX_HOSTS];
+	uint32_t located_by[SUGGEST_MAX_HOSTS];
 	struct suggestion *out;
 };
 
@@ -958,6 +963,132 @@ static unsigned popcount(role_mask m)
 	return n;
 }
 
+/* ---- a tie decided by where the clients are ---- */
+
+static bool addr_public(uint8_t version, const struct ip_addr *a);
+
+/* The population whose clients reach role ro, when every population its
+ * rules name says where its hosts are, and all the same place: its
+ * location, and *pop the first such population. */
+static enum role_location clients_location(const struct decide *d, unsigned ro,
+					   unsigned *pop)
+{
+	enum role_location loc = LOCATION_UNSAID;
+	for (unsigned ri = 0; ri < d->nrules; ri++) {
+		const struct rule *r = ruleset_rule(d->rs, ri);
+		if (r->to_role != ro || d->kind[r->from_role] != KIND_POPULATION)
+			continue;
+		enum role_location l = ruleset_role(d->rs, r->from_role)->location;
+		if (l == LOCATION_UNSAID || (loc != LOCATION_UNSAID && l != loc))
+			return LOCATION_UNSAID;
+		if (loc == LOCATION_UNSAID)
+			*pop = r->from_role;
+		loc = l;
+	}
+	return loc;
+}
+
+/* Who reached host h as a client population of the roles in m: how many
+ * public and private clients, and the first public one (host + 1). */
+struct client_places {
+	unsigned public, private;
+	uint32_t first_public;
+};
+
+static struct client_places client_places(const struct decide *d, uint32_t h,
+					  role_mask m)
+{
+	struct client_places cp = { 0, 0, 0 };
+	bool *seen = calloc(d->nhosts + 1, sizeof(*seen));
+	if (!seen)
+		return cp;  /* out of memory: no evidence, the tie stays */
+	for (unsigned i = 0; i < d->nitems; i++) {
+		const struct item *it = &d->items[i];
+		const struct rule *r = ruleset_rule(d->rs, it->rule);
+		if (it->host != h || it->dir != 0 || !(m & bit(it->role)) ||
+		    d->kind[r->from_role] != KIND_POPULATION ||
+		    it->peer == UINT32_MAX || seen[it->peer])
+			continue;
+		seen[it->peer] = true;
+		const struct host *c = &d->hosts[it->peer];
+		if (!addr_public(c->version, &c->addr)) {
+			cp.private++;
+		} else {
+			cp.public++;
+			/* Hosts are sorted: the lowest address is cited. */
+			if (!cp.first_public || it->peer + 1 < cp.first_public)
+				cp.first_public = it->peer + 1;
+		}
+	}
+	free(seen);
+	return cp;
+}
+
+/* The tied roles of host h that no other host holds for sure, split by
+ * where their clients come from: *in the internet's, *site the site's;
+ * false unless every one says. A tie elimination decides stays its. */
+static bool tie_places(const struct decide *d, uint32_t h, role_mask taken,
+		       role_mask *in, role_mask *site)
+{
+	role_mask left = d->tied[h] & ~taken;
+	*in = *site = 0;
+	if (popcount(left) < 2)
+		return false;
+	for (unsigned ro = 0; ro < d->nroles; ro++) {
+		if (!(left & bit(ro)))
+			continue;
+		unsigned pop;
+		enum role_location l = clients_location(d, ro, &pop);
+		if (l == LOCATION_INTERNET)
+			*in |= bit(ro);
+		else if (l == LOCATION_SITE)
+			*site |= bit(ro);
+		else
+			return false;
+	}
+	return *in && *site;
+}
+
+/* A host showing the same evidence for a role the internet reaches (the
+ * Mobile Service) and one the site's clients reach (WebAccess): the
+ * matrix says where each role's clients are, the capture where this
+ * host's are. Clients all private: the site's role. Some public: the
+ * internet's, when they are all public or another host of the same tie
+ * has only private clients (a phone on the Wi-Fi reaches the Mobile
+ * Service too; WebAccess is the other host). Anything else stays a tie. */
+static void split_by_location(struct decide *d, role_mask taken)
+{
+	struct client_places *cp = calloc(d->nhosts + 1, sizeof(*cp));
+	if (!cp)
+		return;  /* out of memory: the ties stay questions */
+	role_mask in, site;
+	for (uint32_t h = 0; h < d->nhosts; h++)
+		if (tie_places(d, h, taken, &in, &site))
+			cp[h] = client_places(d, h, in | site);
+	for (uint32_t h = 0; h < d->nhosts; h++) {
+		if (!tie_places(d, h, taken, &in, &site))
+			continue;
+		bool contrast = false;
+		role_mask in2, site2;
+		for (uint32_t o = 0; o < d->nhosts && !contrast; o++)
+			contrast = o != h && tie_places(d, o, taken, &in2, &site2) &&
+				   (site2 & site) && !cp[o].public && cp[o].private;
+		role_mask pick = 0;
+		if (cp[h].public && (!cp[h].private || contrast))
+			pick = in;
+		else if (!cp[h].public && cp[h].private)
+			pick = site;
+		if (!pick)
+			continue;
+		d->tied[h] = pick;
+		if (popcount(pick) == 1) {
+			d->located[h] = pick;
+			d->located_by[h] = cp[h].first_public;
+		}
+	}
+	free(cp);
+}
+
 static void decide_roles(struct decide *d)
 {
 	role_mask taken = 0, held = 0;
@@ -967,6 +1098,7 @@ static void decide_roles(struct decide *d)
 		d->bound[h] = d->sure[h];
 		taken |= d->sure[h];
 	}
+	split_by_location(d, taken);
 	for (unsigned h = 0; h < d->nhosts; h++) {
 		if (!d->tied[h])
 			continue;
@@ -1124,6 +1256,22 @@ static enum suggest_confidence host_evidence(const struct decide *d, uint32_t h,
 		       "other hosts" : "; by elimination: no host shows it better "
 		       "than another role");
 		return (enum suggest_confidence)(d->by_elimination[h][ro] - 1);
+	}
+	if (d->located[h] & bit(ro)) {
+		unsigned pop = ro;
+		clients_location(d, ro, &pop);
+		if (d->located_by[h]) {
+			char ip[IP_TEXT_LEN];
+			host_text(d, d->located_by[h] - 1, ip);
+			append(out, len, used, "; inbound from %s, a public address: "
+			       "%s come from the internet (matrix)", ip,
+			       role_name(d, pop));
+		} else {
+			append(out, len, used, "; inbound only from private addresses: "
+			       "%s come from the site's networks (matrix)",
+			       role_name(d, pop));
+		}
+		return SUGGEST_MEDIUM;
 	}
 	return rules >= 2 && answered ? SUGGEST_HIGH : SUGGEST_MEDIUM;
 }

@@ -58,6 +58,22 @@ static void join_ports(char *out, size_t len, const struct port_range *p, unsign
 				 p[i].lo, p[i].hi));
 }
 
+/* Where a population's hosts are, as the matrix says; "" when it does not. */
+static const char *location_text(const struct role *r)
+{
+	switch (r->location) {
+	case LOCATION_INTERNET: return "; its hosts are on the internet";
+	case LOCATION_SITE: return "; its hosts are on the site's networks";
+	default: return "";
+	}
+}
+
+static const char *location_name(const struct role *r)
+{
+	return r->location == LOCATION_INTERNET ? "internet" :
+	       r->location == LOCATION_SITE ? "site" : NULL;
+}
+
 /* How the matrix lets a site treat a role (docs/verdicts.md, scope). */
 static const char *role_kind(const struct role *r)
 {
@@ -183,8 +199,8 @@ static void text_roles(FILE *f, const struct ruleset *rs)
 		const struct role *r = ruleset_role(rs, i);
 		char sections[CELL_MAX];
 		join_sections(sections, sizeof(sections), r->sections, r->nsections);
-		line(f, "  %-*s  %-10s  %-10s  %s", name_width(w), r->name, role_kind(r),
-		     sections, r->description ? r->description : "");
+		line(f, "  %-*s  %-10s  %-10s  %s%s", name_width(w), r->name, role_kind(r),
+		     sections, r->description ? r->description : "", location_text(r));
 	}
 	line(f, "  Kinds:");
 	for (size_t k = 0; k < ARRAY_SIZE(kinds_legend); k++)
@@ -362,6 +378,7 @@ static void md_roles(FILE *f, const struct ruleset *rs)
 		md_code(f, r->name);
 		fprintf(f, " | %s | ", role_kind(r));
 		md_put(f, r->description);
+		md_put(f, location_text(r));
 		fputs(" | ", f);
 		md_put(f, sections);
 		fputs(" |\n", f);
@@ -517,6 +534,8 @@ static cJSON *json_roles(const struct ruleset *rs)
 		cJSON_AddBoolToObject(o, "audited", r->audited);
 		cJSON_AddBoolToObject(o, "peer", r->peer);
 		cJSON_AddItemToObject(o, "binds", binds);
+		if (location_name(r))
+			cJSON_AddStringToObject(o, "location", location_name(r));
 		cJSON_AddItemToArray(list, o);
 	}
 	return list;

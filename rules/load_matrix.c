@@ -82,7 +82,33 @@ static const char *const *string_list(struct ruleset *rs, struct json_file *f,
 }
 
 static const char *const role_keys[] = { "description", "sections", "audited", "peer",
-					 "binds" };
+					 "binds", "location" };
+
+/* "location": where a client population's hosts normally are. Only a
+ * population has one: an audited or peer role is bound by the site. */
+static enum role_location role_location(struct ruleset *rs, struct json_file *f,
+					const cJSON *r, const char *p,
+					const struct role *role)
+{
+	const char *v = string_field(rs, f, r, p, "location", false);
+	if (!v)
+		return LOCATION_UNSAID;
+	char lp[PATH_LEN];
+	path_key(lp, p, "location");
+	if (role->audited || role->peer) {
+		report_at(f, true, lp, true, "only a client population "
+			  "(\"audited\": false, not a peer) has a location",
+			  "\"location\" on an audited or peer role");
+		return LOCATION_UNSAID;
+	}
+	if (strcmp(v, "internet") == 0)
+		return LOCATION_INTERNET;
+	if (strcmp(v, "site") == 0)
+		return LOCATION_SITE;
+	report_at(f, true, lp, true, "a population's location is \"internet\" "
+		  "or \"site\"", "unknown location \"%s\"", v);
+	return LOCATION_UNSAID;
+}
 
 /* "binds": how a site may bind the role; addresses when it does not say. */
 static void role_binds(struct ruleset *rs, struct json_file *f, const cJSON *r,
@@ -130,6 +156,7 @@ static bool load_role(struct ruleset *rs, struct json_file *f, const cJSON *r,
 	role->peer = bool_field(f, r, p, "peer", false);
 	role_binds(rs, f, r, p, &rs->bindings[rs->nroles]);
 	role->dedicated = rs->bindings[rs->nroles].binds_dedicated;
+	role->location = role_location(rs, f, r, p, role);
 	if (role->dedicated && (role->peer || !role->audited))
 		report_at(f, true, p, false, "the dedicated hosts are audited",
 			  "a \"dedicated\" role must be audited and not a peer");

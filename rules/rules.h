@@ -71,6 +71,15 @@ struct rule {
 	const char *each_param;      /* that parameter's name, or NULL */
 };
 
+/* Where a client population's hosts normally are (the matrix's
+ * "location"): suggest tells servers that answer the same ports apart by
+ * whether their clients are on the internet or on the site's networks. */
+enum role_location {
+	LOCATION_UNSAID,             /* the matrix does not say */
+	LOCATION_INTERNET,           /* anywhere: public addresses */
+	LOCATION_SITE,               /* the site's own (private) networks */
+};
+
 struct role {
 	const char *name;
 	const char *description;
@@ -86,6 +95,7 @@ struct role {
 	 * those hosts are audited, and are domain members like the servers. */
 	bool dedicated;
 	bool bound;                  /* the site binds it */
+	enum role_location location; /* client populations only */
 };
 
 /* A concrete host: one machine the site binds, with every address it has.

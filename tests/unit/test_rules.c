@@ -578,6 +578,54 @@ static void test_matrix_errors(void)
 	ruleset_free(rs);
 }
 
+/* "location": where a client population's hosts normally are. */
+static void test_location(void)
+{
+	struct diag d;
+	struct ruleset *rs = load(NULL, path("tests/e2e/sites/combined.json"), &d);
+	int mc = rs ? role(rs, "mobile_clients") : -1, bc = rs ? role(rs, "browser_clients") : -1;
+	ok(mc >= 0 && ruleset_role(rs, (unsigned)mc)->location == LOCATION_INTERNET &&
+	   bc >= 0 && ruleset_role(rs, (unsigned)bc)->location == LOCATION_SITE,
+	   "the shipped matrix: mobile clients on the internet, browsers on the site");
+	int ms = rs ? role(rs, "mobile_service") : -1;
+	ok(ms >= 0 && ruleset_role(rs, (unsigned)ms)->location == LOCATION_UNSAID,
+	   "a server role has none");
+	ruleset_free(rs);
+
+	static const char fmt[] =
+		"{\"schema\": \"flowaudit-matrix/1\", \"name\": \"t\",\n"
+		" \"roles\": {\"a\": {\"description\": \"a\", \"sections\": [\"1\"]%s},\n"
+		"  \"c\": {\"description\": \"c\", \"sections\": [\"1\"], \"audited\": false, \"location\": \"%s\"}},\n"
+		" \"rules\": [\n"
+		"  {\"id\": \"r\", \"description\": \"d\", \"from\": \"c\", \"to\": \"a\", \"need\": \"required\",\n"
+		"   \"sections\": [\"1\"], \"services\": [{\"proto\": \"tcp\", \"ports\": [1]}]}\n"
+		" ]}\n";
+	const char *site = write_temp("site-loc.json", "{\"roles\": {\"a\": [\"10.0.0.1\"]}}");
+	char text[1024];
+	snprintf(text, sizeof(text), fmt, "", "site");
+	rs = load(write_temp("matrix-loc.json", text), site, &d);
+	int c = rs ? role(rs, "c") : -1;
+	if (!ok(rs && c >= 0 && ruleset_role(rs, (unsigned)c)->location == LOCATION_SITE,
+		"a population's \"location\": \"site\" is read"))
+		printf("%s", diag_text);
+	ruleset_free(rs);
+
+	snprintf(text, sizeof(text), fmt, "", "moon");
+	rs = load(write_temp("matrix-loc.json", text), site, &d);
+	ok(!rs, "an unknown location is refused");
+	if (!ok(strstr(diag_text, "matrix-loc.json:3:78: error: unknown location \"moon\""),
+		"at its place"))
+		printf("%s", diag_text);
+	ruleset_free(rs);
+
+	snprintf(text, sizeof(text), fmt, ", \"location\": \"internet\"", "site");
+	rs = load(write_temp("matrix-loc.json", text), site, &d);
+	if (!ok(!rs && strstr(diag_text, "matrix-loc.json:2:69: error: \"location\" on an "
+			      "audited or peer role"), "a location on an audited role is refused"))
+		printf("%s", diag_text);
+	ruleset_free(rs);
+}
+
 int main(void)
 {
 	const char *s = getenv("SRCDIR");
@@ -595,6 +643,7 @@ int main(void)
 	test_host_errors();
 	test_each();
 	test_matrix_errors();
+	test_location();
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)

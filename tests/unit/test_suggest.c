@@ -1,6 +1,7 @@
 /* test_suggest.c - audit/suggest.h on flows built here: the matrix alone
  * loads, roles come out of the matrix's rules, and a flood of server
  * endpoints past the bound is counted and asked, not remembered. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,88 @@ static void test_mesh(void)
 	suggest_free(s);
 }
 
+/* Two web servers as the lab has them: both reach the licence server and
+ * the domain controller, and both answer a web port the Mobile Service
+ * and WebAccess share, so their evidence is the same for both roles.
+ * Only who reaches them differs: web_a's clients, then web_b's. */
+static void two_web_servers(struct suggest *s, const struct ip_addr *a_clients,
+			    unsigned na, const struct ip_addr *b_clients, unsigned nb)
+{
+	struct ip_addr lic = v4(10, 1, 0, 10), dc = v4(10, 1, 0, 2);
+	struct ip_addr web_a = v4(10, 1, 0, 20), web_b = v4(10, 1, 0, 22);
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct ip_addr h = i ? web_b : web_a;
+		flow(s, h, lic, 13667, NULL);
+		flow(s, h, dc, 88, "Kerberos");
+		flow(s, h, dc, 389, "LDAP");
+	}
+	for (unsigned i = 0; i < na; i++)
+		flow(s, a_clients[i], web_a, 443, "TLS");
+	for (unsigned i = 0; i < nb; i++)
+		flow(s, b_clients[i], web_b, 80, "HTTP");
+}
+
+static bool asked_same_evidence(const struct suggestion *o)
+{
+	for (unsigned i = 0; i < o->nquestions; i++)
+		if (strstr(o->questions[i].text, "same evidence"))
+			return true;
+	return false;
+}
+
+/* The matrix says mobile clients come from the internet and browsers
+ * from the site: a tie between the Mobile Service and WebAccess is
+ * decided by where each host's own clients are. */
+static void test_tie_by_location(void)
+{
+	struct suggest *s = suggest_new(rs);
+	struct suggestion *o = malloc(sizeof(*o));
+	const struct ip_addr inet[] = { v4(198, 51, 100, 7) };
+	const struct ip_addr lan[] = { v4(10, 2, 0, 50) };
+
+	/* Before the location was read, both hosts were bound to both roles. */
+	two_web_servers(s, inet, 1, lan, 1);
+	ok(suggest_decide(s, o), "two web servers: decides");
+	const struct suggest_binding *mob = binding(o, "mobile_service", "10.1.0.20");
+	ok(mob && mob->confidence == SUGGEST_MEDIUM,
+	   "the host a public address reaches is the Mobile Service, medium");
+	ok(mob && strstr(mob->evidence, "inbound from 198.51.100.7, a public address") &&
+	   strstr(mob->evidence, "mobile_clients come from the internet (matrix)"),
+	   "its evidence says why");
+	const struct suggest_binding *web = binding(o, "webaccess", "10.1.0.22");
+	ok(web && web->confidence == SUGGEST_MEDIUM &&
+	   strstr(web->evidence, "private addresses: browser_clients come from the site"),
+	   "the host only private clients reach is WebAccess, medium, saying why");
+	ok(!binding(o, "webaccess", "10.1.0.20") && !binding(o, "mobile_service", "10.1.0.22"),
+	   "neither host holds the other role");
+	ok(!asked_same_evidence(o), "and no tie is asked about");
+	suggest_free(s);
+
+	/* A phone on the Wi-Fi reaches the Mobile Service too: its clients
+	 * are mixed, the other host's all private, so it is still decided. */
+	const struct ip_addr mixed[] = { v4(198, 51, 100, 7), v4(10, 2, 0, 60) };
+	s = suggest_new(rs);
+	two_web_servers(s, mixed, 2, lan, 1);
+	ok(suggest_decide(s, o), "a workstation a mobile client too: decides");
+	ok(binding(o, "mobile_service", "10.1.0.20") && binding(o, "webaccess", "10.1.0.22") &&
+	   !binding(o, "webaccess", "10.1.0.20") && !binding(o, "mobile_service", "10.1.0.22"),
+	   "the host with public clients is the Mobile Service, the other WebAccess");
+	suggest_free(s);
+
+	/* Both hosts reached from the internet and the site alike: the
+	 * evidence is not one-sided, the question stays. */
+	const struct ip_addr mixed_b[] = { v4(198, 51, 100, 8), v4(10, 2, 0, 50) };
+	s = suggest_new(rs);
+	two_web_servers(s, mixed, 2, mixed_b, 2);
+	ok(suggest_decide(s, o), "both hosts mixed: decides");
+	ok(asked_same_evidence(o), "the tie is asked about");
+	mob = binding(o, "mobile_service", "10.1.0.20");
+	ok(!mob || !strstr(mob->evidence, "(matrix)"), "no binding cites the location");
+	free(o);
+	suggest_free(s);
+}
+
 int main(void)
 {
 	char matrix[1200];
@@ -216,6 +299,7 @@ int main(void)
 	test_moved_port();
 	test_flood();
 	test_mesh();
+	test_tie_by_location();
 	ruleset_free(m);
 	return done_testing();
 }
