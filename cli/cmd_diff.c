@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report_outputs.h"
 #include "reports/output_file.h"
 #include "reports/report_diff.h"
 
@@ -62,36 +63,29 @@ static enum diff_format format_of_path(const char *path)
 	return fmt;
 }
 
+struct diff_job {
+	const struct report_diff *d;
+	enum diff_format fmt;
+};
+
+static bool render_diff(FILE *f, const void *ctx)
+{
+	const struct diff_job *j = ctx;
+	if (j->fmt == DIFF_JSON)
+		return report_diff_json(f, j->d);
+	if (j->fmt == DIFF_MARKDOWN)
+		report_diff_markdown(f, j->d);
+	else
+		report_diff_text(f, j->d);
+	return true;
+}
+
 static bool write_diff(const struct report_diff *d, enum diff_format fmt,
 		       const char *path, bool allow_special)
 {
-	struct output_file of;
-	char err[512];
-
-	if (!output_open(&of, path, allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
-			 err, sizeof(err))) {
-		cli_error("%s", err);
-		return false;
-	}
-	errno = 0;
-	bool ok = true;
-	if (fmt == DIFF_JSON)
-		ok = report_diff_json(of.f, d);
-	else if (fmt == DIFF_MARKDOWN)
-		report_diff_markdown(of.f, d);
-	else
-		report_diff_text(of.f, d);
-	if (!ok || ferror(of.f)) {
-		cli_error("cannot write %s: %s", path ? path : "standard output",
-			  strerror(errno ? errno : EIO));
-		output_abort(&of);
-		return false;
-	}
-	if (!output_commit(&of, err, sizeof(err))) {
-		cli_error("%s", err);
-		return false;
-	}
-	return true;
+	struct diff_job j = { d, fmt };
+	return output_write_document(path, allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+				     "the diff", render_diff, &j);
 }
 
 int cmd_diff(int argc, char **argv)

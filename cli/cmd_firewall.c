@@ -14,9 +14,9 @@
 #include <time.h>
 
 #include "cli.h"
+#include "report_outputs.h"
 #include "common/safe_text.h"
 #include "reports/firewall.h"
-#include "reports/output_file.h"
 #include "rules/rules.h"
 
 /* Options of this command alone, numbered past every shared code of
@@ -271,26 +271,26 @@ static int parse_args(int argc, char **argv, struct firewall_args *a,
 	return -1;
 }
 
+struct firewall_job {
+	const struct ruleset *rs;
+	const struct fw_export *x;
+	struct fw_stats *st;
+};
+
+static bool render_rules(FILE *f, const void *ctx)
+{
+	const struct firewall_job *j = ctx;
+	return firewall_write(f, j->rs, j->x, j->st);
+}
+
 static int write_output(const struct firewall_args *a, const struct ruleset *rs,
 			const struct fw_export *x)
 {
-	struct output_file out;
 	struct fw_stats st;
-	char err[512];
+	struct firewall_job j = { rs, x, &st };
 
-	if (!output_open(&out, a->output, 0, err, sizeof(err))) {
-		cli_error("firewall: %s", err);
+	if (!output_write_document(a->output, 0, "the firewall rules", render_rules, &j))
 		return EXIT_USAGE;
-	}
-	if (!firewall_write(out.f, rs, x, &st)) {
-		output_abort(&out);
-		cli_error("firewall: out of memory");
-		return EXIT_USAGE;
-	}
-	if (!output_commit(&out, err, sizeof(err))) {
-		cli_error("firewall: %s", err);
-		return EXIT_USAGE;
-	}
 	warn_stats(&st, x->target);
 	return EXIT_OK;
 }

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report_outputs.h"
 #include "reports/matrix_doc.h"
-#include "reports/output_file.h"
 #include "rules/rules.h"
 
 static void matrix_usage(FILE *f)
@@ -32,29 +32,23 @@ static void matrix_usage(FILE *f)
 	MATRIX_DIR_ENV, ruleset_default_matrix());
 }
 
+struct matrix_doc_job {
+	const struct ruleset *rs;
+	enum matrix_doc_format fmt;
+};
+
+static bool render_doc(FILE *f, const void *ctx)
+{
+	const struct matrix_doc_job *j = ctx;
+	return matrix_doc_write(f, j->rs, j->fmt);
+}
+
 /* Writes the description to path (NULL: stdout); false after saying why. */
 static bool write_doc(const struct ruleset *rs, enum matrix_doc_format fmt,
 		      const char *path)
 {
-	struct output_file of;
-	char err[512];
-
-	if (!output_open(&of, path, 0, err, sizeof(err))) {
-		cli_error("%s", err);
-		return false;
-	}
-	errno = 0;
-	if (!matrix_doc_write(of.f, rs, fmt)) {
-		cli_error("cannot write %s: %s", path ? path : "standard output",
-			  strerror(errno ? errno : EIO));
-		output_abort(&of);
-		return false;
-	}
-	if (!output_commit(&of, err, sizeof(err))) {
-		cli_error("%s", err);
-		return false;
-	}
-	return true;
+	struct matrix_doc_job j = { rs, fmt };
+	return output_write_document(path, 0, "the matrix description", render_doc, &j);
 }
 
 int cmd_matrix(int argc, char **argv)

@@ -7,8 +7,8 @@
 
 #include "audit/suggest.h"
 #include "cli.h"
+#include "report_outputs.h"
 #include "pipeline.h"
-#include "reports/output_file.h"
 #include "reports/report_suggest.h"
 #include "rules/rules.h"
 
@@ -49,28 +49,34 @@ static void suggest_usage(FILE *f)
 	ruleset_default_matrix(), input_options_help());
 }
 
+struct suggest_job {
+	enum suggest_format fmt;
+	const struct ruleset *rs;
+	const struct suggestion *s;
+	const char *name;
+	const struct input_options *in;
+};
+
+static bool render_suggestion(FILE *f, const void *ctx)
+{
+	const struct suggest_job *j = ctx;
+	if (j->fmt == SUGGEST_FORMAT_JSON)
+		suggest_write_site(f, j->rs, j->s, j->name);
+	else
+		suggest_write_evidence(f, j->fmt, j->rs, j->s, j->name, j->in->files,
+				       j->in->nfiles);
+	return true;
+}
+
 /* Writes one report into path ("-" or NULL: stdout); false after saying
  * why. */
-static bool write_report(const char *path, const char *what, enum suggest_format fmt,
+static bool write_report(const char *path, enum suggest_format fmt,
 			 const struct ruleset *rs, const struct suggestion *s,
 			 const char *name, const struct input_options *in)
 {
-	struct output_file out = { 0 };
-	char err[512];
-
-	if (!output_open(&out, path, 0, err, sizeof(err))) {
-		cli_error("%s: %s", what, err);
-		return false;
-	}
-	if (fmt == SUGGEST_FORMAT_JSON)
-		suggest_write_site(out.f, rs, s, name);
-	else
-		suggest_write_evidence(out.f, fmt, rs, s, name, in->files, in->nfiles);
-	if (!output_commit(&out, err, sizeof(err))) {
-		cli_error("%s: %s", what, err);
-		return false;
-	}
-	return true;
+	struct suggest_job j = { fmt, rs, s, name, in };
+	return output_write_document(path, 0, fmt == SUGGEST_FORMAT_JSON ? "the proposed site"
+				     : "the evidence report", render_suggestion, &j);
 }
 
 static void suggest_one_flow(void *ctx, const struct flow_record *r,
@@ -174,9 +180,9 @@ int cmd_suggest(int argc, char **argv)
 	 * but the evidence asked for says what was looked at and asks. */
 	bool site = fmt == SUGGEST_FORMAT_JSON;
 	if ((!site || result->nbindings) &&
-	    !write_report(output, "-o", fmt, rs, result, name, &in))
+	    !write_report(output, fmt, rs, result, name, &in))
 		goto out;
-	if (evidence && !write_report(evidence, "--evidence", SUGGEST_FORMAT_MARKDOWN,
+	if (evidence && !write_report(evidence, SUGGEST_FORMAT_MARKDOWN,
 				      rs, result, name, &in))
 		goto out;
 	if (!result->nbindings) {

@@ -242,22 +242,20 @@ static bool render(enum report_format fmt, FILE *f, const struct audit_report *r
 	}
 }
 
-static bool write_one(const struct report_outputs *o, enum report_format fmt,
-		      const char *path, const struct audit_report *r)
+bool output_write_document(const char *path, unsigned flags, const char *what,
+			   bool (*write)(FILE *f, const void *ctx), const void *ctx)
 {
 	struct output_file of;
 	char err[512];
 
-	if (!output_open(&of, path, o->allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
-			 err, sizeof(err))) {
+	if (!output_open(&of, path, flags, err, sizeof(err))) {
 		cli_error("%s", err);
 		return false;
 	}
 	errno = 0;
-	if (!render(fmt, of.f, r, use_color(o, of.f))) {
-		cli_error("cannot write %s (the %s report): %s",
-			  path ? path : "standard output", format_names[fmt],
-			  strerror(errno ? errno : EIO));
+	if (!write(of.f, ctx) || ferror(of.f)) {
+		cli_error("cannot write %s (%s): %s", path && strcmp(path, "-") ?
+			  path : "standard output", what, strerror(errno ? errno : EIO));
 		output_abort(&of);
 		return false;
 	}
@@ -266,6 +264,30 @@ static bool write_one(const struct report_outputs *o, enum report_format fmt,
 		return false;
 	}
 	return true;
+}
+
+/* One report of an audit, as output_write_document renders it. */
+struct one_report {
+	const struct report_outputs *o;
+	enum report_format fmt;
+	const struct audit_report *r;
+};
+
+static bool render_one(FILE *f, const void *ctx)
+{
+	const struct one_report *x = ctx;
+	return render(x->fmt, f, x->r, use_color(x->o, f));
+}
+
+static bool write_one(const struct report_outputs *o, enum report_format fmt,
+		      const char *path, const struct audit_report *r)
+{
+	char what[64];
+	struct one_report x = { o, fmt, r };
+
+	snprintf(what, sizeof(what), "the %s report", format_names[fmt]);
+	return output_write_document(path, o->allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+				     what, render_one, &x);
 }
 
 bool report_outputs_write(const struct report_outputs *o,

@@ -61,6 +61,14 @@ bool report_outputs_check(const struct report_outputs *o, char *err, size_t errl
 bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errlen);
 bool report_outputs_color(struct report_outputs *o, const char *when);
 
+/* Writes one document to path (NULL or "-": standard output) the way every
+ * report is written (reports/output_file.h: a temporary renamed into
+ * place, nothing half written): write(f, ctx) renders it and returns
+ * false on failure. flags: OUTPUT_ALLOW_SPECIAL or 0. False after saying
+ * why, naming what ("the json report", "the firewall rules"). */
+bool output_write_document(const char *path, unsigned flags, const char *what,
+			   bool (*write)(FILE *f, const void *ctx), const void *ctx);
+
 /* Writes every output (text to stdout when none was asked for). Each file
  * appears complete or not at all. False when any could not be written. */
 bool report_outputs_write(const struct report_outputs *o,
