@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "escape.h"
 
@@ -228,4 +229,49 @@ void csv_put_field(FILE *f, const char *str)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+/* Whether the ASCII character at p could start markup in a line (see
+ * md_put_escaped). */
+static bool md_special(const unsigned char *p, const unsigned char *start)
+{
+	if (strchr("\\`*_[]<>|~&@", *p))
+		return true;
+	if (*p == ':')
+		return p[1] == '/' && p[2] == '/';
+	if (*p == '.' && p - start >= 3)
+		return strncasecmp((const char *)p - 3, "www", 3) == 0;
+	return false;
+}
+
+void md_put_escaped(FILE *f, const char *s)
+{
+	const unsigned char *start = (const unsigned char *)(s ? s : ""), *p = start;
+	char piece[TEXT_PIECE_MAX + 1];
+	size_t step;
+
+	while (*p) {
+		size_t n = text_char_escape(p, piece, &step);
+		if (n) {
+			for (size_t i = 0; i < n; i++) {
+				if (piece[i] == '\\')
+					fputc('\\', f);
+				fputc(piece[i], f);
+			}
+		} else {
+			if (*p < 0x80 && md_special(p, start))
+				fputc('\\', f);
+			fwrite(p, 1, step, f);
+		}
+		p += step;
+	}
+}
+
+void md_put_code(FILE *f, const char *s)
+{
+	if (s && *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789_.-$/, ") == strlen(s))
+		fprintf(f, "`%s`", s);
+	else
+		md_put_escaped(f, s);
 }

@@ -55,4 +55,17 @@ void xml_put_escaped(FILE *f, const char *s);
  * ' before it. */
 void csv_put_field(FILE *f, const char *s);
 
+/* Markdown text inside a line (a table cell, a list item; never a line's
+ * start): unprintable and hidden characters escaped as on a terminal (the
+ * escape's backslash doubled so it shows), and each character that could
+ * start markup backslash-escaped (CommonMark lets any ASCII punctuation
+ * be): code, emphasis, links and images, HTML and entities, a cell's end,
+ * strikethrough, and GitHub's and GitLab's autolinks (scheme://, www.,
+ * e-mail). What a matrix, a site or a capture says stays text. */
+void md_put_escaped(FILE *f, const char *s);
+/* A name or a path as a code span when it holds only plain characters
+ * (letters, digits and _ . - $ / , space); else as md_put_escaped text (a
+ * backtick would end the span, and escapes do not work inside one). */
+void md_put_code(FILE *f, const char *s);
+
 #endif

@@ -1150,71 +1150,27 @@ void report_diff_text(FILE *f, const struct report_diff *d)
 		fprintf(f, "\nOK: no new gating finding (--fail-on %s)\n", fail_on);
 }
 
-/* Whether the ASCII character at p could start markup in a table cell or
- * a list item (the renderer's line-start constructs never apply: report
- * text never starts a line here): code, emphasis, links and images,
- * HTML and entities, a cell's end, strikethrough, and the autolinks of
- * GitHub and GitLab (scheme://, www., e-mail). */
-static bool md_special(const unsigned char *p, const unsigned char *start)
-{
-	if (strchr("\\`*_[]<>|~&@", *p))
-		return true;
-	if (*p == ':')
-		return p[1] == '/' && p[2] == '/';
-	if (*p == '.' && p - start >= 3)
-		return strncasecmp((const char *)p - 3, "www", 3) == 0;
-	return false;
-}
-
-/* Markdown text: made safe as on a terminal (controls and hidden
- * characters as visible escapes, their backslash doubled so it shows),
- * and each character that could start markup backslash-escaped
- * (CommonMark lets any ASCII punctuation be), so nothing from a report
- * becomes a link, an image, HTML, emphasis or a table cell's end. */
-static void md_put(FILE *f, const char *s)
-{
-	const unsigned char *start = (const unsigned char *)(s ? s : ""), *p = start;
-	char piece[TEXT_PIECE_MAX + 1];
-	size_t step;
-
-	while (*p) {
-		size_t n = text_char_escape(p, piece, &step);
-		if (n) {
-			for (size_t i = 0; i < n; i++) {
-				if (piece[i] == '\\')
-					fputc('\\', f);
-				fputc(piece[i], f);
-			}
-		} else {
-			if (*p < 0x80 && md_special(p, start))
-				fputc('\\', f);
-			fwrite(p, 1, step, f);
-		}
-		p += step;
-	}
-}
-
 static void md_status(FILE *f, const struct diff_finding *x)
 {
 	fprintf(f, "%s (", finding_kind_name(x->kind));
-	md_put(f, x->cause);
+	md_put_escaped(f, x->cause);
 	fputc(')', f);
 }
 
 static void md_input(FILE *f, const char *label, const struct diff_input *in)
 {
 	fprintf(f, "| %s | ", label);
-	md_put(f, in->path);
+	md_put_escaped(f, in->path);
 	fputs(" | ", f);
-	md_put(f, in->verdict);
+	md_put_escaped(f, in->verdict);
 	fputs(" | ", f);
 	if (in->window_start) {
 		char a[32], b[32];
 		window_bound(a, sizeof(a), in->window_start);
 		window_bound(b, sizeof(b), in->window_end);
-		md_put(f, a);
+		md_put_escaped(f, a);
 		fputs(" .. ", f);
-		md_put(f, b);
+		md_put_escaped(f, b);
 	}
 	fputs(" |\n", f);
 }
@@ -1232,7 +1188,7 @@ static void md_items(FILE *f, const struct report_diff *d, enum change c)
 		if (it->change != c)
 			continue;
 		fputs("| ", f);
-		md_put(f, x->name);
+		md_put_escaped(f, x->name);
 		fputs(" | ", f);
 		if (c == CHANGE_CHANGED) {
 			md_status(f, it->old);
@@ -1240,7 +1196,7 @@ static void md_items(FILE *f, const struct report_diff *d, enum change c)
 		}
 		md_status(f, x);
 		fprintf(f, " | %s | ", c != CHANGE_RESOLVED && x->gates ? "**yes**" : "no");
-		md_put(f, x->reason);
+		md_put_escaped(f, x->reason);
 		fputs(" |\n", f);
 	}
 }
@@ -1252,9 +1208,9 @@ static void md_notes(FILE *f, const char *title, const struct diff_note *const *
 	fprintf(f, "\n#### Capture health: %s\n\n", title);
 	for (size_t i = 0; i < n; i++) {
 		fputs("- **", f);
-		md_put(f, v[i]->code);
+		md_put_escaped(f, v[i]->code);
 		fputs("**: ", f);
-		md_put(f, v[i]->text);
+		md_put_escaped(f, v[i]->text);
 		fputc('\n', f);
 	}
 }
@@ -1275,15 +1231,15 @@ void report_diff_markdown(FILE *f, const struct report_diff *d)
 		d->count[CHANGE_UNCHANGED], d->nappeared,
 		plural(d->nappeared, "note", "notes"), d->ngone, fail_on);
 	fputs("Site: ", f);
-	md_put(f, d->new.site);
+	md_put_escaped(f, d->new.site);
 	fputs("; matrix: ", f);
-	md_put(f, d->new.matrix);
+	md_put_escaped(f, d->new.matrix);
 	fputs("\n\n| | report | verdict | window (UTC) |\n|---|---|---|---|\n", f);
 	md_input(f, "old", &d->old);
 	md_input(f, "new", &d->new);
 	for (unsigned i = 0; i < d->nwarnings; i++) {
 		fputs("\n> **Warning:** ", f);
-		md_put(f, d->warnings[i]);
+		md_put_escaped(f, d->warnings[i]);
 		fputc('\n', f);
 	}
 	for (int c = CHANGE_NEW; c <= CHANGE_CHANGED; c++)

@@ -79,34 +79,20 @@ void suggest_write_site(FILE *f, const struct ruleset *matrix,
 	fputs("\n}\n", f);
 }
 
-/* Markdown: the text made safe (controls and hidden characters escaped),
- * then every character Markdown or HTML would act on inside a line
- * backslash-escaped (emphasis, code, links, table cells, strikethrough)
- * or written as an entity (tags), so a host name from traffic stays
- * text. No piece starts a line, so list and heading marks need nothing;
- * without "[", parentheses link nothing. */
-static void md_put(FILE *f, const char *s)
-{
-	char safe[2048];
-	text_safe(safe, sizeof(safe), s ? s : "");
-	for (const char *p = safe; *p; p++) {
-		if (*p == '<')
-			fputs("&lt;", f);
-		else if (*p == '>')
-			fputs("&gt;", f);
-		else if (*p == '&')
-			fputs("&amp;", f);
-		else if (strchr("\\`*_[]|~", *p))
-			fprintf(f, "\\%c", *p);
-		else
-			fputc(*p, f);
-	}
-}
-
 static void put(FILE *f, bool md, const char *s)
 {
 	if (md)
-		md_put(f, s);
+		md_put_escaped(f, s);
+	else
+		text_put_safe(f, s);
+}
+
+/* A file's path: in Markdown a code span where it can be one, so it reads
+ * as written ("_build", not "\\_build"). */
+static void put_path(FILE *f, bool md, const char *s)
+{
+	if (md)
+		md_put_code(f, s);
 	else
 		text_put_safe(f, s);
 }
@@ -131,11 +117,11 @@ static void write_bindings(FILE *f, bool md, const struct ruleset *matrix,
 		const char *conf = suggest_confidence_name(b->confidence);
 		if (md) {
 			fputs("| ", f);
-			md_put(f, role);
+			md_put_escaped(f, role);
 			fputs(" | ", f);
-			md_put(f, b->value);
+			md_put_escaped(f, b->value);
 			fprintf(f, " | %s | ", conf);
-			md_put(f, b->evidence);
+			md_put_escaped(f, b->evidence);
 			fputs(" |\n", f);
 		} else {
 			fputs("  ", f);
@@ -201,12 +187,12 @@ void suggest_write_evidence(FILE *f, enum suggest_format format,
 	fputs(md ? "- Matrix: " : "Matrix:   ", f);
 	put(f, md, ruleset_matrix_name(matrix));
 	fputs(" (", f);
-	put(f, md, ruleset_matrix_path(matrix));
+	put_path(f, md, ruleset_matrix_path(matrix));
 	fputs(")\n", f);
 	fputs(md ? "- Captures: " : "Captures: ", f);
 	for (unsigned i = 0; i < ninputs; i++) {
 		fputs(i ? ", " : "", f);
-		put(f, md, inputs[i]);
+		put_path(f, md, inputs[i]);
 	}
 	fprintf(f, "\n%s%llu flows, %llu server endpoints\n", md ? "- Read: " : "Read:     ",
 		(unsigned long long)s->flows, (unsigned long long)s->endpoints);

@@ -144,7 +144,7 @@ tap.ok(b"\x1b" not in p.stdout and "\\x1b[31m" in out,
        "text evidence: the terminal escape in the host name shown as \\x1b", out)
 p = run("--format", "markdown", cap)
 out = p.stdout.decode(errors="replace")
-tap.ok(b"\x1b" not in p.stdout and "<script>" not in out and "&lt;script&gt;" in out
+tap.ok(b"\x1b" not in p.stdout and "<script>" not in out and "\\<script\\>" in out
        and "x\\|y\\*\\_\\[a\\](b)" in out,
        "Markdown evidence: the name stays text (no raw <, |, *, _, [ or escape)", out)
 p = run(cap)

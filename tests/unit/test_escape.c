@@ -378,6 +378,16 @@ int main(void)
 	check(json_put_string, NULL, "\"\"", "JSON: NULL is the empty string");
 	check(text_put_safe, "evil\x1b[2J\x07name", "evil\\x1b[2J\\x07name",
 	      "terminal: ESC and BEL neutralised");
+	check(md_put_escaped, "x|y*_[a](b)<i>&amp;`c`~~", "x\\|y\\*\\_\\[a\\](b)\\<i\\>\\&amp;\\`c\\`\\~\\~",
+	      "Markdown: cell end, emphasis, link, HTML, entity, code, strike escaped");
+	check(md_put_escaped, "see www.evil.example, http://x and a@b.c",
+	      "see www\\.evil.example, http\\://x and a\\@b.c",
+	      "Markdown: no autolink (www., scheme://, e-mail)");
+	check(md_put_escaped, "a\x1b[2Jb", "a\\\\x1b\\[2Jb",
+	      "Markdown: ESC shown as an escape whose backslash shows");
+	check(md_put_code, "/tmp/_build/site.json", "`/tmp/_build/site.json`",
+	      "Markdown: a plain path is a code span, _ as written");
+	check(md_put_code, "a`b", "a\\`b", "Markdown: a backtick is escaped text, not a span");
 	check(text_put_safe, "x\xc2\x9by", "x\\u009by", "terminal: C1 control neutralised");
 	check(text_put_safe, "\xff\xfe", "\\xff\\xfe", "terminal: invalid bytes shown as hex");
 	check(html_put_escaped, "<script>alert(1)</script>",
