@@ -776,29 +776,7 @@ static void settle_candidates(struct decide *d)
 
 /* ---- deciding between candidate roles of one host ---- */
 
-static int item_cmp(const void *pa, const void *pb)
-{
-	const struct item *a = pa, *b = pb;
-	if (a->host != b->host)
-		return a->host < b->host ? -1 : 1;
-	if (a->role != b->role)
-		return a->role < b->role ? -1 : 1;
-	if (a->dir != b->dir)
-		return a->dir < b->dir ? -1 : 1;
-	if (a->ep != b->ep)
-		return a->ep < b->ep ? -1 : 1;
-	if (a->peer != b->peer)
-		return a->peer < b->peer ? -1 : 1;
-	if (a->rule != b->rule)
-		return a->rule < b->rule ? -1 : 1;
-	return 0;
-}
-
-static bool same_fact(const struct item *a, const struct item *b)
-{
-	return a->dir == b->dir && a->ep == b->ep && a->peer == b->peer;
-}
-
+/* A fact (what a host showed: direction, endpoint, peer) in order. */
 static int fact_cmp(const struct item *a, const struct item *b)
 {
 	if (a->dir != b->dir)
@@ -810,6 +788,21 @@ static int fact_cmp(const struct item *a, const struct item *b)
 	return 0;
 }
 
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->role != b->role)
+		return a->role < b->role ? -1 : 1;
+	int c = fact_cmp(a, b);
+	if (c)
+		return c;
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	return 0;
+}
+
 /* Whether every fact of run a is in run b (both sorted). */
 static bool facts_within(const struct item *a, unsigned na, const struct item *b,
 			 unsigned nb)
@@ -818,7 +811,7 @@ static bool facts_within(const struct item *a, unsigned na, const struct item *b
 	for (unsigned i = 0; i < na; i++) {
 		while (j < nb && fact_cmp(&b[j], &a[i]) < 0)
 			j++;
-		if (j == nb || !same_fact(&a[i], &b[j]))
+		if (j == nb || fact_cmp(&a[i], &b[j]) != 0)
 			return false;
 	}
 	return true;

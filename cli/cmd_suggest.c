@@ -91,7 +91,7 @@ int cmd_suggest(int argc, char **argv)
 		INPUT_LONG_OPTIONS,
 		{ "matrix", required_argument, NULL, OPT_MATRIX },
 		{ "site-name", required_argument, NULL, OPT_SUGGEST_SITE_NAME },
-		{ "format", required_argument, NULL, OPT_FORMAT },
+		FORMAT_LONG_OPTION,
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "evidence", required_argument, NULL, OPT_SUGGEST_EVIDENCE },
 		HELP_LONG_OPTION,
