@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nettle/sha2.h>
 
@@ -80,12 +82,28 @@ bool provenance_hash_file(const char *path, char hex[65], uint64_t *size,
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	static uint8_t chunk[1 << 16];  /* one report at a time, on one thread */
 	size_t got;
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 
 	hex[0] = '\0';
 	*size = 0;
+	/* Non-blocking: a FIFO with no writer must not hang the report. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "could not be opened to hash: %s", strerror(errno));
+		return false;
+	}
+	/* A pipe or a device was read once by the capture: opened again it
+	 * gives other bytes or none, and a digest of those would be a lie. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file (a pipe or a device): read once, "
+			 "so it cannot be hashed afterwards");
+		close(fd);
+		return false;
+	}
+	FILE *f = fdopen(fd, "rb");
 	if (!f) {
 		snprintf(why, whylen, "could not be opened to hash: %s", strerror(errno));
+		close(fd);
 		return false;
 	}
 	sha256_init(&ctx);

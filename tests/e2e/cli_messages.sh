@@ -66,6 +66,18 @@ for cmd in "check --site $SITE" "audit -q --site $SITE $CAP" "matrix" \
 	check $? "${cmd%% *} without its matrix names --matrix and FLOWAUDIT_MATRIX_DIR (exit $rc)" "$work/err"
 done
 
+# -- an HTML report of a capture read from a named pipe: the pipe is not
+# opened again to hash (it would hang with no writer, or hash nothing).
+mkfifo "$work/pipe.pcap"
+cat "$CAP" >"$work/pipe.pcap" &
+timeout 30 "$FLOWAUDIT" audit -q --fail-on none --site "$SITE" -o "$work/pipe.html" \
+	"$work/pipe.pcap" 2>"$work/err"
+rc=$?
+wait
+[ "$rc" = 0 ] && grep -q "not a regular file" "$work/pipe.html" &&
+	! grep -q "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" "$work/pipe.html"
+check $? "an HTML report of a capture from a named pipe says it is not hashed, and ends (exit $rc)" "$work/err"
+
 # -- watch takes its --format as audit does: xml suggests junit.
 "$FLOWAUDIT" watch -q --format xml -r "$CAP" --site "$SITE" >/dev/null 2>"$work/err"
 rc=$?
