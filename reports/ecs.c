@@ -84,7 +84,11 @@ void ecs_flow(struct jw *w, const struct flow_record *r, const struct flow_class
 	jw_str(w, "transport", ip_proto_name(r->proto, "unknown_transport"));
 	jw_str(w, "type", r->ip_version == 6 ? "ipv6" : "ipv4");
 	jw_str(w, "community_id", r->community_id);
-	jw_u64(w, "iana_number", r->proto);
+	/* ECS types iana_number and vlan.id as keyword: strings, so a
+	 * strict mapping takes them as they are. */
+	char number[8];
+	snprintf(number, sizeof(number), "%u", (unsigned)r->proto);
+	jw_str(w, "iana_number", number);
 	if (c && c->classified && strcmp(c->app, "Unknown") != 0) {
 		char app[APP_NAME_LEN];
 		ecs_protocol_name(app, sizeof(app), c->app);
@@ -93,8 +97,9 @@ void ecs_flow(struct jw *w, const struct flow_record *r, const struct flow_class
 	jw_u64(w, "packets", r->orig.pkts + r->resp.pkts);
 	jw_u64(w, "bytes", r->orig.ip_bytes + r->resp.ip_bytes);
 	if (r->vlan) {
+		snprintf(number, sizeof(number), "%u", (unsigned)r->vlan);
 		jw_object(w, "vlan");
-		jw_u64(w, "id", r->vlan);
+		jw_str(w, "id", number);
 		jw_close_object(w);
 	}
 	jw_close_object(w);
