@@ -6,6 +6,7 @@
 
 #include "audit/verdict.h"
 #include "cli.h"
+#include "event_sink.h"
 #include "pipeline.h"
 #include "provenance.h"
 #include "report_outputs.h"
@@ -26,6 +27,76 @@ static void audit_flow(void *ctx, const struct flow_record *r,
 	verdict_flow(run->verdict, r, c, NULL);
 	if (run->flow_events)
 		flow_output_write(run->flow_events, FLOW_FORMAT_EVENTS, r, c);
+}
+
+/* --events DEST: the finding events (the "events" report's lines) to a
+ * file, standard output or a syslog collector, besides the reports. */
+struct events_dest {
+	const char *dest;  /* NULL: none */
+	bool syslog;
+	struct syslog_target target;
+};
+
+/* How long the end of the run waits for a TCP collector to take what is
+ * queued. */
+#define EVENTS_DRAIN_MS 5000
+
+static bool events_dest_set(struct events_dest *e, const char *dest)
+{
+	char err[512];
+
+	e->dest = dest;
+	e->syslog = event_dest_is_syslog(dest);
+	if (e->syslog && !syslog_target_parse(dest, &e->target, err, sizeof(err))) {
+		cli_error("--events %s: %s", dest, err);
+		return false;
+	}
+	return true;
+}
+
+/* "--events -" shares standard output with no report. */
+static bool events_dest_check(const struct events_dest *e, const struct report_outputs *o)
+{
+	if (!e->dest || strcmp(e->dest, "-") != 0)
+		return true;
+	bool taken = o->n == 0;  /* the text report goes there */
+	for (unsigned i = 0; i < o->n; i++)
+		if (!o->out[i].path || strcmp(o->out[i].path, "-") == 0)
+			taken = true;
+	if (taken)
+		cli_error("audit: --events - and a report would both go to standard "
+			  "output: give the report a file with -o FILE");
+	return !taken;
+}
+
+static bool write_events_document(FILE *f, const void *ctx)
+{
+	return report_events(f, ctx);
+}
+
+/* Sent or written after the reports (and so after any privilege drop);
+ * a collector's losses are counted and said, not fatal. */
+static bool send_events(const struct events_dest *e, const struct audit_report *r,
+			unsigned flags, bool quiet)
+{
+	char err[512];
+	struct syslog_counts n;
+
+	if (!e->dest)
+		return true;
+	if (!e->syslog)
+		return output_write_document(e->dest, flags, "the events",
+					     write_events_document, r);
+	struct syslog_sink *s = syslog_sink_open(&e->target, quiet, err, sizeof(err));
+	if (!s) {
+		cli_error("--events %s: %s", e->target.url, err);
+		return false;
+	}
+	report_events(syslog_sink_stream(s), r);
+	syslog_sink_close(s, EVENTS_DRAIN_MS, &n);
+	if (!quiet || n.dropped || n.too_large)
+		syslog_counts_print(stderr, e->target.url, &n);
+	return true;
 }
 
 static void audit_usage(FILE *f)
@@ -54,6 +125,10 @@ static void audit_usage(FILE *f)
 	"                           atomically, never through a symbolic link.\n"
 	"                           Without --format the extension names the\n"
 	"                           format: .txt .json .html .xml .csv .jsonl\n"
+	"      --events DEST        the finding events (as --format events) to a\n"
+	"                           file, \"-\" (stdout), syslog://HOST[:PORT] (UDP)\n"
+	"                           or syslog+tcp://HOST[:PORT] (RFC 5424; see\n"
+	"                           docs/siem.md)\n"
 	"      --flow-events FILE   also one event line (Elastic Common Schema)\n"
 	"                           per flow, as flows end (\"-\": stdout)\n"
 	"      --allow-special-output  -o and --flow-events may name a FIFO or\n"
@@ -79,6 +154,7 @@ int cmd_audit(int argc, char **argv)
 		OUTPUT_LONG_OPTIONS,
 		COLOR_LONG_OPTIONS,
 		{ "flow-events", required_argument, NULL, OPT_FLOW_EVENTS },
+		{ "events", required_argument, NULL, OPT_EVENTS },
 		HELP_LONG_OPTION,
 		END_OF_OPTIONS,
 	};
@@ -86,6 +162,7 @@ int cmd_audit(int argc, char **argv)
 	struct rules_options rules = { 0 };
 	struct report_outputs outs;
 	const char *flow_events = NULL;
+	struct events_dest events = { 0 };
 	struct output_file events_file = { 0 };
 	bool events_failed = false;
 	struct fail_policy fail_on;
@@ -135,6 +212,10 @@ int cmd_audit(int argc, char **argv)
 		case OPT_FLOW_EVENTS:
 			flow_events = optarg;
 			break;
+		case OPT_EVENTS:
+			if (!events_dest_set(&events, optarg))
+				goto out;
+			break;
 		case OPT_ALLOW_SPECIAL_OUTPUT:
 			outs.allow_special = true;
 			break;
@@ -158,6 +239,8 @@ int cmd_audit(int argc, char **argv)
 		cli_error("audit: %s", err);
 		goto out;
 	}
+	if (!events_dest_check(&events, &outs))
+		goto out;
 	/* Before a read that may take minutes: a report that cannot be
 	 * written is said now, not after the capture. */
 	if (!report_outputs_probe(&outs, err, sizeof(err))) {
@@ -214,6 +297,9 @@ int cmd_audit(int argc, char **argv)
 		else if (!report_outputs_write(&outs, &report))
 			rc = EXIT_USAGE;
 		else if (events_failed)
+			rc = EXIT_USAGE;
+		else if (!send_events(&events, &report, outs.allow_special ?
+				      OUTPUT_ALLOW_SPECIAL : 0, in.capture.quiet))
 			rc = EXIT_USAGE;
 		else
 			rc = report.verdict == VERDICT_FAIL ? EXIT_FINDINGS :

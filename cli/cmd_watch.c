@@ -39,6 +39,7 @@
 #include "common/timefmt.h"
 #include "audit/verdict.h"
 #include "cli.h"
+#include "event_sink.h"
 #include "pipeline.h"
 #include "provenance.h"
 #include "report_outputs.h"
@@ -62,6 +63,9 @@
 /* --keep and --keep-days: beyond these a bound is no bound. */
 #define KEEP_MAX 1000000u
 #define KEEP_DAYS_MAX 36500u
+/* How long the end of a run waits for a TCP collector to take what is
+ * queued. */
+#define EVENTS_DRAIN_MS 5000
 
 /* watch's own options, past every id cli/options.h gives out. */
 enum { OPT_KEEP = 0x1000, OPT_KEEP_DAYS };
@@ -78,7 +82,10 @@ struct watch {
 	enum report_format formats[REPORT_FORMAT_COUNT];
 	unsigned nformats;
 	const char *events_path;  /* --events, opened by start_writing() */
-	FILE *events;
+	FILE *events;             /* the file's, or the syslog sink's stream */
+	bool events_to_syslog;    /* --events syslog[+tcp]://: events_target */
+	struct syslog_target events_target;
+	struct syslog_sink *syslog;
 	bool allow_special;       /* --allow-special-output */
 	bool quiet;               /* -q */
 	struct window_retention keep;   /* --keep, --keep-days */
@@ -145,8 +152,10 @@ static void watch_usage(FILE *f)
 	"      --format FMT         a report format per window; repeat for more\n"
 	"                           (text, json, html, junit, csv or events;\n"
 	"                           default json and html)\n"
-	"      --events FILE        event lines for unexpected flows and failed\n"
-	"                           attempts, appended (\"-\": standard output);\n"
+	"      --events DEST        event lines for unexpected flows and failed\n"
+	"                           attempts, appended to a file (\"-\": standard\n"
+	"                           output) or sent to syslog://HOST[:PORT] (UDP)\n"
+	"                           or syslog+tcp://HOST[:PORT] (docs/siem.md);\n"
 	"                           opened as --user, after the privilege drop\n"
 	"      --allow-special-output  --events and the reports may be a FIFO or\n"
 	"                           character device (never through a link)\n"
@@ -169,7 +178,8 @@ static void watch_usage(FILE *f)
 	"are removed once the new window's are in place; only files named\n"
 	"flowaudit-START.EXT, never through a link.\n"
 	"Signals: SIGHUP reloads matrix and site (a broken file keeps the old\n"
-	"rules) and reopens the --events file (after rotation by mv), SIGUSR1\n"
+	"rules) and reopens the --events file (after rotation by mv) or\n"
+	"reconnects to the syslog collector, SIGUSR1\n"
 	"ends the current window and writes its reports now, SIGINT and SIGTERM\n"
 	"write a final report and exit 0.\n"
 	"\n"
@@ -476,6 +486,17 @@ static bool open_events(struct watch *w)
 
 	if (!w->events_path || w->events)
 		return true;
+	if (w->events_to_syslog) {
+		/* A socket, not a file, but also as --user: nothing of root's
+		 * is kept for it. */
+		w->syslog = syslog_sink_open(&w->events_target, w->quiet, err, sizeof(err));
+		if (!w->syslog) {
+			cli_error("watch: --events %s: %s", w->events_target.url, err);
+			return false;
+		}
+		w->events = syslog_sink_stream(w->syslog);
+		return true;
+	}
 	w->events = output_append_open(w->events_path, w->allow_special ?
 				       OUTPUT_ALLOW_SPECIAL : 0, err, sizeof(err));
 	if (!w->events) {
@@ -496,6 +517,10 @@ static void reopen_events(struct watch *w)
 
 	if (!w->events_path || !w->events)
 		return;
+	if (w->syslog) {
+		syslog_sink_reconnect(w->syslog);
+		return;
+	}
 	FILE *f = output_append_open(w->events_path, w->allow_special ?
 				     OUTPUT_ALLOW_SPECIAL : 0, err, sizeof(err));
 	if (!f) {
@@ -594,6 +619,8 @@ static void watch_tick(void *ctx, uint64_t now)
 		capture_stop(w->pl->cap);
 		return;
 	}
+	if (w->syslog)
+		syslog_sink_service(w->syslog);  /* what waited for the collector */
 	if (!w->window_start_us)
 		start_window_at(w, now);
 	else if (time_jumped(w, now))
@@ -624,7 +651,10 @@ static void watch_flow(void *ctx, const struct flow_record *r, const struct flow
 		verdict_judge(w->verdict, r, c, &j);
 	if (w->events && (j.kind == JUDGED_UNEXPECTED || j.kind == JUDGED_FAILED_ATTEMPT)) {
 		flow_event_judged(w->events, w->rs, r, c, &j);
-		fflush(w->events);
+		if (w->syslog)
+			syslog_sink_service(w->syslog);
+		else
+			fflush(w->events);
 	}
 }
 
@@ -688,6 +718,21 @@ static uint64_t run_end(const struct watch *w, const struct capture *cap)
 	return end;
 }
 
+/* The collector gets what is queued (a bounded wait), and the run summary
+ * says what it got. */
+static void close_syslog(struct watch *w)
+{
+	struct syslog_counts n;
+
+	if (!w->syslog)
+		return;
+	syslog_sink_close(w->syslog, EVENTS_DRAIN_MS, &n);
+	w->syslog = NULL;
+	w->events = NULL;
+	if (!w->quiet || n.dropped || n.too_large)
+		syslog_counts_print(stderr, w->events_target.url, &n);
+}
+
 static int run(struct watch *w, struct input_options *in)
 {
 	struct diag d = { .out = stderr };
@@ -735,6 +780,7 @@ static int run(struct watch *w, struct input_options *in)
 	}
 	if (!in->capture.quiet)
 		pipeline_summary(&pl, stderr);
+	close_syslog(w);
 	if (!in->capture.quiet) {
 		text_printf_safe(stderr, "flowaudit: watch: %u window report%s written "
 				 "to %s", w->windows, w->windows == 1 ? "" : "s", w->report_dir);
@@ -805,6 +851,15 @@ int cmd_watch(int argc, char **argv)
 			break;
 		case OPT_EVENTS:
 			w.events_path = optarg;
+			w.events_to_syslog = event_dest_is_syslog(optarg);
+			if (w.events_to_syslog) {
+				char err[512];
+				if (!syslog_target_parse(optarg, &w.events_target, err,
+							 sizeof(err))) {
+					cli_error("watch: --events %s: %s", optarg, err);
+					goto out;
+				}
+			}
 			break;
 		case OPT_ALLOW_SPECIAL_OUTPUT:
 			w.allow_special = true;
@@ -859,7 +914,9 @@ int cmd_watch(int argc, char **argv)
 	}
 	rc = run(&w, &in);
 out:
-	if (w.events && w.events != stdout)
+	if (w.syslog)
+		close_syslog(&w);
+	else if (w.events && w.events != stdout)
 		fclose(w.events);
 	input_options_free(&in);
 	free(w.history);
