@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "common/timefmt.h"
 #include "event_sink.h"
 
@@ -326,6 +325,8 @@ static void enqueue(struct syslog_sink *s, const char *m, size_t len, size_t sta
 	int p = snprintf(prefix, sizeof(prefix), "%zu ", len);
 	size_t total = (size_t)p + len;
 
+	/* Compacting costs at most one queue's length, and only when the
+	 * queue is nearly full: with a peer that keeps up it never is. */
 	if (s->tail + total > SYSLOG_QUEUE_BYTES && s->head > 0) {
 		memmove(s->queue, s->queue + s->head, s->tail - s->head);
 		s->tail -= s->head;
