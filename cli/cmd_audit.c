@@ -241,6 +241,10 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (!events_dest_check(&events, &outs))
 		goto out;
+	if (events.syslog && !syslog_target_resolves(&events.target, err, sizeof(err))) {
+		cli_error("--events %s: %s", events.target.url, err);
+		goto out;
+	}
 	/* Before a read that may take minutes: a report that cannot be
 	 * written is said now, not after the capture. */
 	if (!report_outputs_probe(&outs, err, sizeof(err))) {

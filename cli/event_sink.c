@@ -343,25 +343,45 @@ static void enqueue(struct syslog_sink *s, const char *m, size_t len, size_t sta
 
 /* ---- the connection ---- */
 
-static bool resolve(struct syslog_sink *s, char *err, size_t errlen)
+/* The host's addresses for the target's transport; NULL with a message. */
+static struct addrinfo *lookup(const struct syslog_target *t, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = s->t.tcp ? SOCK_STREAM : SOCK_DGRAM,
+	struct addrinfo hints = { .ai_socktype = t->tcp ? SOCK_STREAM : SOCK_DGRAM,
 				  .ai_family = AF_UNSPEC, .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res;
-	int rc = getaddrinfo(s->t.host, s->t.port, &hints, &res);
+	int rc = getaddrinfo(t->host, t->port, &hints, &res);
 
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", s->t.host, gai_strerror(rc));
-		return false;
+		snprintf(err, errlen, "%s: %s", t->host, gai_strerror(rc));
+		return NULL;
 	}
-	/* The addresses before stay until there are new ones. */
+	return res;
+}
+
+bool syslog_target_resolves(const struct syslog_target *t, char *err, size_t errlen)
+{
+	struct addrinfo *res = lookup(t, err, errlen);
+
+	if (res)
+		freeaddrinfo(res);
+	return res != NULL;
+}
+
+/* The first MAX_ADDRS addresses; the ones before stay when the name gives
+ * none now. */
+static bool resolve(struct syslog_sink *s, char *err, size_t errlen)
+{
+	struct addrinfo *res = lookup(&s->t, err, errlen);
 	unsigned n = 0;
+
+	if (!res)
+		return false;
 	for (struct addrinfo *a = res; a && n < MAX_ADDRS; a = a->ai_next)
 		if (a->ai_addrlen <= sizeof(s->addr[0]))
 			n++;
 	if (n) {
 		s->naddr = 0;
-		for (struct addrinfo *a = res; a && s->naddr < MAX_ADDRS; a = a->ai_next) {
+		for (struct addrinfo *a = res; a && s->naddr < n; a = a->ai_next) {
 			if (a->ai_addrlen > sizeof(s->addr[0]))
 				continue;
 			memcpy(&s->addr[s->naddr], a->ai_addr, a->ai_addrlen);
@@ -384,9 +404,14 @@ static void link_down(struct syslog_sink *s, int error)
 	drop_partial_frame(s);
 	s->retry_at_us = monotonic_us() + s->backoff_us;
 	if (!s->said_down) {
-		fprintf(stderr, "flowaudit: events: %s: %s; trying again with backoff, "
-			"queuing up to %u KiB meanwhile\n", s->t.url, strerror(error),
-			SYSLOG_QUEUE_BYTES / 1024);
+		if (s->t.tcp)
+			fprintf(stderr, "flowaudit: events: %s: %s; trying again with "
+				"backoff, queuing up to %u KiB meanwhile\n", s->t.url,
+				strerror(error), SYSLOG_QUEUE_BYTES / 1024);
+		else
+			fprintf(stderr, "flowaudit: events: %s: %s; trying again with "
+				"backoff, dropping events meanwhile\n", s->t.url,
+				strerror(error));
 		s->said_down = true;
 	}
 	s->backoff_us = s->backoff_us * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff_us * 2;

@@ -56,6 +56,10 @@ bool event_dest_is_syslog(const char *dest);
 bool syslog_target_parse(const char *url, struct syslog_target *t, char *err,
 			 size_t errlen);
 
+/* Whether the host resolves now: said before a long read rather than
+ * after it. False with a message. */
+bool syslog_target_resolves(const struct syslog_target *t, char *err, size_t errlen);
+
 /* Resolves the host and starts connecting (TCP does not wait for it). NULL
  * with a message when the host does not resolve or no socket can be had. */
 struct syslog_sink *syslog_sink_open(const struct syslog_target *t, bool quiet,

@@ -46,6 +46,12 @@ static void parse_cases(void)
 		ok(!syslog_target_parse(bad[i], &t, err, sizeof(err)) && err[0],
 		   "refused with a reason: %s (%s)", bad[i], err);
 	}
+	err[0] = '\0';
+	ok(syslog_target_parse("syslog://no-such-host.invalid", &t, err, sizeof(err)) &&
+	   !syslog_target_resolves(&t, err, sizeof(err)) && strstr(err, "no-such-host.invalid"),
+	   "a host that does not resolve is said, by name, before any read (%s)", err);
+	ok(syslog_target_parse("syslog+tcp://127.0.0.1:9", &t, err, sizeof(err)) &&
+	   syslog_target_resolves(&t, err, sizeof(err)), "an address resolves");
 	ok(event_dest_is_syslog("syslog://x") && event_dest_is_syslog("syslog+tcp://x") &&
 	   !event_dest_is_syslog("syslog.jsonl") && !event_dest_is_syslog("-"),
 	   "syslog destinations told from file names");
