@@ -15,9 +15,10 @@ Every leaf field path of every line must be either
   a dynamic mapping needs).
 
 event.kind, event.category, event.type and event.outcome must be among
-ECS's allowed values (tests/data/ecs/allowed-values-8.11.0.json, taken from
-the same tag's generated/ecs/ecs_flat.yml), and ecs.version must be the
-version of the list. Coverage is asserted too: every finding kind, flows
+ECS's allowed values, and each event.type one ECS expects with the
+event.category (tests/data/ecs/allowed-values-8.11.0.json, taken from the
+same tag's generated/ecs/ecs_flat.yml); ecs.version must be the version of
+the list. Coverage is asserted too: every finding kind, flows
 with geo and AS, IPv6 and names, so a fixture change cannot make the check
 vacuous. The figure of distinct paths checked is printed.
 """
@@ -154,6 +155,13 @@ class Checker:
             if path in self.allowed and value not in self.allowed[path]:
                 self.problem(where, "%s = %r is not among ECS's allowed values"
                              % (path, value))
+        event = ev.get("event", {})
+        for category in event.get("category", []):
+            expected = self.allowed["expected_event_types"].get(category, [])
+            for t in event.get("type", []):
+                if t not in expected:
+                    self.problem(where, "event.type %r is not one ECS expects with "
+                                 "event.category %r" % (t, category))
         if ev.get("ecs", {}).get("version") != ECS_VERSION:
             self.problem(where, "ecs.version is %r" % ev.get("ecs", {}).get("version"))
         for required in ("@timestamp", "message", "event"):
@@ -168,6 +176,8 @@ class Checker:
             self.seen.add("finding:" + fa["finding"])
         self.seen.add("action:" + ev.get("event", {}).get("action", ""))
         self.seen.add("dataset:" + ev.get("event", {}).get("dataset", ""))
+        if "vlan" in ev.get("network", {}):
+            self.seen.add("vlan")
         for side in ("source", "destination"):
             s = ev.get(side, {})
             if "geo" in s:
@@ -193,6 +203,35 @@ class Checker:
                 self.check_line("%s line %d" % (name, i), line)
                 n += 1
         return n
+
+
+def controls(tap, fields, allowed, sample):
+    """Each mutation of a real line must be caught, for the reason made."""
+    cases = [
+        ("a field ECS does not have", lambda e: e["source"].update(colour="red"),
+         "source.colour is not an ECS"),
+        ("a long as a string", lambda e: e["destination"].update(port="443"),
+         "destination.port is ECS type long"),
+        ("a keyword as a number", lambda e: e["network"].update(iana_number=6),
+         "network.iana_number is ECS type keyword"),
+        ("an ip that is none", lambda e: e["destination"].update(ip="10.0.0.300"),
+         "destination.ip is ECS type ip"),
+        ("a date that is none", lambda e: e.update({"@timestamp": "yesterday"}),
+         "@timestamp is ECS type date"),
+        ("an event.kind ECS does not allow", lambda e: e["event"].update(kind="finding"),
+         "event.kind = 'finding'"),
+        ("an event.type the category does not expect",
+         lambda e: e["event"].update(type=["creation"]), "event.type 'creation'"),
+        ("another ecs.version", lambda e: e["ecs"].update(version="1.0.0"),
+         "ecs.version"),
+    ]
+    for name, mutate, text in cases:
+        ev = json.loads(sample)
+        mutate(ev)
+        c = Checker(tap, fields, allowed)
+        c.check_line("control", json.dumps(ev))
+        tap.ok(any(text in p for p in c.problems), "control: %s is caught" % name,
+               "\n".join(c.problems) or "no problem found")
 
 
 def fixtures():
@@ -223,6 +262,10 @@ def main():
     try:
         geo = make_mmdb(work)
         per_kind = {}
+        sample = subprocess.run([FLOWAUDIT, "flows", "-q", "--format", "events",
+                                 os.path.join(FIXTURES, "demo.pcap")],
+                                stdout=subprocess.PIPE).stdout.decode().splitlines()[0]
+        controls(tap, fields, allowed, sample)
         for cap in fixtures():
             path = os.path.join(FIXTURES, cap)
             site = site_for(cap)
@@ -270,7 +313,7 @@ def main():
         tap.ok("finding:" + kind in c.seen, "coverage: a %s finding was checked" % kind)
     for action in ("site-exception", "capture-health", "flow-end", "flow-unexpected"):
         tap.ok("action:" + action in c.seen, "coverage: a %s event was checked" % action)
-    for fact in ("ipv6", "domain") + (("geo", "as") if geo else ()):
+    for fact in ("ipv6", "domain", "vlan") + (("geo", "as") if geo else ()):
         tap.ok(fact in c.seen, "coverage: events with %s were checked" % fact)
     if not geo:
         print("# geo and AS fields not covered: libmaxmind-db-writer-perl missing")
