@@ -464,8 +464,21 @@ static void check_connect(struct syslog_sink *s, int wait_ms)
 		link_up(s);
 }
 
+/* A collector sends nothing back: a readable socket means it closed the
+ * connection (a restart) or failed. Seen before a send, that costs no
+ * event; a send into a closed connection would be accepted and lost. */
+static bool peer_closed(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR));
+}
+
 static void flush_queue(struct syslog_sink *s)
 {
+	if (s->state == LINK_UP && s->head < s->tail && peer_closed(s->fd))
+		link_down(s, ECONNRESET);
 	while (s->state == LINK_UP && s->head < s->tail) {
 		ssize_t n = send(s->fd, s->queue + s->head + s->frame_sent,
 				 s->tail - s->head - s->frame_sent, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -14,16 +14,20 @@ of each message and its RFC 5424 header fields to files. Then:
   MSGID the event's event.action, structured data "-", facility local0 by
   default and local3 with ?facility=local3, severity by kind;
 - the run summary says "N of N sent";
+- watch reading a capture on its standard input: an event arrives, rsyslog
+  restarts, SIGHUP, the next event arrives at the new rsyslog;
 - a TCP collector that is not there: the run still ends, in bounded time,
-  with its usual exit status, saying how many events were dropped.
+  with its usual exit status, saying how many events were dropped;
+- bad destinations are refused, exit 2, before any capture is read.
 
-Skips when rsyslogd is not installed or does not start.
+The rsyslog parts skip when rsyslogd is not installed or does not start.
 """
 import json
 import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -194,29 +198,153 @@ def summary_count(stderr):
     return None
 
 
+def start_rsyslog(conf, work, ports, ipv6):
+    """rsyslogd in the foreground, listening; None (and why) if it is not."""
+    proc = subprocess.Popen([RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(work, "pid")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    up = wait_listening(ports["tcp"], socket.AF_INET) and \
+        (not ipv6 or wait_listening(ports["tcp6"], socket.AF_INET6))
+    if up and proc.poll() is None:
+        time.sleep(0.3)  # imudp binds with imtcp, at the same configuration load
+        return proc, ""
+    stop_rsyslog(proc)
+    return None, proc.stdout.read().decode(errors="replace").strip()[:200]
+
+
+def stop_rsyslog(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def usage_errors(tap, work):
+    """What is wrong with a destination is said before any capture is read."""
+    capture, site = RUNS[0]
+    report = os.path.join(work, "never.json")
+    cases = [
+        (["--events", "-"], "standard output"),
+        (["--events", "syslog://[::1"], "no ']'"),
+        (["--events", "syslog://h:99999"], "port"),
+        (["--events", "syslog://no-such-host.invalid"], "no-such-host.invalid"),
+    ]
+    for extra, text in cases:
+        args = ["audit", "-q", "--site", os.path.join(SITES, site)] + \
+            ([] if extra[1] == "-" else ["--format", "json", "-o", report]) + extra + \
+            [os.path.join(FIXTURES, capture)]
+        p = flowaudit(args)
+        err = p.stderr.decode(errors="replace")
+        tap.ok(p.returncode == 2 and text in err and not os.path.exists(report),
+               "audit --events %s: exit 2 before the read, saying %r" % (extra[1], text),
+               "exit %d: %s" % (p.returncode, err))
+    p = flowaudit(["watch", "-q", "--site", os.path.join(SITES, site), "--events",
+                   "syslog+tcp://h:0", os.path.join(FIXTURES, capture)])
+    tap.ok(p.returncode == 2 and b"port" in p.stderr, "watch --events syslog+tcp://h:0: "
+           "exit 2, the port refused", p.stderr.decode(errors="replace"))
+    # --events - with the report in a file: the events on standard output.
+    p = flowaudit(["audit", "-q", "--site", os.path.join(SITES, site), "--format", "json",
+                   "-o", report, "--events", "-", os.path.join(FIXTURES, capture)])
+    q = flowaudit(["audit", "-q", "--site", os.path.join(SITES, site), "--format", "events",
+                   os.path.join(FIXTURES, capture)])
+    tap.ok(p.returncode == q.returncode and p.stdout == q.stdout and p.stdout,
+           "audit --events -: the lines of --format events on standard output")
+
+
+def udp_frame(src, dst, sport, dport, payload):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     bytes(src), bytes(dst))
+    return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + udp
+
+
+def pcap_record(t, frame):
+    return struct.pack("<IIII", int(t), 0, len(frame), len(frame)) + frame
+
+
+def sighup_reconnects(tap, conf, work, ports, ipv6, collector, rsyslog):
+    """watch reading a capture from its standard input, events over TCP:
+    one event arrives; the collector is restarted; SIGHUP makes watch
+    connect again, and the next event arrives at the new collector.
+    rsyslog["proc"] is the running rsyslogd, replaced here. Returns the
+    events (sent, received)."""
+    site = os.path.join(SRCDIR, "pcaps", "demo-site.json")
+    t0 = 1700000000
+    out = os.path.join(work, "sighup")
+    os.mkdir(out)
+    p = subprocess.Popen([FLOWAUDIT, "watch", "--site", site, "--window", "1h",
+                          "--report-dir", out, "--format", "json", "--timeout", "udp=1",
+                          "--threads", "1", "--events",
+                          "syslog+tcp://127.0.0.1:%d" % ports["tcp"], "-r", "-"],
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def unexpected(t, sport):  # mobile_service to the license server, a port no rule has
+        return pcap_record(t, udp_frame((10, 1, 0, 20), (10, 1, 0, 10), sport, 9999, b"x" * 20))
+
+    def later(t):  # any later frame inside the kernel filter: a tick
+        return pcap_record(t, udp_frame((10, 0, 0, 1), (10, 0, 0, 2), 1024, 53, b"q" * 8))
+
+    def send(*records):
+        p.stdin.write(b"".join(records))
+        p.stdin.flush()
+
+    try:
+        send(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1),
+             unexpected(t0, 40000), later(t0 + 3), later(t0 + 4))
+        first, _ = collector.next_lines(1)
+        stop_rsyslog(rsyslog["proc"])
+        rsyslog["proc"], why = start_rsyslog(conf, work, ports, ipv6)
+        if not rsyslog["proc"]:
+            raise OSError("rsyslogd did not start again: " + why)
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        send(later(t0 + 5), unexpected(t0 + 6, 40001), later(t0 + 9), later(t0 + 10))
+        second, _ = collector.next_lines(1)
+        p.stdin.close()
+        p.wait(timeout=30)
+        err = p.stderr.read().decode(errors="replace")
+    except (subprocess.TimeoutExpired, OSError) as e:
+        p.kill()
+        err = p.communicate()[1].decode(errors="replace")
+        tap.ok(False, "watch: SIGHUP reconnects to a restarted collector", "%s\n%s" % (e, err))
+        return 1, 0
+    ports_seen = [json.loads(line)["source"]["port"] for line in first + second]
+    tap.ok(ports_seen == [40000, 40001] and p.returncode == 0,
+           "watch: an event before the collector restarts, SIGHUP, the next event "
+           "at the new collector", "got %r, exit %s\n%s" % (ports_seen, p.returncode, err))
+    tap.ok("reconnecting" in err and summary_count(err.encode()) == (2, 2),
+           "watch: says it reconnects, and 2 of 2 sent in its summary", err)
+    return 2, len(first) + len(second)
+
+
 def main():
     tap = Tap()
-    if not os.path.exists(RSYSLOGD):
-        tap.skip_all("rsyslogd not installed (Debian package rsyslog)")
     work = tempfile.mkdtemp(prefix="flowaudit-rsyslog-")
     os.chmod(work, 0o755)
+    usage_errors(tap, work)
+    if not os.path.exists(RSYSLOGD):
+        print("ok %d - rsyslog # SKIP rsyslogd not installed (Debian package rsyslog)"
+              % (tap.n + 1))
+        tap.n += 1
+        shutil.rmtree(work, ignore_errors=True)
+        tap.done()
     ipv6 = has_ipv6_loopback()
     ports = {"udp": free_port(socket.AF_INET, socket.SOCK_DGRAM),
              "tcp": free_port(socket.AF_INET, socket.SOCK_STREAM)}
     if ipv6:
         ports["tcp6"] = free_port(socket.AF_INET6, socket.SOCK_STREAM)
     conf = rsyslog_config(work, ports, ipv6)
-    proc = subprocess.Popen([RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(work, "pid")],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc, why = start_rsyslog(conf, work, ports, ipv6)
+    if not proc:
+        print("ok %d - rsyslog # SKIP rsyslogd did not start: %s" % (tap.n + 1, why))
+        tap.n += 1
+        shutil.rmtree(work, ignore_errors=True)
+        tap.done()
+    rsyslog = {"proc": proc}
     totals = {"udp": [0, 0], "tcp": [0, 0]}
     try:
-        up = wait_listening(ports["tcp"], socket.AF_INET) and \
-            (not ipv6 or wait_listening(ports["tcp6"], socket.AF_INET6))
-        if not up or proc.poll() is not None:
-            proc.kill()
-            out = proc.communicate()[0].decode(errors="replace")
-            tap.skip_all("rsyslogd did not start: %s" % out.strip()[:200])
-        time.sleep(0.3)  # imudp binds with imtcp, at the same configuration load
         collectors = {name: Collector(work, name) for name in ports}
         targets = [("udp", "syslog://127.0.0.1:%d" % ports["udp"]),
                    ("tcp", "syslog+tcp://127.0.0.1:%d" % ports["tcp"])]
@@ -274,13 +402,14 @@ def main():
                 tap.ok(not msgs, "%s: no event, none received" % what)
             totals["tcp"][0] += len(want)
             totals["tcp"][1] += got
+
+        sent, got = sighup_reconnects(tap, conf, work, ports, ipv6, collectors["tcp"],
+                                      rsyslog)
+        totals["tcp"][0] += sent
+        totals["tcp"][1] += got
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if rsyslog["proc"]:
+            stop_rsyslog(rsyslog["proc"])
 
     # A collector that is not there: bounded, counted, said.
     capture, site = RUNS[0]

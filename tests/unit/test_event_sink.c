@@ -71,6 +71,24 @@ static int bound_socket(int type, char port[8])
 	return fd;
 }
 
+/* accept() and recv() that give up after two seconds: a sink that does
+ * not connect, or sends nothing, fails a check instead of hanging. */
+static int accept_within(int lfd)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	return poll(&p, 1, 2000) > 0 ? accept(lfd, NULL, NULL) : -1;
+}
+
+static ssize_t recv_within(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd < 0 || poll(&p, 1, 2000) <= 0)
+		return -1;
+	return recv(fd, buf, len, 0);
+}
+
 static struct syslog_sink *open_to(bool tcp, const char *port, const char *query)
 {
 	struct syslog_target t;
@@ -198,7 +216,7 @@ static void tcp_slow_peer(void)
 	syslog_sink_close(s, 200, &n);
 	ok(now_s() - t0 < 1.5, "close waits at most its drain time");
 	is_int(n.sent + n.dropped, 4000, "TCP: every event sent or dropped, none lost uncounted");
-	int c = accept(lfd, NULL, NULL);
+	int c = accept_within(lfd);
 	bool cut = false;
 	long frames = c >= 0 ? read_frames(c, 60.0, &cut) : -1;  /* ends at EOF */
 	ok(frames >= 0, "the reader gets whole frames, each one event%s",
@@ -229,11 +247,12 @@ static void tcp_peer_down(void)
 }
 
 /* Services the sink until k events are sent (a loopback connect may
- * still be in progress at the first try), for at most a second. */
+ * still be in progress at the first try, a reconnection waits for its
+ * backoff), for at most three seconds. */
 static void wait_sent(struct syslog_sink *s, uint64_t k)
 {
 	struct syslog_counts n;
-	double end = now_s() + 1.0;
+	double end = now_s() + 3.0;
 
 	do {
 		syslog_sink_service(s);
@@ -253,16 +272,16 @@ static void tcp_reconnect(void)
 	FILE *f = syslog_sink_stream(s);
 	fprintf(f, "{\"n\":1}\n");
 	wait_sent(s, 1);
-	int c1 = accept(lfd, NULL, NULL);
+	int c1 = accept_within(lfd);
 	syslog_sink_reconnect(s);  /* what SIGHUP does in watch */
 	fprintf(f, "{\"n\":2}\n");
 	wait_sent(s, 2);
-	int c2 = accept(lfd, NULL, NULL);
+	int c2 = accept_within(lfd);
 	struct syslog_counts n;
 	syslog_sink_close(s, 1000, &n);
 	char a[512] = "", b[512] = "";
-	ssize_t la = c1 >= 0 ? recv(c1, a, sizeof(a) - 1, 0) : -1;
-	ssize_t lb = c2 >= 0 ? recv(c2, b, sizeof(b) - 1, 0) : -1;
+	ssize_t la = recv_within(c1, a, sizeof(a) - 1);
+	ssize_t lb = recv_within(c2, b, sizeof(b) - 1);
 	a[la > 0 ? la : 0] = '\0';
 	b[lb > 0 ? lb : 0] = '\0';
 	ok(strstr(a, "<190>1 ") && strstr(a, "{\"n\":1}") && !strstr(a, "\"n\":2"),
@@ -276,6 +295,43 @@ static void tcp_reconnect(void)
 	close(lfd);
 }
 
+/* A collector that restarts closes the connection: the next event is not
+ * sent into it (where it would be lost) but waits, and goes on the next
+ * connection once the backoff allows. */
+static void tcp_peer_closed(void)
+{
+	char port[8];
+	int lfd = bound_socket(SOCK_STREAM, port);
+
+	listen(lfd, 4);
+	struct syslog_sink *s = open_to(true, port, "");
+	if (!ok(lfd >= 0 && s, "TCP sink for a collector that closes the connection"))
+		return;
+	FILE *f = syslog_sink_stream(s);
+	fprintf(f, "{\"n\":1}\n");
+	wait_sent(s, 1);
+	int c1 = accept_within(lfd);
+	char a[512] = "";
+	ssize_t la = recv_within(c1, a, sizeof(a) - 1);
+	if (c1 >= 0)
+		close(c1);  /* the collector goes away */
+	usleep(50000);
+	fprintf(f, "{\"n\":2}\n");
+	wait_sent(s, 2);
+	int c2 = accept_within(lfd);
+	struct syslog_counts n;
+	syslog_sink_close(s, 1000, &n);
+	char b[512] = "";
+	ssize_t lb = recv_within(c2, b, sizeof(b) - 1);
+	b[lb > 0 ? lb : 0] = '\0';
+	ok(la > 0 && strstr(b, "{\"n\":2}") != NULL,
+	   "the event after the collector closed arrives on a new connection");
+	ok(n.sent == 2 && n.dropped == 0, "both sent, none dropped");
+	if (c2 >= 0)
+		close(c2);
+	close(lfd);
+}
+
 int main(void)
 {
 	parse_cases();
@@ -283,5 +339,6 @@ int main(void)
 	tcp_slow_peer();
 	tcp_peer_down();
 	tcp_reconnect();
+	tcp_peer_closed();
 	return done_testing();
 }
