@@ -403,7 +403,7 @@ static void link_down(struct syslog_sink *s, int error)
 	s->state = LINK_DOWN;
 	drop_partial_frame(s);
 	s->retry_at_us = monotonic_us() + s->backoff_us;
-	if (!s->said_down) {
+	if (!s->said_down && !s->quiet) {
 		if (s->t.tcp)
 			fprintf(stderr, "flowaudit: events: %s: %s; trying again with "
 				"backoff, queuing up to %u KiB meanwhile\n", s->t.url,
@@ -412,8 +412,8 @@ static void link_down(struct syslog_sink *s, int error)
 			fprintf(stderr, "flowaudit: events: %s: %s; trying again with "
 				"backoff, dropping events meanwhile\n", s->t.url,
 				strerror(error));
-		s->said_down = true;
 	}
+	s->said_down = true;
 	s->backoff_us = s->backoff_us * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US : s->backoff_us * 2;
 	s->next_addr = (s->next_addr + 1) % s->naddr;
 }
