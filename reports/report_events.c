@@ -67,17 +67,13 @@ static void event_object(struct jw *w, const struct finding *x, const char *reas
 
 static void rule_object(struct jw *w, const struct audit_report *r, const struct finding *x)
 {
-	char sections[256];
-
 	if (!x->rule)
 		return;
-	sections_join(x->rule, ", ", sections, sizeof(sections));
 	jw_object(w, "rule");
 	jw_str(w, "id", x->rule->id);
 	jw_str_nonempty(w, "name", x->rule->description);
 	jw_str(w, "category", rule_group(x->rule));
 	jw_str(w, "ruleset", ruleset_matrix_name(r->rules));
-	jw_str_nonempty(w, "reference", sections);
 	jw_close_object(w);
 }
 
@@ -118,8 +114,14 @@ static void flowaudit_object(struct jw *w, const struct audit_report *r,
 	jw_object(w, "flowaudit");
 	jw_str(w, "finding", finding_kind_name(x->kind));
 	jw_str(w, "cause", finding_cause_name(x->cause));
-	if (x->rule)
+	if (x->rule) {
+		/* The vendor document's sections: ECS's rule.reference is a URL,
+		 * which they are not. */
+		char sections[256];
+		sections_join(x->rule, ", ", sections, sizeof(sections));
 		jw_str(w, "need", need_name(x->rule->need));
+		jw_str_nonempty(w, "sections", sections);
+	}
 	roles_array(w, "client_roles", r->rules, x->client.roles);
 	roles_array(w, "server_roles", r->rules, x->server.roles);
 	if (!x->server.has_ip && (x->server.nexpected || x->server.nexpected_names)) {
