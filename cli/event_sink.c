@@ -259,15 +259,11 @@ nil:
 	snprintf(out, len, "-");
 }
 
-/* The message for one line into s->msg (after room for a TCP frame
- * prefix): its length, with *start where it begins. */
-static size_t build_message(struct syslog_sink *s, const char *line, size_t len,
-			    size_t *start)
+/* The RFC 5424 message for one line into s->msg: its length. */
+static size_t build_message(struct syslog_sink *s, const char *line, size_t len)
 {
 	char msgid[MSGID_MAX + 1], ts[TS_TEXT_LEN];
-	/* Room before the message for "LEN " of the TCP frame. */
-	const size_t prefix_room = 16;
-	char *m = s->msg + prefix_room;
+	char *m = s->msg;
 
 	msgid_of(line, len, msgid);
 	format_ts_iso(ts, wall_us());
@@ -277,7 +273,6 @@ static size_t build_message(struct syslog_sink *s, const char *line, size_t len,
 	if (h < 0 || h >= HEADER_MAX)
 		h = 0;
 	memcpy(m + h, line, len);
-	*start = prefix_room;
 	return (size_t)h + len;
 }
 
@@ -296,13 +291,13 @@ static size_t head_frame_len(const struct syslog_sink *s)
 static void consume(struct syslog_sink *s, size_t n)
 {
 	while (n && s->head < s->tail) {
-		size_t left = head_frame_len(s) - s->frame_sent;
+		size_t frame = head_frame_len(s), left = frame - s->frame_sent;
 		if (n < left) {
 			s->frame_sent += n;
 			return;
 		}
 		n -= left;
-		s->head += left + s->frame_sent;
+		s->head += frame;
 		s->frame_sent = 0;
 		s->n.sent++;
 	}
@@ -319,7 +314,9 @@ static void drop_partial_frame(struct syslog_sink *s)
 	}
 }
 
-static void enqueue(struct syslog_sink *s, const char *m, size_t len, size_t start)
+/* One message framed as "LEN SP MSG" at the queue's tail, or dropped
+ * when it does not fit. */
+static void enqueue(struct syslog_sink *s, const char *m, size_t len)
 {
 	char prefix[16];
 	int p = snprintf(prefix, sizeof(prefix), "%zu ", len);
@@ -337,7 +334,7 @@ static void enqueue(struct syslog_sink *s, const char *m, size_t len, size_t sta
 		return;
 	}
 	memcpy(s->queue + s->tail, prefix, (size_t)p);
-	memcpy(s->queue + s->tail + p, m + start, len);
+	memcpy(s->queue + s->tail + p, m, len);
 	s->tail += total;
 }
 
@@ -517,9 +514,10 @@ static void send_udp(struct syslog_sink *s, const char *m, size_t len)
 			return;
 		}
 	}
-	/* A connected UDP socket reports an earlier datagram's ICMP error on
-	 * a later send, which then is not sent either: both count as
-	 * dropped, and the socket stays. */
+	/* A connected UDP socket reports an earlier datagram's ICMP error
+	 * (port unreachable) on a later send, which is then not sent: the
+	 * earlier one was counted as sent (nothing said otherwise then), this
+	 * one as dropped, and the socket stays. */
 	if (send(s->fd, m, len, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)len)
 		s->n.sent++;
 	else
@@ -529,19 +527,17 @@ static void send_udp(struct syslog_sink *s, const char *m, size_t len)
 /* One complete line from the stream. */
 static void emit_line(struct syslog_sink *s)
 {
-	size_t start, len;
-
 	s->n.events++;
 	if (s->line_too_long) {
 		s->n.too_large++;
 		return;
 	}
-	len = build_message(s, s->line, s->line_len, &start);
+	size_t len = build_message(s, s->line, s->line_len);
 	if (s->t.tcp) {
-		enqueue(s, s->msg, len, start);
+		enqueue(s, s->msg, len);
 		advance_link(s);
 	} else {
-		send_udp(s, s->msg + start, len);
+		send_udp(s, s->msg, len);
 	}
 }
 
@@ -579,7 +575,7 @@ struct syslog_sink *syslog_sink_open(const struct syslog_target *t, bool quiet,
 	s->fd = -1;
 	s->backoff_us = BACKOFF_FIRST_US;
 	s->line = malloc(SYSLOG_EVENT_MAX);
-	s->msg = malloc(16 + HEADER_MAX + SYSLOG_EVENT_MAX);
+	s->msg = malloc(HEADER_MAX + SYSLOG_EVENT_MAX);
 	s->queue = t->tcp ? malloc(SYSLOG_QUEUE_BYTES) : NULL;
 	cookie_io_functions_t io = { .write = stream_write };
 	if (!s->line || !s->msg || (t->tcp && !s->queue)) {
