@@ -178,6 +178,13 @@ grep -q '^ExecStart=/usr/bin/flowaudit watch -i \${INTERFACE}' "$units/flowaudit
 	grep -q '^StateDirectory=flowaudit/%i$' "$units/flowaudit-watch@eth1.service"
 check $? "the instance unit watches the interface its instance names, into a directory of its own"
 
+# Enabling works without a running systemd (it only makes links): an
+# instance enabled as an administrator would, which purge must not leave.
+systemctl enable flowaudit-watch@lo.service >"$out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && [ -L /etc/systemd/system/multi-user.target.wants/flowaudit-watch@lo.service ]
+check $? "systemctl enable flowaudit-watch@lo (offline): the instance is enabled (exit $rc)" "$out"
+
 (cd "$units" && systemd-analyze security --offline=yes flowaudit-watch@eth1.service) >"$out" 2>&1
 score=$(sed -n 's/.*Overall exposure level for flowaudit-watch@eth1.service: \([0-9.]*\).*/\1/p' "$out")
 grep '✗' "$out" | sed 's/  */ /g; s/^/# kept: /'
@@ -260,14 +267,15 @@ while read -r f; do
 	{ [ -e "$f" ] || [ -L "$f" ]; } && left="$left $f"
 done <"$work/files"
 for f in /etc/flowaudit /var/lib/flowaudit /usr/share/flowaudit /usr/share/doc/flowaudit \
-	 /etc/apparmor.d/local/usr.bin.flowaudit /var/lib/dpkg/info/flowaudit.list; do
-	[ -e "$f" ] && left="$left $f"
+	 /etc/apparmor.d/local/usr.bin.flowaudit /var/lib/dpkg/info/flowaudit.list \
+	 /etc/systemd/system/multi-user.target.wants/flowaudit-watch@lo.service; do
+	{ [ -e "$f" ] || [ -L "$f" ]; } && left="$left $f"
 done
 left="$left $(find /etc /lib/systemd /usr/bin /usr/share /var/lib /var/cache -name '*flowaudit*' \
 	! -path '/var/lib/dpkg/*' 2>/dev/null | tr '\n' ' ')"
 left=$(echo $left)
 [ -z "$left" ]
-check $? "purge leaves no file, conffile, report directory or profile behind${left:+ (left: $left)}"
+check $? "purge leaves no file, conffile, report directory, enabled instance or profile behind${left:+ (left: $left)}"
 id flowaudit >/dev/null 2>&1 && echo "# the system user flowaudit stays after purge, as adduser's documentation advises"
 
 echo "1..$n"
