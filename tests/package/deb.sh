@@ -59,6 +59,11 @@ mkdir "$src"
 tar -C "$SRCDIR" --exclude='./build*' --exclude=./_build --exclude=./_inst \
 	--exclude=./.git --exclude=./autom4te.cache -cf - . | tar -C "$src" -xf -
 chmod -R u+w "$src"
+# The source package too, for lintian: the copy is its own release tarball,
+# debian/ included, as make dist makes it.
+(cd "$work" && tar -czf "flowaudit_${version}.orig.tar.gz" "flowaudit-$version" &&
+	cd "$src" && dpkg-source -b .) >"$work/source.log" 2>&1
+check $? "dpkg-source -b builds the source package flowaudit_${version}-1.dsc" "$work/source.log"
 # The suite running this has just run the tests: nocheck; no debug symbols
 # package (noautodbgsym), which nothing here installs.
 # The files' times come from debian/changelog, not from the suite's fixed
@@ -79,13 +84,15 @@ echo "$depends" | grep -q 'libpcap0.8 (>=' && echo "$depends" | grep -q 'libndpi
 	echo "$depends" | grep -q 'adduser'
 check $? "Depends is computed from the libraries linked (shlibs) and names adduser"
 
-lintian --fail-on error,warning \
+lintian --fail-on error,warning "$work/flowaudit_${version}-1.dsc" \
 	"$work/flowaudit_${version}-1_${arch}.changes" >"$work/lintian.log" 2>&1
 rc=$?
 echo "# lintian: $(grep -c '^E:' "$work/lintian.log") errors," \
 	"$(grep -c '^W:' "$work/lintian.log") warnings," \
-	"$(grep -c '^[IP]:' "$work/lintian.log") info/pedantic"
-check $rc "lintian: no errors, no warnings" "$work/lintian.log"
+	"$(grep -c '^[IP]:' "$work/lintian.log") info/pedantic; overridden, with reasons:"
+grep -hv '^#' "$src/debian/source/lintian-overrides" "$src/debian/flowaudit.lintian-overrides" |
+	sed 's/^/#   /'
+check $rc "lintian on the source and binary packages: no errors, no warnings (overrides give their reasons)" "$work/lintian.log"
 
 ## ---- Install ---------------------------------------------------------
 dpkg_retry -i "$deb"
