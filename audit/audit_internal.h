@@ -222,4 +222,15 @@ struct verdict {
 	struct capture_health health;      /* flow-level figures */
 };
 
+/* For verdict_state.c, which reads a state into a verdict the way
+ * verdict_merge adds one: */
+/* The pair of a rule and host (host_id, else the address), added when
+ * there is room; NULL past the bound. */
+struct rule_host *pair_of(struct verdict *v, unsigned rule, int host_id,
+			  uint8_t version, const struct ip_addr *host);
+void unexpected_merge(struct verdict *v, const struct unexpected *from);
+void exception_merge(struct exception_use *into, const struct exception_use *from);
+void summary_merge(struct audit_summary *into, const struct audit_summary *from);
+void health_merge(struct capture_health *into, const struct capture_health *from);
+
 #endif

@@ -151,7 +151,7 @@ static void add_concrete_pairs(struct verdict *v)
 }
 
 /* The pair of a rule and host, added when there is room. */
-static struct rule_host *pair_of(struct verdict *v, unsigned rule, int host_id,
+struct rule_host *pair_of(struct verdict *v, unsigned rule, int host_id,
 				 uint8_t version, const struct ip_addr *host)
 {
 	for (uint32_t i = pair_hash(rule, host_id, version, host) & (PAIR_SLOTS - 1);
@@ -668,7 +668,7 @@ static void pair_merge(struct verdict *v, const struct rule_host *from)
 		}
 }
 
-static void unexpected_merge(struct verdict *v, const struct unexpected *from)
+void unexpected_merge(struct verdict *v, const struct unexpected *from)
 {
 	struct conversation k = {
 		.cause = from->why.cause, .ip_version = from->ip_version,
@@ -691,7 +691,7 @@ static void unexpected_merge(struct verdict *v, const struct unexpected *from)
 	evidence_merge(&u->ev, &from->ev);
 }
 
-static void exception_merge(struct exception_use *into, const struct exception_use *from)
+void exception_merge(struct exception_use *into, const struct exception_use *from)
 {
 	if (!from->flows && !from->expired_flows)
 		return;
@@ -709,7 +709,7 @@ static void exception_merge(struct exception_use *into, const struct exception_u
 				 from->clients[i].flows);
 }
 
-static void summary_merge(struct audit_summary *into, const struct audit_summary *from)
+void summary_merge(struct audit_summary *into, const struct audit_summary *from)
 {
 	into->flows += from->flows;
 	into->in_scope += from->in_scope;
@@ -725,7 +725,7 @@ static void summary_merge(struct audit_summary *into, const struct audit_summary
 		into->count[k] += from->count[k];
 }
 
-static void health_merge(struct capture_health *into, const struct capture_health *from)
+void health_merge(struct capture_health *into, const struct capture_health *from)
 {
 	into->tcp_flows += from->tcp_flows;
 	into->one_sided_flows += from->one_sided_flows;
