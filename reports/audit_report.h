@@ -107,8 +107,8 @@ struct audit_report {
 };
 
 /* The identity of a report of captures: the SHA-256 of its inputs (names,
- * sizes, first and last packet, packet counts) and of its state as JSON
- * text, lowercase hex. False when out of memory. */
+ * sizes, first and last packet, packet counts), its window (watch) and its
+ * state as JSON text, lowercase hex. False when out of memory. */
 bool report_identity(const struct audit_report *r, const char *state_text,
 		     char out[65]);
 

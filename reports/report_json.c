@@ -409,6 +409,12 @@ bool report_identity(const struct audit_report *r, const char *state_text,
 				 (unsigned long long)in->last_us);
 		sha256_update(&ctx, (size_t)n, (const uint8_t *)line);
 	}
+	/* Two windows of a watch may read alike (both quiet): their bounds
+	 * tell them apart. */
+	int n = snprintf(line, sizeof(line), "window %llu %llu;",
+			 (unsigned long long)r->window_start_us,
+			 (unsigned long long)r->window_end_us);
+	sha256_update(&ctx, (size_t)n, (const uint8_t *)line);
 	sha256_update(&ctx, strlen(state_text), (const uint8_t *)state_text);
 	sha256_digest(&ctx, sizeof(digest), digest);
 	for (size_t i = 0; i < sizeof(digest); i++)
