@@ -106,8 +106,8 @@ struct audit_report {
 	unsigned nparts;
 };
 
-/* The identity of a report of captures: the SHA-256 of its inputs (names,
- * sizes, first and last packet, packet counts), its window (watch) and its
+/* The identity of a report of captures: the SHA-256 of its inputs (file
+ * names without their directory, sizes, first and last packet, packet counts), its window (watch) and its
  * state as JSON text, lowercase hex. False when out of memory. */
 bool report_identity(const struct audit_report *r, const char *state_text,
 		     char out[65]);

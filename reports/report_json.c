@@ -400,8 +400,12 @@ bool report_identity(const struct audit_report *r, const char *state_text,
 	sha256_init(&ctx);
 	for (unsigned i = 0; i < r->capture.ninputs; i++) {
 		const struct input_summary *in = &r->capture.inputs[i];
-		/* The name with its terminating NUL: no two lists run together. */
-		sha256_update(&ctx, strlen(in->name) + 1, (const uint8_t *)in->name);
+		/* The file's name without its directory: a capture moved (or a
+		 * report made in another tree) is the same part. With its
+		 * terminating NUL: no two lists run together. */
+		const char *slash = strrchr(in->name, '/');
+		const char *base = slash && !in->live ? slash + 1 : in->name;
+		sha256_update(&ctx, strlen(base) + 1, (const uint8_t *)base);
 		int n = snprintf(line, sizeof(line), "%llu %llu %llu %llu;",
 				 (unsigned long long)in->packets,
 				 (unsigned long long)in->bytes,
