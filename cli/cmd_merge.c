@@ -496,12 +496,20 @@ static int run_merge(struct merge *m, const struct rules_options *rules,
 		struct merge_report *r = &m->reports[i];
 		if (!take_parts(m, r))
 			goto out;
+		/* A skipped report is read all the same, into a scratch
+		 * verdict: a bad one is said, whatever it claims to be. */
+		struct verdict *into = r->skipped ? verdict_new(rs) : v;
+		bool oom = !into;
+		bool loaded = !oom && verdict_state_load(into, r->state, r->path, err,
+							 sizeof(err));
 		if (r->skipped)
-			continue;
-		if (!verdict_state_load(v, r->state, r->path, err, sizeof(err))) {
-			cli_error("merge: %s", err);
+			verdict_free(into);
+		if (!loaded) {
+			cli_error("merge: %s", oom ? "out of memory" : err);
 			goto out;
 		}
+		if (r->skipped)
+			continue;
 		if (!collect_inputs(m, r))
 			goto out;
 	}

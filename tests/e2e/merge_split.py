@@ -421,6 +421,68 @@ def check_overlap(tap, work, rules, capture):
            "two merged reports sharing a part: refused, naming the report", err)
 
 
+def check_hostile(tap, work, rules, capture):
+    """A report is untrusted input: each bad one is refused with a message
+    naming the file and the JSON path, never a crash."""
+    good = os.path.join(work, "hostile-good.json")
+    audit(rules, capture, good)
+    base = json.load(open(good))
+
+    def mutated(name, change):
+        r = json.loads(json.dumps(base))
+        change(r)
+        path = os.path.join(work, "hostile-%s.json" % name)
+        with open(path, "w") as f:
+            f.write(r if isinstance(r, str) else json.dumps(r))
+        return path
+
+    def set_in(path, value):
+        def change(r):
+            o = r
+            for k in path[:-1]:
+                o = o[k]
+            o[path[-1]] = value
+        return change
+
+    cases = [
+        ("rule-index", set_in(["state", "pairs", 0, "rule"], 99999),
+         "state.pairs[0].rule"),
+        ("negative-count", set_in(["state", "summary", "flows"], -1),
+         "state.summary.flows"),
+        ("absurd-count", set_in(["state", "pairs", 0, "evidence", "flows"], 1e300),
+         "state.pairs[0].evidence.flows"),
+        ("successes-past-attempts", set_in(["state", "pairs", 0, "evidence", "successes"],
+                                           10 ** 9), "state.pairs[0].evidence.successes"),
+        ("pairs-not-array", set_in(["state", "pairs"], "many"), "state.pairs"),
+        ("bad-address", set_in(["state", "hosts", 0, 1], "10.1.0.300"), "state.hosts[0]"),
+        ("bad-cause", set_in(["state", "unexpected", 0, "cause"], "because"),
+         "state.unexpected[0].cause"),
+        ("no-state", lambda r: r.pop("state"), "$.state"),
+        ("state-version", set_in(["state", "version"], 2), "$.state.version"),
+        ("bad-part", set_in(["state", "parts"], ["xyz"]), "$.state.parts[0]"),
+    ]
+    for name, change, where in cases:
+        path = mutated(name, change)
+        rc, err = merge([good, path], os.path.join(work, "hostile-out.json"))
+        tap.ok(rc == 2 and path in err and where in err,
+               "a report with %s: refused naming the file and %s" % (name, where),
+               "exit %d: %s" % (rc, err))
+    path = os.path.join(work, "hostile-text.json")
+    with open(path, "w") as f:
+        f.write('{"schema": "flowaudit-report/1", "state": {')
+    rc, err = merge([good, path], os.path.join(work, "hostile-out.json"))
+    tap.ok(rc == 2 and path in err and "not JSON" in err,
+           "a cut report: refused as not JSON, naming the file", err)
+    other = mutated("other-matrix", set_in(["state", "matrix_sha256"], "0" * 64))
+    rc, err = merge([good, other], os.path.join(work, "hostile-out.json"))
+    tap.ok(rc == 2 and good in err and other in err and "different matrices" in err,
+           "reports of different matrices: refused, naming both", err)
+    other = mutated("other-site", set_in(["state", "site_sha256"], "1" * 64))
+    rc, err = merge([good, other], os.path.join(work, "hostile-out.json"))
+    tap.ok(rc == 2 and good in err and other in err and "different sites" in err,
+           "reports of different sites: refused, naming both", err)
+
+
 def check_watch(tap, work, rules, capture):
     """A watch run's window reports merge into the audit of the whole run."""
     out = os.path.join(work, "windows")
@@ -471,6 +533,7 @@ def main():
         if demo:
             check_overlap(tap, work, demo[0][1], demo[0][2])
             check_watch(tap, work, demo[0][1], demo[0][2])
+            check_hostile(tap, work, demo[0][1], demo[0][2])
     print("# %d fixtures x %d splits each (time and host: k = %s; raw: k = %s) x 4 "
           "orders: %d splits, %d merges, %d equal (time and host: everything; raw: "
           "the verdict); raw cuts with the same findings: %d of %d; in %.0f s" % (
