@@ -363,15 +363,52 @@ static cJSON *host_items(const struct verdict *v)
 	return a;
 }
 
+/* Pairs by rule, then host: the order pairs were created in depends on
+ * the order flows ended in (and, merged, on the order of the parts). */
+static int cmp_pair(const void *pa, const void *pb)
+{
+	const struct rule_host *a = *(const struct rule_host *const *)pa;
+	const struct rule_host *b = *(const struct rule_host *const *)pb;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	if (a->host_id != b->host_id)
+		return a->host_id < b->host_id ? -1 : 1;
+	return ip_addr_compare(a->ip_version, &a->host, b->ip_version, &b->host);
+}
+
+static cJSON *pair_items(const struct verdict *v)
+{
+	const struct rule_host **order = malloc(((size_t)v->npairs + 1) * sizeof(*order));
+	cJSON *a = cJSON_CreateArray();
+	unsigned n = 0;
+
+	if (!order || !a) {
+		free(order);
+		cJSON_Delete(a);
+		return NULL;
+	}
+	for (unsigned i = 0; i < v->npairs; i++)
+		if (!pair_empty(&v->pairs[i]))
+			order[n++] = &v->pairs[i];
+	qsort(order, n, sizeof(*order), cmp_pair);
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, pair_item(v, order[i]));
+	free(order);
+	return a;
+}
+
 cJSON *verdict_state_json(const struct verdict *v)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *unexp = unexpected_items(v), *hosts = host_items(v);
+	cJSON *pairs = pair_items(v);
 
-	if (!o || !unexp || !hosts) {
+	if (!o || !unexp || !hosts || !pairs) {
 		cJSON_Delete(o);
 		cJSON_Delete(unexp);
 		cJSON_Delete(hosts);
+		cJSON_Delete(pairs);
 		return NULL;
 	}
 	put_num(o, "latest_us", v->latest_us);
@@ -379,10 +416,7 @@ cJSON *verdict_state_json(const struct verdict *v)
 	cJSON_AddItemToObject(o, "health", health_item(&v->health));
 	put_num(o, "untracked_hosts", host_visibility_untracked(v->hosts));
 	cJSON_AddItemToObject(o, "hosts", hosts);
-	cJSON *pairs = cJSON_AddArrayToObject(o, "pairs");
-	for (unsigned i = 0; i < v->npairs; i++)
-		if (!pair_empty(&v->pairs[i]))
-			cJSON_AddItemToArray(pairs, pair_item(v, &v->pairs[i]));
+	cJSON_AddItemToObject(o, "pairs", pairs);
 	cJSON_AddItemToObject(o, "unexpected", unexp);
 	cJSON_AddItemToObject(o, "exceptions", exception_items(v));
 	return o;
