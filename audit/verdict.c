@@ -739,6 +739,8 @@ void health_merge(struct capture_health *into, const struct capture_health *from
 
 bool verdict_merge(struct verdict *into, const struct verdict *from)
 {
+	if (into == from)
+		return false;  /* its own pairs would move under it */
 	if (into->rs != from->rs &&
 	    (ruleset_rule_count(into->rs) != ruleset_rule_count(from->rs) ||
 	     ruleset_allow_count(into->rs) != ruleset_allow_count(from->rs)))

@@ -49,7 +49,8 @@ bool verdict_findings(const struct verdict *v, struct findings *out);
  * (example_key order), so the result does not depend on the order of
  * merging. Bounded like one pass: unexpected conversations past the
  * itemizing bound and pairs past the dynamic bound are only counted.
- * False when the verdicts were built from different rule sets. */
+ * False when the verdicts were built from different rule sets, or are the
+ * same verdict. */
 bool verdict_merge(struct verdict *into, const struct verdict *from);
 
 /* Forgets all evidence (a new reporting window), keeps the rules. */

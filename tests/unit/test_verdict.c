@@ -959,6 +959,8 @@ static void test_merge(void)
 			      "app=SSH") != NULL,
 	   "the whole: observed licence, the earliest RDP flow as the example");
 
+	ok(!verdict_merge(whole, whole), "a verdict is not merged into itself");
+
 	/* The same flows fed backwards give the same verdict: examples do
 	 * not depend on arrival order. */
 	struct verdict *back = part_verdict(cf, n, 1, 0, 1, true);
