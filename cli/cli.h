@@ -72,6 +72,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_firewall(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
 
 #endif

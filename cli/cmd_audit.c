@@ -292,6 +292,7 @@ int cmd_audit(int argc, char **argv)
 		cli_error("audit: out of memory building the report");
 		findings_free(&findings);
 	} else {
+		report.state = run.verdict;  /* JSON carries it for merge */
 		/* Only an HTML report shows it: hashing the inputs costs time. */
 		struct provenance prov = { 0 };
 		if (provenance_wanted(&outs) && provenance_fill(&prov, &report, command_line))

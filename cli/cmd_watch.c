@@ -292,6 +292,7 @@ static bool write_window(struct watch *w, const struct findings *f, uint64_t sta
 		cli_error("watch: out of memory building the report");
 		return false;
 	}
+	report.state = w->verdict;  /* the window's, for flowaudit merge */
 	window_stamp(when, start);
 	report_outputs_init(&outs);
 	for (unsigned i = 0; i < w->nformats; i++) {

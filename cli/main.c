@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	"            a site file's skeleton (start here)\n"
 	"  firewall  the allow rules a site needs: nftables, iptables, Windows, CSV\n"
 	"  diff      compare two JSON audit reports: new, resolved, changed\n"
+	"  merge     merge JSON audit reports of parts (sensors, files, windows)\n"
+	"            into the site-wide report\n"
 	"  suggest   propose a site file from captured traffic, with evidence\n"
 	"\n"
 	"  flowaudit COMMAND --help   options of one command\n"
@@ -83,6 +85,8 @@ int main(int argc, char **argv)
 		return cmd_firewall(argc - 1, argv + 1);
 	if (strcmp(cmd, "diff") == 0)
 		return cmd_diff(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)
+		return cmd_merge(argc - 1, argv + 1);
 	if (strcmp(cmd, "suggest") == 0)
 		return cmd_suggest(argc - 1, argv + 1);
 	cli_error("unknown command \"%s\" (try: flowaudit --help)", cmd);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "provenance.h"
 #include "run_report.h"
 
 _Static_assert(DR_COUNT <= CAPTURE_SUMMARY_NOTES,
@@ -161,7 +162,22 @@ bool run_report_build_since(struct audit_report *r, const struct capture *cap,
 	r->not_gating = findings_not_gating(f, fail_on);
 	r->window_start_us = window.start_us;
 	r->window_end_us = window.end_us;
+	rules_identity(rs, r->matrix_sha256, r->site_sha256);
 	return true;
+}
+
+void rules_identity(const struct ruleset *rs, char matrix[65], char site[65])
+{
+	char why[PROVENANCE_WHY_LEN];
+	uint64_t size;
+	const char *m = ruleset_matrix_path(rs), *s = ruleset_site_path(rs);
+
+	/* A file that cannot be read again is stated as unknown (""); a
+	 * merge then refuses the report. */
+	if (!m || !provenance_hash_file(m, matrix, &size, why, sizeof(why)))
+		matrix[0] = '\0';
+	if (!s || !provenance_hash_file(s, site, &size, why, sizeof(why)))
+		site[0] = '\0';
 }
 
 bool run_report_build(struct audit_report *r, const struct capture *cap,

@@ -56,6 +56,11 @@ bool run_report_build_since(struct audit_report *r, const struct capture *cap,
 			    const struct capture_baseline *since);
 void run_report_free(struct audit_report *r);
 
+/* The SHA-256 of the rule set's matrix and site files (lowercase hex, ""
+ * when a file cannot be read): what a report's merge state names them
+ * by. */
+void rules_identity(const struct ruleset *rs, char matrix[65], char site[65]);
+
 /* The capture's figures alone (since the baseline when there is one). */
 bool capture_summary_fill(struct capture_summary *s, const struct capture *cap);
 bool capture_summary_fill_since(struct capture_summary *s, const struct capture *cap,

@@ -10,6 +10,7 @@
 
 #include "audit/findings.h"
 #include "audit/policy.h"
+#include "audit/verdict.h"
 #include "rules/rules.h"
 
 /* One input (a file or an interface) as the reports state it. */
@@ -21,6 +22,8 @@ struct input_summary {
 	uint64_t first_us, last_us;  /* packet times; 0 when no packet */
 	uint64_t kernel_drops, interface_drops;  /* live only */
 	const char *error;        /* "" when the input was read to its end */
+	const char *part;         /* a merged report: the report it came from;
+				   * NULL otherwise */
 };
 
 /* A named decode counter: a reason frames were dropped as malformed or a
@@ -91,7 +94,23 @@ struct audit_report {
 	struct capture_summary capture;
 	/* A window of a continuous watch: its bounds; 0 for a whole audit. */
 	uint64_t window_start_us, window_end_us;
+	/* The verdict's raw state, which the JSON report carries so that
+	 * reports can be merged (docs/merge.md); NULL: not carried. */
+	const struct verdict *state;
+	/* The matrix's and the site's SHA-256, lowercase hex ("" unknown). */
+	char matrix_sha256[65], site_sha256[65];
+	/* A merged report: the identities of the reports of captures it
+	 * holds, sorted. None (0) for a report of captures: its identity is
+	 * a digest of its inputs and state (report_identity). */
+	const char *const *parts;
+	unsigned nparts;
 };
+
+/* The identity of a report of captures: the SHA-256 of its inputs (file
+ * names without their directory, sizes, first and last packet, packet counts), its window (watch) and its
+ * state as JSON text, lowercase hex. False when out of memory. */
+bool report_identity(const struct audit_report *r, const char *state_text,
+		     char out[65]);
 
 /* The JSON report of docs/report-format.md (schema flowaudit-report/1). Output is
  * byte-for-byte the same for the same inputs. */

@@ -262,7 +262,14 @@ static void inputs(FILE *f, const struct audit_report *r)
 		const struct input_summary *in = &r->capture.inputs[i];
 		fputs("<tr><td><code>", f);
 		esc(f, in->name);
-		fprintf(f, "</code></td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td>",
+		if (in->part) {
+			fputs("</code><br><span class=\"small\">part <code>", f);
+			esc(f, in->part);
+			fputs("</code></span>", f);
+		} else {
+			fputs("</code>", f);
+		}
+		fprintf(f, "</td><td class=\"num\">%llu</td><td class=\"num\">%llu</td><td>",
 			(unsigned long long)in->packets, (unsigned long long)in->bytes);
 		ts(f, in->first_us);
 		fputs("</td><td>", f);

@@ -1,8 +1,10 @@
 /* report_json.c - the JSON audit report (docs/report-format.md), with cJSON. */
 #include <cjson/cJSON.h>
+#include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/verdict_state.h"
 #include "audit_report.h"
 #include "finding_text.h"
 #include "common/addr.h"
@@ -230,6 +232,8 @@ static cJSON *inputs_json(const struct audit_report *r)
 			cJSON_AddItemToObject(o, "kernel_drops", count(in->kernel_drops));
 			cJSON_AddItemToObject(o, "interface_drops", count(in->interface_drops));
 		}
+		if (in->part)
+			add_text(o, "part", in->part);
 		cJSON *errors = cJSON_AddArrayToObject(o, "errors");
 		if (in->error[0])
 			cJSON_AddItemToArray(errors, text(in->error));
@@ -386,6 +390,78 @@ static cJSON *exceptions_json(const struct audit_report *r)
 	return a;
 }
 
+bool report_identity(const struct audit_report *r, const char *state_text,
+		     char out[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char line[64];
+
+	sha256_init(&ctx);
+	for (unsigned i = 0; i < r->capture.ninputs; i++) {
+		const struct input_summary *in = &r->capture.inputs[i];
+		/* The file's name without its directory: a capture moved (or a
+		 * report made in another tree) is the same part. With its
+		 * terminating NUL: no two lists run together. */
+		const char *slash = strrchr(in->name, '/');
+		const char *base = slash && !in->live ? slash + 1 : in->name;
+		sha256_update(&ctx, strlen(base) + 1, (const uint8_t *)base);
+		int n = snprintf(line, sizeof(line), "%llu %llu %llu %llu;",
+				 (unsigned long long)in->packets,
+				 (unsigned long long)in->bytes,
+				 (unsigned long long)in->first_us,
+				 (unsigned long long)in->last_us);
+		sha256_update(&ctx, (size_t)n, (const uint8_t *)line);
+	}
+	/* Two windows of a watch may read alike (both quiet): their bounds
+	 * tell them apart. */
+	int n = snprintf(line, sizeof(line), "window %llu %llu;",
+			 (unsigned long long)r->window_start_us,
+			 (unsigned long long)r->window_end_us);
+	sha256_update(&ctx, (size_t)n, (const uint8_t *)line);
+	sha256_update(&ctx, strlen(state_text), (const uint8_t *)state_text);
+	sha256_digest(&ctx, sizeof(digest), digest);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	return true;
+}
+
+/* The merge state (docs/report-format.md, "state"): the rule set's
+ * identity, the parts it holds, and the verdict's raw state. */
+static cJSON *state_json(const struct audit_report *r)
+{
+	cJSON *body = verdict_state_json(r->state);
+	if (!body)
+		return NULL;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", VERDICT_STATE_VERSION);
+	cJSON_AddStringToObject(o, "matrix_sha256", r->matrix_sha256);
+	cJSON_AddStringToObject(o, "site_sha256", r->site_sha256);
+	cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+	if (r->nparts) {
+		for (unsigned i = 0; i < r->nparts; i++)
+			cJSON_AddItemToArray(parts, cJSON_CreateString(r->parts[i]));
+	} else {
+		char *text = cJSON_PrintUnformatted(body);
+		char id[65];
+		if (!text || !report_identity(r, text, id)) {
+			cJSON_free(text);
+			cJSON_Delete(body);
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_free(text);
+		cJSON_AddItemToArray(parts, cJSON_CreateString(id));
+	}
+	/* The state's members follow the header. */
+	while (body->child) {
+		cJSON *item = cJSON_DetachItemViaPointer(body, body->child);
+		cJSON_AddItemToObject(o, item->string, item);
+	}
+	cJSON_Delete(body);
+	return o;
+}
+
 bool report_json(FILE *f, const struct audit_report *r)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -397,9 +473,13 @@ bool report_json(FILE *f, const struct audit_report *r)
 	cJSON *matrix = cJSON_AddObjectToObject(root, "matrix");
 	cJSON_AddItemToObject(matrix, "name", string_or_null(ruleset_matrix_name(r->rules)));
 	cJSON_AddItemToObject(matrix, "file", string_or_null(ruleset_matrix_path(r->rules)));
+	if (r->matrix_sha256[0])
+		cJSON_AddStringToObject(matrix, "sha256", r->matrix_sha256);
 	cJSON *site = cJSON_AddObjectToObject(root, "site");
 	cJSON_AddItemToObject(site, "name", string_or_null(ruleset_site_name(r->rules)));
 	cJSON_AddItemToObject(site, "file", string_or_null(ruleset_site_path(r->rules)));
+	if (r->site_sha256[0])
+		cJSON_AddStringToObject(site, "sha256", r->site_sha256);
 	cJSON_AddItemToObject(root, "inputs", inputs_json(r));
 	cJSON_AddItemToObject(root, "capture", capture_json(r));
 	cJSON_AddItemToObject(root, "summary", summary_json(r));
@@ -409,6 +489,14 @@ bool report_json(FILE *f, const struct audit_report *r)
 		cJSON_AddItemToArray(items, finding_json(r, &r->findings->items[i]));
 	cJSON_AddItemToObject(root, "not_applicable", not_applicable_json(r->rules));
 	cJSON_AddItemToObject(root, "exceptions", exceptions_json(r));
+	if (r->state) {
+		cJSON *state = state_json(r);
+		if (!state) {
+			cJSON_Delete(root);
+			return false;
+		}
+		cJSON_AddItemToObject(root, "state", state);
+	}
 
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);

@@ -206,6 +206,11 @@ static void inputs(FILE *f, const struct audit_report *r)
 		char packets[48];
 		counted(in->packets, "packet", "packets", packets, sizeof(packets));
 		fprintf(f, "\n       %s, %s .. %s\n", packets, first, last);
+		if (in->part) {
+			fprintf(f, "       part: ");
+			text_put_safe(f, in->part);
+			fputc('\n', f);
+		}
 		if (in->error[0]) {
 			fprintf(f, "       error: ");
 			wrapped(f, in->error, 14, 14);

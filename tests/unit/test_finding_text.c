@@ -416,7 +416,7 @@ static void test_hosts_and_each(const char *src)
 		verdict_flow(v, &f, &unknown, NULL);
 		ok(verdict_findings(v, &out), "findings built");
 		is_text(reason_of(&out, FINDING_OBSERVED, CAUSE_SUCCEEDED, "webaccess-inbound"),
-			"2 of 3 attempts to 10.1.0.22:80 succeeded (SF,S0); each of tcp/80, "
+			"2 of 3 attempts to 10.1.0.22:80 succeeded (S0,SF); each of tcp/80, "
 			"tcp/443 worked", "observed when each worked");
 		findings_free(&out);
 		verdict_free(v);
