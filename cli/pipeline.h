@@ -2,14 +2,18 @@
  * classifier sees each flow's packets and completes each flow record with
  * what it found before the command gets it.
  *
- * The classifier and the command's callbacks form one consumer of the
- * capture. Files are read with that consumer on a second thread when there
- * are two CPUs (unless --threads 1), a live interface on one thread (unless
- * --threads 2); see pipeline_threads.h. The output is the same either way.
+ * With --threads 1 everything runs on one thread. With N > 1 the capture
+ * reads and decodes on this thread and N workers, each with a flow table
+ * and a classifier of its own, track and classify the flows
+ * (pipeline_threads.h). The command's flow callback is then called from
+ * the workers, one call at a time (under a lock), in an order that depends
+ * on the threads' timing; its tick, on this thread, with every worker
+ * standing still at that tick. Everything else is what one thread gives.
  */
 #ifndef FLOWAUDIT_PIPELINE_H
 #define FLOWAUDIT_PIPELINE_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "capture/capture.h"
@@ -17,7 +21,8 @@
 #include "cli.h"
 #include "progress.h"
 
-struct consumer_thread;
+struct pipeline_worker;
+struct shard_pool;
 
 /* A flow ended, classified. */
 typedef void classified_flow_fn(void *ctx, const struct flow_record *r,
@@ -30,14 +35,21 @@ typedef void classified_flow_fn(void *ctx, const struct flow_record *r,
 typedef void pipeline_tick_fn(void *ctx, uint64_t now_us);
 
 struct pipeline {
-	struct capture *cap;
-	struct classifier *cls;
+	struct capture *cap;       /* reads (and, on one thread, tracks) */
+	struct classifier *cls;    /* on one thread; NULL with workers */
 	classified_flow_fn *on_flow;
 	pipeline_tick_fn *on_tick;
 	void *ctx;
-	struct consumer_thread *thread;  /* NULL: everything on one thread */
 	struct progress_line progress;
+	/* Sharded (--threads N > 1); nworkers 0 on one thread. */
+	unsigned nworkers;
+	struct pipeline_worker *workers;
+	struct shard_pool *pool;
+	pthread_mutex_t flow_lock;  /* one on_flow call at a time */
 };
+
+/* --threads 0 (automatic): how many workers; 1 is one thread. */
+unsigned pipeline_default_threads(void);
 
 /* Builds capture and classifier from the input options; on_flow gets every
  * flow as it ends, on_tick (may be NULL) every tick, both with ctx and on
