@@ -74,8 +74,10 @@ struct evidence {
 	uint64_t one_sided;      /* successes seen one-sided */
 	uint64_t first_us, last_us;
 	char states[64];
-	/* The example shown: the first successful flow, else the first one. */
+	/* The example shown: the earliest successful flow, else the earliest
+	 * one (example_key order). */
 	bool has_example, example_succeeded;
+	struct example_key key;
 	uint8_t ip_version, proto;
 	struct ip_addr client, server;
 	uint16_t port;
@@ -89,15 +91,29 @@ struct evidence {
 
 void evidence_count(struct evidence *e, const struct flow_record *r);
 
+/* The example order's key of a flow. */
+void flow_example_key(const struct flow_record *r, struct example_key *k);
+
+/* Whether an example (succeeded, key) should replace e's. */
+bool example_better(const struct evidence *e, bool succeeded,
+		    const struct example_key *k);
+
 /* Where one flow's counts and time span go (a finding's evidence, a site
  * exception's use). */
 struct traffic {
 	uint64_t *flows, *packets, *bytes, *first_us, *last_us;
 };
 void traffic_count(struct traffic *t, const struct flow_record *r);
-void evidence_example(struct evidence *e, const struct flow_record *r,
+/* Takes the flow as e's example if it comes first (example_better);
+ * says whether it did. */
+bool evidence_example(struct evidence *e, const struct flow_record *r,
 		      const struct flow_class *c, role_mask client_roles,
 		      role_mask server_roles, bool succeeded);
+/* Adds from's flows to into's: counts summed, the span widened, states
+ * joined, the better example kept. */
+void evidence_merge(struct evidence *into, const struct evidence *from);
+/* The same for a failure tally. */
+void failure_merge(struct attempt_failure *into, const struct attempt_failure *from);
 /* "Master.App", or "App" when nDPI named no master. */
 void app_text(char *out, size_t len, const struct flow_class *c);
 
@@ -183,7 +199,8 @@ struct unexpected {
 	uint8_t ip_version, proto;
 	struct ip_addr client, server;
 	uint16_t port;
-	struct unexpected_cause why;
+	struct unexpected_cause why;      /* as the earliest flow showed it */
+	struct example_key why_key;       /* that flow */
 	struct evidence ev;
 };
 

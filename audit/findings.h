@@ -65,6 +65,19 @@ enum finding_cause {
 
 const char *finding_cause_name(enum finding_cause c);
 
+/* Which of two flows is an example: the earlier, then the lower address
+ * pair and ports. A total order on what the flows showed, so that an
+ * example does not depend on the order flows ended in, nor on how a
+ * capture was split and merged again (verdict_merge). */
+struct example_key {
+	uint64_t first_us;
+	uint8_t ip_version, proto;
+	uint16_t client_port, port;
+	struct ip_addr client, server;
+};
+
+int example_key_cmp(const struct example_key *a, const struct example_key *b);
+
 /* One kind of failed attempt, with the first such attempt as its example
  * (for a DNS failure: the resolver as server, the name looked up as host). */
 struct attempt_failure {
@@ -86,6 +99,7 @@ struct attempt_failure {
 	uint32_t proven;
 	uint8_t client_version;       /* the first such attempt's client */
 	struct ip_addr client;
+	struct example_key key;       /* which attempt is the example */
 };
 
 /* What an unexpected finding's cause refers to, as the conversation's first
@@ -184,9 +198,13 @@ struct exception_use {
 	 * excused. */
 	uint64_t expired_flows;
 	bool expired;                 /* the capture reaches past its date */
-	struct { uint8_t ip_version; struct ip_addr ip; } clients[EXCEPTION_CLIENTS];
+	/* The clients with the lowest addresses, in address order, with
+	 * their flows: the same whatever order flows came in or parts were
+	 * merged in. */
+	struct { uint8_t ip_version; struct ip_addr ip; uint64_t flows; }
+		clients[EXCEPTION_CLIENTS];
 	unsigned nclients;
-	uint64_t more_clients;        /* flows from clients past the first 8 */
+	uint64_t more_clients;        /* flows from the other clients */
 };
 
 /* What the capture itself can and cannot show, as coded notes; reports

@@ -145,8 +145,16 @@ void tally_failure(struct attempt_failure *t, const struct outcome *o,
 {
 	enum failure kind = o->kind;
 
+	struct example_key k;
+
 	t->proven += o->proven;
-	if (!t->flows++) {
+	flow_example_key(r, &k);
+	if (!t->flows++ || example_key_cmp(&k, &t->key) < 0) {
+		/* The earliest failed flow is the example. */
+		t->key = k;
+		t->host[0] = '\0';
+		t->host_source = 0;
+		t->tls_alert_level = t->tls_alert_desc = 0;
 		t->client_version = r->ip_version;
 		t->client = r->orig_h;
 		t->cause = failure_cause(kind, r, tls);
@@ -174,7 +182,11 @@ void tally_failure(struct attempt_failure *t, const struct outcome *o,
 void tally_dns_failure(struct attempt_failure *t, const struct flow_record *r,
 		       const struct dns_outcome *d)
 {
-	if (!t->flows++) {
+	struct example_key k;
+
+	flow_example_key(r, &k);
+	if (!t->flows++ || example_key_cmp(&k, &t->key) < 0) {
+		t->key = k;
 		t->cause = d->rcode == DNS_RCODE_NXDOMAIN ? CAUSE_DNS_NXDOMAIN :
 			   CAUSE_DNS_REFUSED;
 		t->ip_version = r->ip_version;

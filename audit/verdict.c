@@ -150,11 +150,10 @@ static void add_concrete_pairs(struct verdict *v)
 	v->nconcrete = v->npairs;
 }
 
-static struct rule_host *find_pair(struct verdict *v, unsigned rule,
-				   uint8_t version, const struct ip_addr *host)
+/* The pair of a rule and host, added when there is room. */
+static struct rule_host *pair_of(struct verdict *v, unsigned rule, int host_id,
+				 uint8_t version, const struct ip_addr *host)
 {
-	int host_id = ruleset_host_of(v->rs, version, host);
-
 	for (uint32_t i = pair_hash(rule, host_id, version, host) & (PAIR_SLOTS - 1);
 	     v->pair_index[i]; i = (i + 1) & (PAIR_SLOTS - 1)) {
 		struct rule_host *p = &v->pairs[v->pair_index[i] - 1];
@@ -166,6 +165,12 @@ static struct rule_host *find_pair(struct verdict *v, unsigned rule,
 	    v->npairs >= PAIR_SLOTS / 2)
 		return NULL;
 	return add_pair(v, rule, host_id, version, host, false);
+}
+
+static struct rule_host *find_pair(struct verdict *v, unsigned rule,
+				   uint8_t version, const struct ip_addr *host)
+{
+	return pair_of(v, rule, ruleset_host_of(v->rs, version, host), version, host);
 }
 
 static void free_units(struct verdict *v)
@@ -233,33 +238,42 @@ void verdict_reset(struct verdict *v)
 /* ---- unexpected conversations: (client, server, proto, port, cause) ---- */
 
 /* Keyed like pair_hash: client, server and port are the sender's choice. */
-static uint32_t unexpected_slot(const struct flow_record *r, enum finding_cause cause)
+static uint32_t conversation_slot(enum finding_cause cause, const struct ip_addr *client,
+				  const struct ip_addr *server, uint16_t port,
+				  uint8_t proto)
 {
-	uint8_t m[sizeof(cause) + 2 * sizeof(r->orig_h) + sizeof(r->resp_p) + 1];
+	uint8_t m[sizeof(cause) + 2 * sizeof(*client) + sizeof(port) + 1];
 	size_t n = 0;
 
 	memcpy(m + n, &cause, sizeof(cause));
 	n += sizeof(cause);
-	memcpy(m + n, &r->orig_h, sizeof(r->orig_h));
-	n += sizeof(r->orig_h);
-	memcpy(m + n, &r->resp_h, sizeof(r->resp_h));
-	n += sizeof(r->resp_h);
-	memcpy(m + n, &r->resp_p, sizeof(r->resp_p));
-	n += sizeof(r->resp_p);
-	m[n++] = r->proto;
+	memcpy(m + n, client, sizeof(*client));
+	n += sizeof(*client);
+	memcpy(m + n, server, sizeof(*server));
+	n += sizeof(*server);
+	memcpy(m + n, &port, sizeof(port));
+	n += sizeof(port);
+	m[n++] = proto;
 	return (uint32_t)siphash13(hash_key(), m, n) & (UNEXPECTED_SLOTS - 1);
 }
 
-static bool same_conversation(const struct unexpected *u, const struct flow_record *r,
-			      enum finding_cause cause)
+/* A conversation as its key: what an unexpected entry and a flow share. */
+struct conversation {
+	enum finding_cause cause;
+	uint8_t ip_version, proto;
+	struct ip_addr client, server;
+	uint16_t port;
+};
+
+static bool same_conversation(const struct unexpected *u, const struct conversation *k)
 {
-	return u->why.cause == cause && u->proto == r->proto &&
-	       u->port == r->resp_p && u->ip_version == r->ip_version &&
-	       memcmp(&u->client, &r->orig_h, sizeof(u->client)) == 0 &&
-	       memcmp(&u->server, &r->resp_h, sizeof(u->server)) == 0;
+	return u->why.cause == k->cause && u->proto == k->proto &&
+	       u->port == k->port && u->ip_version == k->ip_version &&
+	       memcmp(&u->client, &k->client, sizeof(u->client)) == 0 &&
+	       memcmp(&u->server, &k->server, sizeof(u->server)) == 0;
 }
 
-static struct unexpected *new_unexpected(struct verdict *v, const struct flow_record *r,
+static struct unexpected *new_unexpected(struct verdict *v, const struct conversation *k,
 					 const struct unexpected_cause *why)
 {
 	if (v->nunexp >= MAX_UNEXPECTED)
@@ -276,12 +290,29 @@ static struct unexpected *new_unexpected(struct verdict *v, const struct flow_re
 	}
 	struct unexpected *u = &v->unexp[v->nunexp++];
 	memset(u, 0, sizeof(*u));
-	u->ip_version = r->ip_version;
-	u->proto = r->proto;
-	u->client = r->orig_h;
-	u->server = r->resp_h;
-	u->port = r->resp_p;
+	u->ip_version = k->ip_version;
+	u->proto = k->proto;
+	u->client = k->client;
+	u->server = k->server;
+	u->port = k->port;
 	u->why = *why;
+	return u;
+}
+
+static struct unexpected *conversation_entry(struct verdict *v,
+					     const struct conversation *k,
+					     const struct unexpected_cause *why)
+{
+	uint32_t slot = conversation_slot(k->cause, &k->client, &k->server, k->port, k->proto);
+
+	for (; v->unexp_index[slot]; slot = (slot + 1) & (UNEXPECTED_SLOTS - 1)) {
+		struct unexpected *u = &v->unexp[v->unexp_index[slot] - 1];
+		if (same_conversation(u, k))
+			return u;
+	}
+	struct unexpected *u = new_unexpected(v, k, why);
+	if (u)
+		v->unexp_index[slot] = v->nunexp;
 	return u;
 }
 
@@ -289,17 +320,11 @@ static struct unexpected *unexpected_entry(struct verdict *v,
 					   const struct flow_record *r,
 					   const struct unexpected_cause *why)
 {
-	uint32_t slot = unexpected_slot(r, why->cause);
-
-	for (; v->unexp_index[slot]; slot = (slot + 1) & (UNEXPECTED_SLOTS - 1)) {
-		struct unexpected *u = &v->unexp[v->unexp_index[slot] - 1];
-		if (same_conversation(u, r, why->cause))
-			return u;
-	}
-	struct unexpected *u = new_unexpected(v, r, why);
-	if (u)
-		v->unexp_index[slot] = v->nunexp;
-	return u;
+	struct conversation k = {
+		.cause = why->cause, .ip_version = r->ip_version, .proto = r->proto,
+		.client = r->orig_h, .server = r->resp_h, .port = r->resp_p,
+	};
+	return conversation_entry(v, &k, why);
 }
 
 /* ---- judging a flow (reads the engine, changes nothing) ---- */
@@ -390,8 +415,8 @@ static void count_attempt(struct evidence *e, struct outcomes *out,
 {
 	evidence_count(e, r);
 	e->attempts++;
-	evidence_example(e, r, c, jd->client, jd->server, jd->outcome.ok);
-	if (!e->service)
+	/* The service shown is the example's. */
+	if (evidence_example(e, r, c, jd->client, jd->server, jd->outcome.ok))
 		e->service = m->service;
 	if (jd->outcome.ok) {
 		e->successes++;
@@ -430,9 +455,9 @@ static void dns_attempt(struct evidence *e, struct outcomes *out,
 	evidence_count(e, r);
 	e->attempts++;
 	tally_dns_failure(&out->failures[FAIL_DNS], r, d);
-	if (!e->has_example) {
+	if (evidence_example(e, r, c, client, named, false)) {
 		/* The example names the lookup: no server was reached. */
-		evidence_example(e, r, c, client, named, false);
+		e->service = NULL;
 		memset(&e->server, 0, sizeof(e->server));
 		e->port = 0;
 		e->proto = 0;
@@ -479,6 +504,12 @@ static void record_unexpected(struct verdict *v, const struct flow_record *r,
 		v->summary.unexpected_not_itemized++;
 		return;
 	}
+	struct example_key k;
+	flow_example_key(r, &k);
+	if (u->ev.flows == 0 || example_key_cmp(&k, &u->why_key) < 0) {
+		u->why = jd->why;
+		u->why_key = k;
+	}
 	evidence_count(&u->ev, r);
 	evidence_example(&u->ev, r, c, jd->client, jd->server, jd->outcome.ok);
 }
@@ -513,22 +544,44 @@ static void count_health(struct capture_health *h, const struct flow_record *r)
 	h->missed_bytes += r->missed_bytes;
 }
 
-/* What an exception covered: counts, time span, the first clients. */
+/* Counts a client's flows into an exception's list: the lowest addresses
+ * are kept, in order, so the list does not depend on the order flows came
+ * in; a client pushed out takes its flows to more_clients. */
+static void exception_client(struct exception_use *e, uint8_t version,
+			     const struct ip_addr *ip, uint64_t flows)
+{
+	unsigned i = 0;
+	int c = 1;
+
+	while (i < e->nclients &&
+	       (c = ip_addr_compare(e->clients[i].ip_version, &e->clients[i].ip,
+				    version, ip)) < 0)
+		i++;
+	if (i < e->nclients && c == 0) {
+		e->clients[i].flows += flows;
+		return;
+	}
+	if (i == EXCEPTION_CLIENTS) {
+		e->more_clients += flows;
+		return;
+	}
+	if (e->nclients == EXCEPTION_CLIENTS)
+		e->more_clients += e->clients[--e->nclients].flows;
+	memmove(&e->clients[i + 1], &e->clients[i],
+		(e->nclients - i) * sizeof(e->clients[0]));
+	e->clients[i].ip_version = version;
+	e->clients[i].ip = *ip;
+	e->clients[i].flows = flows;
+	e->nclients++;
+}
+
+/* What an exception covered: counts, time span, the clients. */
 static void record_exception(struct exception_use *e, const struct flow_record *r)
 {
 	struct traffic t = { &e->flows, &e->packets, &e->bytes, &e->first_us, &e->last_us };
 
 	traffic_count(&t, r);
-	for (unsigned i = 0; i < e->nclients; i++)
-		if (e->clients[i].ip_version == r->ip_version &&
-		    memcmp(&e->clients[i].ip, &r->orig_h, sizeof(r->orig_h)) == 0)
-			return;
-	if (e->nclients == EXCEPTION_CLIENTS) {
-		e->more_clients++;
-		return;
-	}
-	e->clients[e->nclients].ip_version = r->ip_version;
-	e->clients[e->nclients++].ip = r->orig_h;
+	exception_client(e, r->ip_version, &r->orig_h, 1);
 }
 
 static void record(struct verdict *v, const struct flow_record *r,
@@ -588,4 +641,118 @@ void verdict_judge(const struct verdict *v, const struct flow_record *r,
 
 	judge(v, r, c, &jd);
 	publish(v, r, c, &jd, j);
+}
+
+/* ---- merging two verdicts of the same rule set ---- */
+
+static void outcomes_merge(struct outcomes *into, const struct outcomes *from)
+{
+	for (int k = 0; k < FAIL_KIND_COUNT; k++)
+		failure_merge(&into->failures[k], &from->failures[k]);
+}
+
+static void pair_merge(struct verdict *v, const struct rule_host *from)
+{
+	struct rule_host *p = pair_of(v, from->rule, from->host_id, from->ip_version,
+				      &from->host);
+
+	if (!p)
+		return;  /* past the bound on dynamic pairs, as in one pass */
+	evidence_merge(&p->ev, &from->ev);
+	outcomes_merge(&p->out, &from->out);
+	evidence_merge(&p->unconfirmed, &from->unconfirmed);
+	if (from->nunits && p->nunits == from->nunits)
+		for (unsigned u = 0; u < p->nunits; u++) {
+			evidence_merge(&p->units[u].ev, &from->units[u].ev);
+			outcomes_merge(&p->units[u].out, &from->units[u].out);
+		}
+}
+
+static void unexpected_merge(struct verdict *v, const struct unexpected *from)
+{
+	struct conversation k = {
+		.cause = from->why.cause, .ip_version = from->ip_version,
+		.proto = from->proto, .client = from->client, .server = from->server,
+		.port = from->port,
+	};
+	bool fresh = false;
+	struct unexpected *u = conversation_entry(v, &k, &from->why);
+
+	if (!u) {
+		/* Past the itemizing bound: counted, as in one pass. */
+		v->summary.unexpected_not_itemized += from->ev.flows;
+		return;
+	}
+	fresh = u->ev.flows == 0;
+	if (fresh || example_key_cmp(&from->why_key, &u->why_key) < 0) {
+		u->why = from->why;
+		u->why_key = from->why_key;
+	}
+	evidence_merge(&u->ev, &from->ev);
+}
+
+static void exception_merge(struct exception_use *into, const struct exception_use *from)
+{
+	if (!from->flows && !from->expired_flows)
+		return;
+	if (from->flows && (!into->first_us || from->first_us < into->first_us))
+		into->first_us = from->first_us;
+	if (from->last_us > into->last_us)
+		into->last_us = from->last_us;
+	into->flows += from->flows;
+	into->packets += from->packets;
+	into->bytes += from->bytes;
+	into->expired_flows += from->expired_flows;
+	into->more_clients += from->more_clients;
+	for (unsigned i = 0; i < from->nclients; i++)
+		exception_client(into, from->clients[i].ip_version, &from->clients[i].ip,
+				 from->clients[i].flows);
+}
+
+static void summary_merge(struct audit_summary *into, const struct audit_summary *from)
+{
+	into->flows += from->flows;
+	into->in_scope += from->in_scope;
+	into->out_of_scope += from->out_of_scope;
+	into->peer_only += from->peer_only;
+	into->broadcast += from->broadcast;
+	into->icmp_errors += from->icmp_errors;
+	into->allowed_by_site += from->allowed_by_site;
+	into->unexpected_flows += from->unexpected_flows;
+	into->name_unconfirmed += from->name_unconfirmed;
+	into->unexpected_not_itemized += from->unexpected_not_itemized;
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		into->count[k] += from->count[k];
+}
+
+static void health_merge(struct capture_health *into, const struct capture_health *from)
+{
+	into->tcp_flows += from->tcp_flows;
+	into->one_sided_flows += from->one_sided_flows;
+	into->orig_only += from->orig_only;
+	into->resp_only += from->resp_only;
+	into->answered_unseen += from->answered_unseen;
+	into->unanswered_attempts += from->unanswered_attempts;
+	into->gap_flows += from->gap_flows;
+	into->missed_bytes += from->missed_bytes;
+}
+
+bool verdict_merge(struct verdict *into, const struct verdict *from)
+{
+	if (into->rs != from->rs &&
+	    (ruleset_rule_count(into->rs) != ruleset_rule_count(from->rs) ||
+	     ruleset_allow_count(into->rs) != ruleset_allow_count(from->rs)))
+		return false;
+	for (unsigned i = 0; i < from->npairs; i++)
+		pair_merge(into, &from->pairs[i]);
+	for (unsigned i = 0; i < from->nunexp; i++)
+		unexpected_merge(into, &from->unexp[i]);
+	for (unsigned i = 0; i < ruleset_allow_count(into->rs); i++)
+		exception_merge(&into->exceptions[i], &from->exceptions[i]);
+	summary_merge(&into->summary, &from->summary);
+	health_merge(&into->health, &from->health);
+	host_visibility_merge(into->hosts, from->hosts);
+	if (from->latest_us > into->latest_us)
+		into->latest_us = from->latest_us;
+	return true;
 }

@@ -41,6 +41,17 @@ void verdict_judge(const struct verdict *v, const struct flow_record *r,
  * (findings_free). */
 bool verdict_findings(const struct verdict *v, struct findings *out);
 
+/* Adds everything `from` recorded into `into` (same ruleset): the state
+ * of two parts of a capture (two files, two sensors, two workers) becomes
+ * that of the whole, so that the findings derived from it are the ones one
+ * pass over everything would give (docs/merge.md). Counts are summed, time
+ * spans widened, conn_states joined; each example is the earliest flow
+ * (example_key order), so the result does not depend on the order of
+ * merging. Bounded like one pass: unexpected conversations past the
+ * itemizing bound and pairs past the dynamic bound are only counted.
+ * False when the verdicts were built from different rule sets. */
+bool verdict_merge(struct verdict *into, const struct verdict *from);
+
 /* Forgets all evidence (a new reporting window), keeps the rules. */
 void verdict_reset(struct verdict *v);
 

@@ -154,3 +154,64 @@ uint64_t host_visibility_untracked(const struct host_visibility *v)
 {
 	return v->untracked;
 }
+
+void host_visibility_add(struct host_visibility *v, const struct host_seen *h)
+{
+	struct host_entry *e = entry(v, h->ip_version, &h->addr);
+
+	if (!e)
+		return;
+	e->flags |= h->flags;
+	e->tcp_flows += h->tcp_flows;
+	e->tcp_one_sided += h->tcp_one_sided;
+}
+
+void host_visibility_add_untracked(struct host_visibility *v, uint64_t n)
+{
+	v->untracked += n;
+}
+
+void host_visibility_merge(struct host_visibility *into,
+			   const struct host_visibility *from)
+{
+	for (unsigned i = 0; i < SLOTS && from->n; i++) {
+		const struct host_entry *e = &from->slots[i];
+		if (!e->version)
+			continue;
+		struct host_seen h = {
+			.ip_version = e->version, .flags = e->flags, .addr = e->addr,
+			.tcp_flows = e->tcp_flows, .tcp_one_sided = e->tcp_one_sided,
+		};
+		host_visibility_add(into, &h);
+	}
+	into->untracked += from->untracked;
+}
+
+static int cmp_seen(const void *pa, const void *pb)
+{
+	const struct host_seen *a = pa, *b = pb;
+	return ip_addr_compare(a->ip_version, &a->addr, b->ip_version, &b->addr);
+}
+
+bool host_visibility_list(const struct host_visibility *v, struct host_seen **out,
+			  unsigned *n)
+{
+	*n = 0;
+	*out = malloc(((size_t)v->n + 1) * sizeof(**out));
+	if (!*out)
+		return false;
+	for (unsigned i = 0; i < SLOTS && *n < v->n; i++) {
+		const struct host_entry *e = &v->slots[i];
+		if (!e->version)
+			continue;
+		struct host_seen *h = &(*out)[(*n)++];
+		memset(h, 0, sizeof(*h));
+		h->ip_version = e->version;
+		h->flags = e->flags;
+		h->addr = e->addr;
+		h->tcp_flows = e->tcp_flows;
+		h->tcp_one_sided = e->tcp_one_sided;
+	}
+	qsort(*out, *n, sizeof(**out), cmp_seen);
+	return true;
+}

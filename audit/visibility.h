@@ -59,4 +59,25 @@ void host_visibility_tcp(const struct host_visibility *v, uint8_t version,
 /* Hosts not remembered because the table was full. */
 uint64_t host_visibility_untracked(const struct host_visibility *v);
 
+/* What the table holds of one host, as a report's state carries it. */
+struct host_seen {
+	uint8_t ip_version, flags;
+	struct ip_addr addr;
+	uint32_t tcp_flows, tcp_one_sided;
+};
+
+/* The hosts remembered, in address order (*n of them; the caller frees
+ * the array). False when out of memory. */
+bool host_visibility_list(const struct host_visibility *v, struct host_seen **out,
+			  unsigned *n);
+
+/* Adds what another part saw of a host: flags joined, counts summed; a
+ * host past the bound counts as untracked. */
+void host_visibility_add(struct host_visibility *v, const struct host_seen *h);
+void host_visibility_add_untracked(struct host_visibility *v, uint64_t n);
+
+/* Everything `from` saw, added to `into` (verdict_merge). */
+void host_visibility_merge(struct host_visibility *into,
+			   const struct host_visibility *from);
+
 #endif

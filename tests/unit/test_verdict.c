@@ -816,6 +816,232 @@ static void test_visibility_flood(void)
 	verdict_free(v);
 }
 
+/* ---- verdict_merge: parts of a capture merged give the whole's verdict ---- */
+
+struct corpus_flow {
+	struct flow_record r;
+	struct flow_class c;
+};
+
+#define CORPUS_MAX 32
+
+/* Flows that exercise every kind of state: successes and failures of the
+ * same pair, a conversation seen more than once, a DNS failure, a site
+ * exception, a one-sided host. Their start times are all different but
+ * not in the order they are listed in, as flows end out of order. */
+static unsigned merge_corpus(struct corpus_flow *cf)
+{
+	unsigned n = 0;
+	struct flow_class unknown = cls("Unknown", ""), tls = cls("TLS", "");
+	struct flow_class ssh = cls("SSH", "");
+
+#define ADD(rec, klass, at) do { cf[n].r = (rec); cf[n].c = (klass); \
+	cf[n].r.first_us += (uint64_t)(at) * 1000000; \
+	cf[n].r.last_us += (uint64_t)(at) * 1000000; n++; } while (0)
+	/* mobile-license: a failure first, then a success: observed. */
+	ADD(syn_only("10.1.0.20", 40001, "10.1.0.10", 13667, 3), unknown, 9);
+	ADD(tcp_ok("10.1.0.20", "10.1.0.10", 13667), unknown, 3);
+	/* speechlive-license: blocked twice (proven by retransmission),
+	 * with different numbers of SYNs. */
+	ADD(syn_only("10.1.0.21", 40002, "10.1.0.10", 13667, 2), unknown, 5);
+	ADD(syn_only("10.1.0.21", 40003, "10.1.0.10", 13667, 4), unknown, 1);
+	/* The same unexpected conversation three times, classified
+	 * differently: the earliest is the example. */
+	ADD(tcp_ok("10.1.0.20", "10.1.0.2", 3389), unknown, 7);
+	ADD(tcp_ok("10.1.0.20", "10.1.0.2", 3389), ssh, 2);
+	ADD(tcp_ok("10.1.0.20", "10.1.0.2", 3389), unknown, 11);
+	/* Inbound TLS, twice, one of them one-sided. */
+	struct flow_record f = tcp_ok("203.0.113.7", "10.1.0.20", 443);
+	ADD(f, tls, 4);
+	f.seen = FLOW_SEEN_ORIG_ONLY;
+	f.conn_state = "SH";
+	ADD(f, tls, 12);
+	/* A refused lookup of the cloud's name. */
+	f = flow("10.1.0.21", 50001, "10.1.0.2", 53, IP_PROTO_UDP, "SF");
+	f.orig.pkts = f.resp.pkts = 1;
+	struct flow_class dns = cls("DNS", "");
+	dns.dns.is_dns = true;
+	snprintf(dns.dns.query, sizeof(dns.dns.query), "livebroker.speechexec.com");
+	dns.dns.rcode = 5;
+	snprintf(dns.dns.rcode_name, sizeof(dns.dns.rcode_name), "REFUSED");
+	ADD(f, dns, 6);
+	/* The site's exception, from two clients. */
+	ADD(tcp_ok("10.9.9.9", "10.1.0.10", 3389), unknown, 8);
+	ADD(tcp_ok("10.9.9.8", "10.1.0.10", 3389), unknown, 10);
+	/* Out of scope, and an ICMP error. */
+	ADD(tcp_ok("8.8.8.8", "1.1.1.1", 443), tls, 13);
+	f = flow("10.1.0.1", 3, "10.1.0.20", 13, IP_PROTO_ICMP, "OTH");
+	f.is_icmp_error = true;
+	ADD(f, unknown, 14);
+#undef ADD
+	return n;
+}
+
+/* Everything a report shows of a verdict, as one line per finding plus the
+ * counts: what "the same verdict" means. */
+static void verdict_text(const struct verdict *v, char *buf, size_t len)
+{
+	struct findings f;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!verdict_findings(v, &f))
+		return;
+#define PUT(...) do { int w_ = snprintf(buf + used, len - used, __VA_ARGS__); \
+	if (w_ > 0 && (size_t)w_ < len - used) used += (size_t)w_; } while (0)
+	for (unsigned i = 0; i < f.n; i++) {
+		const struct finding *x = &f.items[i];
+		char c[64] = "", sv[64] = "";
+		inet_ntop(x->client.ip_version == 6 ? AF_INET6 : AF_INET, x->client.ip.b, c, sizeof(c));
+		inet_ntop(x->server.ip_version == 6 ? AF_INET6 : AF_INET, x->server.ip.b, sv, sizeof(sv));
+		PUT("%s %s %s %s>%s %u/%u app=%s st=%s host=%s f=%llu a=%llu s=%llu o=%llu "
+		    "p=%llu b=%llu %llu-%llu svc=%p", finding_kind_name(x->kind),
+		    finding_cause_name(x->cause), x->rule ? x->rule->id : "-", c, sv,
+		    x->proto, x->port, x->app, x->states, x->server.host,
+		    (unsigned long long)x->flows, (unsigned long long)x->attempts,
+		    (unsigned long long)x->successes, (unsigned long long)x->one_sided,
+		    (unsigned long long)x->packets, (unsigned long long)x->bytes,
+		    (unsigned long long)x->first_us, (unsigned long long)x->last_us,
+		    (const void *)x->service);
+		for (unsigned k = 0; k < x->nfailures; k++)
+			PUT(" [%s f=%u u=%llu pr=%u port=%u]", finding_cause_name(x->failures[k].cause),
+			    x->failures[k].flows, (unsigned long long)x->failures[k].units,
+			    x->failures[k].proven, x->failures[k].port);
+		if (x->kind == FINDING_UNEXPECTED)
+			PUT(" why=%s", x->why.app);
+		PUT("\n");
+	}
+	const struct audit_summary *s = &f.summary;
+	PUT("flows=%llu scope=%llu out=%llu icmp=%llu site=%llu unexp=%llu\n",
+	    (unsigned long long)s->flows, (unsigned long long)s->in_scope,
+	    (unsigned long long)s->out_of_scope, (unsigned long long)s->icmp_errors,
+	    (unsigned long long)s->allowed_by_site, (unsigned long long)s->unexpected_flows);
+	PUT("tcp=%llu one-sided=%llu notes=%u\n", (unsigned long long)f.health.tcp_flows,
+	    (unsigned long long)f.health.one_sided_flows, f.health.nnotes);
+	for (unsigned i = 0; i < f.nexceptions; i++) {
+		const struct exception_use *e = &f.exceptions[i];
+		PUT("exception %u: %llu flows, %u clients, %llu-%llu\n", i,
+		    (unsigned long long)e->flows, e->nclients,
+		    (unsigned long long)e->first_us, (unsigned long long)e->last_us);
+	}
+#undef PUT
+	findings_free(&f);
+}
+
+/* A verdict of the corpus flows whose index i has (i * mul + add) % k == part,
+ * fed in reverse when backwards. */
+static struct verdict *part_verdict(const struct corpus_flow *cf, unsigned n,
+				    unsigned k, unsigned part, unsigned mul,
+				    bool backwards)
+{
+	struct verdict *v = verdict_new(rs);
+	for (unsigned j = 0; j < n; j++) {
+		unsigned i = backwards ? n - 1 - j : j;
+		if ((i * mul + 1) % k == part)
+			verdict_flow(v, &cf[i].r, &cf[i].c, NULL);
+	}
+	return v;
+}
+
+static void test_merge(void)
+{
+	struct corpus_flow cf[CORPUS_MAX];
+	unsigned n = merge_corpus(cf);
+	static char whole_text[16384], text[16384];
+	struct verdict *whole = verdict_new(rs);
+	struct findings out;
+
+	for (unsigned i = 0; i < n; i++)
+		verdict_flow(whole, &cf[i].r, &cf[i].c, NULL);
+	verdict_text(whole, whole_text, sizeof(whole_text));
+	ok(strstr(whole_text, "observed succeeded mobile-license") != NULL &&
+	   strstr(whole_text, "unexpected port-not-allowed - 10.1.0.20>10.1.0.2 6/3389 "
+			      "app=SSH") != NULL,
+	   "the whole: observed licence, the earliest RDP flow as the example");
+
+	/* The same flows fed backwards give the same verdict: examples do
+	 * not depend on arrival order. */
+	struct verdict *back = part_verdict(cf, n, 1, 0, 1, true);
+	verdict_text(back, text, sizeof(text));
+	is_str(text, whole_text, "fed in reverse: the same verdict");
+	verdict_free(back);
+
+	unsigned checked = 0, equal = 0;
+	const unsigned ks[] = { 2, 3, 7 };
+	for (unsigned ki = 0; ki < 3; ki++) {
+		unsigned k = ks[ki];
+		for (unsigned mul = 1; mul <= 5; mul += 2) {
+			struct verdict *p[7] = { NULL };
+			for (unsigned i = 0; i < k; i++)
+				p[i] = part_verdict(cf, n, k, i, mul, mul == 3);
+			/* Left to right, and right to left into a fresh one. */
+			struct verdict *l = verdict_new(rs), *r = verdict_new(rs);
+			for (unsigned i = 0; i < k; i++) {
+				verdict_merge(l, p[i]);
+				verdict_merge(r, p[k - 1 - i]);
+			}
+			/* Grouped: (p0 + p1) + (p2 + ...). */
+			struct verdict *g = verdict_new(rs), *h = verdict_new(rs);
+			verdict_merge(g, p[0]);
+			verdict_merge(g, p[1]);
+			for (unsigned i = 2; i < k; i++)
+				verdict_merge(h, p[i]);
+			verdict_merge(h, g);
+			struct verdict *all[3] = { l, r, h };
+			for (unsigned x = 0; x < 3; x++) {
+				verdict_text(all[x], text, sizeof(text));
+				checked++;
+				equal += strcmp(text, whole_text) == 0;
+				if (strcmp(text, whole_text) != 0)
+					fprintf(stderr, "# k=%u mul=%u order %u:\n%s\nwhole:\n%s", k, mul, x,
+					     text, whole_text);
+			}
+			for (unsigned i = 0; i < k; i++)
+				verdict_free(p[i]);
+			verdict_free(l);
+			verdict_free(r);
+			verdict_free(g);
+			verdict_free(h);
+		}
+	}
+	is_int(equal, checked, "every split (k = 2, 3, 7) merged in every order equals the whole");
+
+	/* Observed anywhere wins; blocked only where nobody saw success. */
+	struct verdict *a = verdict_new(rs), *b = verdict_new(rs);
+	verdict_flow(a, &cf[0].r, &cf[0].c, NULL);   /* licence SYNs, unanswered */
+	verdict_flow(b, &cf[1].r, &cf[1].c, NULL);   /* licence success */
+	ok(verdict_findings(a, &out) &&
+	   find(&out, FINDING_BLOCKED, "mobile-license", CAUSE_SYN_UNANSWERED),
+	   "one part alone: blocked");
+	findings_free(&out);
+	ok(verdict_merge(a, b) && verdict_findings(a, &out) &&
+	   find(&out, FINDING_OBSERVED, "mobile-license", CAUSE_SUCCEEDED) &&
+	   !find(&out, FINDING_BLOCKED, "mobile-license", -1),
+	   "merged with a part that saw a success: observed");
+	findings_free(&out);
+	verdict_free(a);
+	verdict_free(b);
+
+	/* Missing only where the host was visible somewhere: a part that saw
+	 * nothing of 10.1.0.20 says inconclusive, the other shows it opening
+	 * connections, so the merge says missing. */
+	a = verdict_new(rs);
+	b = verdict_new(rs);
+	verdict_flow(b, &cf[4].r, &cf[4].c, NULL);   /* 10.1.0.20 -> RDP */
+	ok(verdict_findings(a, &out) &&
+	   find(&out, FINDING_INCONCLUSIVE, "mobile-license", CAUSE_HOST_NOT_SEEN),
+	   "a part that never saw the host: inconclusive");
+	findings_free(&out);
+	verdict_merge(a, b);
+	ok(verdict_findings(a, &out) &&
+	   find(&out, FINDING_MISSING, "mobile-license", CAUSE_NO_ATTEMPT),
+	   "merged with a part that saw it open connections: missing");
+	findings_free(&out);
+	verdict_free(a);
+	verdict_free(b);
+	verdict_free(whole);
+}
+
 int main(void)
 {
 	char site[1200], matrix[1200];
@@ -839,6 +1065,7 @@ int main(void)
 	test_not_applicable(src ? src : ".");
 	test_hosts(src ? src : ".");
 	test_each(src ? src : ".");
+	test_merge();
 	ruleset_free(rs);
 	return done_testing();
 }
