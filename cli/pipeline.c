@@ -16,6 +16,8 @@ struct pipeline_worker {
 	struct pipeline *pl;
 	struct capture *cap;
 	struct classifier *cls;
+	classified_flow_fn *own_flow;  /* pipeline_split_flows, or NULL */
+	void *own_ctx;
 };
 
 /* ---- the consumer: classification, then the command ---- */
@@ -65,9 +67,29 @@ static void worker_flow_end(void *ctx, const struct flow_record *r, uint32_t slo
 	struct flow_class c;
 
 	classifier_flow_end(w->cls, r, slot, &c);
+	if (w->own_flow)
+		w->own_flow(w->own_ctx, r, &c);
+	if (!w->pl->on_flow)
+		return;
 	pthread_mutex_lock(&w->pl->flow_lock);
 	w->pl->on_flow(w->pl->ctx, r, &c);
 	pthread_mutex_unlock(&w->pl->flow_lock);
+}
+
+unsigned pipeline_workers(const struct pipeline *pl)
+{
+	return pl->nworkers;
+}
+
+void pipeline_split_flows(struct pipeline *pl, classified_flow_fn *fn,
+			  void *const *ctx, classified_flow_fn *shared)
+{
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		pl->workers[i].own_flow = fn;
+		pl->workers[i].own_ctx = ctx[i];
+	}
+	if (pl->nworkers)
+		pl->on_flow = shared;
 }
 
 static void shard_packet(void *ctx, const struct packet *p, bool to_consumer)
@@ -102,12 +124,12 @@ static void shard_finish(void *ctx)
 
 /* The workers' flow figures, summed into the reader's: with the workers
  * standing still (at a synchronised tick, or after the run). The peak is
- * the larger of the workers' own peaks and their summed open flows at a
- * tick: a lower bound of the true peak, which no one thread saw. */
+ * the sum of the workers' own peaks: no one thread saw the peak of their
+ * sum, and this bounds it from above, as memory was bounded (each worker
+ * holds at most its share of --max-flows). */
 static void sum_flow_stats(struct pipeline *pl)
 {
 	struct flow_table_stats sum = { 0 };
-	uint64_t peak = capture_flow_stats(pl->cap)->peak_active;
 
 	for (unsigned i = 0; i < pl->nworkers; i++) {
 		const struct flow_table_stats *s = capture_flow_stats(pl->workers[i].cap);
@@ -115,12 +137,10 @@ static void sum_flow_stats(struct pipeline *pl)
 		sum.ended += s->ended;
 		sum.evicted += s->evicted;
 		sum.active += s->active;
+		sum.peak_active += s->peak_active;
 		sum.untracked += s->untracked;
 		sum.tcp_streams += s->tcp_streams;
-		if (s->peak_active > peak)
-			peak = s->peak_active;
 	}
-	sum.peak_active = sum.active > peak ? sum.active : peak;
 	capture_set_flow_stats(pl->cap, &sum);
 }
 
@@ -163,10 +183,18 @@ void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *
 
 /* ---- open, run, close ---- */
 
+/* FLOWAUDIT_THREADS, when it is a number from 1 to the maximum, else the
+ * online CPUs (at most the maximum). */
 unsigned pipeline_default_threads(void)
 {
+	const char *env = getenv(THREADS_ENV);
+	if (env && *env) {
+		char *end;
+		unsigned long v = strtoul(env, &end, 10);
+		if (!*end && v >= 1 && v <= SHARD_WORKERS_MAX)
+			return (unsigned)v;
+	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
 	if (cpus < 1)
 		return 1;
 	return cpus > SHARD_WORKERS_MAX ? SHARD_WORKERS_MAX : (unsigned)cpus;

@@ -48,7 +48,10 @@ struct pipeline {
 	pthread_mutex_t flow_lock;  /* one on_flow call at a time */
 };
 
-/* --threads 0 (automatic): how many workers; 1 is one thread. */
+/* Without --threads: $FLOWAUDIT_THREADS (1 to 64) when set, else the
+ * online CPUs (at most 64); 1 is one thread. The test suite sets it to 1,
+ * so that baselines of `flows` hold their order. */
+#define THREADS_ENV "FLOWAUDIT_THREADS"
 unsigned pipeline_default_threads(void);
 
 /* Builds capture and classifier from the input options; on_flow gets every
@@ -63,6 +66,18 @@ void pipeline_close(struct pipeline *pl);
  * when it returns, every flow has reached on_flow. Returns capture_run's
  * status. */
 int pipeline_run(struct pipeline *pl);
+
+/* Worker threads of a sharded run; 0 on one thread. */
+unsigned pipeline_workers(const struct pipeline *pl);
+
+/* A sharded run, before pipeline_run: each worker i calls fn(ctx[i]) for
+ * its flows, on its own thread and without the lock, so that what the
+ * command builds from flows is built in parts, in parallel, and combined
+ * after the run (audit: one verdict per worker, verdict_merge). shared
+ * replaces on_flow (may be NULL): still called, under the lock, after fn.
+ * Does nothing on one thread. */
+void pipeline_split_flows(struct pipeline *pl, classified_flow_fn *fn,
+			  void *const *ctx, classified_flow_fn *shared);
 
 /* Each flow still open, classified as far as it is, without ending it.
  * From within on_tick, or outside a run. */
