@@ -67,12 +67,10 @@ differ=0 files=0
 for f in "$@"; do
 	files=$((files + 1))
 	flows_of 1 "$f" >"$work/one.1"
-	for t in 2 4; do
-		flows_of $t "$f" >"$work/one.$t"
-		cmp -s "$work/one.1" "$work/one.$t" || { differ=$((differ + 1)); echo "# differs: $f ($t workers)"; }
-	done
+	flows_of 4 "$f" >"$work/one.4"
+	cmp -s "$work/one.1" "$work/one.4" || { differ=$((differ + 1)); echo "# differs: $f"; }
 done
-check $differ "flows of each of $files fixtures alone: 1, 2 and 4 workers agree"
+check $differ "flows of each of $files fixtures alone: 1 and 4 workers agree"
 
 "$FIXTUREGEN" syn-flood "$work/flood.pcap" --count 200000 >/dev/null 2>&1
 "$FIXTUREGEN" flows-concurrent "$work/tls.pcap" --count 20000 >/dev/null 2>&1
