@@ -25,7 +25,9 @@ struct capture {
 	struct capture_options opt;
 	struct capture_consumer consumer;
 	struct decoder *dec;
-	struct flow_table *flows;
+	struct flow_table *flows;        /* NULL in a reader */
+	struct capture_router router;    /* a reader's; .packet NULL otherwise */
+	struct flow_table_stats routed_stats;  /* a reader's workers', summed */
 
 	struct capture_input *inputs;
 	unsigned ninputs;
@@ -65,8 +67,9 @@ static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
 		cap->consumer.flow_end(cap->consumer.ctx, r, slot);
 }
 
-struct capture *capture_new(const struct capture_options *o,
-			    const struct capture_consumer *c)
+static struct capture *capture_make(const struct capture_options *o,
+				     const struct capture_consumer *c,
+				     const struct capture_router *r)
 {
 	struct capture *cap = calloc(1, sizeof(*cap));
 	if (!cap)
@@ -74,14 +77,41 @@ struct capture *capture_new(const struct capture_options *o,
 	cap->opt = *o;
 	if (c)
 		cap->consumer = *c;
+	if (r)
+		cap->router = *r;
 	cap->dec = decoder_new(&o->decode);
-	cap->flows = flow_table_new(&o->flows, on_flow_end, cap);
+	if (!r)
+		cap->flows = flow_table_new(&o->flows, on_flow_end, cap);
 	cap->opt.flows.server_ports = NULL;  /* the table keeps its own copy */
-	if (!cap->dec || !cap->flows) {
+	if (!cap->dec || (!r && !cap->flows)) {
 		capture_free(cap);
 		return NULL;
 	}
 	return cap;
+}
+
+struct capture *capture_new(const struct capture_options *o,
+			    const struct capture_consumer *c)
+{
+	return capture_make(o, c, NULL);
+}
+
+struct capture *capture_new_reader(const struct capture_options *o,
+				   const struct capture_consumer *c,
+				   const struct capture_router *r)
+{
+	return r && r->packet ? capture_make(o, c, r) : NULL;
+}
+
+void capture_set_flow_stats(struct capture *reader,
+			    const struct flow_table_stats *s)
+{
+	reader->routed_stats = *s;
+}
+
+static bool is_reader(const struct capture *cap)
+{
+	return cap->router.packet != NULL;
 }
 
 void capture_free(struct capture *cap)
@@ -144,23 +174,80 @@ static void say_input_error(const struct capture_input *in)
 	}
 }
 
+static void deliver(struct capture *cap, const struct packet *p)
+{
+	struct flow_update u;
+
+	if (is_reader(cap)) {
+		cap->router.packet(cap->router.ctx, p, true);
+		return;
+	}
+	if (!flow_table_packet(cap->flows, p, &u))
+		return;
+	if (u.want_packets && cap->consumer.packet &&
+	    !cap->consumer.packet(cap->consumer.ctx, &u, p))
+		flow_table_stop_packets(cap->flows, u.slot);
+}
+
 /* Fragment trains given up still bring their first bytes to the flow. */
 static void expire_fragments(struct capture *cap, uint64_t now)
 {
 	struct packet p;
 	struct flow_update u;
 
-	while (decoder_expire(cap->dec, now, &p))
-		flow_table_packet(cap->flows, &p, &u);
+	while (decoder_expire(cap->dec, now, &p)) {
+		if (is_reader(cap))
+			cap->router.packet(cap->router.ctx, &p, false);
+		else
+			flow_table_packet(cap->flows, &p, &u);
+	}
+}
+
+/* Every open flow ends, here or on the workers. */
+static void finish_flows(struct capture *cap)
+{
+	if (is_reader(cap))
+		cap->router.finish(cap->router.ctx);
+	else
+		flow_table_finish(cap->flows);
 }
 
 /* Advances packet time: gives up stale fragments and ends idle flows. */
 static void tick(struct capture *cap, uint64_t now)
 {
 	expire_fragments(cap, now);
-	flow_table_expire(cap->flows, now);
+	if (is_reader(cap))
+		cap->router.tick(cap->router.ctx, now);
+	else
+		flow_table_expire(cap->flows, now);
 	if (cap->consumer.tick)
 		cap->consumer.tick(cap->consumer.ctx, now);
+}
+
+void capture_feed_packet(struct capture *cap, const struct packet *p,
+			 bool to_consumer)
+{
+	struct flow_update u;
+
+	if (to_consumer)
+		deliver(cap, p);
+	else
+		flow_table_packet(cap->flows, p, &u);
+}
+
+void capture_feed_expire(struct capture *cap, uint64_t now_us)
+{
+	flow_table_expire(cap->flows, now_us);
+}
+
+void capture_feed_finish(struct capture *cap)
+{
+	flow_table_finish(cap->flows);
+}
+
+void capture_feed_icmp_evidence(struct capture *cap, const struct packet *p)
+{
+	flow_table_icmp_evidence(cap->flows, p);
 }
 
 /* Packet time never runs backwards for timers, whatever the file says: a
@@ -174,21 +261,10 @@ static void advance_time(struct capture *cap, uint64_t ts)
 	if (ts > cap->now_us) {
 		cap->now_us = ts;
 	} else if (cap->opt.clock_steps_back && cap->now_us - ts > CLOCK_STEP_BACK_US) {
-		flow_table_finish(cap->flows);
+		finish_flows(cap);
 		cap->now_us = ts;
 		cap->next_tick_us = ts;
 	}
-}
-
-static void deliver(struct capture *cap, const struct packet *p)
-{
-	struct flow_update u;
-
-	if (!flow_table_packet(cap->flows, p, &u))
-		return;
-	if (u.want_packets && cap->consumer.packet &&
-	    !cap->consumer.packet(cap->consumer.ctx, &u, p))
-		flow_table_stop_packets(cap->flows, u.slot);
 }
 
 /* libpcap's largest snapshot length: no frame a capture can hold is longer
@@ -344,7 +420,7 @@ static void report_progress(struct capture *cap, const struct capture_input *in,
 		.bytes_done = offset > 0 ? (uint64_t)offset : 0,
 		.bytes_total = size,
 		.packets = cap->frames_read,
-		.active_flows = flow_table_stats(cap->flows)->active,
+		.active_flows = capture_flow_stats(cap)->active,
 		.elapsed_us = now - cap->run_started_us,
 	};
 	cap->consumer.progress(cap->consumer.ctx, &pr);
@@ -518,7 +594,7 @@ int capture_run(struct capture *cap)
 	/* The end of input: pending fragments, then every open flow in the
 	 * order it began. */
 	expire_fragments(cap, UINT64_MAX);
-	flow_table_finish(cap->flows);
+	finish_flows(cap);
 	return (packets == 0 && failed) || cap->fatal ? 2 : 0;
 }
 
@@ -532,7 +608,8 @@ void capture_each_active_flow(const struct capture *cap,
 					 uint32_t slot),
 			      void *ctx)
 {
-	flow_table_each_active(cap->flows, fn, ctx);
+	if (cap->flows)
+		flow_table_each_active(cap->flows, fn, ctx);
 }
 
 void capture_refresh_stats(struct capture *cap)
@@ -558,7 +635,7 @@ const struct decode_stats *capture_decode_stats(const struct capture *cap)
 
 const struct flow_table_stats *capture_flow_stats(const struct capture *cap)
 {
-	return flow_table_stats(cap->flows);
+	return cap->flows ? flow_table_stats(cap->flows) : &cap->routed_stats;
 }
 
 uint64_t capture_malformed_total(const struct capture *cap)

@@ -87,6 +87,51 @@ struct capture *capture_new(const struct capture_options *o,
 			    const struct capture_consumer *c);
 void capture_free(struct capture *cap);
 
+/* ---- Sharded runs (cli/pipeline_threads.h) ----
+ *
+ * A reader capture reads and decodes (fragments reassembled, tunnels
+ * opened) but keeps no flows: each decoded packet, each tick and each "end
+ * every open flow" goes to a router, which hands it to one of several
+ * workers. A worker is a capture with no inputs and a flow table of its
+ * own, fed what the router gives it (capture_feed_*). */
+struct capture_router {
+	void *ctx;
+	/* A decoded packet. to_consumer false: for the flow table only (the
+	 * first bytes of a fragment train given up). */
+	void (*packet)(void *ctx, const struct packet *p, bool to_consumer);
+	/* Packet time reached now_us: workers expire idle flows. Called
+	 * before the reader's consumer tick. */
+	void (*tick)(void *ctx, uint64_t now_us);
+	/* Every open flow ends (end of input, clock set back). */
+	void (*finish)(void *ctx);
+};
+
+/* A reader: no flow table; c's packet and flow_end are never called. */
+struct capture *capture_new_reader(const struct capture_options *o,
+				   const struct capture_consumer *c,
+				   const struct capture_router *r);
+
+/* The reader's flow figures (capture_flow_stats) as the router last
+ * summed its workers'. */
+void capture_set_flow_stats(struct capture *reader,
+			    const struct flow_table_stats *s);
+
+/* A worker's side: what the router hands over, on the worker's thread. */
+void capture_feed_packet(struct capture *cap, const struct packet *p,
+			 bool to_consumer);
+void capture_feed_expire(struct capture *cap, uint64_t now_us);
+void capture_feed_finish(struct capture *cap);
+/* An ICMP error whose own flow another worker tracks: evidence about the
+ * flow it quotes, which this worker tracks. */
+void capture_feed_icmp_evidence(struct capture *cap, const struct packet *p);
+
+/* Which worker a packet belongs to: a symmetric hash, under the process's
+ * key, of its addresses and IP protocol (of the packet an ICMP error
+ * quotes, by_quote), to be taken modulo the number of workers. Addresses
+ * only, no ports: every packet of a flow, its fragments too, goes the same
+ * way. */
+uint64_t packet_shard_hash(const struct packet *p, bool by_quote);
+
 /* Queues an input; read in the order added. */
 void capture_add_file(struct capture *cap, const char *path);
 void capture_add_interface(struct capture *cap, const char *iface);

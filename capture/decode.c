@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash_key.h"
+#include "capture.h"
 #include "decode_internal.h"
 
 /* Link types libpcap may not define on older systems. */
@@ -287,4 +289,33 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
 		if (expired_packet(d, &tmpl, data, len, wire_len, out))
 			return true;
 	}
+}
+
+/* ---- which worker a packet goes to (capture.h, packet_shard) ---- */
+
+/* The pair in a fixed order, so both directions hash alike. */
+static uint64_t pair_hash(uint8_t version, uint8_t proto, const struct ip_addr *a,
+			  const struct ip_addr *b)
+{
+	size_t alen = version == 4 ? 4 : sizeof(a->b);
+	uint8_t m[2 * sizeof(a->b) + 2];
+
+	if (memcmp(a->b, b->b, alen) > 0) {
+		const struct ip_addr *t = a;
+		a = b;
+		b = t;
+	}
+	memcpy(m, a->b, alen);
+	memcpy(m + alen, b->b, alen);
+	m[2 * alen] = version;
+	m[2 * alen + 1] = proto;
+	return siphash13(hash_key(), m, 2 * alen + 2);
+}
+
+uint64_t packet_shard_hash(const struct packet *p, bool by_quote)
+{
+	if (by_quote && p->quote.present)
+		return pair_hash(p->quote.ip_version, p->quote.proto, &p->quote.src,
+				 &p->quote.dst);
+	return pair_hash(p->ip_version, p->ip_proto, &p->src, &p->dst);
 }

@@ -770,26 +770,43 @@ static void other_flow_packet(struct flow_table *t, uint32_t slot, int side,
 	timer_touch(t, slot, f->timer_class, timer_time(f, p->ts_us));
 }
 
-/* An ICMP error is evidence about the flow whose packet it quotes. */
-static void attach_icmp_error(struct flow_table *t, uint32_t icmp_slot,
-			      const struct packet *p, struct flow_update *u)
+/* The flow an ICMP error quotes, with the error counted on it; NIL when
+ * it is not tracked here. */
+static uint32_t count_icmp_error(struct flow_table *t, const struct packet *p)
 {
 	const struct icmp_quote *q = &p->quote;
 	struct flow_key k;
 	uint32_t pos;
 
 	if (!q->present || !q->has_ports)
-		return;
+		return NIL;
 	make_key(t, &k, q->ip_version, q->proto, &q->src, q->sport, &q->dst,
 		 q->dport, p);
 	uint32_t slot = index_find(t, key_hash(t, &k), &k, &pos);
 	if (slot == NIL)
-		return;
+		return NIL;
 
 	struct flow *target = &t->flows[slot];
 	target->icmp_errors++;
 	target->icmp_error_type = p->icmp_type;
 	target->icmp_error_code = p->icmp_code;
+	return slot;
+}
+
+void flow_table_icmp_evidence(struct flow_table *t, const struct packet *p)
+{
+	count_icmp_error(t, p);
+}
+
+/* An ICMP error is evidence about the flow whose packet it quotes. */
+static void attach_icmp_error(struct flow_table *t, uint32_t icmp_slot,
+			      const struct packet *p, struct flow_update *u)
+{
+	uint32_t slot = count_icmp_error(t, p);
+	if (slot == NIL)
+		return;
+
+	struct flow *target = &t->flows[slot];
 	struct flow *icmp = &t->flows[icmp_slot];
 	if (!(icmp->u.icmp.quoted_uid[0] || icmp->u.icmp.quoted_uid[1]))
 		uid_value(target, icmp->u.icmp.quoted_uid);

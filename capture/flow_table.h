@@ -36,6 +36,10 @@ void flow_table_free(struct flow_table *t);
 bool flow_table_packet(struct flow_table *t, const struct packet *p,
 		       struct flow_update *u);
 
+/* An ICMP error whose own flow is tracked elsewhere (a sharded run):
+ * counted on the flow it quotes, when that flow is tracked here. */
+void flow_table_icmp_evidence(struct flow_table *t, const struct packet *p);
+
 /* The consumer needs no more packets of this flow (classification done). */
 void flow_table_stop_packets(struct flow_table *t, uint32_t slot);
 

@@ -228,6 +228,16 @@ static void learn_answer(void *ctx, const struct dns_record *r, const char *chai
 		       r->ttl, a->p->ts_us, a->p->ip_version, &a->p->src);
 }
 
+/* A successful answer names its addresses. */
+static void learn_answers(struct classifier *c, const struct dns_message *m,
+			  const struct packet *p)
+{
+	if (m->is_response && m->rcode == 0 && m->qname[0]) {
+		struct answer_ctx a = { c, m, p };
+		dns_answers_for_question(m, learn_answer, &a);
+	}
+}
+
 static void dns_response(struct classifier *c, struct dns_state *d,
 			 const struct dns_message *m, const struct packet *p)
 {
@@ -246,10 +256,7 @@ static void dns_response(struct classifier *c, struct dns_state *d,
 			break;
 		}
 	}
-	if (m->rcode == 0 && m->qname[0]) {
-		struct answer_ctx a = { c, m, p };
-		dns_answers_for_question(m, learn_answer, &a);
-	}
+	learn_answers(c, m, p);
 }
 
 struct tcp_dns_ctx {
@@ -292,6 +299,30 @@ static void dns_packet(struct classifier *c, struct flow_state *s,
 		dns_message(c, d, c->msg, p);
 	else
 		c->dns_unparsed++;
+}
+
+struct learn_ctx {
+	struct classifier *c;
+	const struct packet *p;
+};
+
+static void learn_tcp_message(void *ctx, const struct dns_message *m)
+{
+	struct learn_ctx *l = ctx;
+	learn_answers(l->c, m, l->p);
+}
+
+void classifier_learn_names(struct classifier *c, const struct packet *p)
+{
+	if (!is_dns_flow(p) || !p->payload_caplen)
+		return;
+	if (p->ip_proto == IP_PROTO_TCP) {
+		struct learn_ctx l = { c, p };
+		dns_parse_tcp(p->payload, p->payload_caplen, learn_tcp_message,
+			      &l, c->msg);
+	} else if (dns_parse(p->payload, p->payload_caplen, c->msg)) {
+		learn_answers(c, c->msg, p);
+	}
 }
 
 /* ---- names and applications ---- */

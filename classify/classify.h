@@ -54,6 +54,12 @@ void classifier_free(struct classifier *c);
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p);
 
+/* A DNS packet of a flow another classifier follows (a sharded run:
+ * cli/pipeline_threads.h): its answers go into this classifier's name
+ * index, as if it followed the flow, so flows here are named by answers
+ * seen there; nothing else of it is kept or counted. */
+void classifier_learn_names(struct classifier *c, const struct packet *p);
+
 /* The flow ended: fills *out and forgets the flow's state. */
 void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			 uint32_t slot, struct flow_class *out);

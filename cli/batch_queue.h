@@ -1,10 +1,10 @@
-/* batch_queue.h - handing work from the capture thread to the classifier
- * thread: one producer, one consumer, messages copied into fixed batches
- * that circulate between a free list and a full list. Handing over a batch
- * at a time keeps locking off the per-packet path, and the fixed pool keeps
- * memory bounded (the producer waits when the consumer falls behind).
- * Messages arrive in the order they were put, which keeps output identical
- * to a single-threaded run. */
+/* batch_queue.h - handing work from the reader thread to one worker
+ * (pipeline_threads.h): one producer, one consumer, messages copied into
+ * fixed batches that circulate between a free list and a full list.
+ * Handing over a batch at a time keeps locking off the per-packet path, and
+ * the fixed pool keeps memory bounded (the producer waits when the consumer
+ * falls behind). Messages arrive in the order they were put: a worker sees
+ * its packets, ticks and DNS answers in the order the reader read them. */
 #ifndef FLOWAUDIT_BATCH_QUEUE_H
 #define FLOWAUDIT_BATCH_QUEUE_H
 

@@ -27,8 +27,8 @@ struct input_options {
 	bool no_dpi;
 	const char *geoip_path;
 	const char *asn_path;
-	unsigned threads;        /* 0: automatic; 1: one thread; 2: capture and
-				  * classification each on its own */
+	unsigned threads;        /* 0: automatic (CPUs); 1: one thread; N: a reader and
+				  * N workers (pipeline_threads.h) */
 	/* The rules an audit enforces, or NULL: their services' ports are
 	 * servers to capture and labelled services to classify (read by
 	 * pipeline_open, which keeps nothing of them). */

@@ -18,6 +18,9 @@
 struct audit_run {
 	struct verdict *verdict;
 	FILE *flow_events;  /* --flow-events: one ECS line per flow, or NULL */
+	/* With worker threads: a verdict per worker, merged after the run. */
+	struct verdict **parts;
+	unsigned nparts;
 };
 
 static void audit_flow(void *ctx, const struct flow_record *r,
@@ -97,6 +100,61 @@ static bool send_events(const struct events_dest *e, const struct audit_report *
 	if (!quiet || n.dropped || n.too_large)
 		syslog_counts_print(stderr, e->target.url, &n);
 	return true;
+}
+
+/* ---- with worker threads: a verdict each, merged at the end ---- */
+
+static void audit_part_flow(void *ctx, const struct flow_record *r,
+			    const struct flow_class *c)
+{
+	verdict_flow(ctx, r, c, NULL);
+}
+
+static void audit_flow_event(void *ctx, const struct flow_record *r,
+			     const struct flow_class *c)
+{
+	struct audit_run *run = ctx;
+	flow_output_write(run->flow_events, FLOW_FORMAT_EVENTS, r, c);
+}
+
+/* Each worker judges its flows into a verdict of its own, in parallel;
+ * the flow events, one writer, still go one at a time. */
+static bool split_verdicts(struct audit_run *run, struct pipeline *pl,
+			   const struct ruleset *rs)
+{
+	unsigned n = pipeline_workers(pl);
+
+	if (!n)
+		return true;
+	run->parts = calloc(n, sizeof(*run->parts));
+	if (!run->parts)
+		return false;
+	run->nparts = n;
+	for (unsigned i = 0; i < n; i++)
+		if (!(run->parts[i] = verdict_new(rs)))
+			return false;
+	pipeline_split_flows(pl, audit_part_flow, (void *const *)run->parts,
+			     run->flow_events ? audit_flow_event : NULL);
+	return true;
+}
+
+/* The workers' verdicts into the run's: the findings one pass over every
+ * flow gives (verdict_merge). */
+static bool merge_verdicts(struct audit_run *run)
+{
+	for (unsigned i = 0; i < run->nparts; i++)
+		if (!verdict_merge(run->verdict, run->parts[i]))
+			return false;
+	return true;
+}
+
+static void free_parts(struct audit_run *run)
+{
+	for (unsigned i = 0; i < run->nparts; i++)
+		verdict_free(run->parts[i]);
+	free(run->parts);
+	run->parts = NULL;
+	run->nparts = 0;
 }
 
 static void audit_usage(FILE *f)
@@ -275,7 +333,16 @@ int cmd_audit(int argc, char **argv)
 		verdict_free(run.verdict);
 		goto out;
 	}
+	if (!split_verdicts(&run, &pl, rs)) {
+		cli_error("audit: out of memory for the workers' verdicts");
+		pipeline_close(&pl);
+		free_parts(&run);
+		verdict_free(run.verdict);
+		goto out;
+	}
 	int read_rc = pipeline_run(&pl);
+	bool merged = merge_verdicts(&run);
+	free_parts(&run);
 	if (!in.capture.quiet)
 		pipeline_summary(&pl, stderr);
 	if (events_file.f && !output_commit(&events_file, err, sizeof(err))) {
@@ -285,7 +352,9 @@ int cmd_audit(int argc, char **argv)
 
 	struct findings findings;
 	struct audit_report report;
-	if (!verdict_findings(run.verdict, &findings)) {
+	if (!merged) {
+		cli_error("audit: the workers' verdicts could not be merged");
+	} else if (!verdict_findings(run.verdict, &findings)) {
 		cli_error("audit: out of memory building the findings");
 	} else if (!run_report_build(&report, pl.cap, rs, &findings, &fail_on,
 				     RUN_WHOLE)) {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/safe_text.h"
+#include "pipeline_threads.h"
 
 /* Messages quote arguments, file names and what libraries say of them:
  * made safe for the terminal as a whole (common/safe_text.h). */
@@ -192,8 +193,9 @@ int input_option(struct input_options *in, int opt, const char *arg)
 		c->immediate = true;
 		return 1;
 	case OPT_THREADS:
-		if (!parse_uint(arg, 2, &v) || v < 1) {
-			cli_error("--threads wants 1 or 2, not \"%s\"", arg);
+		if (!parse_uint(arg, SHARD_WORKERS_MAX, &v) || v < 1) {
+			cli_error("--threads wants 1 to %d, not \"%s\"",
+				  SHARD_WORKERS_MAX, arg);
 			return -1;
 		}
 		in->threads = (unsigned)v;
@@ -258,9 +260,10 @@ const char *input_options_help(void)
 	"      --no-dpi             track flows only, skip application detection\n"
 	"      --geoip MMDB         MaxMind country database (GeoLite2-Country format)\n"
 	"      --asn MMDB           MaxMind ASN database (GeoLite2-ASN format)\n"
-	"      --threads N          1: everything on one thread; 2: reading and\n"
-	"                           flow tracking on one, classification and\n"
-	"                           output on another (default: 2 for files on a\n"
-	"                           machine with two or more CPUs; same output)\n"
+	"      --threads N          1 to 64: 1, everything on one thread; N > 1,\n"
+	"                           reading on one, flows sharded by address pair\n"
+	"                           over N workers (default: $FLOWAUDIT_THREADS,\n"
+	"                           else the number of CPUs; same findings, flows\n"
+	"                           in another order)\n"
 	"  -q, --quiet              no warnings or summary on standard error\n";
 }

@@ -1,5 +1,6 @@
 /* pipeline.c - capture -> classify wiring (see pipeline.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -8,6 +9,16 @@
 #include "rule_ports.h"
 #include "stop_signal.h"
 #include "summary.h"
+
+/* One worker of a sharded run: a flow table (a capture with no inputs)
+ * and a classifier, on the worker's thread. */
+struct pipeline_worker {
+	struct pipeline *pl;
+	struct capture *cap;
+	struct classifier *cls;
+	classified_flow_fn *own_flow;  /* pipeline_split_flows, or NULL */
+	void *own_ctx;
+};
 
 /* ---- the consumer: classification, then the command ---- */
 
@@ -40,8 +51,110 @@ static void progress(void *ctx, const struct capture_progress *p)
 	progress_line_show(&pl->progress, p);
 }
 
+/* ---- a worker's consumer ---- */
+
+static bool worker_classify_packet(void *ctx, const struct flow_update *u,
+				   const struct packet *p)
+{
+	struct pipeline_worker *w = ctx;
+	return classifier_packet(w->cls, u, p);
+}
+
+/* Classified on the worker; the command's callback one call at a time. */
+static void worker_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	struct pipeline_worker *w = ctx;
+	struct flow_class c;
+
+	classifier_flow_end(w->cls, r, slot, &c);
+	if (w->own_flow)
+		w->own_flow(w->own_ctx, r, &c);
+	if (!w->pl->on_flow)
+		return;
+	pthread_mutex_lock(&w->pl->flow_lock);
+	w->pl->on_flow(w->pl->ctx, r, &c);
+	pthread_mutex_unlock(&w->pl->flow_lock);
+}
+
+unsigned pipeline_workers(const struct pipeline *pl)
+{
+	return pl->nworkers;
+}
+
+void pipeline_split_flows(struct pipeline *pl, classified_flow_fn *fn,
+			  void *const *ctx, classified_flow_fn *shared)
+{
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		pl->workers[i].own_flow = fn;
+		pl->workers[i].own_ctx = ctx[i];
+	}
+	if (pl->nworkers)
+		pl->on_flow = shared;
+}
+
+static void shard_packet(void *ctx, const struct packet *p, bool to_consumer)
+{
+	struct pipeline_worker *w = ctx;
+	capture_feed_packet(w->cap, p, to_consumer);
+}
+
+static void shard_learn(void *ctx, const struct packet *p)
+{
+	struct pipeline_worker *w = ctx;
+	classifier_learn_names(w->cls, p);
+}
+
+static void shard_icmp_evidence(void *ctx, const struct packet *p)
+{
+	struct pipeline_worker *w = ctx;
+	capture_feed_icmp_evidence(w->cap, p);
+}
+
+static void shard_expire(void *ctx, uint64_t now_us)
+{
+	struct pipeline_worker *w = ctx;
+	capture_feed_expire(w->cap, now_us);
+}
+
+static void shard_finish(void *ctx)
+{
+	struct pipeline_worker *w = ctx;
+	capture_feed_finish(w->cap);
+}
+
+/* The workers' flow figures, summed into the reader's: with the workers
+ * standing still (at a synchronised tick, or after the run). The peak is
+ * the sum of the workers' own peaks: no one thread saw the peak of their
+ * sum, and this bounds it from above, as memory was bounded (each worker
+ * holds at most its share of --max-flows). */
+static void sum_flow_stats(struct pipeline *pl)
+{
+	struct flow_table_stats sum = { 0 };
+
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		const struct flow_table_stats *s = capture_flow_stats(pl->workers[i].cap);
+		sum.created += s->created;
+		sum.ended += s->ended;
+		sum.evicted += s->evicted;
+		sum.active += s->active;
+		sum.peak_active += s->peak_active;
+		sum.untracked += s->untracked;
+		sum.tcp_streams += s->tcp_streams;
+	}
+	capture_set_flow_stats(pl->cap, &sum);
+}
+
+/* The command's tick, every worker standing still at it. */
+static void sharded_tick(void *ctx, uint64_t now_us)
+{
+	struct pipeline *pl = ctx;
+
+	sum_flow_stats(pl);
+	pl->on_tick(pl->ctx, now_us);
+}
+
 struct open_flow_visit {
-	struct pipeline *pl;
+	struct classifier *cls;
 	classified_flow_fn *fn;
 	void *ctx;
 };
@@ -51,23 +164,174 @@ static void visit_open_flow(void *ctx, const struct flow_record *r, uint32_t slo
 	struct open_flow_visit *v = ctx;
 	struct flow_class c;
 
-	classifier_peek(v->pl->cls, r, slot, &c);
+	classifier_peek(v->cls, r, slot, &c);
 	v->fn(v->ctx, r, &c);
 }
 
 void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *ctx)
 {
-	struct open_flow_visit v = { pl, fn, ctx };
-	capture_each_active_flow(pl->cap, visit_open_flow, &v);
+	if (!pl->nworkers) {
+		struct open_flow_visit v = { pl->cls, fn, ctx };
+		capture_each_active_flow(pl->cap, visit_open_flow, &v);
+		return;
+	}
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		struct open_flow_visit v = { pl->workers[i].cls, fn, ctx };
+		capture_each_active_flow(pl->workers[i].cap, visit_open_flow, &v);
+	}
 }
 
 /* ---- open, run, close ---- */
 
-static bool want_threads(const struct input_options *in)
+/* FLOWAUDIT_THREADS, when it is a number from 1 to the maximum, else the
+ * online CPUs (at most the maximum). */
+unsigned pipeline_default_threads(void)
 {
-	if (in->threads)
-		return in->threads > 1;
-	return !in->iface && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	const char *env = getenv(THREADS_ENV);
+	if (env && *env) {
+		char *end;
+		unsigned long v = strtoul(env, &end, 10);
+		if (!*end && v >= 1 && v <= SHARD_WORKERS_MAX)
+			return (unsigned)v;
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		return 1;
+	return cpus > SHARD_WORKERS_MAX ? SHARD_WORKERS_MAX : (unsigned)cpus;
+}
+
+static unsigned threads_wanted(const struct input_options *in)
+{
+	return in->threads ? in->threads : pipeline_default_threads();
+}
+
+/* A bound shared by n workers: each gets its part, rounded up. */
+static uint32_t share(uint32_t total, unsigned n)
+{
+	return total / n + (total % n != 0);
+}
+
+static void free_workers(struct pipeline *pl)
+{
+	for (unsigned i = 0; pl->workers && i < pl->nworkers; i++) {
+		capture_free(pl->workers[i].cap);
+		classifier_free(pl->workers[i].cls);
+	}
+	free(pl->workers);
+	pl->workers = NULL;
+}
+
+/* n workers, each with its share of the flow, nDPI-state and DNS-flow
+ * bounds; every worker keeps the whole name index, since every worker's
+ * flows may be named by any answer. */
+static bool open_workers(struct pipeline *pl, unsigned n,
+			 const struct classify_options *co,
+			 const struct capture_options *capo)
+{
+	struct classify_options wco = *co;
+	struct capture_options wcapo = *capo;
+	char err[512];
+
+	pl->workers = calloc(n, sizeof(*pl->workers));
+	if (!pl->workers) {
+		cli_error("out of memory");
+		return false;
+	}
+	pl->nworkers = n;
+	wcapo.flows.max_flows = share(capo->flows.max_flows, n);
+	wco.max_flows = wcapo.flows.max_flows;
+	wco.dpi_max_states = share(co->dpi_max_states, n);
+	wco.dns_flows = share(co->dns_flows, n);
+	for (unsigned i = 0; i < n; i++) {
+		struct pipeline_worker *w = &pl->workers[i];
+		w->pl = pl;
+		w->cls = classifier_new(&wco, err, sizeof(err));
+		if (!w->cls) {
+			cli_error("%s", err);
+			return false;
+		}
+		const struct capture_consumer wc = {
+			.ctx = w,
+			.packet = worker_classify_packet,
+			.flow_end = worker_flow_end,
+		};
+		w->cap = capture_new(&wcapo, &wc);
+		if (!w->cap) {
+			cli_error("out of memory setting up a flow table of %u flows",
+				  wcapo.flows.max_flows);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool open_sharded(struct pipeline *pl, unsigned n,
+			 const struct classify_options *co,
+			 const struct capture_options *capo, bool quiet)
+{
+	static const struct shard_ops ops = {
+		.packet = shard_packet,
+		.learn = shard_learn,
+		.icmp_evidence = shard_icmp_evidence,
+		.expire = shard_expire,
+		.finish = shard_finish,
+	};
+	void *ctx[SHARD_WORKERS_MAX];
+	struct capture_router router;
+
+	if (pthread_mutex_init(&pl->flow_lock, NULL) != 0) {
+		cli_error("cannot set up %u threads", n);
+		return false;
+	}
+	if (!open_workers(pl, n, co, capo)) {
+		free_workers(pl);
+		pthread_mutex_destroy(&pl->flow_lock);
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++)
+		ctx[i] = &pl->workers[i];
+	pl->pool = shard_pool_new(n, &ops, ctx, pl->on_tick != NULL, &router);
+	const struct capture_consumer reader = {
+		.ctx = pl,
+		.tick = pl->on_tick ? sharded_tick : NULL,
+		.progress = progress_line_wanted(quiet) ? progress : NULL,
+	};
+	pl->cap = pl->pool ? capture_new_reader(capo, &reader, &router) : NULL;
+	if (!pl->cap) {
+		cli_error("out of memory setting up %u threads", n);
+		shard_pool_free(pl->pool);
+		free_workers(pl);
+		pthread_mutex_destroy(&pl->flow_lock);
+		return false;
+	}
+	return true;
+}
+
+static bool open_single(struct pipeline *pl, const struct classify_options *co,
+			const struct capture_options *capo, bool quiet)
+{
+	char err[512];
+
+	pl->cls = classifier_new(co, err, sizeof(err));
+	if (!pl->cls) {
+		cli_error("%s", err);
+		return false;
+	}
+	const struct capture_consumer classify = {
+		.ctx = pl,
+		.packet = classify_packet,
+		.flow_end = classify_flow_end,
+		.tick = pl->on_tick ? tick : NULL,
+		.progress = progress_line_wanted(quiet) ? progress : NULL,
+	};
+	pl->cap = capture_new(capo, &classify);
+	if (!pl->cap) {
+		cli_error("out of memory setting up a flow table of %u flows",
+			  capo->flows.max_flows);
+		classifier_free(pl->cls);
+		return false;
+	}
+	return true;
 }
 
 bool pipeline_open(struct pipeline *pl, const struct input_options *in,
@@ -77,7 +341,7 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	struct classify_options co;
 	struct capture_options capo = in->capture;
 	struct rule_ports rp;
-	char err[512];
+	unsigned n = threads_wanted(in);
 
 	memset(pl, 0, sizeof(*pl));
 	pl->on_flow = on_flow;
@@ -95,32 +359,10 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	co.port_labels = rp.labels;
 	co.nport_labels = rp.nlabels;
 	capo.flows.server_ports = rp.servers;
-	pl->cls = classifier_new(&co, err, sizeof(err));
-	if (!pl->cls) {
-		rule_ports_free(&rp);
-		cli_error("%s", err);
-		return false;
-	}
-	const struct capture_consumer classify = {
-		.ctx = pl,
-		.packet = classify_packet,
-		.flow_end = classify_flow_end,
-		.tick = on_tick ? tick : NULL,
-		.progress = progress_line_wanted(in->capture.quiet) ? progress : NULL,
-	};
-	struct capture_consumer consumer = classify;
-	/* Without a second thread (or the memory for its queue) everything
-	 * runs on this one: the same results, later. */
-	if (want_threads(in))
-		pl->thread = consumer_thread_start(&classify, in->capture.flows.max_flows,
-						   &consumer);
-	pl->cap = capture_new(&capo, &consumer);
-	rule_ports_free(&rp);  /* capture and classifier keep copies */
-	if (!pl->cap) {
-		cli_error("out of memory setting up a flow table of %u flows",
-			  in->capture.flows.max_flows);
-		consumer_thread_free(pl->thread);
-		classifier_free(pl->cls);
+	bool ok = n > 1 ? open_sharded(pl, n, &co, &capo, in->capture.quiet)
+			: open_single(pl, &co, &capo, in->capture.quiet);
+	rule_ports_free(&rp);  /* captures and classifiers keep copies */
+	if (!ok) {
 		memset(pl, 0, sizeof(*pl));
 		return false;
 	}
@@ -130,7 +372,11 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 
 void pipeline_close(struct pipeline *pl)
 {
-	consumer_thread_free(pl->thread);
+	if (pl->nworkers) {
+		shard_pool_free(pl->pool);
+		free_workers(pl);
+		pthread_mutex_destroy(&pl->flow_lock);
+	}
 	capture_free(pl->cap);
 	classifier_free(pl->cls);
 	memset(pl, 0, sizeof(*pl));
@@ -142,10 +388,44 @@ int pipeline_run(struct pipeline *pl)
 
 	stop_signal_arm(&stop, pl->cap);
 	int rc = capture_run(pl->cap);
-	consumer_thread_finish(pl->thread);
+	if (pl->nworkers) {
+		shard_pool_finish(pl->pool);
+		sum_flow_stats(pl);
+	}
 	progress_line_clear(&pl->progress);
 	stop_signal_disarm(&stop);
 	return rc;
+}
+
+/* The classifiers' figures, summed over the workers; every worker's name
+ * index holds every answer, so its figures are one worker's. */
+static void classifier_stats_total(const struct pipeline *pl,
+				   struct classifier_stats *s)
+{
+	if (!pl->nworkers) {
+		classifier_stats(pl->cls, s);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		struct classifier_stats w;
+		classifier_stats(pl->workers[i].cls, &w);
+		s->dpi_flows += w.dpi_flows;
+		s->dpi_packets += w.dpi_packets;
+		s->dpi_peak_states += w.dpi_peak_states;
+		s->dpi_waited += w.dpi_waited;
+		s->dpi_given_up_early += w.dpi_given_up_early;
+		s->dpi_guessed_without_state += w.dpi_guessed_without_state;
+		s->dns_messages += w.dns_messages;
+		s->dns_unparsed += w.dns_unparsed;
+		s->dns_flows_untracked += w.dns_flows_untracked;
+		if (i == 0) {
+			s->names_held = w.names_held;
+			s->names_refused = w.names_refused;
+			s->name_index_entries = w.name_index_entries;
+			s->name_index_evicted = w.name_index_evicted;
+		}
+	}
 }
 
 void pipeline_summary(const struct pipeline *pl, FILE *f)
@@ -153,7 +433,7 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 	struct classifier_stats s;
 
 	summary_print(f, pl->cap);
-	classifier_stats(pl->cls, &s);
+	classifier_stats_total(pl, &s);
 	fprintf(f, "flowaudit: nDPI saw %llu flow%s (%llu packet%s, at most %llu "
 		"at once); %llu DNS message%s (%llu unparsable); %llu name%s held, "
 		"%llu refused; name index %llu entr%s, %llu evicted\n",
@@ -178,4 +458,7 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 	if (s.dns_flows_untracked)
 		fprintf(f, "flowaudit: %llu DNS flows not followed (too many at once)\n",
 			(unsigned long long)s.dns_flows_untracked);
+	if (pl->nworkers)
+		fprintf(f, "flowaudit: %u worker threads, flows sharded by address "
+			"pair\n", pl->nworkers);
 }

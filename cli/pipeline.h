@@ -2,14 +2,18 @@
  * classifier sees each flow's packets and completes each flow record with
  * what it found before the command gets it.
  *
- * The classifier and the command's callbacks form one consumer of the
- * capture. Files are read with that consumer on a second thread when there
- * are two CPUs (unless --threads 1), a live interface on one thread (unless
- * --threads 2); see pipeline_threads.h. The output is the same either way.
+ * With --threads 1 everything runs on one thread. With N > 1 the capture
+ * reads and decodes on this thread and N workers, each with a flow table
+ * and a classifier of its own, track and classify the flows
+ * (pipeline_threads.h). The command's flow callback is then called from
+ * the workers, one call at a time (under a lock), in an order that depends
+ * on the threads' timing; its tick, on this thread, with every worker
+ * standing still at that tick. Everything else is what one thread gives.
  */
 #ifndef FLOWAUDIT_PIPELINE_H
 #define FLOWAUDIT_PIPELINE_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "capture/capture.h"
@@ -17,7 +21,8 @@
 #include "cli.h"
 #include "progress.h"
 
-struct consumer_thread;
+struct pipeline_worker;
+struct shard_pool;
 
 /* A flow ended, classified. */
 typedef void classified_flow_fn(void *ctx, const struct flow_record *r,
@@ -30,14 +35,24 @@ typedef void classified_flow_fn(void *ctx, const struct flow_record *r,
 typedef void pipeline_tick_fn(void *ctx, uint64_t now_us);
 
 struct pipeline {
-	struct capture *cap;
-	struct classifier *cls;
+	struct capture *cap;       /* reads (and, on one thread, tracks) */
+	struct classifier *cls;    /* on one thread; NULL with workers */
 	classified_flow_fn *on_flow;
 	pipeline_tick_fn *on_tick;
 	void *ctx;
-	struct consumer_thread *thread;  /* NULL: everything on one thread */
 	struct progress_line progress;
+	/* Sharded (--threads N > 1); nworkers 0 on one thread. */
+	unsigned nworkers;
+	struct pipeline_worker *workers;
+	struct shard_pool *pool;
+	pthread_mutex_t flow_lock;  /* one on_flow call at a time */
 };
+
+/* Without --threads: $FLOWAUDIT_THREADS (1 to 64) when set, else the
+ * online CPUs (at most 64); 1 is one thread. The test suite sets it to 1,
+ * so that baselines of `flows` hold their order. */
+#define THREADS_ENV "FLOWAUDIT_THREADS"
+unsigned pipeline_default_threads(void);
 
 /* Builds capture and classifier from the input options; on_flow gets every
  * flow as it ends, on_tick (may be NULL) every tick, both with ctx and on
@@ -51,6 +66,18 @@ void pipeline_close(struct pipeline *pl);
  * when it returns, every flow has reached on_flow. Returns capture_run's
  * status. */
 int pipeline_run(struct pipeline *pl);
+
+/* Worker threads of a sharded run; 0 on one thread. */
+unsigned pipeline_workers(const struct pipeline *pl);
+
+/* A sharded run, before pipeline_run: each worker i calls fn(ctx[i]) for
+ * its flows, on its own thread and without the lock, so that what the
+ * command builds from flows is built in parts, in parallel, and combined
+ * after the run (audit: one verdict per worker, verdict_merge). shared
+ * replaces on_flow (may be NULL): still called, under the lock, after fn.
+ * Does nothing on one thread. */
+void pipeline_split_flows(struct pipeline *pl, classified_flow_fn *fn,
+			  void *const *ctx, classified_flow_fn *shared);
 
 /* Each flow still open, classified as far as it is, without ending it.
  * From within on_tick, or outside a run. */

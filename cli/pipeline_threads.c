@@ -1,40 +1,59 @@
-/* pipeline_threads.c - a capture consumer on its own thread (see
+/* pipeline_threads.c - a capture sharded over worker threads (see
  * pipeline_threads.h). */
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch_queue.h"
 #include "pipeline_threads.h"
 
-#define BATCHES 8
-#define BATCH_BYTES (1u << 19)
+#define BATCH_BYTES (1u << 19)  /* more than any packet: snaplen 262144 */
+/* Batches per worker: enough to keep a worker busy while the reader fills
+ * the next; fewer each with many workers, to bound the total. */
+#define BATCHES_FEW_WORKERS 8
+#define BATCHES_MANY_WORKERS 4
+#define FEW_WORKERS 8
+#define DNS_PORT 53
+/* ICMP address pairs whose worker is remembered (see icmp_owner). */
+#define ICMP_OWNERS 4096
 
-struct consumer_thread {
-	struct capture_consumer inner;
+enum worker_state { NOT_STARTED, RUNNING, DIRECT, JOINED };
+
+struct shard_worker {
+	struct shard_pool *pool;
+	void *ctx;
 	struct batch_queue *q;
 	pthread_t thread;
-	enum { NOT_STARTED, RUNNING, DIRECT, JOINED } state;
-
-	/* "No more packets of this flow", per flow slot. gen is the capture
-	 * thread's own: how many flows have ended in the slot. done_gen is set
-	 * by the consumer thread to the gen of a flow whose packets it wants
-	 * no more, and read by the capture thread; UINT32_MAX at first. */
-	uint32_t nslots;
-	uint32_t *gen;
-	atomic_uint_least32_t *done_gen;
-
-	/* Ticks handed over and ticks the consumer has returned from. */
-	pthread_mutex_t tick_lock;
-	pthread_cond_t tick_done;
-	uint64_t ticks_sent, ticks_done;
-	bool tick_sync_ready;           /* tick_lock and tick_done made */
+	enum worker_state state;
 };
 
-enum msg_type { MSG_PACKET = 1, MSG_END, MSG_TICK };
+struct shard_pool {
+	struct shard_ops ops;
+	unsigned n;
+	struct shard_worker *w;
+	bool started;
+	bool finished;
+	bool sync_ticks;
+
+	/* The worker of ICMP between two addresses (icmp_owner), by a hash
+	 * of the pair. Direct-mapped, so bounded. */
+	struct icmp_owner {
+		uint64_t tag;
+		unsigned worker;
+		bool set;
+	} icmp_owners[ICMP_OWNERS];
+
+	/* Ticks handed to every worker, and acknowledgements of them. */
+	pthread_mutex_t tick_lock;
+	pthread_cond_t tick_done;
+	uint64_t ticks_sent, acks;
+};
+
+enum msg_type {
+	MSG_PACKET = 1, MSG_TABLE_PACKET, MSG_LEARN, MSG_ICMP_EVIDENCE, MSG_TICK,
+	MSG_FINISH
+};
 
 struct msg_head {
 	uint32_t type;
@@ -43,16 +62,8 @@ struct msg_head {
 
 struct msg_packet {
 	struct msg_head h;
-	uint32_t gen;
-	struct flow_update u;
 	struct packet p;
 	uint8_t data[];  /* the IP header on (l3), then a payload kept apart */
-};
-
-struct msg_end {
-	struct msg_head h;
-	uint32_t slot;
-	struct flow_record r;
 };
 
 struct msg_tick {
@@ -65,55 +76,106 @@ static size_t aligned(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-static void *consumer_main(void *arg);
+/* ---- the worker's side ---- */
 
-/* ---- the capture thread's side ---- */
-
-/* The thread starts with the first call to hand over: by then the capture
- * has opened its input and, reading a live interface, dropped privileges.
- * Capabilities belong to each thread (capset(2)): a thread started before
- * the drop would keep them. False when it cannot start: then every call
- * goes straight to the consumer, on this thread. */
-static bool started(struct consumer_thread *t)
+static void ack_tick(struct shard_pool *pool)
 {
-	if (t->state == RUNNING)
-		return true;
-	if (t->state != NOT_STARTED)
-		return false;
-	/* The thread starts with every signal blocked, and keeps them so. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&t->thread, NULL, consumer_main, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	t->state = rc == 0 ? RUNNING : DIRECT;
-	return rc == 0;
+	pthread_mutex_lock(&pool->tick_lock);
+	pool->acks++;
+	pthread_cond_signal(&pool->tick_done);
+	pthread_mutex_unlock(&pool->tick_lock);
 }
 
-/* A packet the consumer still wants, copied with its bytes. */
-static bool queue_packet(void *ctx, const struct flow_update *u, const struct packet *p)
+static void run_message(struct shard_worker *w, const struct msg_head *h)
 {
-	struct consumer_thread *t = ctx;
-	uint32_t slot = u->slot;
+	const struct shard_ops *ops = &w->pool->ops;
 
-	if (!started(t))
-		return t->inner.packet(t->inner.ctx, u, p);
-	if (slot >= t->nslots)
-		return false;
-	if (atomic_load_explicit(&t->done_gen[slot], memory_order_relaxed) == t->gen[slot])
-		return false;
+	switch (h->type) {
+	case MSG_PACKET:
+	case MSG_TABLE_PACKET:
+		ops->packet(w->ctx, &((const struct msg_packet *)h)->p,
+			    h->type == MSG_PACKET);
+		break;
+	case MSG_LEARN:
+		ops->learn(w->ctx, &((const struct msg_packet *)h)->p);
+		break;
+	case MSG_ICMP_EVIDENCE:
+		ops->icmp_evidence(w->ctx, &((const struct msg_packet *)h)->p);
+		break;
+	case MSG_TICK:
+		ops->expire(w->ctx, ((const struct msg_tick *)h)->now_us);
+		if (w->pool->sync_ticks)
+			ack_tick(w->pool);
+		break;
+	case MSG_FINISH:
+		ops->finish(w->ctx);
+		break;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct shard_worker *w = arg;
+	const uint8_t *data;
+	size_t len;
+
+	while (batch_queue_next(w->q, &data, &len)) {
+		for (size_t off = 0; off + sizeof(struct msg_head) <= len;) {
+			const struct msg_head *h = (const void *)(data + off);
+			run_message(w, h);
+			off += h->len;
+		}
+		batch_queue_release(w->q);
+	}
+	return NULL;
+}
+
+/* ---- the reader's side ---- */
+
+/* Every worker starts with the first message: by then the capture has
+ * opened its input and, reading a live interface, dropped privileges. Each
+ * starts with every signal blocked, and keeps them so. */
+static void start_workers(struct shard_pool *pool)
+{
+	sigset_t all, old;
+
+	pool->started = true;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < pool->n; i++) {
+		struct shard_worker *w = &pool->w[i];
+		int rc = pthread_create(&w->thread, NULL, worker_main, w);
+		w->state = rc == 0 ? RUNNING : DIRECT;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The message as the worker would act on it, acted on here: a worker whose
+ * thread could not start. */
+static void run_direct(struct shard_worker *w, const struct msg_head *h)
+{
+	run_message(w, h);
+}
+
+/* A packet message of type for worker w, with the packet's bytes. */
+static void put_packet(struct shard_worker *w, uint32_t type, const struct packet *p)
+{
 	const uint8_t *l3 = p->l3, *pay = p->payload;
 	size_t l3_len = l3 ? p->l3_caplen : 0;
 	bool pay_inside = pay && l3 && pay >= l3 && pay + p->payload_caplen <= l3 + l3_len;
 	size_t pay_len = pay && !pay_inside ? p->payload_caplen : 0;
 	size_t len = aligned(sizeof(struct msg_packet) + l3_len + pay_len);
-	struct msg_packet *m = batch_queue_reserve(t->q, len);
+
+	if (w->state == DIRECT) {
+		struct msg_packet m = { .h = { type, 0 }, .p = *p };
+		run_direct(w, &m.h);
+		return;
+	}
+	struct msg_packet *m = batch_queue_reserve(w->q, len);
 	if (!m)
-		return true;  /* larger than a batch: cannot happen for IP */
-	m->h.type = MSG_PACKET;
+		return;  /* larger than a batch: no captured packet is */
+	m->h.type = type;
 	m->h.len = (uint32_t)len;
-	m->gen = t->gen[slot];
-	m->u = *u;
 	m->p = *p;
 	if (l3_len)
 		memcpy(m->data, l3, l3_len);
@@ -124,168 +186,184 @@ static bool queue_packet(void *ctx, const struct flow_update *u, const struct pa
 		memcpy(m->data + l3_len, pay, pay_len);
 		m->p.payload = m->data + l3_len;
 	}
-	return true;
 }
 
-static void queue_end(void *ctx, const struct flow_record *r, uint32_t slot)
+static void put_small(struct shard_worker *w, uint32_t type, uint64_t now_us)
 {
-	struct consumer_thread *t = ctx;
+	struct msg_tick tmp = { .h = { type, 0 }, .now_us = now_us };
 
-	if (!started(t)) {
-		t->inner.flow_end(t->inner.ctx, r, slot);
+	if (w->state == DIRECT) {
+		run_direct(w, &tmp.h);
 		return;
 	}
-	struct msg_end *m = batch_queue_reserve(t->q, aligned(sizeof(*m)));
-
-	m->h.type = MSG_END;
+	struct msg_tick *m = batch_queue_reserve(w->q, aligned(sizeof(*m)));
+	*m = tmp;
 	m->h.len = (uint32_t)aligned(sizeof(*m));
-	m->slot = slot;
-	m->r = *r;
-	if (slot < t->nslots)
-		t->gen[slot]++;  /* the next flow in this slot is a new one */
 }
 
-/* Hands the tick over with everything before it and waits until the
- * consumer has returned from it: meanwhile the capture stands still. */
-static void queue_tick(void *ctx, uint64_t now_us)
+/* A DNS message that may carry answers: UDP responses (QR set) and any
+ * DNS over TCP with bytes (a segment may hold a response's end). */
+static bool may_answer(const struct packet *p)
 {
-	struct consumer_thread *t = ctx;
-
-	if (!started(t)) {
-		t->inner.tick(t->inner.ctx, now_us);
-		return;
-	}
-	struct msg_tick *m = batch_queue_reserve(t->q, aligned(sizeof(*m)));
-
-	m->h.type = MSG_TICK;
-	m->h.len = (uint32_t)aligned(sizeof(*m));
-	m->now_us = now_us;
-	t->ticks_sent++;
-	batch_queue_flush(t->q);
-	pthread_mutex_lock(&t->tick_lock);
-	while (t->ticks_done != t->ticks_sent)
-		pthread_cond_wait(&t->tick_done, &t->tick_lock);
-	pthread_mutex_unlock(&t->tick_lock);
+	if (!p->has_l4 || !p->payload_caplen ||
+	    (p->sport != DNS_PORT && p->dport != DNS_PORT))
+		return false;
+	if (p->ip_proto == IP_PROTO_TCP)
+		return true;
+	return p->ip_proto == IP_PROTO_UDP && p->payload_caplen > 2 &&
+	       (p->payload[2] & 0x80);
 }
 
-/* Progress is for the person watching the capture: passed straight on. */
-static void pass_progress(void *ctx, const struct capture_progress *p)
+/* An ICMP error is a packet of its own flow (router to sender) and
+ * evidence about the flow it quotes. ICMP between two addresses goes to
+ * one worker: that of the flow the first such packet quoted (its own
+ * pair's when it quoted none), remembered by the pair; so each ICMP flow
+ * stays whole and its first quote is matched, as on one thread. When a
+ * later error quotes a flow of another worker, that worker gets it too,
+ * as evidence only. */
+static unsigned icmp_owner(struct shard_pool *pool, const struct packet *p,
+			   unsigned quoted)
 {
-	struct consumer_thread *t = ctx;
-	t->inner.progress(t->inner.ctx, p);
+	uint64_t tag = packet_shard_hash(p, false);
+	struct icmp_owner *o = &pool->icmp_owners[tag % ICMP_OWNERS];
+
+	if (o->tag != tag || !o->set) {
+		o->tag = tag;
+		o->set = true;
+		o->worker = quoted;
+	}
+	return o->worker;
 }
 
-/* ---- the consumer thread's side ---- */
-
-static void run_message(struct consumer_thread *t, const struct msg_head *h)
+static bool is_icmp(const struct packet *p)
 {
-	const struct capture_consumer *c = &t->inner;
-
-	switch (h->type) {
-	case MSG_PACKET: {
-		const struct msg_packet *m = (const void *)h;
-		if (!c->packet(c->ctx, &m->u, &m->p))
-			atomic_store_explicit(&t->done_gen[m->u.slot], m->gen,
-					      memory_order_relaxed);
-		break;
-	}
-	case MSG_END: {
-		const struct msg_end *m = (const void *)h;
-		c->flow_end(c->ctx, &m->r, m->slot);
-		break;
-	}
-	case MSG_TICK:
-		c->tick(c->ctx, ((const struct msg_tick *)h)->now_us);
-		pthread_mutex_lock(&t->tick_lock);
-		t->ticks_done++;
-		pthread_cond_signal(&t->tick_done);
-		pthread_mutex_unlock(&t->tick_lock);
-		break;
-	}
+	return p->ip_proto == IP_PROTO_ICMP || p->ip_proto == IP_PROTO_ICMPV6;
 }
 
-static void *consumer_main(void *arg)
+static void route_packet(void *ctx, const struct packet *p, bool to_consumer)
 {
-	struct consumer_thread *t = arg;
-	const uint8_t *data;
-	size_t len;
+	struct shard_pool *pool = ctx;
+	unsigned owner = (unsigned)(packet_shard_hash(p, true) % pool->n);
 
-	while (batch_queue_next(t->q, &data, &len)) {
-		for (size_t off = 0; off + sizeof(struct msg_head) <= len;) {
-			const struct msg_head *h = (const void *)(data + off);
-			run_message(t, h);
-			off += h->len;
+	if (!pool->started)
+		start_workers(pool);
+	if (is_icmp(p)) {
+		unsigned quoted = owner;
+		owner = icmp_owner(pool, p, quoted);
+		if (p->quote.present && owner != quoted)
+			put_packet(&pool->w[quoted], MSG_ICMP_EVIDENCE, p);
+	}
+	put_packet(&pool->w[owner], to_consumer ? MSG_PACKET : MSG_TABLE_PACKET, p);
+	if (to_consumer && may_answer(p))
+		for (unsigned i = 0; i < pool->n; i++)
+			if (i != owner)
+				put_packet(&pool->w[i], MSG_LEARN, p);
+}
+
+/* Hands the tick to every worker with everything before it; with
+ * sync_ticks waits until each has expired its flows at it. */
+static void route_tick(void *ctx, uint64_t now_us)
+{
+	struct shard_pool *pool = ctx;
+	unsigned queued = 0;
+
+	if (!pool->started)
+		start_workers(pool);
+	for (unsigned i = 0; i < pool->n; i++) {
+		put_small(&pool->w[i], MSG_TICK, now_us);
+		if (pool->w[i].state == RUNNING) {
+			batch_queue_flush(pool->w[i].q);
+			queued++;
 		}
-		batch_queue_release(t->q);
 	}
-	return NULL;
+	if (!pool->sync_ticks || !queued)
+		return;
+	pthread_mutex_lock(&pool->tick_lock);
+	pool->ticks_sent += queued;
+	while (pool->acks != pool->ticks_sent)
+		pthread_cond_wait(&pool->tick_done, &pool->tick_lock);
+	pthread_mutex_unlock(&pool->tick_lock);
+}
+
+static void route_finish(void *ctx)
+{
+	struct shard_pool *pool = ctx;
+
+	if (!pool->started)
+		start_workers(pool);
+	for (unsigned i = 0; i < pool->n; i++)
+		put_small(&pool->w[i], MSG_FINISH, 0);
 }
 
 /* ---- life ---- */
 
-static void release(struct consumer_thread *t)
+static void release(struct shard_pool *pool)
 {
-	batch_queue_free(t->q);
-	free(t->gen);
-	free(t->done_gen);
-	if (t->tick_sync_ready) {
-		pthread_mutex_destroy(&t->tick_lock);
-		pthread_cond_destroy(&t->tick_done);
-	}
-	free(t);
+	for (unsigned i = 0; pool->w && i < pool->n; i++)
+		batch_queue_free(pool->w[i].q);
+	free(pool->w);
+	pthread_mutex_destroy(&pool->tick_lock);
+	pthread_cond_destroy(&pool->tick_done);
+	free(pool);
 }
 
-struct consumer_thread *consumer_thread_start(const struct capture_consumer *inner,
-					      uint32_t nslots,
-					      struct capture_consumer *outer)
+struct shard_pool *shard_pool_new(unsigned n, const struct shard_ops *ops,
+				  void *const *ctx, bool sync_ticks,
+				  struct capture_router *router)
 {
-	struct consumer_thread *t = calloc(1, sizeof(*t));
-	if (!t)
+	if (n < 2 || n > SHARD_WORKERS_MAX)
 		return NULL;
-	t->inner = *inner;
-	t->nslots = nslots;
-	t->gen = calloc(nslots, sizeof(*t->gen));
-	t->done_gen = malloc((size_t)nslots * sizeof(*t->done_gen));
-	t->q = batch_queue_new(BATCHES, BATCH_BYTES);
-	if (!t->gen || !t->done_gen || !t->q) {
-		release(t);
+	struct shard_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
 		return NULL;
-	}
-	for (uint32_t i = 0; i < nslots; i++)
-		atomic_init(&t->done_gen[i], UINT32_MAX);
-	if (pthread_mutex_init(&t->tick_lock, NULL) != 0) {
-		release(t);
+	pthread_mutex_init(&pool->tick_lock, NULL);
+	pthread_cond_init(&pool->tick_done, NULL);
+	pool->ops = *ops;
+	pool->n = n;
+	pool->sync_ticks = sync_ticks;
+	pool->w = calloc(n, sizeof(*pool->w));
+	if (!pool->w) {
+		release(pool);
 		return NULL;
 	}
-	if (pthread_cond_init(&t->tick_done, NULL) != 0) {
-		pthread_mutex_destroy(&t->tick_lock);
-		release(t);
-		return NULL;
+	unsigned batches = n <= FEW_WORKERS ? BATCHES_FEW_WORKERS : BATCHES_MANY_WORKERS;
+	for (unsigned i = 0; i < n; i++) {
+		pool->w[i].pool = pool;
+		pool->w[i].ctx = ctx[i];
+		pool->w[i].q = batch_queue_new(batches, BATCH_BYTES);
+		if (!pool->w[i].q) {
+			release(pool);
+			return NULL;
+		}
 	}
-	t->tick_sync_ready = true;
-
-	memset(outer, 0, sizeof(*outer));
-	outer->ctx = t;
-	outer->packet = inner->packet ? queue_packet : NULL;
-	outer->flow_end = inner->flow_end ? queue_end : NULL;
-	outer->tick = inner->tick ? queue_tick : NULL;
-	outer->progress = inner->progress ? pass_progress : NULL;
-	return t;
+	memset(router, 0, sizeof(*router));
+	router->ctx = pool;
+	router->packet = route_packet;
+	router->tick = route_tick;
+	router->finish = route_finish;
+	return pool;
 }
 
-void consumer_thread_finish(struct consumer_thread *t)
+void shard_pool_finish(struct shard_pool *pool)
 {
-	if (!t || t->state != RUNNING)
+	if (!pool || pool->finished)
 		return;
-	batch_queue_close(t->q);
-	pthread_join(t->thread, NULL);
-	t->state = JOINED;
+	pool->finished = true;
+	for (unsigned i = 0; i < pool->n; i++)
+		if (pool->w[i].state == RUNNING)
+			batch_queue_close(pool->w[i].q);
+	for (unsigned i = 0; i < pool->n; i++) {
+		if (pool->w[i].state == RUNNING) {
+			pthread_join(pool->w[i].thread, NULL);
+			pool->w[i].state = JOINED;
+		}
+	}
 }
 
-void consumer_thread_free(struct consumer_thread *t)
+void shard_pool_free(struct shard_pool *pool)
 {
-	if (!t)
+	if (!pool)
 		return;
-	consumer_thread_finish(t);
-	release(t);
+	shard_pool_finish(pool);
+	release(pool);
 }

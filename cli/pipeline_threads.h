@@ -1,53 +1,75 @@
-/* pipeline_threads.h - a capture consumer moved onto a thread of its own.
+/* pipeline_threads.h - a capture sharded over worker threads.
  *
- * The capture calls a consumer (struct capture_consumer) for each packet a
- * flow still wants, each ended flow and each tick. On one thread that
- * consumer is called directly. consumer_thread_start() instead gives the
- * capture a stand-in that copies each call, with the packet's bytes, into a
- * batch queue (batch_queue.h); a second thread replays them, in the order
- * they were made, into the real consumer. What the consumer does, and what
- * it writes, is therefore what one thread would have done.
+ * With --threads N (N > 1) the capture that reads the input is a reader
+ * (capture_new_reader): it reads and decodes each frame - fragments
+ * reassembled, tunnels opened - on the main thread and routes every decoded
+ * packet, by packet_shard(), to one of N workers. Each worker has a flow
+ * table and a classifier of its own and runs on its own thread; the
+ * routing keeps every packet of a flow and its fragments on one worker
+ * (packet_shard_hash), so each flow is tracked whole, as one thread would
+ * track it. An ICMP error is both a flow of its own and evidence about the
+ * flow it quotes: it goes to the worker of the flow its error flow's first
+ * error quoted, and, when a later one quotes a flow of another worker,
+ * there too as evidence only.
  *
- * Two things go back to the capture thread:
- *  - "no more packets of this flow": the consumer's packet() answer, kept
- *    per flow slot as a generation the consumer thread sets and the capture
- *    thread reads (a packet or two may still be sent meanwhile; the
- *    consumer ignores them, as it would have been done with them anyway);
- *  - the end of each tick: the capture thread waits at a tick until the
- *    consumer's tick() has returned. So a tick may look at the capture (its
- *    open flows, its figures, its filter) exactly as it stands at that tick,
- *    as on one thread: the capture does not move meanwhile. Ticks come once
- *    a second of packet time, and only consumers with a tick() have them.
+ * What one thread would have seen across flows is kept as well:
+ *  - names: a flow's name can come from a DNS answer in another flow, on
+ *    another worker. DNS packets go to their flow's worker and, to every
+ *    other, as "learn" messages that only feed the name index, in the
+ *    order the reader read them; so each worker's index holds, at each
+ *    packet, what one thread's would;
+ *  - time: every tick goes to every worker, after the packets before it;
+ *    each expires its idle flows at the same packet time one thread would.
+ *    When the command has a tick of its own (watch) the reader waits at
+ *    each tick until every worker has reached it: the command's tick then
+ *    sees every worker standing still (their open flows, their figures).
  *
- * Signals are blocked on the consumer thread: SIGINT, SIGTERM and the
- * command's own go to the capture thread.
+ * Each worker has its own bounded queue of reused batches (batch_queue.h):
+ * no allocation per packet, and the reader waits when a worker falls
+ * behind. Workers start with the first message, once the capture has
+ * opened its input and dropped privileges (capabilities belong to each
+ * thread, capset(2): a thread started before the drop would keep them),
+ * and with every signal blocked: SIGINT, SIGTERM and the command's own go
+ * to the reader. A worker whose thread cannot start is run on the reader.
  */
 #ifndef FLOWAUDIT_PIPELINE_THREADS_H
 #define FLOWAUDIT_PIPELINE_THREADS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capture/capture.h"
 
-struct consumer_thread;
+#define SHARD_WORKERS_MAX 64
 
-/* Sets up a thread to run inner's packet, flow_end and tick, and fills
- * *outer with the consumer the capture is to call instead (it calls inner's
- * progress directly, on the capture thread). nslots: the flow table's
- * slots. The thread itself starts with the first call handed over, once
- * the capture has opened its input and dropped privileges (a thread started
- * before would keep capabilities the drop took away); when it cannot start,
- * the calls go straight to inner. NULL when the memory for the queue cannot
- * be had: then call inner directly. */
-struct consumer_thread *consumer_thread_start(const struct capture_consumer *inner,
-					      uint32_t nslots,
-					      struct capture_consumer *outer);
+/* What a worker does with what the reader routes to it; each called on the
+ * worker's thread with that worker's ctx. */
+struct shard_ops {
+	void (*packet)(void *ctx, const struct packet *p, bool to_consumer);
+	void (*learn)(void *ctx, const struct packet *p);  /* a DNS packet of
+							    * another worker's */
+	/* An ICMP error whose own flow another worker tracks, quoting a flow
+	 * of this one. */
+	void (*icmp_evidence)(void *ctx, const struct packet *p);
+	void (*expire)(void *ctx, uint64_t now_us);
+	void (*finish)(void *ctx);
+};
 
-/* The capture is done: every call handed over is acted on, then the thread
- * ends. Once; later calls do nothing. */
-void consumer_thread_finish(struct consumer_thread *t);
+struct shard_pool;
 
-/* Finishes (if not yet) and frees; t may be NULL. */
-void consumer_thread_free(struct consumer_thread *t);
+/* n workers (2 to SHARD_WORKERS_MAX), worker i acting on ctx[i]; fills
+ * *router for capture_new_reader. sync_ticks: the reader waits at each
+ * tick until every worker has expired its flows. NULL when the memory for
+ * the queues cannot be had. */
+struct shard_pool *shard_pool_new(unsigned n, const struct shard_ops *ops,
+				  void *const *ctx, bool sync_ticks,
+				  struct capture_router *router);
+
+/* The reading is done: every message handed over is acted on, then the
+ * workers end. Once; later calls do nothing. */
+void shard_pool_finish(struct shard_pool *p);
+
+/* Finishes (if not yet) and frees; p may be NULL. */
+void shard_pool_free(struct shard_pool *p);
 
 #endif

@@ -129,10 +129,12 @@ tap.ok(text.startswith('# Proposed site: Clinic "A"') and "| license\\_server | 
        in text, "--evidence writes the Markdown evidence beside it", text[:800])
 first = run(healthy).stdout
 tap.ok(first == run("--threads", "1", healthy).stdout and
+       first == run("--threads", "2", healthy).stdout and
+       first == run("--threads", "4", healthy).stdout and
        first == subprocess.run([FLOWAUDIT, "suggest", "-q", "--matrix", MATRIX, healthy],
                                capture_output=True,
                                env=dict(os.environ, FLOWAUDIT_HASH_SEED="1f")).stdout,
-       "the same site for one or two threads and another hash key")
+       "the same site for one thread, 2 and 4 workers, and another hash key")
 
 cap = os.path.join(work, "hostile.pcap")
 write_pcap(cap)

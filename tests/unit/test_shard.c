@@ -1,0 +1,166 @@
+/* test_shard.c - what a sharded run (cli/pipeline_threads.h) rests on:
+ * packet_shard_hash sends both directions of a flow, all its ports and the
+ * ICMP errors quoting it the same way; classifier_learn_names lets a
+ * worker name its flows by DNS answers another worker's flow carried. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/capture.h"
+#include "classify/classify.h"
+#include "tap.h"
+
+static struct packet tcp_packet(const uint8_t a[4], uint16_t ap,
+				const uint8_t b[4], uint16_t bp)
+{
+	struct packet p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = 1700000000000000ull;
+	p.ip_version = 4;
+	p.ip_proto = IP_PROTO_TCP;
+	memcpy(p.src.b, a, 4);
+	memcpy(p.dst.b, b, 4);
+	p.sport = ap;
+	p.dport = bp;
+	p.has_l4 = true;
+	p.tcp_flags = TCP_SYN;
+	return p;
+}
+
+static void test_shard_hash(void)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 192, 0, 2, 7 },
+			     c[4] = { 192, 0, 2, 8 }, r[4] = { 10, 0, 0, 254 };
+	struct packet ab = tcp_packet(a, 40000, b, 443);
+	struct packet ba = tcp_packet(b, 443, a, 40000);
+	struct packet ab2 = tcp_packet(a, 40001, b, 80);
+	struct packet ac = tcp_packet(a, 40000, c, 443);
+
+	ok(packet_shard_hash(&ab, true) == packet_shard_hash(&ba, true),
+	   "both directions of a flow hash alike");
+	ok(packet_shard_hash(&ab, true) == packet_shard_hash(&ab2, true),
+	   "other ports between the same addresses hash alike (a fragment has none)");
+	ok(packet_shard_hash(&ab, true) != packet_shard_hash(&ac, true),
+	   "another address pair hashes otherwise");
+	struct packet udp = ab;
+	udp.ip_proto = IP_PROTO_UDP;
+	ok(packet_shard_hash(&ab, true) != packet_shard_hash(&udp, true),
+	   "the IP protocol is part of the key");
+
+	/* A router's "port unreachable" to a about a's packet to b. */
+	struct packet icmp;
+	memset(&icmp, 0, sizeof(icmp));
+	icmp.ip_version = 4;
+	icmp.ip_proto = IP_PROTO_ICMP;
+	memcpy(icmp.src.b, r, 4);
+	memcpy(icmp.dst.b, a, 4);
+	icmp.icmp_type = 3;
+	icmp.icmp_code = 3;
+	icmp.has_l4 = true;
+	icmp.quote = (struct icmp_quote){ .present = true, .ip_version = 4,
+		.proto = IP_PROTO_TCP, .sport = 40000, .dport = 443, .has_ports = true };
+	memcpy(icmp.quote.src.b, a, 4);
+	memcpy(icmp.quote.dst.b, b, 4);
+	ok(packet_shard_hash(&icmp, true) == packet_shard_hash(&ab, true),
+	   "an ICMP error hashes by the packet it quotes");
+	ok(packet_shard_hash(&icmp, false) != packet_shard_hash(&ab, true),
+	   "and by its own addresses when asked");
+}
+
+/* A DNS response from 10.0.0.53 to 10.0.0.1: example.com A 192.0.2.7. */
+static size_t dns_response(uint8_t *m)
+{
+	static const uint8_t msg[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0, 1, 0, 1,
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4, 192, 0, 2, 7,
+	};
+	memcpy(m, msg, sizeof(msg));
+	return sizeof(msg);
+}
+
+/* What a classifier names a new flow from 10.0.0.1 to 192.0.2.7:443. */
+static void name_of_new_flow(struct classifier *c, char *out, size_t n)
+{
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 192, 0, 2, 7 };
+	struct packet syn = tcp_packet(cli, 40000, srv, 443);
+	syn.ts_us += 1000000;
+	struct flow_update u = { .slot = 1, .created = true, .from_orig = true,
+				 .want_packets = true };
+	struct flow_record r;
+	struct flow_class fc;
+
+	classifier_packet(c, &u, &syn);
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.proto = IP_PROTO_TCP;
+	memcpy(r.orig_h.b, cli, 4);
+	memcpy(r.resp_h.b, srv, 4);
+	r.orig_p = 40000;
+	r.resp_p = 443;
+	r.first_us = r.last_us = syn.ts_us;
+	r.orig.pkts = 1;
+	memset(&fc, 0, sizeof(fc));
+	classifier_flow_end(c, &r, 1, &fc);
+	snprintf(out, n, "%s", fc.server_name);
+}
+
+static void test_learn_names(void)
+{
+	static const uint8_t resolver[4] = { 10, 0, 0, 53 }, cli[4] = { 10, 0, 0, 1 };
+	struct classify_options o;
+	char err[256], name[256];
+	uint8_t payload[128];
+
+	classify_options_default(&o);
+	o.dpi = false;
+	o.max_flows = 4;
+	o.dns_flows = 4;
+	struct classifier *learner = classifier_new(&o, err, sizeof(err));
+	struct classifier *other = classifier_new(&o, err, sizeof(err));
+	if (!ok(learner && other, "two classifiers")) {
+		classifier_free(learner);
+		classifier_free(other);
+		return;
+	}
+	struct packet resp = tcp_packet(resolver, 53, cli, 40000);
+	resp.ip_proto = IP_PROTO_UDP;
+	resp.tcp_flags = 0;
+	resp.payload = payload;
+	resp.payload_caplen = resp.payload_len = (uint32_t)dns_response(payload);
+	classifier_learn_names(learner, &resp);
+
+	name_of_new_flow(learner, name, sizeof(name));
+	is_str(name, "example.com", "a flow is named by an answer learnt from another worker's flow");
+	name_of_new_flow(other, name, sizeof(name));
+	is_str(name, "", "a classifier that learnt nothing names nothing");
+
+	struct classifier_stats s;
+	classifier_stats(learner, &s);
+	ok(s.dns_messages == 0 && s.dns_flows_untracked == 0,
+	   "learning counts no DNS message: the owning worker counts it");
+	ok(s.name_index_entries == 1, "the answer is in the name index (%llu entries)",
+	   (unsigned long long)s.name_index_entries);
+
+	/* A query teaches nothing. */
+	struct classifier *q = classifier_new(&o, err, sizeof(err));
+	if (q) {
+		payload[2] = 0x01;  /* QR clear: a query */
+		payload[3] = 0x00;
+		classifier_learn_names(q, &resp);
+		name_of_new_flow(q, name, sizeof(name));
+		is_str(name, "", "a DNS query names nothing");
+		classifier_free(q);
+	}
+	classifier_free(learner);
+	classifier_free(other);
+}
+
+int main(void)
+{
+	test_shard_hash();
+	test_learn_names();
+	printf("1..%d\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
