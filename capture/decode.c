@@ -293,6 +293,17 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
 
 /* ---- which worker a packet goes to (capture.h, packet_shard) ---- */
 
+/* Which worker a flow lands on decides which other flows share its nDPI
+ * instance, and nDPI remembers things across flows (a Teams or STUN
+ * server's address, say): with a key drawn per process, a flow could be
+ * labelled differently from one run to the next. The shard key is
+ * therefore fixed, so a run's output depends only on its input and N.
+ * Traffic chosen to land on one worker costs only parallelism - that
+ * worker's flow table is keyed per process like every other. */
+static const struct siphash_key shard_key = {
+	0x666c6f7761756469ull, 0x742d736861726473ull  /* "flowaudit-shards" */
+};
+
 /* The pair in a fixed order, so both directions hash alike. */
 static uint64_t pair_hash(uint8_t version, uint8_t proto, const struct ip_addr *a,
 			  const struct ip_addr *b)
@@ -309,7 +320,7 @@ static uint64_t pair_hash(uint8_t version, uint8_t proto, const struct ip_addr *
 	memcpy(m + alen, b->b, alen);
 	m[2 * alen] = version;
 	m[2 * alen + 1] = proto;
-	return siphash13(hash_key(), m, 2 * alen + 2);
+	return siphash13(&shard_key, m, 2 * alen + 2);
 }
 
 uint64_t packet_shard_hash(const struct packet *p, bool by_quote)

@@ -27,8 +27,14 @@ struct input_options {
 	bool no_dpi;
 	const char *geoip_path;
 	const char *asn_path;
-	unsigned threads;        /* 0: automatic (CPUs); 1: one thread; N: a reader and
+	unsigned threads;        /* 0: automatic; 1: one thread; N: a reader and
 				  * N workers (pipeline_threads.h) */
+	/* The command's output does not depend on the order flows end in (an
+	 * audit's findings), so "automatic" may mean one worker per CPU.
+	 * Otherwise it means one thread: with workers, flows end in an order
+	 * that depends on their timing, and output must be the same from run
+	 * to run unless the user asks for workers. */
+	bool order_free;
 	/* The rules an audit enforces, or NULL: their services' ports are
 	 * servers to capture and labelled services to classify (read by
 	 * pipeline_open, which keeps nothing of them). */

@@ -328,6 +328,9 @@ int cmd_audit(int argc, char **argv)
 		}
 	}
 	struct audit_run run = { .verdict = verdict_new(rs), .flow_events = events_file.f };
+	/* The findings come out the same whatever order flows end in; the
+	 * flow events are written in that order. */
+	in.order_free = !run.flow_events;
 	struct pipeline pl;
 	if (!run.verdict || !pipeline_open(&pl, &in, audit_flow, NULL, &run)) {
 		verdict_free(run.verdict);

@@ -262,8 +262,8 @@ const char *input_options_help(void)
 	"      --asn MMDB           MaxMind ASN database (GeoLite2-ASN format)\n"
 	"      --threads N          1 to 64: 1, everything on one thread; N > 1,\n"
 	"                           reading on one, flows sharded by address pair\n"
-	"                           over N workers (default: $FLOWAUDIT_THREADS,\n"
-	"                           else the number of CPUs; same findings, flows\n"
-	"                           in another order)\n"
+	"                           over N workers (same findings, flows in another\n"
+	"                           order); default $FLOWAUDIT_THREADS, else the\n"
+	"                           CPUs for audit and 1 for the other commands\n"
 	"  -q, --quiet              no warnings or summary on standard error\n";
 }

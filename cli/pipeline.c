@@ -183,9 +183,8 @@ void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *
 
 /* ---- open, run, close ---- */
 
-/* FLOWAUDIT_THREADS, when it is a number from 1 to the maximum, else the
- * online CPUs (at most the maximum). */
-unsigned pipeline_default_threads(void)
+/* FLOWAUDIT_THREADS, when it is a number from 1 to the maximum, else 0. */
+static unsigned threads_from_environment(void)
 {
 	const char *env = getenv(THREADS_ENV);
 	if (env && *env) {
@@ -194,6 +193,15 @@ unsigned pipeline_default_threads(void)
 		if (!*end && v >= 1 && v <= SHARD_WORKERS_MAX)
 			return (unsigned)v;
 	}
+	return 0;
+}
+
+/* FLOWAUDIT_THREADS, else the online CPUs (at most the maximum). */
+unsigned pipeline_default_threads(void)
+{
+	unsigned env = threads_from_environment();
+	if (env)
+		return env;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cpus < 1)
 		return 1;
@@ -202,7 +210,12 @@ unsigned pipeline_default_threads(void)
 
 static unsigned threads_wanted(const struct input_options *in)
 {
-	return in->threads ? in->threads : pipeline_default_threads();
+	if (in->threads)
+		return in->threads;
+	if (in->order_free)
+		return pipeline_default_threads();
+	unsigned env = threads_from_environment();
+	return env ? env : 1;
 }
 
 /* A bound shared by n workers: each gets its part, rounded up. */

@@ -48,9 +48,10 @@ struct pipeline {
 	pthread_mutex_t flow_lock;  /* one on_flow call at a time */
 };
 
-/* Without --threads: $FLOWAUDIT_THREADS (1 to 64) when set, else the
- * online CPUs (at most 64); 1 is one thread. The test suite sets it to 1,
- * so that baselines of `flows` hold their order. */
+/* Without --threads: $FLOWAUDIT_THREADS (1 to 64) when set, else, for a
+ * command whose output does not depend on the order flows end in
+ * (input_options.order_free), the online CPUs (at most 64), and one thread
+ * for the others. pipeline_default_threads() is the former. */
 #define THREADS_ENV "FLOWAUDIT_THREADS"
 unsigned pipeline_default_threads(void);
 

@@ -50,6 +50,32 @@ for t in 2 4; do
 	same "$work/audit.1" "$work/audit.$t" "audit of all $# fixtures: one thread and $t workers agree"
 done
 
+# Without --threads or FLOWAUDIT_THREADS: audit takes a worker per CPU
+# (its findings do not depend on the order flows end in), while flows and
+# audit --flow-events keep one thread, so that what they write is the same
+# from run to run.
+cpus=$(getconf _NPROCESSORS_ONLN)
+demo=$FIXTURES/demo.pcap
+env -u FLOWAUDIT_THREADS "$FLOWAUDIT" flows --format jsonl "$demo" >/dev/null 2>"$work/flows.err"
+grep -q "worker threads" "$work/flows.err"
+[ $? -ne 0 ]
+check $? "flows runs on one thread by default"
+env -u FLOWAUDIT_THREADS "$FLOWAUDIT" audit --fail-on none --site "$SITE" \
+	--flow-events /dev/null "$demo" >/dev/null 2>"$work/fe.err"
+grep -q "worker threads" "$work/fe.err"
+[ $? -ne 0 ]
+check $? "audit --flow-events runs on one thread by default"
+env -u FLOWAUDIT_THREADS "$FLOWAUDIT" audit --fail-on none --site "$SITE" "$demo" \
+	>/dev/null 2>"$work/audit.err"
+if [ "$cpus" -gt 1 ]; then
+	grep -q "^flowaudit: $cpus worker threads" "$work/audit.err"
+	check $? "audit takes one worker per CPU by default ($cpus)"
+else
+	grep -q "worker threads" "$work/audit.err"
+	[ $? -ne 0 ]
+	check $? "audit on one CPU runs on one thread by default"
+fi
+
 # audit's flow events: written one at a time from the workers, while each
 # worker judges into a verdict of its own.
 for t in 1 4; do
