@@ -555,6 +555,10 @@ bool verdict_findings(const struct verdict *v, struct findings *out)
 	qsort_r(out->items, out->n, sizeof(*out->items), cmp_finding,
 		(void *)v->rs);
 	out->summary = v->summary;
+	out->summary.applicable_rules = 0;
+	for (unsigned i = 0; i < ruleset_rule_count(v->rs); i++)
+		if (ruleset_rule(v->rs, i)->applicable)
+			out->summary.applicable_rules++;
 	capture_health(v, &out->health);
 	for (unsigned i = 0; i < out->n; i++)
 		out->summary.count[out->items[i].kind]++;

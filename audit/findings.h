@@ -186,6 +186,10 @@ struct audit_summary {
 				       * name-bound rule's port */
 	uint64_t unexpected_not_itemized; /* beyond the itemizing bound */
 	uint64_t count[FINDING_KIND_COUNT];
+	/* Rules the site makes applicable (set by verdict_findings from the
+	 * rule set, never summed): with none, nothing was judged, and the
+	 * audit cannot pass (audit_verdict). */
+	unsigned applicable_rules;
 };
 
 /* What one site exception (an "allow" entry) covered. */

@@ -72,7 +72,9 @@ bool finding_gates(const struct finding *f, const struct fail_policy *p)
 enum audit_verdict audit_verdict(const struct findings *f, const struct fail_policy *p,
 				 bool inputs_complete)
 {
-	bool unsure = !inputs_complete;
+	/* A site under which no rule applies (every role left unbound, say)
+	 * judged nothing: a pass would certify what was never checked. */
+	bool unsure = !inputs_complete || f->summary.applicable_rules == 0;
 
 	for (unsigned i = 0; i < f->n; i++) {
 		const struct finding *x = &f->items[i];

@@ -3,8 +3,8 @@
  *
  * fail: a finding of a kind in --fail-on gates (a blocked finding only when
  * its rule is required); inconclusive: nothing gates, but a required
- * rule-host pair is inconclusive or an input could not be read whole;
- * pass: neither. Findings that do not gate are still reported.
+ * rule-host pair is inconclusive, an input could not be read whole, or no
+ * rule applies under the site (nothing was judged); pass: none of these. Findings that do not gate are still reported.
  */
 #ifndef FLOWAUDIT_POLICY_H
 #define FLOWAUDIT_POLICY_H

@@ -89,7 +89,10 @@ static void verdict_badge(FILE *f, const struct audit_report *r)
 			"do%s not gate (--fail-on %s)</span>", r->not_gating,
 			r->not_gating == 1 ? "" : "s", r->not_gating == 1 ? "es" : "", gating);
 	}
-	if (r->verdict == VERDICT_INCONCLUSIVE)
+	if (r->verdict == VERDICT_INCONCLUSIVE && !r->findings->summary.applicable_rules)
+		fputs(" <span class=\"small\">nothing was judged: no rule applies under "
+		      "this site (its roles are bound to nothing)</span>", f);
+	else if (r->verdict == VERDICT_INCONCLUSIVE)
 		fputs(" <span class=\"small\">this capture cannot support a pass: see the "
 		      "inconclusive findings and the inputs</span>", f);
 	fputs("</p>\n", f);

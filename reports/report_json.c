@@ -319,6 +319,7 @@ static cJSON *summary_json(const struct audit_report *r)
 		if (r->fail_on.kind[k])
 			cJSON_AddItemToArray(fail_on, cJSON_CreateString(finding_kind_name(k)));
 	cJSON_AddItemToObject(o, "not_gating", count(r->not_gating));
+	cJSON_AddItemToObject(o, "applicable_rules", count(s->applicable_rules));
 	cJSON_AddStringToObject(o, "verdict", audit_verdict_name(r->verdict));
 	return o;
 }

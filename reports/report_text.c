@@ -312,7 +312,11 @@ static void verdict_line(FILE *f, const struct audit_report *r, const struct sty
 		fprintf(f, "%s%u finding%s below do%s not gate (--fail-on %s)%s\n", st->yellow,
 			r->not_gating, r->not_gating == 1 ? "" : "s",
 			r->not_gating == 1 ? "es" : "", gating, st->reset);
-	if (r->verdict == VERDICT_INCONCLUSIVE)
+	if (r->verdict == VERDICT_INCONCLUSIVE && !s->applicable_rules)
+		fprintf(f, "%sNothing was judged: no rule applies under this site (its "
+			"roles are bound to nothing); flowaudit check --site says why%s\n",
+			st->yellow, st->reset);
+	else if (r->verdict == VERDICT_INCONCLUSIVE)
 		fprintf(f, "%sThis capture cannot support a pass: see the inconclusive "
 			"findings and input errors below%s\n", st->yellow, st->reset);
 }
