@@ -1,5 +1,6 @@
 /* dns_parse.c - DNS messages parsed with ldns (see dns_parse.h). */
 #include <ldns/ldns.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -141,22 +142,27 @@ static bool fill_record(struct dns_record *r, char *text,
 	}
 }
 
+/* Fills the next free record in place (a record is half a kilobyte: no
+ * copy through the stack); it counts only once it is complete. */
 static void add_answer(struct dns_message *m, char *text,
 		       const ldns_rr *rr)
 {
 	ldns_rr_type type = ldns_rr_get_type(rr);
-	struct dns_record r;
+	struct dns_record spare;
 
 	if ((type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA &&
 	     type != LDNS_RR_TYPE_CNAME) ||
 	    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 		return;
-	if (!fill_record(&r, text, rr))
+	bool full = m->nrecords == DNS_MAX_RECORDS;
+	/* A record past the limit is still checked: only a usable one counts
+	 * as dropped. */
+	if (!fill_record(full ? &spare : &m->records[m->nrecords], text, rr))
 		return;
-	if (m->nrecords == DNS_MAX_RECORDS)
+	if (full)
 		m->dropped_records++;
 	else
-		m->records[m->nrecords++] = r;
+		m->nrecords++;
 }
 
 /* ---- messages ---- */
@@ -222,19 +228,31 @@ static void fill_message(struct dns_message *out, const ldns_pkt *pkt,
 		add_answer(out, text, ldns_rr_list_rr(an, i));
 }
 
+/* Zeroes what a parse fills in, but not the records it may not reach: the
+ * whole message is 34 KiB, and zeroing it for every DNS packet cost more
+ * than parsing the packet (a quarter of `flows --no-dpi`'s instructions
+ * on the bench capture). */
+static void message_clear(struct dns_message *m)
+{
+	memset(m, 0, offsetof(struct dns_message, records));
+	m->dropped_records = 0;
+}
+
 bool dns_parse(const uint8_t *data, size_t len, struct dns_message *out)
 {
 	ldns_pkt *pkt = NULL;
 	char text[NAME_TEXT_CAP];
 	bool parsed = false;
 
-	memset(out, 0, sizeof(*out));
+	message_clear(out);
 	if (!repeats_tsig(data, len) &&
 	    ldns_wire2pkt(&pkt, data, len) == LDNS_STATUS_OK) {
 		fill_message(out, pkt, text);
 		parsed = true;
 	}
 	ldns_pkt_free(pkt);
+	if (!parsed)
+		memset(out, 0, sizeof(*out));  /* rare: the promise is kept */
 	return parsed;
 }
 

@@ -49,7 +49,9 @@ struct dns_message {
 /* Parses one DNS message: a UDP payload, or one TCP DNS message without its
  * two-byte length prefix. Returns false when the bytes are not a DNS message
  * ldns accepts (or carry more than one TSIG record, which ldns 1.8 would
- * leak); *out is zeroed then. Records are taken only from the answer section
+ * leak); *out is zeroed then. A message that parses has records[] valid up
+ * to nrecords only: the slots past it are not cleared (the message is 34 KiB,
+ * and clearing it cost more than the parse). Records are taken only from the answer section
  * of standard queries (opcode QUERY) and only in class IN: an UPDATE's
  * prerequisites or a CHAOS "A" record are not addresses for a name. */
 bool dns_parse(const uint8_t *data, size_t len, struct dns_message *out);
