@@ -24,6 +24,7 @@
 #define CLS_GUESSED 0x04
 #define CLS_STRUCTURED 0x08 /* nDPI records the protocol's handshake */
 #define CLS_HANDSHAKE 0x10  /* and parsed one in this flow */
+#define CLS_NO_DPI 0x20     /* detection not wanted (classifier_set_dpi_wanted) */
 
 #define LRU_NIL UINT32_MAX
 
@@ -72,6 +73,8 @@ struct classifier {
 	uint32_t lru_head, lru_tail;
 	uint64_t dns_messages, dns_unparsed, dns_untracked;
 	uint64_t dpi_given_up;      /* states given up early for newer flows */
+	classify_dpi_wanted_fn *dpi_wanted;
+	void *dpi_wanted_ctx;
 };
 
 void classify_options_default(struct classify_options *o)
@@ -345,8 +348,11 @@ static void flow_start(struct classifier *c, struct flow_state *s,
 	s->flags = CLS_ACTIVE;
 	if (!c->dpi)
 		s->flags |= CLS_DPI_DONE;
+	else if (c->dpi_wanted &&
+		 !c->dpi_wanted(c->dpi_wanted_ctx, p->ip_version, &p->src, &p->dst))
+		s->flags |= CLS_DPI_DONE | CLS_NO_DPI;
 	/* A TLS handshake is followed only where nDPI can name the flow TLS. */
-	if (!c->dpi || p->ip_proto != IP_PROTO_TCP)
+	if ((s->flags & CLS_NO_DPI) || !c->dpi || p->ip_proto != IP_PROTO_TCP)
 		tls_track_stop(&s->tls);
 	name_from_dns(c, s, u, p);
 	if (is_dns_flow(p))
@@ -415,6 +421,13 @@ static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
 		dpi_done(c, s, &r);
 }
 
+void classifier_set_dpi_wanted(struct classifier *c, classify_dpi_wanted_fn *fn,
+			       void *ctx)
+{
+	c->dpi_wanted = fn;
+	c->dpi_wanted_ctx = ctx;
+}
+
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p)
 {
@@ -460,7 +473,7 @@ static void fill_dns(struct classifier *c, const struct dns_state *d,
 static void fill_app(struct classifier *c, const struct flow_state *s,
 		     const struct flow_record *r, struct flow_class *out)
 {
-	if (!c->dpi)
+	if (!c->dpi || (s->flags & CLS_NO_DPI))
 		return;
 	out->classified = true;
 	snprintf(out->app, sizeof(out->app), "%s", dpi_protocol_name(c->dpi, s->app));

@@ -128,6 +128,12 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	return true;
 }
 
+void pipeline_set_dpi_wanted(struct pipeline *pl, classify_dpi_wanted_fn *fn,
+			     void *ctx)
+{
+	classifier_set_dpi_wanted(pl->cls, fn, ctx);
+}
+
 void pipeline_close(struct pipeline *pl)
 {
 	consumer_thread_free(pl->thread);
