@@ -480,7 +480,8 @@ static void record_fill(const struct flow_table *t, uint32_t slot,
 	    f->key.proto != IP_PROTO_UDP)
 		r->history[0] = '\0';
 	else if (!is_icmp(f->key.proto))
-		snprintf(r->history, sizeof(r->history), "%s", f->hist.text);
+		memcpy(r->history, f->hist.text,  /* r is zeroed: ends in NUL */
+		       strnlen(f->hist.text, sizeof(r->history) - 1));
 	r->flipped = f->flags & FLOW_FLIPPED;
 	uint8_t orig_seen = o ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
 	uint8_t resp_seen = o ? FLOW_SEEN_SIDE0 : FLOW_SEEN_SIDE1;
