@@ -31,27 +31,8 @@ bool flow_format_parse(const char *name, enum flow_format *out)
 	return true;
 }
 
-static void put_key(struct line_buffer *b, const char *key)
-{
-	lb_bytes(b, ",\"", 2);
-	lb_str(b, key);
-	lb_bytes(b, "\":", 2);
-}
-
-static void put_str(struct line_buffer *b, const char *key, const char *value)
-{
-	put_key(b, key);
-	lb_json_string(b, value);
-}
-
-static void put_u64(struct line_buffer *b, const char *key, uint64_t v)
-{
-	put_key(b, key);
-	lb_u64(b, v);
-}
-
-/* The same for keys written here as literals: the key and its punctuation
- * are one copy of a length known when compiling, with no strlen. */
+/* A key and its punctuation, written as one copy of a length known when
+ * compiling (no strlen): every key is a literal. */
 #define KEY(k) ",\"" k "\":"
 #define PUT_KEY(b, k) lb_bytes((b), KEY(k), sizeof(KEY(k)) - 1)
 #define PUT_STR(b, k, v) (PUT_KEY(b, k), lb_json_string((b), (v)))
@@ -64,27 +45,18 @@ static void put_u64(struct line_buffer *b, const char *key, uint64_t v)
  * value against the escaper. Never for a value from a packet or a library. */
 #define PUT_PLAIN(b, k, v) (PUT_KEY(b, k), lb_json_plain((b), (v)))
 
-static void put_geo(struct line_buffer *f, const char *side, const struct endpoint_geo *g)
-{
-	char key[32];
-
-	if (g->scope[0]) {
-		snprintf(key, sizeof(key), "%s_scope", side);
-		put_str(f, key, g->scope);
-	}
-	if (g->country[0]) {
-		snprintf(key, sizeof(key), "%s_cc", side);
-		put_str(f, key, g->country);
-	}
-	if (g->asn) {
-		snprintf(key, sizeof(key), "%s_asn", side);
-		put_u64(f, key, g->asn);
-	}
-	if (g->as_org[0]) {
-		snprintf(key, sizeof(key), "%s_as_org", side);
-		put_str(f, key, g->as_org);
-	}
-}
+/* The keys are literals (no snprintf per key); a scope is one of
+ * address_scope's names, the rest comes from a database and is escaped. */
+#define PUT_GEO(f, side, g) do { \
+	if ((g)->scope[0]) \
+		PUT_PLAIN(f, side "_scope", (g)->scope); \
+	if ((g)->country[0]) \
+		PUT_STR(f, side "_cc", (g)->country); \
+	if ((g)->asn) \
+		PUT_U64(f, side "_asn", (g)->asn); \
+	if ((g)->as_org[0]) \
+		PUT_STR(f, side "_as_org", (g)->as_org); \
+} while (0)
 
 static void put_class_json(struct line_buffer *f, const struct flow_class *c)
 {
@@ -119,8 +91,8 @@ static void put_class_json(struct line_buffer *f, const struct flow_class *c)
 			PUT_U64(f, "dns_unanswered", c->dns.unanswered);
 	}
 	if (c->has_geo) {
-		put_geo(f, "orig", &c->orig_geo);
-		put_geo(f, "resp", &c->resp_geo);
+		PUT_GEO(f, "orig", &c->orig_geo);
+		PUT_GEO(f, "resp", &c->resp_geo);
 	}
 }
 

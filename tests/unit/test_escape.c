@@ -1,4 +1,5 @@
 /* test_escape.c - untrusted names reach every output language inert. */
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,10 @@ static void check_plain_values(void)
 		"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
 		"RSTRH", "SH", "SHR", "OTH", "gre", "erspan2", "erspan3", "vxlan",
 		"geneve", "ipip", "gtp", "unknown_transport",
+		/* address_scope's names */
+		"broadcast", "unspecified", "private", "shared", "loopback",
+		"link-local", "reserved", "documentation", "benchmarking",
+		"multicast", "translated", "discard",
 	};
 	bool all = needs_no_escape(uid_alphabet) && needs_no_escape(base64_alphabet) &&
 		   needs_no_escape(history_alphabet);
@@ -414,6 +419,33 @@ static void check_plain_values(void)
 		addrs = addrs && needs_no_escape(text);
 	}
 	ok(addrs, "JSON lines: IPv4 and IPv6 address text needs no escape");
+
+	/* format_ip writes IPv6 by hand: as inet_ntop does, for addresses
+	 * whose groups are zero, 0xffff or random in every pattern. */
+	char want[INET6_ADDRSTRLEN];
+	unsigned differ = 0;
+	uint32_t r = 12345;
+	for (unsigned pattern = 0; pattern < 6561; pattern++) {  /* 3^8 */
+		unsigned p = pattern;
+		for (int g = 0; g < 8; g++, p /= 3) {
+			r = r * 1103515245u + 12345u;
+			uint16_t v = p % 3 == 0 ? 0 : p % 3 == 1 ? 0xffff : (uint16_t)(r >> 8);
+			if (p % 3 == 2 && (r & 0x300) == 0)
+				v &= 0x00ff;  /* short groups too */
+			a.b[2 * g] = (uint8_t)(v >> 8);
+			a.b[2 * g + 1] = (uint8_t)v;
+		}
+		for (int last = 0; last < 3; last++) {
+			if (last == 1)
+				a.b[15] = 1;  /* ::1 and friends */
+			if (last == 2)
+				memcpy(a.b + 12, "\x0a\x00\x00\x01", 4);
+			format_ip(text, 6, &a);
+			inet_ntop(AF_INET6, a.b, want, sizeof(want));
+			differ += strcmp(text, want) != 0;
+		}
+	}
+	is_int(differ, 0, "IPv6 text is inet_ntop's for every zero/0xffff/other pattern");
 	ok(!needs_no_escape("a<b") && !needs_no_escape("a\"b"),
 	   "and the check itself sees an escape");
 }
