@@ -634,6 +634,15 @@ void verdict_flow(struct verdict *v, const struct flow_record *r,
 		publish(v, r, c, &jd, j);
 }
 
+bool verdict_may_judge(const struct verdict *v, uint8_t ip_version,
+		       const struct ip_addr *a, const struct ip_addr *b)
+{
+	/* judge()'s test of scope, before a name can add to the roles. */
+	role_mask roles = ruleset_roles_of_addr(v->rs, ip_version, a) |
+			  ruleset_roles_of_addr(v->rs, ip_version, b);
+	return (roles & v->audited) || ruleset_binds_names(v->rs);
+}
+
 void verdict_judge(const struct verdict *v, const struct flow_record *r,
 		   const struct flow_class *c, struct flow_judgement *j)
 {

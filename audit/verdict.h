@@ -32,6 +32,15 @@ void verdict_free(struct verdict *v);
 void verdict_flow(struct verdict *v, const struct flow_record *r,
 		  const struct flow_class *c, struct flow_judgement *j);
 
+/* Whether a flow between addresses a and b could be in scope, whatever its
+ * application and server name turn out to be. False only when neither
+ * address holds an audited role and the site binds no role to a name (a
+ * server name from TLS or HTTP could bring the flow into scope, or make it
+ * a peer's): such a flow is counted out of scope, and its application is
+ * never read, so it needs no application detection. */
+bool verdict_may_judge(const struct verdict *v, uint8_t ip_version,
+		       const struct ip_addr *a, const struct ip_addr *b);
+
 /* How a flow would be judged, recording nothing (a flow already counted). */
 void verdict_judge(const struct verdict *v, const struct flow_record *r,
 		   const struct flow_class *c, struct flow_judgement *j);

@@ -68,6 +68,10 @@ struct flow {
 			uint64_t quoted_uid[2];
 		} icmp;
 	} u;
+	/* The index hash's tag (hash_tag): ending the flow finds its index
+	 * entry from this, without hashing the key again (it fits in what was
+	 * padding). */
+	uint32_t tag;
 };
 
 struct index_entry {
@@ -259,6 +263,19 @@ static uint32_t index_find(const struct flow_table *t, uint64_t h,
 			*pos = i;
 			return e->slot;
 		}
+	}
+}
+
+/* The index position of the entry for slot, whose tag is tag: a probe from
+ * its home that compares slots only (no key, no hash). NIL if absent. */
+static uint32_t index_position(const struct flow_table *t, uint32_t tag, uint32_t slot)
+{
+	for (uint32_t i = tag & t->index_mask;; i = (i + 1) & t->index_mask) {
+		const struct index_entry *e = &t->index[i];
+		if (e->slot == slot)
+			return i;
+		if (e->slot == NIL)
+			return NIL;
 	}
 }
 
@@ -463,7 +480,8 @@ static void record_fill(const struct flow_table *t, uint32_t slot,
 	    f->key.proto != IP_PROTO_UDP)
 		r->history[0] = '\0';
 	else if (!is_icmp(f->key.proto))
-		snprintf(r->history, sizeof(r->history), "%s", f->hist.text);
+		memcpy(r->history, f->hist.text,  /* r is zeroed: ends in NUL */
+		       strnlen(f->hist.text, sizeof(r->history) - 1));
 	r->flipped = f->flags & FLOW_FLIPPED;
 	uint8_t orig_seen = o ? FLOW_SEEN_SIDE1 : FLOW_SEEN_SIDE0;
 	uint8_t resp_seen = o ? FLOW_SEEN_SIDE0 : FLOW_SEEN_SIDE1;
@@ -548,14 +566,14 @@ static void end_flow(struct flow_table *t, uint32_t slot,
 {
 	struct flow *f = &t->flows[slot];
 	struct flow_record r;
-	uint32_t pos;
 
 	record_fill(t, slot, &r, why);
 	if (t->on_end)
 		t->on_end(t->ctx, &r, slot);
 
 	timer_unlink(t, slot);
-	if (index_find(t, key_hash(t, &f->key), &f->key, &pos) == slot)
+	uint32_t pos = index_position(t, f->tag, slot);
+	if (pos != NIL)
 		index_remove(t, pos);
 	f->flags = 0;
 	f->next = t->free_head;
@@ -638,6 +656,7 @@ static uint32_t create_flow(struct flow_table *t, const struct flow_key *k,
 
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
+	f->tag = hash_tag(h);
 	f->serial = ++t->serial;
 	f->first_us = f->last_us = f->created_us = f->timer_us = p->ts_us;
 	f->flags = FLOW_ACTIVE | FLOW_WANT_PACKETS;
@@ -888,33 +907,76 @@ void flow_table_expire(struct flow_table *t, uint64_t now)
 	}
 }
 
-static int by_serial(const void *a, const void *b, void *flows)
+/* A flow to finish: its serial, less the smallest one, and its slot. */
+struct finish_entry {
+	uint64_t serial;
+	uint32_t slot;
+};
+
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+
+/* Sorts e[0..n) by serial with an LSD radix sort through tmp, as many
+ * passes as the largest serial needs. Serials are unique, so the order is
+ * the one a comparison sort gives; qsort_r with a comparator reading each
+ * flow's serial through its slot cost more than writing all the records. */
+static struct finish_entry *sort_by_serial(struct finish_entry *e, struct finish_entry *tmp,
+					   uint32_t n, uint64_t max)
 {
-	const struct flow *f = flows;
-	uint64_t sa = f[*(const uint32_t *)a].serial;
-	uint64_t sb = f[*(const uint32_t *)b].serial;
-	return sa < sb ? -1 : sa > sb;
+	uint32_t count[RADIX_SIZE];
+
+	for (unsigned shift = 0; shift < 64 && (max >> shift); shift += RADIX_BITS) {
+		memset(count, 0, sizeof(count));
+		for (uint32_t i = 0; i < n; i++)
+			count[(e[i].serial >> shift) & (RADIX_SIZE - 1)]++;
+		uint32_t sum = 0;
+		for (uint32_t d = 0; d < RADIX_SIZE; d++) {
+			uint32_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			tmp[count[(e[i].serial >> shift) & (RADIX_SIZE - 1)]++] = e[i];
+		struct finish_entry *swap = e;
+		e = tmp;
+		tmp = swap;
+	}
+	return e;
 }
 
 void flow_table_finish(struct flow_table *t)
 {
 	uint32_t n = 0;
-	uint32_t *order = malloc((t->stats.active + 1) * sizeof(*order));
+	uint64_t active = t->stats.active + 1;
+	struct finish_entry *order = malloc(active * sizeof(*order));
+	struct finish_entry *tmp = malloc(active * sizeof(*tmp));
 
-	if (!order) {
+	if (!order || !tmp) {
+		free(order);
+		free(tmp);
 		/* Out of memory at the very end: finish in slot order. */
 		for (uint32_t s = 0; s < t->used; s++)
 			if (t->flows[s].flags & FLOW_ACTIVE)
 				end_flow(t, s, FLOW_END_INPUT);
 		return;
 	}
-	for (uint32_t s = 0; s < t->used; s++)
-		if (t->flows[s].flags & FLOW_ACTIVE)
-			order[n++] = s;
-	qsort_r(order, n, sizeof(*order), by_serial, t->flows);
+	uint64_t min = UINT64_MAX, max = 0;
+	for (uint32_t s = 0; s < t->used; s++) {
+		if (!(t->flows[s].flags & FLOW_ACTIVE))
+			continue;
+		uint64_t serial = t->flows[s].serial;
+		min = serial < min ? serial : min;
+		max = serial > max ? serial : max;
+		order[n].serial = serial;
+		order[n++].slot = s;
+	}
 	for (uint32_t i = 0; i < n; i++)
-		end_flow(t, order[i], FLOW_END_INPUT);
+		order[i].serial -= min;
+	const struct finish_entry *sorted = sort_by_serial(order, tmp, n, n ? max - min : 0);
+	for (uint32_t i = 0; i < n; i++)
+		end_flow(t, sorted[i].slot, FLOW_END_INPUT);
 	free(order);
+	free(tmp);
 }
 
 void flow_table_each_active(const struct flow_table *t, flow_end_fn *fn, void *ctx)

@@ -24,6 +24,7 @@
 #define CLS_GUESSED 0x04
 #define CLS_STRUCTURED 0x08 /* nDPI records the protocol's handshake */
 #define CLS_HANDSHAKE 0x10  /* and parsed one in this flow */
+#define CLS_NO_DPI 0x20     /* detection not wanted (classifier_set_dpi_wanted) */
 
 #define LRU_NIL UINT32_MAX
 
@@ -72,6 +73,8 @@ struct classifier {
 	uint32_t lru_head, lru_tail;
 	uint64_t dns_messages, dns_unparsed, dns_untracked;
 	uint64_t dpi_given_up;      /* states given up early for newer flows */
+	classify_dpi_wanted_fn *dpi_wanted;
+	void *dpi_wanted_ctx;
 };
 
 void classify_options_default(struct classify_options *o)
@@ -376,8 +379,11 @@ static void flow_start(struct classifier *c, struct flow_state *s,
 	s->flags = CLS_ACTIVE;
 	if (!c->dpi)
 		s->flags |= CLS_DPI_DONE;
+	else if (c->dpi_wanted &&
+		 !c->dpi_wanted(c->dpi_wanted_ctx, p->ip_version, &p->src, &p->dst))
+		s->flags |= CLS_DPI_DONE | CLS_NO_DPI;
 	/* A TLS handshake is followed only where nDPI can name the flow TLS. */
-	if (!c->dpi || p->ip_proto != IP_PROTO_TCP)
+	if ((s->flags & CLS_NO_DPI) || !c->dpi || p->ip_proto != IP_PROTO_TCP)
 		tls_track_stop(&s->tls);
 	name_from_dns(c, s, u, p);
 	if (is_dns_flow(p))
@@ -446,6 +452,13 @@ static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
 		dpi_done(c, s, &r);
 }
 
+void classifier_set_dpi_wanted(struct classifier *c, classify_dpi_wanted_fn *fn,
+			       void *ctx)
+{
+	c->dpi_wanted = fn;
+	c->dpi_wanted_ctx = ctx;
+}
+
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p)
 {
@@ -472,16 +485,26 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
 
 /* ---- the end of a flow ---- */
 
+/* snprintf(out, size, "%s", s) without the format machinery: a flow's end
+ * copies half a dozen names, and printf cost more than the copies. */
+static void copy_text(char *out, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+
 static void fill_dns(struct classifier *c, const struct dns_state *d,
 		     struct dns_outcome *o)
 {
 	o->is_dns = true;
-	snprintf(o->query, sizeof(o->query), "%s", name_get(c->names, d->qname));
+	copy_text(o->query, sizeof(o->query), name_get(c->names, d->qname));
 	o->qtype = d->qtype;
 	o->rcode = d->rcode;
 	if (d->rcode >= 0)
-		snprintf(o->rcode_name, sizeof(o->rcode_name), "%s",
-			 dns_rcode_name(d->rcode));
+		copy_text(o->rcode_name, sizeof(o->rcode_name), dns_rcode_name(d->rcode));
 	o->queries = d->queries;
 	o->responses = d->responses;
 	o->answers = d->answers;
@@ -491,18 +514,18 @@ static void fill_dns(struct classifier *c, const struct dns_state *d,
 static void fill_app(struct classifier *c, const struct flow_state *s,
 		     const struct flow_record *r, struct flow_class *out)
 {
-	if (!c->dpi)
+	if (!c->dpi || (s->flags & CLS_NO_DPI))
 		return;
 	out->classified = true;
-	snprintf(out->app, sizeof(out->app), "%s", dpi_protocol_name(c->dpi, s->app));
+	copy_text(out->app, sizeof(out->app), dpi_protocol_name(c->dpi, s->app));
 	if (s->master && s->master != s->app)
-		snprintf(out->master_app, sizeof(out->master_app), "%s",
-			 dpi_protocol_name(c->dpi, s->master));
-	snprintf(out->category, sizeof(out->category), "%s",
-		 dpi_category_name(c->dpi, s->category));
+		copy_text(out->master_app, sizeof(out->master_app),
+			  dpi_protocol_name(c->dpi, s->master));
+	copy_text(out->category, sizeof(out->category),
+		  dpi_category_name(c->dpi, s->category));
 	out->app_guessed = s->flags & CLS_GUESSED;
-	snprintf(out->ndpi_confidence, sizeof(out->ndpi_confidence), "%s",
-		 dpi_confidence_name(s->ndpi_confidence));
+	copy_text(out->ndpi_confidence, sizeof(out->ndpi_confidence),
+		  dpi_confidence_name(s->ndpi_confidence));
 	struct app_evidence ev = {
 		.app = out->app,
 		.master = out->master_app,
@@ -559,7 +582,8 @@ static void fill_name(struct classifier *c, const struct flow_state *s,
 {
 	if (!s->name)
 		return;
-	snprintf(out->server_name, sizeof(out->server_name), "%s", name_get(c->names, s->name));
+	copy_text(out->server_name, sizeof(out->server_name),
+		  name_get(c->names, s->name));
 	out->server_name_source = (enum name_source)s->name_source;
 	if (s->name_source == NAME_DNS)
 		fill_name_evidence(c, r, out);
@@ -571,7 +595,7 @@ static void fill_place(struct classifier *c, const struct flow_record *r,
 {
 	const char *svc = port_service(c->labels, r->proto, r->resp_p);
 	if (svc)
-		snprintf(out->port_service, sizeof(out->port_service), "%s", svc);
+		copy_text(out->port_service, sizeof(out->port_service), svc);
 	out->has_geo = true;
 	geoip_lookup(c->geo, r->ip_version, &r->orig_h, &out->orig_geo);
 	geoip_lookup(c->geo, r->ip_version, &r->resp_h, &out->resp_geo);

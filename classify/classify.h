@@ -50,6 +50,18 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 				  size_t errlen);
 void classifier_free(struct classifier *c);
 
+/* Whether a new flow between a and b (either way round) needs application
+ * detection; false leaves the flow unclassified (flow_class.classified
+ * false) and feeds nDPI nothing of it. DNS answers, server names from DNS
+ * and places are kept for every flow. */
+typedef bool classify_dpi_wanted_fn(void *ctx, uint8_t ip_version,
+				    const struct ip_addr *a, const struct ip_addr *b);
+
+/* Asks fn about each flow from now on (NULL: every flow is detected).
+ * fn runs on the classifier's thread; what it reads must not change. */
+void classifier_set_dpi_wanted(struct classifier *c, classify_dpi_wanted_fn *fn,
+			       void *ctx);
+
 /* A packet of a flow; false once the classifier needs no more of it. */
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p);

@@ -1,5 +1,10 @@
 /* dns_parse.c - DNS messages parsed with ldns (see dns_parse.h). */
+/* stdbool.h first: without it ldns's common.h defines bool as signed char
+ * here, and struct dns_message's bools would not be the _Bool every other
+ * file reads (a QR bit stored as 128 read back as a broken _Bool). */
+#include <stdbool.h>
 #include <ldns/ldns.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -57,9 +62,23 @@ static void copy_name(char out[DNS_NAME_LEN], const char *text, size_t len)
  * made name text the most expensive part of reading a DNS answer; this walks
  * the labels within the name's own length. Returns the text's length, or
  * -1 for a name longer than DNS allows. */
+/* How dname_text writes a byte: 0 as itself, 1 after a backslash, 2 as
+ * "\DDD". A switch, not a strchr per character (a tenth of reading a
+ * name). */
+static int byte_form(unsigned char c)
+{
+	if (c < 0x21 || c > 0x7e)
+		return 2;
+	switch (c) {
+	case '.': case ';': case '(': case ')': case '\\':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int dname_text(const uint8_t *data, size_t size, char text[NAME_TEXT_CAP])
 {
-	static const char specials[] = ".;()\\";
 	size_t pos = 0, o = 0;
 
 	if (size > LDNS_MAX_DOMAINLEN || size == 0)
@@ -73,12 +92,18 @@ static int dname_text(const uint8_t *data, size_t size, char text[NAME_TEXT_CAP]
 		size_t len = data[pos++];
 		for (size_t i = 0; i < len && pos < size; i++, pos++) {
 			unsigned char c = data[pos];
-			if (c && strchr(specials, c)) {
+			switch (byte_form(c)) {
+			case 1:
 				text[o++] = '\\';
 				text[o++] = (char)c;
-			} else if (c < 0x21 || c > 0x7e) {
-				o += (size_t)snprintf(text + o, NAME_TEXT_CAP - o, "\\%03u", c);
-			} else {
+				break;
+			case 2:
+				text[o++] = '\\';
+				text[o++] = (char)('0' + c / 100);
+				text[o++] = (char)('0' + c / 10 % 10);
+				text[o++] = (char)('0' + c % 10);
+				break;
+			default:
 				text[o++] = (char)c;
 			}
 		}
@@ -141,22 +166,265 @@ static bool fill_record(struct dns_record *r, char *text,
 	}
 }
 
+/* Fills the next free record in place (a record is half a kilobyte: no
+ * copy through the stack); it counts only once it is complete. */
 static void add_answer(struct dns_message *m, char *text,
 		       const ldns_rr *rr)
 {
 	ldns_rr_type type = ldns_rr_get_type(rr);
-	struct dns_record r;
+	struct dns_record spare;
 
 	if ((type != LDNS_RR_TYPE_A && type != LDNS_RR_TYPE_AAAA &&
 	     type != LDNS_RR_TYPE_CNAME) ||
 	    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 		return;
-	if (!fill_record(&r, text, rr))
+	bool full = m->nrecords == DNS_MAX_RECORDS;
+	/* A record past the limit is still checked: only a usable one counts
+	 * as dropped. */
+	if (!fill_record(full ? &spare : &m->records[m->nrecords], text, rr))
 		return;
-	if (m->nrecords == DNS_MAX_RECORDS)
+	if (full)
 		m->dropped_records++;
 	else
-		m->records[m->nrecords++] = r;
+		m->nrecords++;
+}
+
+/* ---- the common messages, read without ldns ----
+ *
+ * ldns_wire2pkt builds every record of all four sections with several
+ * mallocs each, then frees them: most of what reading DNS cost. The reader
+ * below walks a message in place instead, taking only what dns_message
+ * holds, and decides exactly as ldns 1.8.3 does (wire2host.c: which names,
+ * record data and lengths it refuses, where each record ends), so that a
+ * message parses, and parses to the same thing, either way. It knows the
+ * record types common in answers (ldns's field layout for each); a message
+ * with any other type, a TSIG, or anything it would refuse goes to ldns,
+ * which decides. test_dns_parse compares the two on mutated messages. */
+
+enum { FIELD_DNAME = -1, FIELD_LEN8 = -2, FIELD_REST = -3 };
+
+/* ldns's rdata fields for a type: a byte count, or one of the above. */
+struct rr_layout {
+	uint16_t type;
+	bool repeat;          /* the one field repeats to the end (TXT) */
+	uint8_t nfields;
+	int8_t field[9];
+};
+
+static const struct rr_layout layouts[] = {
+	{ 1, false, 1, { 4 } },                                   /* A */
+	{ 2, false, 1, { FIELD_DNAME } },                         /* NS */
+	{ 5, false, 1, { FIELD_DNAME } },                         /* CNAME */
+	{ 6, false, 7, { FIELD_DNAME, FIELD_DNAME, 4, 4, 4, 4, 4 } }, /* SOA */
+	{ 12, false, 1, { FIELD_DNAME } },                        /* PTR */
+	{ 15, false, 2, { 2, FIELD_DNAME } },                     /* MX */
+	{ 16, true, 1, { FIELD_LEN8 } },                          /* TXT */
+	{ 28, false, 1, { 16 } },                                 /* AAAA */
+	{ 33, false, 4, { 2, 2, 2, FIELD_DNAME } },               /* SRV */
+	{ 41, false, 1, { FIELD_REST } },                         /* OPT */
+	{ 43, false, 4, { 2, 1, 1, FIELD_REST } },                /* DS */
+	{ 46, false, 9, { 2, 1, 1, 4, 4, 4, 2, FIELD_DNAME, FIELD_REST } }, /* RRSIG */
+	{ 47, false, 2, { FIELD_DNAME, FIELD_REST } },            /* NSEC */
+	{ 48, false, 4, { 2, 1, 1, FIELD_REST } },                /* DNSKEY */
+	{ 50, false, 6, { 1, 1, 2, FIELD_LEN8, FIELD_LEN8, FIELD_REST } }, /* NSEC3 */
+};
+
+static const struct rr_layout *layout_of(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (layouts[i].type == type)
+			return &layouts[i];
+	return NULL;
+}
+
+enum wire_result { WIRE_OK, WIRE_ASK_LDNS };
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A name at *pos, as ldns_wire2dname reads it: pointers anywhere before
+ * the end but 0, at most LDNS_MAX_POINTERS of them, labels of at most 63
+ * bytes, LDNS_MAX_DOMAINLEN in all. The uncompressed name goes to name
+ * (its length to *name_len); *pos ends after the name's first pointer, or
+ * after its end. Every step is bounded by max: a name that loops runs out
+ * of pointers or of length. */
+static bool wire_name(const uint8_t *wire, size_t max, size_t *pos,
+		      uint8_t name[LDNS_MAX_DOMAINLEN + 1], size_t *name_len)
+{
+	size_t at = *pos, out = 0, resume = 0;
+	unsigned pointers = 0;
+
+	if (at >= max)
+		return false;
+	uint8_t label = wire[at];
+	while (label > 0) {
+		while (label >= 192) {
+			if (!resume)
+				resume = at + 2;
+			pointers++;
+			if (at + 2 > max)
+				return false;
+			size_t target = (size_t)(wire[at] & 63) << 8 | wire[at + 1];
+			if (target == 0 || target >= max || pointers > LDNS_MAX_POINTERS)
+				return false;
+			at = target;
+			label = wire[at];
+		}
+		if (label == 0)
+			break;
+		if (label > LDNS_MAX_LABELLEN || at + 1 + label > max ||
+		    out + 1 + label > LDNS_MAX_DOMAINLEN)
+			return false;
+		name[out++] = label;
+		memcpy(name + out, wire + at + 1, label);
+		out += label;
+		at += 1 + (size_t)label;
+		/* ldns keeps the last label's length at the end of the data:
+		 * the check above then fails, as there. */
+		if (at < max)
+			label = wire[at];
+	}
+	*pos = resume ? resume : at + 1;
+	if (out >= LDNS_MAX_DOMAINLEN)
+		return false;
+	name[out++] = 0;
+	*name_len = out;
+	return true;
+}
+
+/* The first field of a record's data, where the message needs it. */
+struct rdata_first {
+	size_t at, len;       /* in wire; len 0 when the data is empty */
+	uint8_t name[LDNS_MAX_DOMAINLEN + 1]; /* a name field's, uncompressed */
+	size_t name_len;
+};
+
+/* A record's data as ldns_wire2rdf reads it, by the type's layout: fields
+ * while data is left, each inside the stated length (a name may run past
+ * it); *pos ends after the last field read, not at the stated end. */
+static bool wire_rdata(const uint8_t *wire, size_t max, size_t *pos,
+		       const struct rr_layout *l, struct rdata_first *first)
+{
+	if (*pos + 2 > max)
+		return false;
+	size_t rdlen = get16(wire + *pos);
+	*pos += 2;
+	if (*pos + rdlen > max)
+		return false;
+	size_t end = *pos + rdlen;
+	first->len = 0;
+	for (unsigned i = 0; *pos < end && (l->repeat || i < l->nfields); i++) {
+		int f = l->field[l->repeat ? 0 : i];
+		size_t at = *pos, n;
+		if (f == FIELD_DNAME) {
+			uint8_t scratch[LDNS_MAX_DOMAINLEN + 1];
+			size_t scratch_len;
+			bool want = i == 0;
+			if (!wire_name(wire, max, pos, want ? first->name : scratch,
+				       want ? &first->name_len : &scratch_len))
+				return false;
+			n = *pos - at;
+		} else {
+			n = f == FIELD_LEN8 ? (size_t)wire[at] + 1 :
+			    f == FIELD_REST ? end - at : (size_t)f;
+			if (at + n > end)
+				return false;
+			*pos += n;
+		}
+		if (i == 0) {
+			first->at = at;
+			first->len = n ? n : 1;
+		}
+	}
+	return true;
+}
+
+/* Fills the next record from an answer, as fill_record does from ldns's. */
+static void wire_answer(struct dns_message *m, char *text, uint16_t type, uint32_t ttl,
+			const uint8_t *owner, size_t owner_len,
+			const struct rdata_first *rd, const uint8_t *wire)
+{
+	struct dns_record spare;
+	bool full = m->nrecords == DNS_MAX_RECORDS;
+	struct dns_record *r = full ? &spare : &m->records[m->nrecords];
+	size_t size = type == DNS_TYPE_A ? 4 : 16;
+
+	if (!rd->len)
+		return;  /* no data: ldns has no field to read */
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->ttl = ttl > INT32_MAX ? 0 : ttl;
+	copy_name(r->owner, text, (size_t)dname_text(owner, owner_len, text));
+	if (type == DNS_TYPE_CNAME) {
+		copy_name(r->target, text,
+			  (size_t)dname_text(rd->name, rd->name_len, text));
+	} else {
+		r->ip_version = type == DNS_TYPE_A ? 4 : 6;
+		memcpy(r->addr.b, wire + rd->at, size);
+	}
+	if (full)
+		m->dropped_records++;
+	else
+		m->nrecords++;
+}
+
+/* Reads a message ldns would read the same way, or says to ask ldns. */
+static enum wire_result wire_message(const uint8_t *wire, size_t max,
+				     struct dns_message *m, char *text)
+{
+	if (max < LDNS_HEADER_SIZE)
+		return WIRE_ASK_LDNS;
+	const unsigned count[4] = {
+		LDNS_QDCOUNT(wire), LDNS_ANCOUNT(wire),
+		LDNS_NSCOUNT(wire), LDNS_ARCOUNT(wire),
+	};
+	bool query = LDNS_OPCODE_WIRE(wire) == LDNS_PACKET_QUERY;
+	unsigned extended_rcode = 0;
+	size_t pos = LDNS_HEADER_SIZE;
+	uint8_t owner[LDNS_MAX_DOMAINLEN + 1];
+	size_t owner_len;
+	struct rdata_first rd;
+
+	m->id = get16(wire);
+	m->is_response = LDNS_QR_WIRE(wire) != 0;
+	for (unsigned s = 0; s < 4; s++) {
+		for (unsigned i = 0; i < count[s]; i++) {
+			if (!wire_name(wire, max, &pos, owner, &owner_len) || pos + 4 > max)
+				return WIRE_ASK_LDNS;
+			uint16_t type = get16(wire + pos), class = get16(wire + pos + 2);
+			pos += 4;
+			if (s == 0) {
+				if (i == 0) {
+					m->qtype = type;
+					copy_name(m->qname, text,
+						  (size_t)dname_text(owner, owner_len, text));
+				}
+				continue;
+			}
+			const struct rr_layout *l = layout_of(type);
+			if (!l || pos + 4 > max)
+				return WIRE_ASK_LDNS;  /* TSIG among the types */
+			uint32_t ttl = get32(wire + pos);
+			pos += 4;
+			if (!wire_rdata(wire, max, &pos, l, &rd))
+				return WIRE_ASK_LDNS;
+			if (s == 3 && type == LDNS_RR_TYPE_OPT)
+				extended_rcode = ttl >> 24;
+			if (s == 1 && query && class == LDNS_RR_CLASS_IN &&
+			    (type == DNS_TYPE_A || type == DNS_TYPE_AAAA ||
+			     type == DNS_TYPE_CNAME))
+				wire_answer(m, text, type, ttl, owner, owner_len, &rd, wire);
+		}
+	}
+	m->rcode = (int)(extended_rcode << 4 | LDNS_RCODE_WIRE(wire));
+	return WIRE_OK;
 }
 
 /* ---- messages ---- */
@@ -222,19 +490,41 @@ static void fill_message(struct dns_message *out, const ldns_pkt *pkt,
 		add_answer(out, text, ldns_rr_list_rr(an, i));
 }
 
+/* Zeroes what a parse fills in, but not the records it may not reach: the
+ * whole message is 34 KiB, and zeroing it for every DNS packet cost more
+ * than parsing the packet (a quarter of `flows --no-dpi`'s instructions
+ * on the bench capture). */
+static void message_clear(struct dns_message *m)
+{
+	memset(m, 0, offsetof(struct dns_message, records));
+	m->dropped_records = 0;
+}
+
 bool dns_parse(const uint8_t *data, size_t len, struct dns_message *out)
+{
+	char text[NAME_TEXT_CAP];
+
+	message_clear(out);
+	if (wire_message(data, len, out, text) == WIRE_OK)
+		return true;
+	return dns_parse_ldns(data, len, out);
+}
+
+bool dns_parse_ldns(const uint8_t *data, size_t len, struct dns_message *out)
 {
 	ldns_pkt *pkt = NULL;
 	char text[NAME_TEXT_CAP];
 	bool parsed = false;
 
-	memset(out, 0, sizeof(*out));
+	message_clear(out);  /* what the reader filled before it gave up */
 	if (!repeats_tsig(data, len) &&
 	    ldns_wire2pkt(&pkt, data, len) == LDNS_STATUS_OK) {
 		fill_message(out, pkt, text);
 		parsed = true;
 	}
 	ldns_pkt_free(pkt);
+	if (!parsed)
+		memset(out, 0, sizeof(*out));  /* rare: the promise is kept */
 	return parsed;
 }
 

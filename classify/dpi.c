@@ -204,6 +204,21 @@ static uint16_t capped_len(uint32_t n)
 	return (uint16_t)(n > 0xffff ? 0xffff : n);
 }
 
+/* A TLS flow whose server name named its application (nDPI's
+ * subprotocol_detected) after a hello was parsed. nDPI 4.2 goes on for the
+ * server's hello and certificate, but what they could change is consulted
+ * only while no subprotocol is known (tls.c: the certificate's names and
+ * subject, the certificate cache), and with a server name the handshake
+ * counts as parsed whatever the version (handshake_parsed). So every field
+ * fill_result reads is final: the rest of the handshake (most of the
+ * packets nDPI was fed) is not needed. */
+static bool tls_settled(const struct ndpi_flow_struct *f, ndpi_protocol proto)
+{
+	return proto.master_protocol == NDPI_PROTOCOL_TLS &&
+	       f->protos.tls_quic.subprotocol_detected &&
+	       f->protos.tls_quic.hello_processed && f->host_server_name[0];
+}
+
 bool dpi_packet(struct dpi *d, struct dpi_flow **fp, const struct packet *p,
 		unsigned packets_seen, dpi_handshake h, struct dpi_result *r)
 {
@@ -231,8 +246,10 @@ bool dpi_packet(struct dpi *d, struct dpi_flow **fp, const struct packet *p,
 
 	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		return false;
-	/* Known, but more may come (a certificate, a later host name). */
-	if (!enough && ndpi_extra_dissection_possible(d->ndpi, f))
+	/* Known, but more may come (a certificate, a later host name),
+	 * unless nothing that comes can change what we take. */
+	if (!enough && ndpi_extra_dissection_possible(d->ndpi, f) &&
+	    !tls_settled(f, proto))
 		return false;
 	if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
 		dpi_give_up(d, fp, r);

@@ -155,6 +155,13 @@ static void free_parts(struct audit_run *run)
 	free(run->parts);
 	run->parts = NULL;
 	run->nparts = 0;
+/* A flow no rule can judge needs no application detection: nothing in
+ * the reports reads its application (flow events do: with them, every
+ * flow is detected). */
+static bool audit_dpi_wanted(void *ctx, uint8_t ip_version, const struct ip_addr *a,
+			     const struct ip_addr *b)
+{
+	return verdict_may_judge(ctx, ip_version, a, b);
 }
 
 static void audit_usage(FILE *f)
@@ -343,6 +350,8 @@ int cmd_audit(int argc, char **argv)
 		verdict_free(run.verdict);
 		goto out;
 	}
+	if (!run.flow_events)
+		pipeline_set_dpi_wanted(&pl, audit_dpi_wanted, run.verdict);
 	int read_rc = pipeline_run(&pl);
 	bool merged = merge_verdicts(&run);
 	free_parts(&run);

@@ -383,6 +383,16 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 	return true;
 }
 
+void pipeline_set_dpi_wanted(struct pipeline *pl, classify_dpi_wanted_fn *fn,
+			     void *ctx)
+{
+	if (pl->cls)
+		classifier_set_dpi_wanted(pl->cls, fn, ctx);
+	/* Each worker's classifier asks on its own thread: fn only reads. */
+	for (unsigned i = 0; i < pl->nworkers; i++)
+		classifier_set_dpi_wanted(pl->workers[i].cls, fn, ctx);
+}
+
 void pipeline_close(struct pipeline *pl)
 {
 	if (pl->nworkers) {

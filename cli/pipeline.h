@@ -63,6 +63,11 @@ bool pipeline_open(struct pipeline *pl, const struct input_options *in,
 		   void *ctx);
 void pipeline_close(struct pipeline *pl);
 
+/* Application detection only for the flows fn wants (see
+ * classifier_set_dpi_wanted); call it before pipeline_run. */
+void pipeline_set_dpi_wanted(struct pipeline *pl, classify_dpi_wanted_fn *fn,
+			     void *ctx);
+
 /* Reads every input, SIGINT and SIGTERM ending it early (stop_signal.h);
  * when it returns, every flow has reached on_flow. Returns capture_run's
  * status. */

@@ -31,83 +31,68 @@ bool flow_format_parse(const char *name, enum flow_format *out)
 	return true;
 }
 
-static void put_key(struct line_buffer *b, const char *key)
-{
-	lb_bytes(b, ",\"", 2);
-	lb_str(b, key);
-	lb_bytes(b, "\":", 2);
-}
+/* A key and its punctuation, written as one copy of a length known when
+ * compiling (no strlen): every key is a literal. */
+#define KEY(k) ",\"" k "\":"
+#define PUT_KEY(b, k) lb_bytes((b), KEY(k), sizeof(KEY(k)) - 1)
+#define PUT_STR(b, k, v) (PUT_KEY(b, k), lb_json_string((b), (v)))
+#define PUT_U64(b, k, v) (PUT_KEY(b, k), lb_u64((b), (v)))
+/* A value this program wrote from a fixed alphabet (a uid's base62, a
+ * Community ID's base64, an address's hex digits, dots and colons, a
+ * history's letters, a name from one of our own tables): nothing in it can
+ * need a JSON escape, so it is copied as it is instead of being scanned a
+ * character at a time. tests/unit/test_escape checks every such
+ * value against the escaper. Never for a value from a packet or a library. */
+#define PUT_PLAIN(b, k, v) (PUT_KEY(b, k), lb_json_plain((b), (v)))
 
-static void put_str(struct line_buffer *b, const char *key, const char *value)
-{
-	put_key(b, key);
-	lb_json_string(b, value);
-}
-
-static void put_u64(struct line_buffer *b, const char *key, uint64_t v)
-{
-	put_key(b, key);
-	lb_u64(b, v);
-}
-
-static void put_geo(struct line_buffer *f, const char *side, const struct endpoint_geo *g)
-{
-	char key[32];
-
-	if (g->scope[0]) {
-		snprintf(key, sizeof(key), "%s_scope", side);
-		put_str(f, key, g->scope);
-	}
-	if (g->country[0]) {
-		snprintf(key, sizeof(key), "%s_cc", side);
-		put_str(f, key, g->country);
-	}
-	if (g->asn) {
-		snprintf(key, sizeof(key), "%s_asn", side);
-		put_u64(f, key, g->asn);
-	}
-	if (g->as_org[0]) {
-		snprintf(key, sizeof(key), "%s_as_org", side);
-		put_str(f, key, g->as_org);
-	}
-}
+/* The keys are literals (no snprintf per key); a scope is one of
+ * address_scope's names, the rest comes from a database and is escaped. */
+#define PUT_GEO(f, side, g) do { \
+	if ((g)->scope[0]) \
+		PUT_PLAIN(f, side "_scope", (g)->scope); \
+	if ((g)->country[0]) \
+		PUT_STR(f, side "_cc", (g)->country); \
+	if ((g)->asn) \
+		PUT_U64(f, side "_asn", (g)->asn); \
+	if ((g)->as_org[0]) \
+		PUT_STR(f, side "_as_org", (g)->as_org); \
+} while (0)
 
 static void put_class_json(struct line_buffer *f, const struct flow_class *c)
 {
 	if (c->classified) {
-		put_str(f, "app", c->app);
+		PUT_STR(f, "app", c->app);
 		if (c->master_app[0])
-			put_str(f, "master_app", c->master_app);
-		put_str(f, "category", c->category);
+			PUT_STR(f, "master_app", c->master_app);
+		PUT_STR(f, "category", c->category);
 		if (c->app_guessed)
 			lb_str(f, ",\"app_guessed\":true");
 		if (!c->app_guessed && (c->app_confidence == APP_CONFIDENCE_WEAK ||
 					c->app_confidence == APP_CONFIDENCE_GUESS))
-			put_str(f, "app_confidence", app_confidence_text(c->app_confidence));
+			PUT_PLAIN(f, "app_confidence", app_confidence_text(c->app_confidence));
 	}
 	if (c->port_service[0])
-		put_str(f, "port_service", c->port_service);
+		PUT_STR(f, "port_service", c->port_service);
 	if (c->app_mismatch)
 		lb_str(f, ",\"app_mismatch\":true");
 	if (c->server_name[0]) {
-		put_str(f, "server_name", c->server_name);
-		put_str(f, "server_name_source",
-			name_source_text(c->server_name_source));
+		PUT_STR(f, "server_name", c->server_name);
+		PUT_PLAIN(f, "server_name_source", name_source_text(c->server_name_source));
 		if (c->server_name_why[0])
-			put_str(f, "server_name_evidence", c->server_name_why);
+			PUT_STR(f, "server_name_evidence", c->server_name_why);
 	}
 	if (c->dns.is_dns) {
 		if (c->dns.query[0])
-			put_str(f, "dns_query", c->dns.query);
+			PUT_STR(f, "dns_query", c->dns.query);
 		if (c->dns.rcode >= 0)
-			put_str(f, "dns_rcode", c->dns.rcode_name);
-		put_u64(f, "dns_answers", c->dns.answers);
+			PUT_PLAIN(f, "dns_rcode", c->dns.rcode_name);
+		PUT_U64(f, "dns_answers", c->dns.answers);
 		if (c->dns.unanswered)
-			put_u64(f, "dns_unanswered", c->dns.unanswered);
+			PUT_U64(f, "dns_unanswered", c->dns.unanswered);
 	}
 	if (c->has_geo) {
-		put_geo(f, "orig", &c->orig_geo);
-		put_geo(f, "resp", &c->resp_geo);
+		PUT_GEO(f, "orig", &c->orig_geo);
+		PUT_GEO(f, "resp", &c->resp_geo);
 	}
 }
 
@@ -122,46 +107,46 @@ static void write_jsonl(FILE *out, const struct flow_record *r,
 	format_ip(resp, r->ip_version, &r->resp_h);
 	lb_str(f, "{\"ts\":");
 	lb_seconds(f, r->first_us);
-	put_str(f, "uid", r->uid);
-	put_str(f, "community_id", r->community_id);
-	put_str(f, "id.orig_h", orig);
-	put_u64(f, "id.orig_p", r->orig_p);
-	put_str(f, "id.resp_h", resp);
-	put_u64(f, "id.resp_p", r->resp_p);
-	put_str(f, "proto", ip_proto_name(r->proto, "unknown_transport"));
+	PUT_PLAIN(f, "uid", r->uid);
+	PUT_PLAIN(f, "community_id", r->community_id);
+	PUT_PLAIN(f, "id.orig_h", orig);
+	PUT_U64(f, "id.orig_p", r->orig_p);
+	PUT_PLAIN(f, "id.resp_h", resp);
+	PUT_U64(f, "id.resp_p", r->resp_p);
+	PUT_PLAIN(f, "proto", ip_proto_name(r->proto, "unknown_transport"));
 	uint64_t dur = r->last_us > r->first_us ? r->last_us - r->first_us : 0;
 	lb_str(f, ",\"duration\":");
 	lb_seconds(f, dur);
-	put_u64(f, "orig_bytes", r->orig.bytes);
-	put_u64(f, "resp_bytes", r->resp.bytes);
-	put_str(f, "conn_state", r->conn_state);
-	put_u64(f, "missed_bytes", r->missed_bytes);
+	PUT_U64(f, "orig_bytes", r->orig.bytes);
+	PUT_U64(f, "resp_bytes", r->resp.bytes);
+	PUT_PLAIN(f, "conn_state", r->conn_state);
+	PUT_U64(f, "missed_bytes", r->missed_bytes);
 	if (r->history[0])
-		put_str(f, "history", r->history);
-	put_u64(f, "orig_pkts", r->orig.pkts);
-	put_u64(f, "orig_ip_bytes", r->orig.ip_bytes);
-	put_u64(f, "resp_pkts", r->resp.pkts);
-	put_u64(f, "resp_ip_bytes", r->resp.ip_bytes);
-	put_u64(f, "ip_proto", r->proto);
+		PUT_PLAIN(f, "history", r->history);
+	PUT_U64(f, "orig_pkts", r->orig.pkts);
+	PUT_U64(f, "orig_ip_bytes", r->orig.ip_bytes);
+	PUT_U64(f, "resp_pkts", r->resp.pkts);
+	PUT_U64(f, "resp_ip_bytes", r->resp.ip_bytes);
+	PUT_U64(f, "ip_proto", r->proto);
 	if (r->vlan)
-		put_u64(f, "vlan", r->vlan);
+		PUT_U64(f, "vlan", r->vlan);
 	if (r->inner_vlan)
-		put_u64(f, "inner_vlan", r->inner_vlan);
+		PUT_U64(f, "inner_vlan", r->inner_vlan);
 	if (r->tunnel_type) {
-		put_str(f, "tunnel", tunnel_names[r->tunnel_type]);
-		put_u64(f, "tunnel_id", r->tunnel_id);
+		PUT_PLAIN(f, "tunnel", tunnel_names[r->tunnel_type]);
+		PUT_U64(f, "tunnel_id", r->tunnel_id);
 	}
 	if (r->icmp_errors) {
-		put_u64(f, "icmp_errors", r->icmp_errors);
-		put_u64(f, "icmp_error_type", r->icmp_error_type);
-		put_u64(f, "icmp_error_code", r->icmp_error_code);
+		PUT_U64(f, "icmp_errors", r->icmp_errors);
+		PUT_U64(f, "icmp_error_type", r->icmp_error_type);
+		PUT_U64(f, "icmp_error_code", r->icmp_error_code);
 	}
 	if (r->is_icmp_error && r->quoted_uid[0])
-		put_str(f, "icmp_quoted_uid", r->quoted_uid);
-	put_str(f, "seen", flow_seen_name(r->seen));
+		PUT_PLAIN(f, "icmp_quoted_uid", r->quoted_uid);
+	PUT_PLAIN(f, "seen", flow_seen_name(r->seen));
 	if (r->answered_unseen)
 		lb_str(f, ",\"answered_unseen\":true");
-	put_str(f, "end_reason", flow_end_reason_name(r->end));
+	PUT_PLAIN(f, "end_reason", flow_end_reason_name(r->end));
 	if (c)
 		put_class_json(f, c);
 	lb_bytes(f, "}\n", 2);

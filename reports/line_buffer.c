@@ -81,3 +81,19 @@ void lb_json_string(struct line_buffer *b, const char *str)
 	}
 	lb_char(b, '"');
 }
+
+void lb_json_plain(struct line_buffer *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->n + n + 2 > sizeof(b->buf)) {
+		lb_char(b, '"');
+		lb_bytes(b, s, n);
+		lb_char(b, '"');
+		return;
+	}
+	b->buf[b->n] = '"';
+	memcpy(b->buf + b->n + 1, s, n);
+	b->buf[b->n + 1 + n] = '"';
+	b->n += n + 2;
+}

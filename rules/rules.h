@@ -201,6 +201,9 @@ role_mask ruleset_roles_of_addr(const struct ruleset *rs, uint8_t ip_version,
 				const struct ip_addr *a);
 /* The roles bound to a host name (case-insensitive, exact or "*.domain"). */
 role_mask ruleset_roles_of_name(const struct ruleset *rs, const char *name);
+/* Whether any role is bound to a host name: when none is, a flow's roles
+ * come from its addresses alone. */
+bool ruleset_binds_names(const struct ruleset *rs);
 /* The roles that bring a flow into scope: the matrix's audited roles, and
  * the role of the site's dedicated hosts. */
 role_mask ruleset_audited_roles(const struct ruleset *rs);

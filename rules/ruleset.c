@@ -451,6 +451,14 @@ role_mask ruleset_roles_of_name(const struct ruleset *rs, const char *name)
 	return m;
 }
 
+bool ruleset_binds_names(const struct ruleset *rs)
+{
+	for (unsigned i = 0; i < rs->nroles; i++)
+		if (rs->bindings[i].nnames)
+			return true;
+	return false;
+}
+
 role_mask ruleset_audited_roles(const struct ruleset *rs)
 {
 	role_mask m = 0;

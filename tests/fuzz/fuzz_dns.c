@@ -3,7 +3,9 @@
  * length-prefixed messages (dns_parse_tcp), and every parsed message through
  * the CNAME-chain walk (dns_answers_for_question). Each result is checked
  * for what the header promises: NUL-terminated names, at most
- * DNS_MAX_RECORDS records, a zeroed message when parsing fails. */
+ * DNS_MAX_RECORDS records, a zeroed message when parsing fails, and the
+ * same result from ldns alone (dns_parse_ldns). */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +44,22 @@ static void on_message(void *ctx, const struct dns_message *m)
 	*n += strlen(dns_rcode_name(m->rcode));
 }
 
+static bool same_message(const struct dns_message *a, const struct dns_message *b)
+{
+	if (a->id != b->id || a->is_response != b->is_response || a->rcode != b->rcode ||
+	    a->qtype != b->qtype || strcmp(a->qname, b->qname) != 0 ||
+	    a->nrecords != b->nrecords || a->dropped_records != b->dropped_records)
+		return false;
+	for (unsigned i = 0; i < a->nrecords; i++) {
+		const struct dns_record *x = &a->records[i], *y = &b->records[i];
+		if (x->type != y->type || x->ttl != y->ttl || x->ip_version != y->ip_version ||
+		    memcmp(&x->addr, &y->addr, sizeof(x->addr)) != 0 ||
+		    strcmp(x->owner, y->owner) != 0 || strcmp(x->target, y->target) != 0)
+			return false;
+	}
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct dns_message zero;
@@ -58,6 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		on_message(&touched, m);
 	else if (memcmp(m, &zero, sizeof(zero)) != 0)
 		abort();  /* the header promises *out is zeroed */
+	/* dns_parse's own reader decides as ldns does (dns_parse_ldns). */
+	struct dns_message *ref = malloc(sizeof(*ref));
+	if (!ref)
+		abort();
+	bool parsed = dns_parse(buf, size, m);
+	if (parsed != dns_parse_ldns(buf, size, ref) ||
+	    (parsed && !same_message(m, ref)))
+		abort();
+	free(ref);
 	unsigned calls = dns_parse_tcp(buf, size, on_message, &touched, m);
 	if (calls > size / 2)
 		abort();  /* each message takes at least its 2-byte prefix */

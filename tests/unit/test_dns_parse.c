@@ -955,6 +955,153 @@ static void test_name_text_matches_ldns(void)
 	   "them (%u differ)", parsed, differ);
 }
 
+/* ---- dns_parse's own reader against ldns ---- */
+
+static struct dns_message reference;  /* ~35 KB each: off the stack */
+
+/* The same result: parsed or not, and the same header and records. */
+static bool same_parse(const uint8_t *buf, size_t len)
+{
+	bool a = dns_parse(buf, len, &msg);
+	bool b = dns_parse_ldns(buf, len, &reference);
+
+	if (a != b)
+		return false;
+	if (msg.id != reference.id || msg.is_response != reference.is_response ||
+	    msg.rcode != reference.rcode || msg.qtype != reference.qtype ||
+	    strcmp(msg.qname, reference.qname) != 0 ||
+	    msg.nrecords != reference.nrecords ||
+	    msg.dropped_records != reference.dropped_records)
+		return false;
+	for (unsigned i = 0; i < msg.nrecords; i++) {
+		const struct dns_record *x = &msg.records[i], *y = &reference.records[i];
+		if (x->type != y->type || x->ttl != y->ttl || x->ip_version != y->ip_version ||
+		    memcmp(&x->addr, &y->addr, sizeof(x->addr)) != 0 ||
+		    strcmp(x->owner, y->owner) != 0 || strcmp(x->target, y->target) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Raw rdata of any type. */
+static void put_raw_rr(struct msg *w, const char *owner, unsigned type,
+		       const uint8_t *rdata, size_t n)
+{
+	size_t at = put_rr(w, owner, type, CLASS_IN, 300);
+	for (size_t i = 0; i < n; i++)
+		put8(w, rdata[i]);
+	end_rdata(w, at);
+}
+
+/* Messages with every record type the reader knows (and some it does
+ * not), compressed names, EDNS with an extended rcode. */
+static unsigned seed_messages(struct msg *seeds)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	static const uint8_t rrsig[] = { 0, 1, 8, 2, 0, 0, 1, 44, 1, 2, 3, 4, 5, 6, 7, 8,
+					 0x12, 0x34, 3, 'c', 'o', 'm', 0, 0xde, 0xad };
+	static const uint8_t dnskey[] = { 1, 0, 3, 8, 0xaa, 0xbb, 0xcc };
+	static const uint8_t nsec3[] = { 1, 0, 0, 10, 2, 0xab, 0xcd, 3, 1, 2, 3,
+					 0, 6, 0x40, 0, 0, 0, 0, 2 };
+	static const uint8_t txt[] = { 3, 'a', 'b', 'c', 0, 2, 'h', 'i' };
+	static const uint8_t mx[] = { 0, 10, 4, 'm', 'a', 'i', 'l', 0xc0, 12 };
+	static const uint8_t srv[] = { 0, 1, 0, 2, 0x01, 0xbb, 0 };
+	static const uint8_t ds[] = { 0x12, 0x34, 8, 2, 0xfe, 0xed };
+	static const uint8_t hinfo[] = { 1, 'x', 1, 'y' };
+	unsigned n = 0;
+	struct msg *w;
+
+	w = &seeds[n++];
+	put_header(w, 42, QR, 1, 3, 1, 1);
+	put_question(w, "livebroker.speechexec.com", DNS_TYPE_A);
+	put_cname(w, "livebroker.speechexec.com", 60, "livebroker.trafficmanager.net");
+	put_cname(w, "livebroker.trafficmanager.net", 60, "speechexec-weu.cloudapp.azure.com");
+	put_a(w, "speechexec-weu.cloudapp.azure.com", 300, 20, 50, 2, 10);
+	put_soa(w, "azure.com");
+	put_root_rr(w, TYPE_OPT, 1232, 0x01000000);  /* extended rcode bits */
+
+	w = &seeds[n++];
+	put_header(w, 7, 0x0100, 1, 0, 0, 1);
+	put_question(w, "www.example.com", DNS_TYPE_AAAA);
+	put_root_rr(w, TYPE_OPT, 4096, 0);
+
+	w = &seeds[n++];
+	put_header(w, 9, QR, 1, 6, 2, 0);
+	put_question(w, "example.com", DNS_TYPE_AAAA);
+	put_aaaa(w, "example.com", 0x80000001u, v6);
+	put_raw_rr(w, "example.com", 46, rrsig, sizeof(rrsig));
+	put_raw_rr(w, "example.com", 16, txt, sizeof(txt));
+	put_raw_rr(w, "example.com", 15, mx, sizeof(mx));
+	put_raw_rr(w, "_x._tcp.example.com", 33, srv, sizeof(srv));
+	put_a(w, "example.com", 5, 192, 0, 2, 1);
+	put_raw_rr(w, "example.com", 48, dnskey, sizeof(dnskey));
+	put_raw_rr(w, "example.com", 50, nsec3, sizeof(nsec3));
+
+	w = &seeds[n++];
+	put_header(w, 11, QR, 1, 3, 0, 0);
+	put_question(w, "x.example.net", DNS_TYPE_A);
+	put_raw_rr(w, "x.example.net", 43, ds, sizeof(ds));
+	put_raw_rr(w, "x.example.net", 13, hinfo, sizeof(hinfo));  /* not known */
+	put_a(w, "x.example.net", 30, 10, 1, 2, 3);
+	return n;
+}
+
+static void test_reader_matches_ldns(void)
+{
+	static struct msg seeds[4];
+	static uint8_t buf[4096];
+	unsigned nseeds = seed_messages(seeds), differ = 0, parsed = 0, tried = 0;
+
+	for (unsigned s = 0; s < nseeds; s++)
+		differ += !same_parse(seeds[s].b, seeds[s].n);
+	is_int(differ, 0, "the seed messages parse the same with ldns");
+	for (unsigned s = 0; s < nseeds; s++) {
+		const struct msg *w = &seeds[s];
+		/* Every cut: a message ending inside a name, a count or data. */
+		for (size_t len = 0; len <= w->n; len++, tried++)
+			differ += !same_parse(w->b, len);
+		for (int i = 0; i < 3000; i++, tried++) {
+			memcpy(buf, w->b, w->n);
+			for (unsigned k = 1 + next_random() % 3; k > 0; k--) {
+				size_t at = next_random() % w->n;
+				/* Lengths, pointers and counts are where readers
+				 * differ: small changes there, random bytes
+				 * elsewhere. */
+				buf[at] = next_random() % 2 ? (uint8_t)(buf[at] + next_random() % 5 - 2)
+							    : (uint8_t)next_random();
+			}
+			bool p = dns_parse(buf, w->n, &msg);
+			parsed += p;
+			differ += !same_parse(buf, w->n);
+		}
+	}
+	is_int(differ, 0, "every cut and mutant parses the same as with ldns");
+
+	/* Compression loops: an owner pointing at itself, two names pointing
+	 * at each other. Both readers refuse them, in bounded time. */
+	struct msg w;
+	put_header(&w, 5, QR, 1, 1, 0, 0);
+	put_question(&w, "loop.example", DNS_TYPE_A);
+	size_t self = w.n;
+	put16(&w, 0xc000 | (unsigned)self);
+	put16(&w, DNS_TYPE_A);
+	put16(&w, CLASS_IN);
+	put32(&w, 60);
+	put16(&w, 4);
+	put32(&w, 0x0a000001);
+	ok(!dns_parse(w.b, w.n, &msg) && same_parse(w.b, w.n),
+	   "an owner that points at itself is refused by both");
+	put_header(&w, 6, QR, 1, 0, 0, 0);
+	put16(&w, 0xc000 | 14);   /* the question's name: at 12, points to 14 */
+	put16(&w, 0xc000 | 12);   /* which points back to 12 */
+	put16(&w, DNS_TYPE_A);
+	put16(&w, CLASS_IN);
+	ok(!dns_parse(w.b, w.n, &msg) && same_parse(w.b, w.n),
+	   "two pointers at each other are refused by both");
+	ok(parsed > 1000 && parsed < tried, "many mutants parse and some do not (%u of %u)",
+	   parsed, tried);
+}
+
 int main(void)
 {
 	test_name_text_matches_ldns();
@@ -977,5 +1124,6 @@ int main(void)
 	test_long_names();
 	test_tsig();
 	test_random();
+	test_reader_matches_ldns();
 	return done_testing();
 }

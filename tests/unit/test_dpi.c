@@ -270,6 +270,94 @@ static void test_tls_followed(bool dpi)
 	classifier_free(c);
 }
 
+/* A TLS 1.2 ClientHello record carrying a server_name; returns its length. */
+static size_t client_hello_sni(uint8_t *b, const char *name)
+{
+	size_t n = strlen(name), o = 0;
+	uint8_t body[512];
+
+	body[o++] = 0x03;             /* client version TLS 1.2 */
+	body[o++] = 0x03;
+	for (int i = 0; i < 32; i++)  /* random */
+		body[o++] = (uint8_t)(i * 13 + 7);
+	body[o++] = 0;                /* no session id */
+	body[o++] = 0;                /* two cipher suites */
+	body[o++] = 4;
+	body[o++] = 0xc0;
+	body[o++] = 0x2f;
+	body[o++] = 0x00;
+	body[o++] = 0x9c;
+	body[o++] = 1;                /* compression: null */
+	body[o++] = 0;
+	size_t ext = n + 9;           /* server_name extension, whole */
+	body[o++] = (uint8_t)(ext >> 8);
+	body[o++] = (uint8_t)ext;
+	body[o++] = 0;                /* type server_name */
+	body[o++] = 0;
+	body[o++] = (uint8_t)((n + 5) >> 8);
+	body[o++] = (uint8_t)(n + 5);
+	body[o++] = (uint8_t)((n + 3) >> 8);  /* server name list */
+	body[o++] = (uint8_t)(n + 3);
+	body[o++] = 0;                /* host_name */
+	body[o++] = (uint8_t)(n >> 8);
+	body[o++] = (uint8_t)n;
+	memcpy(body + o, name, n);
+	o += n;
+
+	b[0] = 22;                    /* handshake record */
+	b[1] = 3;
+	b[2] = 1;
+	b[3] = (uint8_t)((o + 4) >> 8);
+	b[4] = (uint8_t)(o + 4);
+	b[5] = 1;                     /* ClientHello */
+	b[6] = 0;
+	b[7] = (uint8_t)(o >> 8);
+	b[8] = (uint8_t)o;
+	memcpy(b + 9, body, o);
+	return 9 + o;
+}
+
+/* Whether nDPI is done with a TLS flow after its ClientHello. */
+static bool done_after_hello(const char *sni, struct dpi_result *r)
+{
+	struct dpi *d = dpi_new(80, 24, 8);
+	struct dpi_flow *f = NULL;
+	dpi_handshake h = 0;
+	struct frame_buf fb = { .len = 0 };
+	const uint32_t cli = IP4(10, 1, 0, 21), srv = IP4(20, 50, 2, 10);
+	uint8_t ch[600];
+	size_t nch = client_hello_sni(ch, sni);
+
+	struct packet p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x02, 999, NULL, 0);
+	dpi_track_handshake(&h, &p);
+	p = tcp_bytes(&fb, srv, cli, 443, 50000, 0x12, 4999, NULL, 0);
+	dpi_track_handshake(&h, &p);
+	p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x10, 1000, NULL, 0);
+	dpi_track_handshake(&h, &p);
+	p = tcp_bytes(&fb, cli, srv, 50000, 443, 0x18, 1000, ch, nch);
+	bool done = dpi_packet(d, &f, &p, 4, h, r);
+	if (!done)
+		dpi_give_up(d, &f, r);
+	dpi_free(d);
+	return done;
+}
+
+/* A server name that names the application settles the flow: nDPI is fed
+ * none of the server's hello or certificate. One that names nothing
+ * leaves nDPI to look at the certificate, as before. */
+static void test_tls_settled(void)
+{
+	struct dpi_result r;
+
+	ok(done_after_hello("www.google.com", &r),
+	   "an SNI that names the application: done after the ClientHello");
+	ok(r.master && r.handshake && strcmp(r.host, "www.google.com") == 0,
+	   "with TLS as master, the hello parsed and the name");
+	ok(!done_after_hello("ordinary.example.org", &r),
+	   "an SNI that names nothing: the certificate is still awaited");
+	is_str(r.host, "ordinary.example.org", "and the name is kept");
+}
+
 int main(void)
 {
 	struct decoder_options o;
@@ -282,6 +370,7 @@ int main(void)
 	test_oldest_gives_up();
 	test_tls_followed(true);
 	test_tls_followed(false);
+	test_tls_settled();
 	decoder_free(dec);
 	return done_testing();
 }

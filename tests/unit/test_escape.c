@@ -1,9 +1,15 @@
 /* test_escape.c - untrusted names reach every output language inert. */
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/flow_record.h"
+#include "classify/dns_parse.h"
+#include "classify/flow_class.h"
+#include "common/addr.h"
 #include "common/array.h"
+#include "common/ip_proto.h"
 #include "reports/escape.h"
 #include "reports/line_buffer.h"
 #include "tap.h"
@@ -352,8 +358,101 @@ static void test_line_buffer_numbers(void)
 	free(out);
 }
 
+/* ---- values flow_output writes without the escaper (lb_json_plain) ---- */
+
+/* Whether the escaper would leave s exactly as it is. */
+static bool needs_no_escape(const char *s)
+{
+	char out[4096];
+	const char *p = s;
+	size_t n = json_escape_some(out, sizeof(out), &p);
+	return *p == '\0' && n == strlen(s) && memcmp(out, s, n) == 0;
+}
+
+static void check_plain_values(void)
+{
+	static const char uid_alphabet[] =
+		"C0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	static const char base64_alphabet[] =
+		"1:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	/* Zeek's history letters, flowaudit's ^, and the tunnel names. */
+	static const char history_alphabet[] =
+		"^ShHaAdDfFrRcCtTwWiIqQgGlLbBxXeEjJpPyYnNuUzZmMoOkKvVsS";
+	static const char *const fixed[] = {
+		"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
+		"RSTRH", "SH", "SHR", "OTH", "gre", "erspan2", "erspan3", "vxlan",
+		"geneve", "ipip", "gtp", "unknown_transport",
+		/* address_scope's names */
+		"broadcast", "unspecified", "private", "shared", "loopback",
+		"link-local", "reserved", "documentation", "benchmarking",
+		"multicast", "translated", "discard",
+	};
+	bool all = needs_no_escape(uid_alphabet) && needs_no_escape(base64_alphabet) &&
+		   needs_no_escape(history_alphabet);
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		all = all && needs_no_escape(fixed[i]);
+	for (unsigned p = 0; p < 256; p++)
+		all = all && needs_no_escape(ip_proto_name((uint8_t)p, "unknown_transport"));
+	for (int e = FLOW_END_IDLE; e <= FLOW_END_INPUT; e++)
+		all = all && needs_no_escape(flow_end_reason_name((enum flow_end_reason)e));
+	for (int v = FLOW_SEEN_BOTH; v <= FLOW_SEEN_RESP_ONLY; v++)
+		all = all && needs_no_escape(flow_seen_name((enum flow_seen)v));
+	for (int n = NAME_NONE; n <= NAME_DNS; n++)
+		all = all && needs_no_escape(name_source_text((enum name_source)n));
+	for (int c = APP_CONFIDENCE_NONE; c <= APP_CONFIDENCE_CONFIDENT; c++)
+		all = all && needs_no_escape(app_confidence_text((enum app_confidence)c));
+	for (int r = -1; r < 4096; r++)
+		all = all && needs_no_escape(dns_rcode_name(r));
+	ok(all, "JSON lines: every generated name and alphabet needs no escape");
+
+	struct ip_addr a;
+	char text[IP_TEXT_LEN];
+	bool addrs = true;
+	for (unsigned i = 0; i < 256; i++) {
+		memset(a.b, (int)i, sizeof(a.b));
+		a.b[10] = a.b[11] = 0xff;  /* every fourth one IPv4-mapped */
+		if (i % 4 == 0)
+			memset(a.b, 0, 10);
+		format_ip(text, 4, &a);
+		addrs = addrs && needs_no_escape(text);
+		format_ip(text, 6, &a);
+		addrs = addrs && needs_no_escape(text);
+	}
+	ok(addrs, "JSON lines: IPv4 and IPv6 address text needs no escape");
+
+	/* format_ip writes IPv6 by hand: as inet_ntop does, for addresses
+	 * whose groups are zero, 0xffff or random in every pattern. */
+	char want[INET6_ADDRSTRLEN];
+	unsigned differ = 0;
+	uint32_t r = 12345;
+	for (unsigned pattern = 0; pattern < 6561; pattern++) {  /* 3^8 */
+		unsigned p = pattern;
+		for (int g = 0; g < 8; g++, p /= 3) {
+			r = r * 1103515245u + 12345u;
+			uint16_t v = p % 3 == 0 ? 0 : p % 3 == 1 ? 0xffff : (uint16_t)(r >> 8);
+			if (p % 3 == 2 && (r & 0x300) == 0)
+				v &= 0x00ff;  /* short groups too */
+			a.b[2 * g] = (uint8_t)(v >> 8);
+			a.b[2 * g + 1] = (uint8_t)v;
+		}
+		for (int last = 0; last < 3; last++) {
+			if (last == 1)
+				a.b[15] = 1;  /* ::1 and friends */
+			if (last == 2)
+				memcpy(a.b + 12, "\x0a\x00\x00\x01", 4);
+			format_ip(text, 6, &a);
+			inet_ntop(AF_INET6, a.b, want, sizeof(want));
+			differ += strcmp(text, want) != 0;
+		}
+	}
+	is_int(differ, 0, "IPv6 text is inet_ntop's for every zero/0xffff/other pattern");
+	ok(!needs_no_escape("a<b") && !needs_no_escape("a\"b"),
+	   "and the check itself sees an escape");
+}
+
 int main(void)
 {
+	check_plain_values();
 	check(json_put_string, "<script>alert(\"x\")</script>",
 	      "\"\\u003cscript\\u003ealert(\\\"x\\\")\\u003c/script\\u003e\"",
 	      "JSON: markup and quotes escaped");

@@ -563,6 +563,55 @@ static void test_told_server_ports(void)
 	free(sp);
 }
 
+/* ---- the end of the input: open flows in the order they began ---- */
+
+static uint64_t last_serial;
+static int ended, out_of_order;
+
+static void on_end_ordered(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	(void)ctx;
+	(void)slot;
+	out_of_order += r->serial <= last_serial;
+	last_serial = r->serial;
+	ended++;
+}
+
+static void udp_flows(struct flow_table *t, int first, int count, uint64_t ts_s)
+{
+	struct flow_update u;
+
+	for (int i = first; i < first + count; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		struct packet p = pkt(4, src, 5353, "10.255.0.1", 53, IP_PROTO_UDP, ts_s);
+		flow_table_packet(t, &p, &u);
+	}
+}
+
+/* Flows that reuse freed slots (the free list gives the last freed first)
+ * end after the older flows in higher slots, and serials span more than
+ * one pass of the radix sort. */
+static void test_finish_order(void)
+{
+	struct flow_table_config c;
+	flow_table_config_default(&c);
+	c.max_flows = 16384;
+	struct flow_table *t = flow_table_new(&c, on_end_ordered, NULL);
+
+	udp_flows(t, 0, 3000, 100);
+	udp_flows(t, 3000, 3000, 150);
+	flow_table_expire(t, 161 * 1000000ull);  /* the first 3000 idle out */
+	is_int(ended, 3000, "the first 3000 flows ended idle");
+	udp_flows(t, 6000, 3000, 170);            /* into the freed slots */
+	ended = 0;
+	last_serial = 0;
+	flow_table_finish(t);
+	is_int(ended, 6000, "every open flow is reported at the end");
+	is_int(out_of_order, 0, "in the order the flows began, not by slot");
+	flow_table_free(t);
+}
+
 int main(void)
 {
 	test_symmetry_and_udp();
@@ -576,5 +625,6 @@ int main(void)
 	test_keys();
 	test_ids();
 	test_told_server_ports();
+	test_finish_order();
 	return done_testing();
 }

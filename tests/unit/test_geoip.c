@@ -41,6 +41,16 @@ static void test_scopes(void)
 		{ "ff02::fb", "multicast" }, { "2001:db8::10", "documentation" },
 		{ "::ffff:10.1.0.1", "private" }, { "20.50.2.10", "global" },
 		{ "2a01:111::1", "global" }, { "8.8.8.8", "global" },
+		/* Each range's edges, and the bytes next to the first ones. */
+		{ "203.0.113.9", "documentation" }, { "203.0.114.1", "global" },
+		{ "192.0.0.8", "reserved" }, { "192.88.99.1", "reserved" },
+		{ "198.19.255.1", "benchmarking" }, { "198.20.0.1", "global" },
+		{ "172.31.255.255", "private" }, { "172.32.0.1", "global" },
+		{ "100.127.255.255", "shared" }, { "100.128.0.1", "global" },
+		{ "9.255.255.255", "global" }, { "11.0.0.1", "global" },
+		{ "126.255.255.255", "global" }, { "128.0.0.1", "global" },
+		{ "223.255.255.255", "global" }, { "255.255.255.254", "reserved" },
+		{ "1.0.0.1", "global" }, { "::ffff:8.8.8.8", "global" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char name[64];
