@@ -155,6 +155,8 @@ static void free_parts(struct audit_run *run)
 	free(run->parts);
 	run->parts = NULL;
 	run->nparts = 0;
+}
+
 /* A flow no rule can judge needs no application detection: nothing in
  * the reports reads its application (flow events do: with them, every
  * flow is detected). */
