@@ -114,6 +114,12 @@ static bool is_reader(const struct capture *cap)
 	return cap->router.packet != NULL;
 }
 
+void capture_release_flow_memory(struct capture *cap)
+{
+	if (cap->flows)
+		flow_table_release_memory(cap->flows);
+}
+
 void capture_free(struct capture *cap)
 {
 	if (!cap)

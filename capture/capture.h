@@ -87,6 +87,10 @@ struct capture *capture_new(const struct capture_options *o,
 			    const struct capture_consumer *c);
 void capture_free(struct capture *cap);
 
+/* The run is over: the flow table's memory goes back (see
+ * flow_table_release_memory); its figures stay. */
+void capture_release_flow_memory(struct capture *cap);
+
 /* ---- Sharded runs (cli/pipeline_threads.h) ----
  *
  * A reader capture reads and decodes (fragments reassembled, tunnels

@@ -550,6 +550,37 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	return t;
 }
 
+bool flow_table_release_memory(struct flow_table *t)
+{
+	if (t->stats.active)
+		return false;
+	/* calloc of this size maps fresh pages: nothing resident until used. */
+	struct flow *flows = calloc(t->cfg.max_flows, sizeof(*flows));
+	struct tcp_content *content = calloc(t->cfg.max_flows, sizeof(*content));
+	uint32_t start = t->index_max < 4096 ? t->index_max : 4096;
+	struct index_entry *index = malloc(start * sizeof(*index));
+	if (!flows || !content || !index) {
+		free(flows);
+		free(content);
+		free(index);
+		return false;
+	}
+	free(t->flows);
+	free(t->content);
+	free(t->index);
+	t->flows = flows;
+	t->content = content;
+	t->index = index;
+	t->index_mask = start - 1;
+	for (uint32_t i = 0; i < start; i++)
+		t->index[i].slot = NIL;
+	t->used = 0;
+	t->free_head = NIL;
+	for (int i = 0; i < TIMER_CLASS_COUNT; i++)
+		t->timers[i].head = t->timers[i].tail = NIL;
+	return true;
+}
+
 void flow_table_free(struct flow_table *t)
 {
 	if (!t)

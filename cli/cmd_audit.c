@@ -357,6 +357,7 @@ int cmd_audit(int argc, char **argv)
 	int read_rc = pipeline_run(&pl);
 	bool merged = merge_verdicts(&run);
 	free_parts(&run);
+	pipeline_release_flow_memory(&pl);
 	if (!in.capture.quiet)
 		pipeline_summary(&pl, stderr);
 	if (events_file.f && !output_commit(&events_file, err, sizeof(err))) {

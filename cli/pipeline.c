@@ -485,3 +485,10 @@ void pipeline_summary(const struct pipeline *pl, FILE *f)
 		fprintf(f, "flowaudit: %u worker threads, flows sharded by address "
 			"pair\n", pl->nworkers);
 }
+
+void pipeline_release_flow_memory(struct pipeline *pl)
+{
+	capture_release_flow_memory(pl->cap);
+	for (unsigned i = 0; i < pl->nworkers; i++)
+		capture_release_flow_memory(pl->workers[i].cap);
+}

@@ -92,4 +92,8 @@ void pipeline_each_open_flow(struct pipeline *pl, classified_flow_fn *fn, void *
 /* The summary on standard error, with classification figures. */
 void pipeline_summary(const struct pipeline *pl, FILE *f);
 
+/* After pipeline_run, before a report is built: every flow table's memory
+ * goes back, so the report's own peak does not add to the tables'. */
+void pipeline_release_flow_memory(struct pipeline *pl);
+
 #endif

@@ -612,6 +612,37 @@ static void test_finish_order(void)
 	flow_table_free(t);
 }
 
+/* After the run the table gives its memory back and still works as new,
+ * its figures kept; never while a flow is open. */
+static void test_release_memory(void)
+{
+	struct flow_table *t = table(1000);
+	struct flow_update u;
+	char src[32];
+
+	for (int i = 0; i < 600; i++) {
+		snprintf(src, sizeof(src), "10.0.%d.%d", i / 250, i % 250 + 1);
+		struct packet p = pkt(4, src, 40000, "10.9.0.1", 53, IP_PROTO_UDP, 100);
+		flow_table_packet(t, &p, &u);
+	}
+	ok(!flow_table_release_memory(t), "not released while 600 flows are open");
+	flow_table_finish(t);
+	is_int((long long)flow_table_stats(t)->ended, 600, "600 flows ended");
+	ok(flow_table_release_memory(t), "released once every flow ended");
+	is_int((long long)flow_table_stats(t)->created, 600, "its figures are kept");
+	nrecords = 0;
+	struct packet a = tcp("10.0.0.1", 40000, "10.9.0.2", 443, TCP_SYN, 1, 0, 200);
+	struct packet b = tcp("10.9.0.2", 443, "10.0.0.1", 40000, TCP_SYN | TCP_ACK, 9, 2, 200);
+	flow_table_packet(t, &a, &u);
+	ok(u.created, "a new flow after the release");
+	flow_table_packet(t, &b, &u);
+	ok(!u.created, "its reply finds it in the fresh index");
+	flow_table_finish(t);
+	is_int(nrecords, 1, "one flow ended after the release");
+	is_str(records[0].history, "Sh", "as a new table tracks it");
+	flow_table_free(t);
+}
+
 int main(void)
 {
 	test_symmetry_and_udp();
@@ -626,5 +657,6 @@ int main(void)
 	test_ids();
 	test_told_server_ports();
 	test_finish_order();
+	test_release_memory();
 	return done_testing();
 }
