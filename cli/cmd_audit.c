@@ -246,6 +246,8 @@ int cmd_audit(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, INPUT_SHORT_OPTIONS OUTPUT_SHORT_OPTIONS
 				  HELP_SHORT_OPTIONS, longopts, NULL)) != -1) {
 		int r = input_option(&in, opt, optarg);
+		if (r == 0)
+			r = report_outputs_option(&outs, opt, optarg);
 		if (r < 0)
 			goto out;
 		if (r > 0 || rules_option(&rules, opt, optarg))
@@ -257,34 +259,12 @@ int cmd_audit(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_FORMAT:
-			if (!report_outputs_format(&outs, optarg, err, sizeof(err))) {
-				cli_error("--format: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_OUTPUT:
-			if (!report_outputs_path(&outs, optarg, err, sizeof(err))) {
-				cli_error("-o: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_COLOR:
-			if (!report_outputs_color(&outs, optarg)) {
-				cli_error("--color wants auto, always or never, not \"%s\"",
-					  optarg);
-				goto out;
-			}
-			break;
 		case OPT_FLOW_EVENTS:
 			flow_events = optarg;
 			break;
 		case OPT_EVENTS:
 			if (!events_dest_set(&events, optarg))
 				goto out;
-			break;
-		case OPT_ALLOW_SPECIAL_OUTPUT:
-			outs.allow_special = true;
 			break;
 		case OPT_HELP:
 			audit_usage(stdout);

@@ -542,7 +542,10 @@ int cmd_merge(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, OUTPUT_SHORT_OPTIONS HELP_SHORT_OPTIONS,
 				  longopts, NULL)) != -1) {
-		if (rules_option(&rules, opt, optarg))
+		int r = report_outputs_option(&outs, opt, optarg);
+		if (r < 0)
+			goto out;
+		if (r > 0 || rules_option(&rules, opt, optarg))
 			continue;
 		switch (opt) {
 		case OPT_FAIL_ON:
@@ -550,28 +553,6 @@ int cmd_merge(int argc, char **argv)
 				cli_error("--fail-on: %s", err);
 				goto out;
 			}
-			break;
-		case OPT_FORMAT:
-			if (!report_outputs_format(&outs, optarg, err, sizeof(err))) {
-				cli_error("--format: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_OUTPUT:
-			if (!report_outputs_path(&outs, optarg, err, sizeof(err))) {
-				cli_error("-o: %s", err);
-				goto out;
-			}
-			break;
-		case OPT_COLOR:
-			if (!report_outputs_color(&outs, optarg)) {
-				cli_error("--color wants auto, always or never, not \"%s\"",
-					  optarg);
-				goto out;
-			}
-			break;
-		case OPT_ALLOW_SPECIAL_OUTPUT:
-			outs.allow_special = true;
 			break;
 		case OPT_HELP:
 			merge_usage(stdout);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "report_outputs.h"
 #include "reports/output_file.h"
 
@@ -300,4 +301,32 @@ bool report_outputs_write(const struct report_outputs *o,
 	for (unsigned i = 0; i < o->n; i++)
 		ok &= write_one(o, o->out[i].format, o->out[i].path, r);
 	return ok;
+}
+
+int report_outputs_option(struct report_outputs *o, int opt, const char *arg)
+{
+	char err[512];
+
+	switch (opt) {
+	case OPT_FORMAT:
+		if (report_outputs_format(o, arg, err, sizeof(err)))
+			return 1;
+		cli_error("--format: %s", err);
+		return -1;
+	case OPT_OUTPUT:
+		if (report_outputs_path(o, arg, err, sizeof(err)))
+			return 1;
+		cli_error("-o: %s", err);
+		return -1;
+	case OPT_COLOR:
+		if (report_outputs_color(o, arg))
+			return 1;
+		cli_error("--color wants auto, always or never, not \"%s\"", arg);
+		return -1;
+	case OPT_ALLOW_SPECIAL_OUTPUT:
+		o->allow_special = true;
+		return 1;
+	default:
+		return 0;
+	}
 }

@@ -61,6 +61,12 @@ bool report_outputs_check(const struct report_outputs *o, char *err, size_t errl
 bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errlen);
 bool report_outputs_color(struct report_outputs *o, const char *when);
 
+/* The options of every command that writes audit reports (audit, merge):
+ * --format, -o, --color and --allow-special-output. 1: opt was one of
+ * them and is taken; -1: its value is bad (said on standard error); 0:
+ * another option. */
+int report_outputs_option(struct report_outputs *o, int opt, const char *arg);
+
 /* Writes one document to path (NULL or "-": standard output) the way every
  * report is written (reports/output_file.h: a temporary renamed into
  * place, nothing half written): write(f, ctx) renders it and returns
