@@ -213,28 +213,32 @@ static bool load_report(struct merge_report *r)
 	return true;
 }
 
+/* Two reports of one rules file (what: "matrices" or "sites"), by hash. */
+static bool same_rules_file(const char *what, const struct merge_report *a,
+			    const char *a_file, const char *a_sha256,
+			    const struct merge_report *b, const char *b_file,
+			    const char *b_sha256)
+{
+	if (strcmp(a_sha256, b_sha256) == 0)
+		return true;
+	cli_error("merge: %s and %s were audited against different %s (%s, sha256 "
+		  "%.12s; %s, sha256 %.12s): their findings cannot be merged",
+		  a->path, b->path, what, a_file ? a_file : "?", a_sha256,
+		  b_file ? b_file : "?", b_sha256);
+	return false;
+}
+
 /* Every report from the first one's matrix and site. */
 static bool same_rules(const struct merge *m)
 {
 	const struct merge_report *a = &m->reports[0];
 	for (unsigned i = 1; i < m->n; i++) {
 		const struct merge_report *b = &m->reports[i];
-		if (strcmp(a->matrix_sha256, b->matrix_sha256) != 0) {
-			cli_error("merge: %s and %s were audited against different "
-				  "matrices (%s, sha256 %.12s; %s, sha256 %.12s): their "
-				  "findings cannot be merged", a->path, b->path,
-				  a->matrix_file ? a->matrix_file : "?", a->matrix_sha256,
-				  b->matrix_file ? b->matrix_file : "?", b->matrix_sha256);
+		if (!same_rules_file("matrices", a, a->matrix_file, a->matrix_sha256,
+				     b, b->matrix_file, b->matrix_sha256) ||
+		    !same_rules_file("sites", a, a->site_file, a->site_sha256,
+				     b, b->site_file, b->site_sha256))
 			return false;
-		}
-		if (strcmp(a->site_sha256, b->site_sha256) != 0) {
-			cli_error("merge: %s and %s were audited against different "
-				  "sites (%s, sha256 %.12s; %s, sha256 %.12s): their "
-				  "findings cannot be merged", a->path, b->path,
-				  a->site_file ? a->site_file : "?", a->site_sha256,
-				  b->site_file ? b->site_file : "?", b->site_sha256);
-			return false;
-		}
 	}
 	return true;
 }
