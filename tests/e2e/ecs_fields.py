@@ -253,6 +253,13 @@ def make_mmdb(work):
 
 
 def main():
+    if os.environ.get("SANITIZED") == "yes":
+        # The fields are the same in both builds; under ASan the 200-odd
+        # runs cost a minute and a half, and the event writers already run
+        # under the sanitizers in golden.sh (the events cases) and
+        # report_formats.py.
+        print("1..0 # SKIP field names are checked in the normal build's suite")
+        return 0
     tap = Tap()
     fields, allowed = load_ecs()
     tap.ok(len(fields) > 1000 and all(v == ECS_VERSION for _, v in fields.values()),
