@@ -86,7 +86,12 @@ static void ack_tick(struct shard_pool *pool)
 	pthread_mutex_unlock(&pool->tick_lock);
 }
 
-static void run_message(struct shard_worker *w, const struct msg_head *h)
+/* own_thread: on the worker's thread, which acknowledges ticks; a worker
+ * run on the reader (its thread could not start) has reached the tick when
+ * this returns, and an acknowledgement the reader never counted would
+ * leave it waiting for ever. */
+static void run_message(struct shard_worker *w, const struct msg_head *h,
+			bool own_thread)
 {
 	const struct shard_ops *ops = &w->pool->ops;
 
@@ -104,7 +109,7 @@ static void run_message(struct shard_worker *w, const struct msg_head *h)
 		break;
 	case MSG_TICK:
 		ops->expire(w->ctx, ((const struct msg_tick *)h)->now_us);
-		if (w->pool->sync_ticks)
+		if (w->pool->sync_ticks && own_thread)
 			ack_tick(w->pool);
 		break;
 	case MSG_FINISH:
@@ -122,7 +127,7 @@ static void *worker_main(void *arg)
 	while (batch_queue_next(w->q, &data, &len)) {
 		for (size_t off = 0; off + sizeof(struct msg_head) <= len;) {
 			const struct msg_head *h = (const void *)(data + off);
-			run_message(w, h);
+			run_message(w, h, true);
 			off += h->len;
 		}
 		batch_queue_release(w->q);
@@ -154,7 +159,7 @@ static void start_workers(struct shard_pool *pool)
  * thread could not start. */
 static void run_direct(struct shard_worker *w, const struct msg_head *h)
 {
-	run_message(w, h);
+	run_message(w, h, false);
 }
 
 /* A packet message of type for worker w, with the packet's bytes. */

@@ -4,13 +4,13 @@ binding the capture's busiest server address to a role: it completes
 without error (exit 0, 1, or 3 when a capture could not be read whole; 2
 only for a capture that names its own fault),
 every finding has a cause and a reason, and the JSON report is byte-for-byte the same
-across two runs."""
+across two runs (the normal build; the sanitizer build runs each once)."""
 import json
 import os
 import subprocess
 import tempfile
 
-from common import FLOWAUDIT, REAL, Tap, captures, require_corpus
+from common import FLOWAUDIT, REAL, SANITIZED, Tap, captures, require_corpus
 
 
 def busiest_server(path):
@@ -39,8 +39,9 @@ for cap in captures():
     with open(site, "w") as f:
         json.dump({"name": "busiest server of " + cap,
                    "roles": {"license_server": [server]}}, f)
+    # Twice, for determinism, in the normal build; once under the sanitizers.
     runs = [subprocess.run([FLOWAUDIT, "audit", "-q", "--site", site, "--format", "json",
-                            path], capture_output=True) for _ in range(2)]
+                            path], capture_output=True) for _ in range(1 if SANITIZED else 2)]
     p = runs[0]
     sane = p.returncode in (0, 1, 3) or (p.returncode == 2 and path.encode() in p.stderr)
     try:
@@ -49,9 +50,10 @@ for cap in captures():
         tap.ok(False, "%s: the JSON report parses" % cap, str(e))
         continue
     reasons = all(f.get("reason") and f.get("cause") for f in report["findings"])
-    same = runs[0].stdout == runs[1].stdout
+    same = runs[0].stdout == runs[-1].stdout
     tap.ok(sane and reasons and same and b"Sanitizer" not in p.stderr,
-           "%s: audit with %s as license_server: exit %d, %d findings with causes and reasons, "
-           "identical across runs" % (cap, server, p.returncode, len(report["findings"])),
+           "%s: audit with %s as license_server: exit %d, %d findings with causes and reasons%s"
+           % (cap, server, p.returncode, len(report["findings"]),
+              ", identical across runs" if len(runs) > 1 else ""),
            p.stderr.decode(errors="replace")[-1500:])
 tap.done()

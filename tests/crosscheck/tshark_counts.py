@@ -23,10 +23,18 @@ with open(os.path.join(here, "tshark-known-differences.tsv")) as f:
         known[cap] = (ours, theirs, why)
 
 
-def tshark_conv(path, proto):
-    p = subprocess.run(["tshark", "-r", path, "-q", "-z", "conv," + proto],
+def tshark_conv(path):
+    """TCP and UDP conversation counts, from one tshark run: each table
+    follows its "TCP Conversations" or "UDP Conversations" title."""
+    p = subprocess.run(["tshark", "-r", path, "-q", "-z", "conv,tcp", "-z", "conv,udp"],
                        capture_output=True, text=True)
-    return sum(1 for l in p.stdout.splitlines() if "<->" in l)
+    counts, table = {"tcp": 0, "udp": 0}, None
+    for line in p.stdout.splitlines():
+        if line.endswith(" Conversations"):
+            table = line.split()[0].lower()
+        elif "<->" in line and table in counts:
+            counts[table] += 1
+    return counts["tcp"], counts["udp"]
 
 
 for cap in captures():
@@ -36,7 +44,7 @@ for cap in captures():
     _, recs, _ = flows(path)
     ours = "%d/%d" % (sum(r["proto"] == "tcp" for r in recs),
                       sum(r["proto"] == "udp" for r in recs))
-    theirs = "%d/%d" % (tshark_conv(path, "tcp"), tshark_conv(path, "udp"))
+    theirs = "%d/%d" % tshark_conv(path)
     if cap in known:
         k_ours, k_theirs, why = known[cap]
         tap.ok((ours, theirs) == (k_ours, k_theirs),

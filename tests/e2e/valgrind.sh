@@ -22,23 +22,45 @@ trap 'rm -rf "$work"' EXIT
 # of the suite). VALGRIND_ORIGINS=1 turns it on to diagnose a failure.
 origins=
 [ "${VALGRIND_ORIGINS:-0}" = 1 ] && origins=--track-origins=yes
-n=0 failed=0
+# Runs go as many at once as there are CPUs (each is one process, most of a
+# minute under memcheck); results are reported in order at the end.
+jobs=$(nproc 2>/dev/null || echo 1)
+n=0 failed=0 running=0
 memcheck() {
 	name=$1
 	shift
 	n=$((n + 1))
-	valgrind --quiet --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-		$origins --log-file="$work/vg.$n" "$FLOWAUDIT" "$@" \
-		>/dev/null 2>"$work/err.$n"
-	rc=$?
-	if [ $rc -ne 99 ] && [ ! -s "$work/vg.$n" ]; then
-		echo "ok $n - memcheck clean: $name (exit $rc)"
-	else
-		echo "not ok $n - memcheck: $name (exit $rc; VALGRIND_ORIGINS=1 says where)"
-		sed 's/^/# /' "$work/vg.$n" | head -40
-		failed=$((failed + 1))
+	printf '%s\n' "$name" >"$work/name.$n"
+	(
+		valgrind --quiet --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect \
+			--show-leak-kinds=definite,indirect \
+			$origins --log-file="$work/vg.$n" "$FLOWAUDIT" "$@" \
+			>/dev/null 2>"$work/err.$n"
+		echo $? >"$work/rc.$n"
+	) &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
 	fi
+}
+
+report() {
+	wait
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		i=$((i + 1))
+		name=$(cat "$work/name.$i")
+		rc=$(cat "$work/rc.$i" 2>/dev/null || echo "none")
+		if [ "$rc" != 99 ] && [ "$rc" != none ] && [ ! -s "$work/vg.$i" ]; then
+			echo "ok $i - memcheck clean: $name (exit $rc)"
+		else
+			echo "not ok $i - memcheck: $name (exit $rc; VALGRIND_ORIGINS=1 says where)"
+			sed 's/^/# /' "$work/vg.$i" | head -40
+			failed=$((failed + 1))
+		fi
+	done
 }
 
 # Every fixture, one run each way, in order as several inputs.
@@ -47,11 +69,15 @@ memcheck "flows over all $# fixtures" flows -q --format jsonl "$@"
 memcheck "flows as CSV and events" flows -q --format events "$FIXTURES/demo.pcap" \
 	"$FIXTURES/names-hostile.pcap" "$FIXTURES/dns-cname-tls.pcap"
 for site in "$SRCDIR"/tests/e2e/sites/*.json "$SRCDIR/pcaps/demo-site.json"; do
+	r=$work/r$n  # runs at once write files of their own
 	memcheck "audit of all fixtures against $(basename "$site"), every format" \
-		audit -q --site "$site" --format json -o "$work/r.json" \
-		--format html -o "$work/r.html" --format junit -o "$work/r.xml" \
-		--format csv -o "$work/r.csv" --format events -o "$work/r.jsonl" \
-		--format text -o "$work/r.txt" --flow-events "$work/f.jsonl" "$@"
+		audit -q --site "$site" --format json -o "$r.json" \
+		--format html -o "$r.html" --format junit -o "$r.xml" \
+		--format csv -o "$r.csv" --format events -o "$r.jsonl" \
+		--format text -o "$r.txt" --flow-events "$r.flows.jsonl" "$@"
+done
+# The checks after the audits: runs go in batches, like with like.
+for site in "$SRCDIR"/tests/e2e/sites/*.json "$SRCDIR/pcaps/demo-site.json"; do
 	memcheck "check --site $(basename "$site")" check --site "$site"
 done
 memcheck "suggest over all fixtures, site and evidence" suggest -q -o "$work/s.json" \
@@ -60,5 +86,6 @@ for bad in "$SRCDIR"/tests/data/sites/*.json; do
 	memcheck "check of $(basename "$bad")" check --site "$bad"
 done
 
+report
 echo "1..$n"
 [ "$failed" -eq 0 ]

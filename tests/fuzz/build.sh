@@ -96,18 +96,39 @@ stale() {
 	return 1
 }
 
+# The library's sources compile as many at once as there are CPUs: the
+# suite builds these last, often with nothing else left running.
+jobs=$(nproc 2>/dev/null || echo 1)
 objs=""
 rebuilt=0
+running=0
+failed=0
 for f in "$src"/common/*.c "$src"/capture/*.c "$src"/classify/*.c "$src"/rules/*.c \
 	"$src"/audit/*.c; do
 	o=$obj/$(basename "$(dirname "$f")")_$(basename "$f" .c).o
 	if stale "$o" "${o%.o}.d"; then
 		echo "  CC      ${f#"$src"/}"
-		"$CC" "$@" -fsanitize=fuzzer-no-link -MMD -MF "${o%.o}.d" -c "$f" -o "$o"
+		rm -f "$o"
+		"$CC" "$@" -fsanitize=fuzzer-no-link -MMD -MF "${o%.o}.d" -c "$f" -o "$o" &
 		rebuilt=1
+		running=$((running + 1))
+		if [ "$running" -ge "$jobs" ]; then
+			wait
+			running=0
+		fi
 	fi
 	objs="$objs $o"
 done
+wait
+# wait with no operand returns 0 whatever the jobs did: an object that is
+# missing is what tells a failed compile.
+for o in $objs; do
+	[ -f "$o" ] || failed=1
+done
+if [ "$failed" = 1 ]; then
+	echo "build.sh: compiling the library for the fuzz targets failed" >&2
+	exit 1
+fi
 lib=$obj/libfuzzaudit.a
 if [ $rebuilt = 1 ] || [ ! -f "$lib" ]; then
 	rm -f "$lib"

@@ -5,8 +5,8 @@
 #
 # BUILD_FUZZ_DIR holds the targets build.sh makes (`make fuzz`: the build
 # directory's fuzz/); by default $FUZZ_DIR, else fuzz/ next to $FLOWAUDIT.
-# Targets missing there are built first with build.sh (quick when they are
-# up to date; FUZZ_NO_BUILD=1 turns that off). FIXTURES_DIR (default
+# Targets missing or older than their sources are built first with build.sh
+# (quick when they are up to date; FUZZ_NO_BUILD=1 turns that off). FIXTURES_DIR (default
 # $FIXTURES) holds the fixture captures the seeds are made from.
 #
 # Each target runs over its seeds (make-seeds.sh) and every committed crash
@@ -57,7 +57,10 @@ missing=""
 for t in $TARGETS; do
 	[ -x "$dir/$t" ] || missing="$missing $t"
 done
-if [ -n "$missing" ] && [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+# build.sh runs even when every target is there: it rebuilds what is older
+# than its sources (a target built from yesterday's code fuzzes yesterday's
+# bugs) and is quick when nothing is.
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
 	mkdir -p "$dir"
 	sh "$here/build.sh" "$dir" >"$dir/build.log" 2>&1
 	rc=$?
