@@ -254,10 +254,8 @@ int cmd_audit(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case OPT_FAIL_ON:
-			if (!fail_policy_parse(optarg, &fail_on, err, sizeof(err))) {
-				cli_error("--fail-on: %s", err);
+			if (!fail_on_option(optarg, &fail_on, NULL))
 				goto out;
-			}
 			break;
 		case OPT_FLOW_EVENTS:
 			flow_events = optarg;

@@ -117,10 +117,8 @@ int cmd_diff(int argc, char **argv)
 			format_given = true;
 			break;
 		case OPT_FAIL_ON:
-			if (!fail_policy_parse(optarg, &policy, err, sizeof(err))) {
-				cli_error("diff: --fail-on: %s", err);
+			if (!fail_on_option(optarg, &policy, "diff"))
 				return EXIT_USAGE;
-			}
 			break;
 		case OPT_OUTPUT:
 			path = strcmp(optarg, "-") == 0 ? NULL : optarg;

@@ -553,10 +553,8 @@ int cmd_merge(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case OPT_FAIL_ON:
-			if (!fail_policy_parse(optarg, &fail_on, err, sizeof(err))) {
-				cli_error("--fail-on: %s", err);
+			if (!fail_on_option(optarg, &fail_on, NULL))
 				goto out;
-			}
 			break;
 		case OPT_HELP:
 			merge_usage(stdout);

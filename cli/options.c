@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "audit/policy.h"
 #include "rules/rules.h"
 
 int rules_option(struct rules_options *r, int opt, const char *arg)
@@ -44,4 +45,17 @@ void rules_load_failed(const struct diag *d)
 {
 	fprintf(stderr, "flowaudit: %u error%s, %u warning%s\n", d->errors,
 		plural_s(d->errors), d->warnings, plural_s(d->warnings));
+}
+
+bool fail_on_option(const char *spec, struct fail_policy *p, const char *cmd)
+{
+	char err[512];
+
+	if (fail_policy_parse(spec, p, err, sizeof(err)))
+		return true;
+	if (cmd)
+		cli_error("%s: --fail-on: %s", cmd, err);
+	else
+		cli_error("--fail-on: %s", err);
+	return false;
 }

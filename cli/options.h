@@ -117,6 +117,12 @@ enum option_code {
 
 #define END_OF_OPTIONS { NULL, 0, NULL, 0 }
 
+struct fail_policy;
+
+/* --fail-on SPEC into *p. False, with "--fail-on: why" on standard error
+ * (prefixed "CMD: " when cmd is not NULL), when SPEC is not a policy. */
+bool fail_on_option(const char *spec, struct fail_policy *p, const char *cmd);
+
 /* --site and --matrix as given. */
 struct rules_options {
 	const char *site;
