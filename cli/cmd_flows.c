@@ -6,12 +6,23 @@
 
 #include "cli.h"
 #include "pipeline.h"
+#include "shard_output.h"
 #include "reports/flow_output.h"
 #include "reports/output_file.h"
+
+struct flows_run;
+
+/* One worker's records, on its own thread (shard_output.h). */
+struct flows_part {
+	struct flows_run *run;
+	struct shard_writer *w;
+};
 
 struct flows_run {
 	FILE *out;
 	enum flow_format format;
+	struct shard_output *shards;  /* with worker threads, else NULL */
+	struct flows_part *parts;
 };
 
 static void flows_end(void *ctx, const struct flow_record *r,
@@ -19,6 +30,39 @@ static void flows_end(void *ctx, const struct flow_record *r,
 {
 	struct flows_run *run = ctx;
 	flow_output_write(run->out, run->format, r, c);
+}
+
+static void flows_part_end(void *ctx, const struct flow_record *r,
+			   const struct flow_class *c)
+{
+	struct flows_part *part = ctx;
+	flow_output_write(shard_writer_stream(part->w), part->run->format, r, c);
+	shard_writer_record_done(part->w);
+}
+
+/* With worker threads, each writes its records apart and hands them over
+ * in chunks; false when out of memory. */
+static bool split_output(struct flows_run *run, struct pipeline *pl)
+{
+	unsigned n = pipeline_workers(pl);
+
+	if (!n)
+		return true;
+	run->shards = shard_output_new(run->out, n);
+	run->parts = calloc(n, sizeof(*run->parts));
+	void **ctx = calloc(n, sizeof(*ctx));
+	if (!run->shards || !run->parts || !ctx) {
+		free(ctx);
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		run->parts[i].run = run;
+		run->parts[i].w = shard_output_writer(run->shards, i);
+		ctx[i] = &run->parts[i];
+	}
+	pipeline_split_flows(pl, flows_part_end, ctx, NULL);
+	free(ctx);
+	return true;
 }
 
 static void flows_usage(FILE *f)
@@ -112,8 +156,19 @@ int cmd_flows(int argc, char **argv)
 		output_abort(&of);
 		goto out;
 	}
+	if (!split_output(&run, &pl)) {
+		cli_error("out of memory setting up %u threads' output",
+			  pipeline_workers(&pl));
+		pipeline_close(&pl);
+		output_abort(&of);
+		goto out;
+	}
 	flow_output_begin(run.out, run.format);
 	rc = pipeline_run(&pl);
+	if (run.shards && !shard_output_finish(run.shards)) {
+		cli_error("out of memory: flow records were lost");
+		rc = EXIT_USAGE;
+	}
 	if (!in.capture.quiet)
 		pipeline_summary(&pl, stderr);
 	if (!output_commit(&of, err, sizeof(err))) {
@@ -122,6 +177,8 @@ int cmd_flows(int argc, char **argv)
 	}
 	pipeline_close(&pl);
 out:
+	shard_output_free(run.shards);
+	free(run.parts);
 	input_options_free(&in);
 	return rc;
 }
