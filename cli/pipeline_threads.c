@@ -118,6 +118,26 @@ static void run_message(struct shard_worker *w, const struct msg_head *h,
 	}
 }
 
+/* A batch was written on the reader's core, and each message's first
+ * touch here waited for its lines to come across (a quarter of a worker's
+ * time in `audit`, sampled). Asking for the lines PREFETCH_AHEAD bytes on
+ * while the current message runs hides that wait; returns how far the
+ * batch has been asked for. */
+#define PREFETCH_AHEAD 2048
+#define CACHE_LINE 64
+
+static size_t prefetch_batch(const uint8_t *data, size_t len, size_t off,
+			     size_t ahead)
+{
+	size_t want = off + PREFETCH_AHEAD < len ? off + PREFETCH_AHEAD : len;
+
+	if (ahead < off)
+		ahead = off;
+	for (; ahead < want; ahead += CACHE_LINE)
+		__builtin_prefetch(data + ahead);
+	return ahead;
+}
+
 static void *worker_main(void *arg)
 {
 	struct shard_worker *w = arg;
@@ -125,8 +145,10 @@ static void *worker_main(void *arg)
 	size_t len;
 
 	while (batch_queue_next(w->q, &data, &len)) {
+		size_t ahead = 0;  /* prefetched up to here */
 		for (size_t off = 0; off + sizeof(struct msg_head) <= len;) {
 			const struct msg_head *h = (const void *)(data + off);
+			ahead = prefetch_batch(data, len, off, ahead);
 			run_message(w, h, true);
 			off += h->len;
 		}
