@@ -68,6 +68,12 @@ static void on_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
 		cap->consumer.flow_end(cap->consumer.ctx, r, slot);
 }
 
+static void on_flow_ending(void *ctx, uint32_t slot)
+{
+	struct capture *cap = ctx;
+	cap->consumer.flow_ending(cap->consumer.ctx, slot);
+}
+
 static struct capture *capture_make(const struct capture_options *o,
 				     const struct capture_consumer *c,
 				     const struct capture_router *r)
@@ -83,6 +89,8 @@ static struct capture *capture_make(const struct capture_options *o,
 	cap->dec = decoder_new(&o->decode);
 	if (!r)
 		cap->flows = flow_table_new(&o->flows, on_flow_end, cap);
+	if (cap->flows && c && c->flow_ending)
+		flow_table_on_ending(cap->flows, on_flow_ending);
 	cap->opt.flows.server_ports = NULL;  /* the table keeps its own copy */
 	if (!cap->dec || (!r && !cap->flows)) {
 		capture_free(cap);

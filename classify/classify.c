@@ -601,6 +601,11 @@ static void fill_place(struct classifier *c, const struct flow_record *r,
 	geoip_lookup(c->geo, r->ip_version, &r->resp_h, &out->resp_geo);
 }
 
+void classifier_prefetch(const struct classifier *c, uint32_t slot)
+{
+	__builtin_prefetch(&c->flows[slot]);
+}
+
 void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 			 uint32_t slot, struct flow_class *out)
 {

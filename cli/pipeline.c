@@ -38,6 +38,12 @@ static void classify_flow_end(void *ctx, const struct flow_record *r, uint32_t s
 	pl->on_flow(pl->ctx, r, &c);
 }
 
+static void classify_flow_ending(void *ctx, uint32_t slot)
+{
+	struct pipeline *pl = ctx;
+	classifier_prefetch(pl->cls, slot);
+}
+
 static void tick(void *ctx, uint64_t now_us)
 {
 	struct pipeline *pl = ctx;
@@ -74,6 +80,12 @@ static void worker_flow_end(void *ctx, const struct flow_record *r, uint32_t slo
 	pthread_mutex_lock(&w->pl->flow_lock);
 	w->pl->on_flow(w->pl->ctx, r, &c);
 	pthread_mutex_unlock(&w->pl->flow_lock);
+}
+
+static void worker_flow_ending(void *ctx, uint32_t slot)
+{
+	struct pipeline_worker *w = ctx;
+	classifier_prefetch(w->cls, slot);
 }
 
 unsigned pipeline_workers(const struct pipeline *pl)
@@ -267,6 +279,7 @@ static bool open_workers(struct pipeline *pl, unsigned n,
 			.ctx = w,
 			.packet = worker_classify_packet,
 			.flow_end = worker_flow_end,
+			.flow_ending = worker_flow_ending,
 		};
 		w->cap = capture_new(&wcapo, &wc);
 		if (!w->cap) {
@@ -334,6 +347,7 @@ static bool open_single(struct pipeline *pl, const struct classify_options *co,
 		.ctx = pl,
 		.packet = classify_packet,
 		.flow_end = classify_flow_end,
+		.flow_ending = classify_flow_ending,
 		.tick = pl->on_tick ? tick : NULL,
 		.progress = progress_line_wanted(quiet) ? progress : NULL,
 	};

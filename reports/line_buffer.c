@@ -17,29 +17,15 @@ void lb_flush(struct line_buffer *b)
 	b->n = 0;
 }
 
-void lb_bytes(struct line_buffer *b, const char *s, size_t n)
+void lb_bytes_slow(struct line_buffer *b, const char *s, size_t n)
 {
-	if (b->n + n > sizeof(b->buf)) {
-		lb_flush(b);
-		if (n > sizeof(b->buf)) {
-			fwrite(s, 1, n, b->f);
-			return;
-		}
+	lb_flush(b);
+	if (n > sizeof(b->buf)) {
+		fwrite(s, 1, n, b->f);
+		return;
 	}
-	memcpy(b->buf + b->n, s, n);
-	b->n += n;
-}
-
-void lb_str(struct line_buffer *b, const char *s)
-{
-	lb_bytes(b, s, strlen(s));
-}
-
-void lb_char(struct line_buffer *b, char c)
-{
-	if (b->n == sizeof(b->buf))
-		lb_flush(b);
-	b->buf[b->n++] = c;
+	memcpy(b->buf, s, n);
+	b->n = n;
 }
 
 void lb_u64(struct line_buffer *b, uint64_t v)

@@ -358,6 +358,38 @@ static void test_line_buffer_numbers(void)
 	free(out);
 }
 
+/* Bytes past the buffer's end: pieces that overflow it part-way and one
+ * larger than the whole buffer come out whole and in order. */
+static void test_line_buffer_overflow(void)
+{
+	static char big[LINE_BUFFER_SIZE + 100], want[3 * LINE_BUFFER_SIZE];
+	char *out = NULL;
+	size_t len = 0, nwant = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct line_buffer lb;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	lb_begin(&lb, f);
+	for (int i = 0; i < 1000; i++) {
+		lb_bytes(&lb, "0123456789", 10);
+		memcpy(want + nwant, "0123456789", 10);
+		nwant += 10;
+	}
+	lb_bytes(&lb, big, sizeof(big));
+	memcpy(want + nwant, big, sizeof(big));
+	nwant += sizeof(big);
+	lb_str(&lb, "end");
+	memcpy(want + nwant, "end", 3);
+	nwant += 3;
+	lb_flush(&lb);
+	fclose(f);
+	ok(len == nwant && memcmp(out, want, nwant) == 0,
+	   "%zu bytes through a %d-byte line buffer, in order (got %zu)",
+	   nwant, LINE_BUFFER_SIZE, len);
+	free(out);
+}
+
 /* ---- values flow_output writes without the escaper (lb_json_plain) ---- */
 
 /* Whether the escaper would leave s exactly as it is. */
@@ -453,6 +485,7 @@ static void check_plain_values(void)
 int main(void)
 {
 	check_plain_values();
+	test_line_buffer_overflow();
 	check(json_put_string, "<script>alert(\"x\")</script>",
 	      "\"\\u003cscript\\u003ealert(\\\"x\\\")\\u003c/script\\u003e\"",
 	      "JSON: markup and quotes escaped");

@@ -643,6 +643,58 @@ static void test_release_memory(void)
 	flow_table_free(t);
 }
 
+/* The ending hint: a flow's slot is named before that flow ends (so that
+ * its consumer can fetch what it keeps by slot), and only then. */
+#define ENDING_FLOWS 50
+static uint32_t hinted[ENDING_FLOWS * 2];
+static int nhinted, hinted_live_at_end, hinted_ended_before;
+static bool slot_live[ENDING_FLOWS * 2];
+
+static void on_end_hinted(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	(void)ctx;
+	(void)r;
+	for (int i = 0; i < nhinted; i++)
+		if (hinted[i] == slot)
+			hinted_live_at_end++;
+	slot_live[slot] = false;
+}
+
+static void on_ending(void *ctx, uint32_t slot)
+{
+	(void)ctx;
+	if (slot >= ENDING_FLOWS * 2 || !slot_live[slot])
+		hinted_ended_before++;
+	else if (nhinted < ENDING_FLOWS * 2)
+		hinted[nhinted++] = slot;
+}
+
+static void test_ending_hint(void)
+{
+	struct flow_table_config c;
+	flow_table_config_default(&c);
+	c.max_flows = ENDING_FLOWS * 2;
+	struct flow_table *t = flow_table_new(&c, on_end_hinted, NULL);
+	struct flow_update u;
+
+	flow_table_on_ending(t, on_ending);
+	for (int i = 0; i < ENDING_FLOWS; i++) {
+		struct packet p = pkt(4, "10.0.0.1", (uint16_t)(40000 + i), "10.0.0.2",
+				      53, IP_PROTO_UDP, 100);
+		flow_table_packet(t, &p, &u);
+		slot_live[u.slot] = true;
+	}
+	flow_table_expire(t, 100 * 1000000ull);
+	is_int(nhinted, 0, "no hint before any flow is due");
+	flow_table_expire(t, 200 * 1000000ull);
+	/* Expiry names the flow two ahead of the one it ends: all but the
+	 * first two of a run of due flows. */
+	is_int(nhinted, ENDING_FLOWS - 2, "every due flow but the first two is hinted");
+	is_int(hinted_live_at_end, ENDING_FLOWS - 2, "each hinted flow then ended");
+	is_int(hinted_ended_before, 0, "no hint names a slot already free");
+	flow_table_free(t);
+}
+
 int main(void)
 {
 	test_symmetry_and_udp();
@@ -658,5 +710,6 @@ int main(void)
 	test_told_server_ports();
 	test_finish_order();
 	test_release_memory();
+	test_ending_hint();
 	return done_testing();
 }
