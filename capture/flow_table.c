@@ -630,15 +630,38 @@ static uint32_t oldest_flow(const struct flow_table *t)
 	return best;
 }
 
+/* Every line of a flow, asked for ahead of its use (see take_slot and
+ * flow_table_expire). Always inlined: GCC counts a prefetch as no effect
+ * at all, judges a function that only prefetches pure, and drops the call
+ * unused. */
+#define PREFETCHER static inline __attribute__((always_inline)) void
+
+PREFETCHER prefetch_flow(const struct flow_table *t, uint32_t slot)
+{
+	const char *f = (const char *)&t->flows[slot];
+
+	for (size_t off = 0; off < sizeof(struct flow); off += 64)
+		__builtin_prefetch(f + off);
+}
+
+/* A new flow's slot. The free slot after it is asked for at once: the
+ * next new flow comes packets later, and would otherwise wait for its
+ * slot (freed at a tick, long since out of the cache) twice, reading the
+ * free list's link and clearing the flow. */
 static uint32_t take_slot(struct flow_table *t)
 {
 	if (t->free_head != NIL) {
 		uint32_t s = t->free_head;
 		t->free_head = t->flows[s].next;
+		if (t->free_head != NIL)
+			prefetch_flow(t, t->free_head);
 		return s;
 	}
-	if (t->used < t->cfg.max_flows)
+	if (t->used < t->cfg.max_flows) {
+		if (t->used + 1 < t->cfg.max_flows)
+			prefetch_flow(t, t->used + 1);
 		return t->used++;
+	}
 	uint32_t victim = oldest_flow(t);
 	end_flow(t, victim, FLOW_END_EVICTED);
 	return take_slot(t);
@@ -932,19 +955,7 @@ void flow_table_stop_packets(struct flow_table *t, uint32_t slot)
  * its index entry, are long out of the cache. Asked for while the flow
  * before it ends (a record written, a callback run), they are there when
  * its turn comes: the flow two ahead in the timer list, and the index
- * entry of the one next (its tag, in a flow asked for a turn ago).
- * Always inlined: GCC counts a prefetch as no effect at all, judges a
- * function that only prefetches pure, and drops the call unused. */
-#define PREFETCHER static inline __attribute__((always_inline)) void
-
-PREFETCHER prefetch_flow(const struct flow_table *t, uint32_t slot)
-{
-	const char *f = (const char *)&t->flows[slot];
-
-	for (size_t off = 0; off < sizeof(struct flow); off += 64)
-		__builtin_prefetch(f + off);
-}
-
+ * entry of the one next (its tag, in a flow asked for a turn ago). */
 PREFETCHER prefetch_expiry(const struct flow_table *t, uint32_t slot)
 {
 	uint32_t next = t->flows[slot].next;
