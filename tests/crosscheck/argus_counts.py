@@ -6,6 +6,7 @@ import ipaddress
 import os
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from common import REAL, Tap, captures, flows, have, require_corpus
 
@@ -46,9 +47,14 @@ def main():
             if line.strip() and not line.startswith("#"):
                 cap, ours, theirs, why = line.rstrip("\n").split("\t", 3)
                 known[cap] = (ours, theirs, why)
-    for cap in captures():
+    # argus and racluster on eight captures at a time: they mostly wait,
+    # about a second per file (measured: 80 s of wall time for 6 s of CPU,
+    # one at a time; 15 s now); the checks still go in the captures' order.
+    caps = captures()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        argus = list(pool.map(argus_tuples, [os.path.join(REAL, c) for c in caps]))
+    for cap, theirs in zip(caps, argus):
         path = os.path.join(REAL, cap)
-        theirs = argus_tuples(path)
         if theirs is None or not (theirs["tcp"] or theirs["udp"]):
             continue
         _, recs, _ = flows(path)
