@@ -61,8 +61,9 @@ struct capture_consumer {
 		       const struct packet *p);
 	/* A flow ended; slot may be reused right after. */
 	void (*flow_end)(void *ctx, const struct flow_record *r, uint32_t slot);
-	/* A flow in slot will end soon (idle flows are being ended in turn):
-	 * a hint to prefetch what is kept by slot; may be NULL. */
+	/* The flow in slot may end soon (idle flows are being ended in turn
+	 * and it is two ahead; it may not be due yet): a hint to prefetch
+	 * what is kept by slot, nothing more; may be NULL. */
 	void (*flow_ending)(void *ctx, uint32_t slot);
 	/* Packet time advanced (called about once a second of packet time),
 	 * or stepped back (clock_steps_back). */

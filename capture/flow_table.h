@@ -24,15 +24,16 @@
 typedef void flow_end_fn(void *ctx, const struct flow_record *r,
 			 uint32_t slot);
 
-/* A flow will end soon (expiry is walking towards it): a hint to bring
- * what the callee keeps by slot into the cache. */
+/* A flow may end soon (expiry is walking towards it, though it may not be
+ * due yet): a hint to bring what the callee keeps by slot into the cache. */
 typedef void flow_ending_fn(void *ctx, uint32_t slot);
 
 struct flow_table;
 
 struct flow_table *flow_table_new(const struct flow_table_config *c,
 				  flow_end_fn *on_end, void *ctx);
-/* Optional: called with on_end's ctx, a flow or two before it ends. */
+/* Optional: called with on_end's ctx for the flow two ahead of the one
+ * expiry ends. */
 void flow_table_on_ending(struct flow_table *t, flow_ending_fn *fn);
 void flow_table_free(struct flow_table *t);
 

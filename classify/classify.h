@@ -72,8 +72,8 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
  * seen there; nothing else of it is kept or counted. */
 void classifier_learn_names(struct classifier *c, const struct packet *p);
 
-/* The flow in slot will end soon: its state is brought into the cache
- * (a flow idle for its timeout has long left it). */
+/* The flow in slot may end soon: its state is brought into the cache
+ * (a flow idle for its timeout has long left it). A hint only. */
 void classifier_prefetch(const struct classifier *c, uint32_t slot);
 
 /* The flow ended: fills *out and forgets the flow's state. */

@@ -52,6 +52,7 @@ static inline void lb_char(struct line_buffer *b, char c)
 		lb_flush(b);
 	b->buf[b->n++] = c;
 }
+
 void lb_u64(struct line_buffer *b, uint64_t v);
 /* "seconds.micro" with six digits, from microseconds. */
 void lb_seconds(struct line_buffer *b, uint64_t us);
