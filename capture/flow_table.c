@@ -657,11 +657,8 @@ static uint32_t take_slot(struct flow_table *t)
 			prefetch_flow(t, t->free_head);
 		return s;
 	}
-	if (t->used < t->cfg.max_flows) {
-		if (t->used + 1 < t->cfg.max_flows)
-			prefetch_flow(t, t->used + 1);
-		return t->used++;
-	}
+	if (t->used < t->cfg.max_flows)
+		return t->used++;  /* never used: nothing cached to wait for */
 	uint32_t victim = oldest_flow(t);
 	end_flow(t, victim, FLOW_END_EVICTED);
 	return take_slot(t);
