@@ -286,6 +286,12 @@ int cmd_audit(int argc, char **argv)
 	}
 	if (!events_dest_check(&events, &outs))
 		goto out;
+	if (events.dest && !events.syslog &&
+	    !output_precheck(events.dest, outs.allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+			     err, sizeof(err))) {
+		cli_error("--events: %s", err);
+		goto out;
+	}
 	if (events.syslog && !syslog_target_resolves(&events.target, err, sizeof(err))) {
 		cli_error("--events %s: %s", events.target.url, err);
 		goto out;

@@ -913,6 +913,15 @@ int cmd_watch(int argc, char **argv)
 		w.events = stdout;
 		w.events_path = NULL;
 	}
+	/* The file is opened at the first tick, after any privilege drop;
+	 * a name that would be refused then is refused now, before a wait. */
+	char err[PATH_MAX + 512];
+	if (w.events_path && !w.events_to_syslog &&
+	    !output_precheck(w.events_path, w.allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
+			     err, sizeof(err))) {
+		cli_error("watch: --events: %s", err);
+		goto out;
+	}
 	rc = run(&w, &in);
 out:
 	if (w.syslog)

@@ -185,10 +185,12 @@ bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errl
 	for (unsigned i = 0; i < o->n; i++) {
 		const char *path = o->out[i].path;
 		struct output_file of;
-		if (is_stdout(path) || special_file(path))
+		if (is_stdout(path) || (special_file(path) && o->allow_special))
 			continue;
 		/* The very steps of writing it, up to the rename: a temporary
-		 * file next to the destination, then removed. */
+		 * file next to the destination, then removed. A FIFO or device
+		 * not allowed is refused by output_open before it is opened,
+		 * so here, not after the capture has been read. */
 		if (!output_open(&of, path, o->allow_special ? OUTPUT_ALLOW_SPECIAL : 0,
 				 err, errlen))
 			return false;

@@ -56,8 +56,9 @@ bool report_outputs_path(struct report_outputs *o, const char *path,
  * standard output. */
 bool report_outputs_check(const struct report_outputs *o, char *err, size_t errlen);
 /* Before a long read: each report file can be created where it goes (its
- * directory exists, is writable and is safe to write in). Nothing is left
- * behind. False with a message naming the file. */
+ * directory exists, is writable and is safe to write in), and a FIFO or
+ * device is named only with --allow-special-output. Nothing is left behind.
+ * False with a message naming the file. */
 bool report_outputs_probe(const struct report_outputs *o, char *err, size_t errlen);
 bool report_outputs_color(struct report_outputs *o, const char *when);
 

@@ -271,6 +271,15 @@ static bool open_in_place(struct output_file *o, int dir_fd, unsigned flags,
 	return true;
 }
 
+bool output_precheck(const char *path, unsigned flags, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!path || strcmp(path, "-") == 0 || lstat(path, &st) != 0)
+		return true;  /* nothing there yet, or output_open will say why */
+	return judge_type(st.st_mode, path, flags, err, errlen) != EXISTING_REFUSED;
+}
+
 bool output_open(struct output_file *o, const char *path, unsigned flags,
 		 char *err, size_t errlen)
 {

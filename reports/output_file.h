@@ -43,6 +43,12 @@ struct output_file {
 bool output_open(struct output_file *o, const char *path, unsigned flags,
 		 char *err, size_t errlen);
 
+/* Before a long read: false (with err) when what the name is now would
+ * make output_open refuse it (a symbolic link, a directory, a FIFO or
+ * device not allowed). Nothing is opened, and the directory is not judged:
+ * that is output_open's, when it writes (after any privilege drop). */
+bool output_precheck(const char *path, unsigned flags, char *err, size_t errlen);
+
 /* Flushes, syncs and renames into place. False (with err) when any write
  * failed: the temporary file is removed and the destination untouched. */
 bool output_commit(struct output_file *o, char *err, size_t errlen);

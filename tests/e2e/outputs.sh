@@ -141,6 +141,30 @@ rc=$?
 [ $rc = 2 ] && grep -q "refusing to write /dev/null: it is a character device" "$work/null.err"
 check $? "a device without --allow-special-output: refused (exit $rc)" "$work/null.err"
 
+# ... and refused before the capture is read, not after: the capture here
+# is a pcap header on a FIFO whose writer stays for a minute. Refused up
+# front, the run ends at once; refused at the end, it would wait for it.
+mkfifo "$work/slow"
+mkdir "$work/windows"
+for run in "audit -o /dev/null" "audit -o $work/fifo" "audit --events /dev/null" \
+	   "watch --report-dir $work/windows --events /dev/null"; do
+	set -- $run
+	cmd=$1
+	shift
+	{ head -c 24 "$CAP"; exec sleep 60; } >"$work/slow" &
+	writer=$!
+	start=$(date +%s)
+	timeout -k 5 30 "$FLOWAUDIT" "$cmd" -q --site "$SITE" --format json "$@" \
+		"$work/slow" 2>"$work/early.err"
+	rc=$?
+	took=$(( $(date +%s) - start ))
+	kill $writer 2>/dev/null
+	wait $writer 2>/dev/null
+	eval "dest=\${$#}"
+	[ $rc = 2 ] && [ $took -lt 20 ] && grep -q "refusing to write $dest" "$work/early.err"
+	check $? "$cmd $* without --allow-special-output: refused before the capture is read (exit $rc after $took s)" "$work/early.err"
+done
+
 # A real full file system: a tiny tmpfs (needs root, as in CI).
 mnt="$work/small"
 mkdir "$mnt"
