@@ -377,6 +377,10 @@ static void close_window(struct watch *w, uint64_t end, bool open_flows)
 {
 	struct findings f;
 
+	/* No packet and no tick yet: there is no time to put a window at,
+	 * and a report of 1970 would say nothing true. */
+	if (!end)
+		return;
 	pace_reports(w);
 	capture_refresh_stats(w->pl->cap);
 	if (open_flows)
@@ -778,6 +782,9 @@ static int run(struct watch *w, struct input_options *in)
 		if (!w->window_start_us)
 			w->window_start_us = end;
 		close_window(w, end, false);
+		if (!end && !in->capture.quiet)
+			fprintf(stderr, "flowaudit: watch: the input held no packets: "
+				"no window to report\n");
 	}
 	if (!in->capture.quiet)
 		pipeline_summary(&pl, stderr);

@@ -117,6 +117,21 @@ def main():
                "an event line for each unexpected flow and failed attempt (%d)" % want,
                "\n".join(json.dumps(e)[:200] for e in lines))
 
+        # A capture with a header and no packet has no time for a window:
+        # no report (once one was named after 1970), and it is said.
+        empty = os.path.join(work, "empty.pcap")
+        with open(demo, "rb") as f, open(empty, "wb") as g:
+            g.write(f.read(24))
+        out = os.path.join(work, "empty")
+        os.mkdir(out)
+        p = subprocess.run([FLOWAUDIT, "watch", "--site", site, "--report-dir", out,
+                            "--format", "json", empty], stderr=subprocess.PIPE)
+        err = p.stderr.decode()
+        tap.ok(p.returncode == 0 and not glob.glob(os.path.join(out, "flowaudit-*")) and
+               "no window to report" in err and "0 window reports" in err,
+               "a capture without packets: no window report, and it is said",
+               "%r\n%s" % (os.listdir(out), err))
+
         bad = os.path.join(work, "nowhere", "deeper")
         p = subprocess.run([FLOWAUDIT, "watch", "-q", "--site", site, "--report-dir", bad,
                             demo], stderr=subprocess.PIPE)
