@@ -9,8 +9,9 @@
 #include "pipeline_threads.h"
 
 #define BATCH_BYTES (1u << 19)  /* more than any packet: snaplen 262144 */
-/* Batches per worker: enough to keep a worker busy while the reader fills
- * the next; fewer each with many workers, to bound the total. */
+/* Batches in the pool per worker: enough to keep a worker busy while the
+ * reader fills the next, and for one to run ahead while traffic favours it;
+ * fewer each with many workers, to bound the total. */
 #define BATCHES_FEW_WORKERS 8
 #define BATCHES_MANY_WORKERS 4
 #define FEW_WORKERS 8
@@ -32,6 +33,7 @@ struct shard_pool {
 	struct shard_ops ops;
 	unsigned n;
 	struct shard_worker *w;
+	struct batch_pool *batches;
 	bool started;
 	bool finished;
 	bool sync_ticks;
@@ -228,8 +230,15 @@ static void put_small(struct shard_worker *w, uint32_t type, uint64_t now_us)
 	m->h.len = (uint32_t)aligned(sizeof(*m));
 }
 
-/* A DNS message that may carry answers: UDP responses (QR set) and any
- * DNS over TCP with bytes (a segment may hold a response's end). */
+/* A DNS message that may carry answers a name index learns from: UDP
+ * responses to a standard query (QR set, opcode QUERY) with no error in
+ * the header's response code and at least one answer record, and any DNS
+ * over TCP with bytes (a segment may hold a response's end). Every other
+ * worker parses each one again, so those that cannot teach anything
+ * (NXDOMAIN, empty answers: one UDP response in seven in the bench
+ * capture) are not sent. An extended response code (EDNS) only adds high
+ * bits: a non-zero low half is an error whatever they are. */
+#define DNS_HEADER_LEN 12
 static bool may_answer(const struct packet *p)
 {
 	if (!p->has_l4 || !p->payload_caplen ||
@@ -237,8 +246,12 @@ static bool may_answer(const struct packet *p)
 		return false;
 	if (p->ip_proto == IP_PROTO_TCP)
 		return true;
-	return p->ip_proto == IP_PROTO_UDP && p->payload_caplen > 2 &&
-	       (p->payload[2] & 0x80);
+	if (p->ip_proto != IP_PROTO_UDP || p->payload_caplen < DNS_HEADER_LEN)
+		return false;
+	const uint8_t *h = p->payload;
+	bool response = h[2] & 0x80, standard_query = ((h[2] >> 3) & 0x0f) == 0;
+	bool no_error = (h[3] & 0x0f) == 0, answers = h[6] || h[7];
+	return response && standard_query && no_error && answers;
 }
 
 /* An ICMP error is a packet of its own flow (router to sender) and
@@ -326,8 +339,7 @@ static void route_finish(void *ctx)
 
 static void release(struct shard_pool *pool)
 {
-	for (unsigned i = 0; pool->w && i < pool->n; i++)
-		batch_queue_free(pool->w[i].q);
+	batch_pool_free(pool->batches);
 	free(pool->w);
 	pthread_mutex_destroy(&pool->tick_lock);
 	pthread_cond_destroy(&pool->tick_done);
@@ -354,14 +366,15 @@ struct shard_pool *shard_pool_new(unsigned n, const struct shard_ops *ops,
 		return NULL;
 	}
 	unsigned batches = n <= FEW_WORKERS ? BATCHES_FEW_WORKERS : BATCHES_MANY_WORKERS;
+	pool->batches = batch_pool_new(n, n * batches, BATCH_BYTES);
+	if (!pool->batches) {
+		release(pool);
+		return NULL;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		pool->w[i].pool = pool;
 		pool->w[i].ctx = ctx[i];
-		pool->w[i].q = batch_queue_new(batches, BATCH_BYTES);
-		if (!pool->w[i].q) {
-			release(pool);
-			return NULL;
-		}
+		pool->w[i].q = batch_pool_queue(pool->batches, i);
 	}
 	memset(router, 0, sizeof(*router));
 	router->ctx = pool;

@@ -24,9 +24,10 @@
  *    each tick until every worker has reached it: the command's tick then
  *    sees every worker standing still (their open flows, their figures).
  *
- * Each worker has its own bounded queue of reused batches (batch_queue.h):
- * no allocation per packet, and the reader waits when a worker falls
- * behind. Workers start with the first message, once the capture has
+ * Each worker has its own queue of batches from one bounded pool
+ * (batch_queue.h): no allocation per packet; a worker may run ahead of an
+ * even share while traffic favours it, and the reader waits only when the
+ * whole pool is full. Workers start with the first message, once the capture has
  * opened its input and dropped privileges (capabilities belong to each
  * thread, capset(2): a thread started before the drop would keep them),
  * and with every signal blocked: SIGINT, SIGTERM and the command's own go
