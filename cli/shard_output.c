@@ -1,6 +1,7 @@
 /* shard_output.c - see shard_output.h. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "shard_output.h"
 
@@ -8,8 +9,13 @@
  * small enough to stay in a core's cache. */
 #define CHUNK_BYTES (64u * 1024)
 
+/* A cache line each: glibc writes len (and buf) at every fflush, once a
+ * record, and two workers' writers on one line would pass it back and
+ * forth between their cores at every record. */
+#define CACHE_LINE 64
+
 struct shard_writer {
-	struct shard_output *o;
+	_Alignas(CACHE_LINE) struct shard_output *o;
 	FILE *mem;      /* open_memstream over buf/len */
 	char *buf;
 	size_t len;     /* bytes held, as of the last fflush */
@@ -24,10 +30,13 @@ struct shard_output {
 
 struct shard_output *shard_output_new(FILE *out, unsigned nworkers)
 {
-	struct shard_output *o = calloc(1, sizeof(*o) + nworkers * sizeof(o->w[0]));
+	size_t size = sizeof(struct shard_output) + nworkers * sizeof(struct shard_writer);
+	struct shard_output *o = aligned_alloc(CACHE_LINE, (size + CACHE_LINE - 1) &
+					       ~(size_t)(CACHE_LINE - 1));
 
 	if (!o)
 		return NULL;
+	memset(o, 0, size);
 	o->out = out;
 	pthread_mutex_init(&o->lock, NULL);
 	for (unsigned i = 0; i < nworkers; i++, o->n++) {
