@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/hash_key.h"
+#include "common/hash_mix.h"
 #include "capture.h"
 #include "decode_internal.h"
 
@@ -304,18 +305,6 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
  * it is a plain mixing function, a few multiplies where SipHash took a
  * tenth of the reader's time (sampled, `audit --threads 2`). */
 
-/* A 64-bit finalizer (xor-shift-multiply): every input bit changes about
- * half the output bits, so `% n` spreads flows evenly. */
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t addr_mix(uint8_t version, const struct ip_addr *a)
 {
 	uint64_t w[2];
@@ -323,19 +312,21 @@ static uint64_t addr_mix(uint8_t version, const struct ip_addr *a)
 
 	if (version == 4) {
 		memcpy(&v4, a->b, sizeof(v4));
-		return mix64(v4 ^ 0x9e3779b97f4a7c15ull);
+		return hash_mix64(v4 ^ 0x9e3779b97f4a7c15ull);
 	}
 	memcpy(w, a->b, sizeof(w));
-	return mix64(w[0] ^ mix64(w[1] ^ 0x9e3779b97f4a7c15ull));
+	return hash_mix64(w[0] ^ hash_mix64(w[1] ^ 0x9e3779b97f4a7c15ull));
 }
 
-/* Symmetric by construction: the two addresses' mixes are added, and
- * addition does not care which came first. */
+/* Each address mixed on its own (hash_mix64 spreads every input bit, so
+ * `% n` spreads flows evenly). Symmetric by construction: the two
+ * addresses' mixes are added, and addition does not care which came
+ * first. */
 static uint64_t pair_hash(uint8_t version, uint8_t proto, const struct ip_addr *a,
 			  const struct ip_addr *b)
 {
 	uint64_t pair = addr_mix(version, a) + addr_mix(version, b);
-	return mix64(pair ^ ((uint64_t)version << 8 | proto));
+	return hash_mix64(pair ^ ((uint64_t)version << 8 | proto));
 }
 
 uint64_t packet_shard_hash(const struct packet *p, bool by_quote)

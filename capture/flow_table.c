@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/hash_key.h"
+#include "common/hash_mix.h"
 #include "community_id.h"
 #include "flow_table.h"
 #include "tcp_state.h"
@@ -143,16 +144,6 @@ const char *timer_class_name(enum timer_class c)
 
 /* ---- keys and hashing ---- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Only the flow's uid (a name that must not change from run to run) is
  * derived from this unkeyed hash; the index is keyed (key_hash). */
 static uint64_t uid_hash(const struct flow_key *k)
@@ -162,7 +153,7 @@ static uint64_t uid_hash(const struct flow_key *k)
 
 	memcpy(words, k, sizeof(words));
 	for (size_t i = 0; i < sizeof(words) / 8; i++)
-		h = mix64(h ^ words[i]);
+		h = hash_mix64(h ^ words[i]);
 	return h;
 }
 
@@ -171,7 +162,7 @@ static uint64_t uid_hash(const struct flow_key *k)
 static_assert(KEY_TAIL == 16, "flow_key's fields after the addresses");
 
 /* The index's hash: SipHash-1-3 under the process's key, so that tuples
- * crafted to share a home position (easy against an unkeyed hash: mix64
+ * crafted to share a home position (easy against an unkeyed hash: hash_mix64
  * can be inverted) cannot be made without the key. An IPv4 key leaves out
  * its addresses' 12 unused bytes each: 24 bytes hashed instead of 48, on
  * every packet. */
@@ -397,8 +388,8 @@ static int flow_orig_side(const struct flow *f)
 static void uid_value(const struct flow *f, uint64_t v[2])
 {
 	uint64_t h = uid_hash(&f->key);
-	v[0] = mix64(h ^ f->created_us);
-	v[1] = mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->created_us << 1));
+	v[0] = hash_mix64(h ^ f->created_us);
+	v[1] = hash_mix64(v[0] ^ 0x5851f42d4c957f2dull ^ (f->created_us << 1));
 }
 
 static void uid_format(const uint64_t v[2], char out[FLOW_UID_LEN])
