@@ -235,9 +235,10 @@ static void put_small(struct shard_worker *w, uint32_t type, uint64_t now_us)
  * the header's response code and at least one answer record, and any DNS
  * over TCP with bytes (a segment may hold a response's end). Every other
  * worker parses each one again, so those that cannot teach anything
- * (NXDOMAIN, empty answers: one UDP response in seven in the bench
- * capture) are not sent. An extended response code (EDNS) only adds high
- * bits: a non-zero low half is an error whatever they are. */
+ * (NXDOMAIN, empty answers: 416 of the 2,711 UDP responses in the first
+ * 1/32 of the bench capture, tshark's count) are not sent. An extended
+ * response code (EDNS) only adds high bits: a non-zero low half is an
+ * error whatever they are. */
 #define DNS_HEADER_LEN 12
 static bool may_answer(const struct packet *p)
 {
