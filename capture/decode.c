@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hash_key.h"
 #include "common/hash_mix.h"
 #include "capture.h"
 #include "decode_internal.h"
@@ -303,7 +302,7 @@ bool decoder_expire(struct decoder *d, uint64_t now, struct packet *out)
  * source): traffic chosen to land on one worker costs only parallelism,
  * and that worker's flow table is keyed per process like every other. So
  * it is a plain mixing function, a few multiplies where SipHash took a
- * tenth of the reader's time (sampled, `audit --threads 2`). */
+ * twentieth of the reader's samples (`audit --threads 2`, perf). */
 
 static uint64_t addr_mix(uint8_t version, const struct ip_addr *a)
 {

@@ -7,8 +7,9 @@
  * The batches are one pool for all the workers: memory is bounded by the
  * pool (the producer waits when none is free), while a worker that traffic
  * favours for a while (one big flow) can take more than an even share
- * instead of the reader stopping for it as the others run dry. A worker
- * waiting for work is handed a part-filled batch rather than left idle.
+ * instead of the reader stopping for it as the others run dry. When the
+ * reader must wait for a batch, a worker waiting for work is first handed
+ * the part-filled batch the reader holds for it.
  * Messages arrive in the order they were put: a worker sees its packets,
  * ticks and DNS answers in the order the reader read them. */
 #ifndef FLOWAUDIT_BATCH_QUEUE_H
@@ -22,8 +23,9 @@ struct batch_pool;
 struct batch_queue;
 
 /* nbatches buffers of batch_bytes each (a message must fit in one) for
- * nqueues queues; NULL when out of memory or nbatches <= nqueues (each
- * producer may hold one batch part-filled: one more keeps work moving). */
+ * nqueues queues; NULL when out of memory or nbatches <= nqueues (the
+ * producer may hold one part-filled batch per queue: one more keeps work
+ * moving). */
 struct batch_pool *batch_pool_new(unsigned nqueues, unsigned nbatches, size_t batch_bytes);
 void batch_pool_free(struct batch_pool *p);
 /* Queue i of the pool (0 <= i < nqueues). */

@@ -157,12 +157,30 @@ static void test_learn_names(void)
 	classifier_free(other);
 }
 
-/* The workers share the flows evenly: 40,000 address pairs in sequence
- * (clients in one /16 to a handful of servers, as a site looks; and IPv6
- * clients differing in the last bits only) land on each of 2, 3 and 4
- * workers within 3% of an even share. A hash that ignored some address
- * bytes would pile them on one worker; the outputs would still agree, so
- * only this test would notice. */
+/* Pair i of the balance test: clients in one /16 (IPv4) or differing in
+ * the last bytes only (IPv6), to one of five servers, as a site looks. */
+static struct packet balance_pair(bool v6, unsigned i)
+{
+	struct packet p;
+	uint8_t *c = p.src.b, *s = p.dst.b;
+
+	memset(&p, 0, sizeof(p));
+	p.ip_version = v6 ? 6 : 4;
+	p.ip_proto = IP_PROTO_TCP;
+	unsigned last = v6 ? 15 : 3;
+	c[0] = v6 ? 0x20 : 10;
+	c[1] = v6 ? 0x01 : 1;
+	c[last - 1] = (uint8_t)(i >> 8);
+	c[last] = (uint8_t)i;
+	s[0] = v6 ? 0x20 : 192;
+	s[last] = (uint8_t)(1 + i % 5);
+	return p;
+}
+
+/* The workers share the flows evenly: 40,000 address pairs land on each
+ * of 2, 3 and 4 workers within 3% of an even share. A hash that ignored
+ * some address bytes would pile them on one worker; the outputs would
+ * still agree, so only this test would notice. */
 static void test_shard_balance(void)
 {
 	static const unsigned workers[] = { 2, 3, 4 };
@@ -172,25 +190,7 @@ static void test_shard_balance(void)
 		for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++) {
 			unsigned n = workers[w], count[4] = { 0 };
 			for (unsigned i = 0; i < PAIRS; i++) {
-				struct packet p;
-				memset(&p, 0, sizeof(p));
-				p.ip_version = v6 ? 6 : 4;
-				p.ip_proto = IP_PROTO_TCP;
-				if (v6) {
-					p.src.b[0] = 0x20;
-					p.src.b[1] = 0x01;
-					p.src.b[14] = (uint8_t)(i >> 8);
-					p.src.b[15] = (uint8_t)i;
-					p.dst.b[0] = 0x20;
-					p.dst.b[15] = (uint8_t)(1 + i % 5);
-				} else {
-					p.src.b[0] = 10;
-					p.src.b[1] = 1;
-					p.src.b[2] = (uint8_t)(i >> 8);
-					p.src.b[3] = (uint8_t)i;
-					p.dst.b[0] = 192;
-					p.dst.b[3] = (uint8_t)(1 + i % 5);
-				}
+				struct packet p = balance_pair(v6, i);
 				count[packet_shard_hash(&p, true) % n]++;
 			}
 			bool even = true;
