@@ -264,6 +264,7 @@ const char *input_options_help(void)
 	"                           reading on one, flows sharded by address pair\n"
 	"                           over N workers (same findings, flows in another\n"
 	"                           order); default $FLOWAUDIT_THREADS, else the\n"
-	"                           CPUs for audit and 1 for the other commands\n"
+	"                           usable CPUs (at most 8) for audit and 1 for\n"
+	"                           the other commands\n"
 	"  -q, --quiet              no warnings or summary on standard error\n";
 }

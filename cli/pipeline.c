@@ -1,4 +1,5 @@
 /* pipeline.c - capture -> classify wiring (see pipeline.h). */
+#include <sched.h>  /* sched_getaffinity, CPU_COUNT (_GNU_SOURCE) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,16 +209,28 @@ static unsigned threads_from_environment(void)
 	return 0;
 }
 
-/* FLOWAUDIT_THREADS, else the online CPUs (at most the maximum). */
+/* The CPUs this process may run on: its affinity mask (taskset, a
+ * container's cpuset), else the online CPUs. */
+static long usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return n;
+	}
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* FLOWAUDIT_THREADS, else the usable CPUs, at most
+ * SHARD_DEFAULT_WORKERS_MAX. */
 unsigned pipeline_default_threads(void)
 {
 	unsigned env = threads_from_environment();
 	if (env)
 		return env;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		return 1;
-	return cpus > SHARD_WORKERS_MAX ? SHARD_WORKERS_MAX : (unsigned)cpus;
+	return shard_default_workers(usable_cpus());
 }
 
 static unsigned threads_wanted(const struct input_options *in)

@@ -50,8 +50,9 @@ struct pipeline {
 
 /* Without --threads: $FLOWAUDIT_THREADS (1 to 64) when set, else, for a
  * command whose output does not depend on the order flows end in
- * (input_options.order_free), the online CPUs (at most 64), and one thread
- * for the others. pipeline_default_threads() is the former. */
+ * (input_options.order_free), the CPUs the process may run on (at most
+ * SHARD_DEFAULT_WORKERS_MAX), and one thread for the others.
+ * pipeline_default_threads() is the former. */
 #define THREADS_ENV "FLOWAUDIT_THREADS"
 unsigned pipeline_default_threads(void);
 

@@ -338,6 +338,13 @@ static void route_finish(void *ctx)
 
 /* ---- life ---- */
 
+unsigned shard_default_workers(long cpus)
+{
+	if (cpus < 1)
+		return 1;
+	return cpus > SHARD_DEFAULT_WORKERS_MAX ? SHARD_DEFAULT_WORKERS_MAX : (unsigned)cpus;
+}
+
 static void release(struct shard_pool *pool)
 {
 	batch_pool_free(pool->batches);

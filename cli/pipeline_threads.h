@@ -42,6 +42,13 @@
 #include "capture/capture.h"
 
 #define SHARD_WORKERS_MAX 64
+/* Workers a run takes by default, however many CPUs it may use: one reader
+ * feeds only so many. On the bench capture the reader's share of the CPU
+ * at two workers (perf record, by thread) says it keeps up with about 6.5
+ * workers' worth of `flows` and 2.4 of `audit`; each worker beyond that
+ * only costs its start (about 35 ms: its own nDPI module) and its memory
+ * (about 7 MiB). --threads still asks for up to SHARD_WORKERS_MAX. */
+#define SHARD_DEFAULT_WORKERS_MAX 8
 
 /* What a worker does with what the reader routes to it; each called on the
  * worker's thread with that worker's ctx. */
@@ -57,6 +64,10 @@ struct shard_ops {
 };
 
 struct shard_pool;
+
+/* The default number of workers for a run that may use cpus CPUs: cpus,
+ * at most SHARD_DEFAULT_WORKERS_MAX, at least 1. */
+unsigned shard_default_workers(long cpus);
 
 /* n workers (2 to SHARD_WORKERS_MAX), worker i acting on ctx[i]; fills
  * *router for capture_new_reader. sync_ticks: the reader waits at each

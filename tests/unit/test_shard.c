@@ -1,12 +1,14 @@
 /* test_shard.c - what a sharded run (cli/pipeline_threads.h) rests on:
  * packet_shard_hash sends both directions of a flow, all its ports and the
  * ICMP errors quoting it the same way; classifier_learn_names lets a
- * worker name its flows by DNS answers another worker's flow carried. */
+ * worker name its flows by DNS answers another worker's flow carried;
+ * shard_default_workers takes no more workers than one reader feeds. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "classify/classify.h"
+#include "cli/pipeline_threads.h"
 #include "tap.h"
 
 static struct packet tcp_packet(const uint8_t a[4], uint16_t ap,
@@ -203,11 +205,30 @@ static void test_shard_balance(void)
 	}
 }
 
+/* One worker per usable CPU, but no more than one reader keeps busy, and
+ * one when the count is unknown (sysconf's -1). */
+static void test_default_workers(void)
+{
+	is_int(shard_default_workers(-1), 1, "default workers: CPUs unknown, one");
+	is_int(shard_default_workers(0), 1, "default workers: no CPU reported, one");
+	is_int(shard_default_workers(1), 1, "default workers: one CPU, one");
+	is_int(shard_default_workers(2), 2, "default workers: two CPUs, two");
+	is_int(shard_default_workers(SHARD_DEFAULT_WORKERS_MAX), SHARD_DEFAULT_WORKERS_MAX,
+	       "default workers: as many as the cap");
+	is_int(shard_default_workers(64), SHARD_DEFAULT_WORKERS_MAX,
+	       "default workers: 64 CPUs, the cap (8)");
+	is_int(shard_default_workers(4096), SHARD_DEFAULT_WORKERS_MAX,
+	       "default workers: 4096 CPUs, the cap");
+	ok(SHARD_DEFAULT_WORKERS_MAX <= SHARD_WORKERS_MAX,
+	   "the default cap is within what --threads accepts");
+}
+
 int main(void)
 {
 	test_shard_hash();
 	test_shard_balance();
 	test_learn_names();
+	test_default_workers();
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
 }
