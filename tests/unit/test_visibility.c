@@ -1,0 +1,97 @@
+/* test_visibility.c - the host visibility table (audit/visibility.h) when
+ * merged: flags join and counts add up, and a table that fills takes the
+ * other's hosts in address order, so that a sharded run's report keeps the
+ * same hosts in every run (the table's hash key is drawn per process, and
+ * merging in slot order made the kept hosts differ from run to run). */
+#include <string.h>
+
+#include "audit/visibility.h"
+#include "tap.h"
+
+#define OWN_HOSTS 60000u
+#define OTHER_HOSTS 10000u
+
+/* Host i of a /16-sized block starting at first.0.0.0 (i < 65536). */
+static struct host_seen host(uint8_t first, unsigned i, uint8_t flags)
+{
+	struct host_seen h;
+
+	memset(&h, 0, sizeof(h));
+	h.ip_version = 4;
+	h.addr.b[0] = first;
+	h.addr.b[2] = (uint8_t)(i >> 8);
+	h.addr.b[3] = (uint8_t)i;
+	h.flags = flags;
+	h.tcp_flows = 2;
+	h.tcp_one_sided = 1;
+	return h;
+}
+
+static void test_merge_joins(void)
+{
+	struct host_visibility *a = host_visibility_new(), *b = host_visibility_new();
+	if (!ok(a && b, "two tables")) {
+		host_visibility_free(a);
+		host_visibility_free(b);
+		return;
+	}
+	struct host_seen x = host(10, 1, HOST_OPENED), y = host(10, 1, HOST_RECEIVED);
+	host_visibility_add(a, &x);
+	host_visibility_add(b, &y);
+	host_visibility_merge(a, b);
+	is_int(host_visibility_of(a, 4, &x.addr), HOST_OPENED | HOST_RECEIVED,
+	       "a host both saw: its flags joined");
+	uint32_t flows, one_sided;
+	host_visibility_tcp(a, 4, &x.addr, &flows, &one_sided);
+	ok(flows == 4 && one_sided == 2, "and its TCP counts added (%u flows, %u one-sided)",
+	   flows, one_sided);
+	host_visibility_free(a);
+	host_visibility_free(b);
+}
+
+/* into holds OWN_HOSTS; from OTHER_HOSTS, added highest address first.
+ * into has room for HOST_VISIBILITY_MAX - OWN_HOSTS more: it must take
+ * exactly from's lowest addresses, whatever order they sit in. */
+static void test_merge_fills_in_address_order(void)
+{
+	struct host_visibility *into = host_visibility_new(), *from = host_visibility_new();
+	if (!ok(into && from, "two tables")) {
+		host_visibility_free(into);
+		host_visibility_free(from);
+		return;
+	}
+	for (unsigned i = 0; i < OWN_HOSTS; i++) {
+		struct host_seen h = host(10, i, HOST_OPENED);
+		host_visibility_add(into, &h);
+	}
+	for (unsigned i = OTHER_HOSTS; i-- > 0;) {
+		struct host_seen h = host(11, i, HOST_ANSWERED);
+		host_visibility_add(from, &h);
+	}
+	host_visibility_add_untracked(from, 7);
+	host_visibility_merge(into, from);
+
+	unsigned room = HOST_VISIBILITY_MAX - OWN_HOSTS, taken_low = 0, taken_high = 0;
+	for (unsigned i = 0; i < OTHER_HOSTS; i++) {
+		struct host_seen h = host(11, i, 0);
+		bool kept = host_visibility_of(into, 4, &h.addr) != 0;
+		if (i < room)
+			taken_low += kept;
+		else
+			taken_high += kept;
+	}
+	is_int(taken_low, room, "a full table took the other's lowest addresses");
+	is_int(taken_high, 0, "and none above them");
+	is_int(host_visibility_untracked(into), OTHER_HOSTS - room + 7,
+	       "the rest, and what the other could not hold, are untracked");
+	host_visibility_free(into);
+	host_visibility_free(from);
+}
+
+int main(void)
+{
+	test_merge_joins();
+	test_merge_fills_in_address_order();
+	printf("1..%d\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
