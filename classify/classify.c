@@ -6,6 +6,7 @@
 
 #include "app_confidence.h"
 #include "classify.h"
+#include "dns_digest.h"
 #include "dns_parse.h"
 #include "dpi.h"
 #include "geoip.h"
@@ -66,6 +67,11 @@ struct classifier {
 	struct dns_state *dns;      /* opt.dns_flows */
 	uint32_t dns_used, dns_free;
 	struct dns_message *msg;    /* scratch: one parsed DNS message */
+	/* The digest of the DNS message in the packet about to be fed
+	 * (classifier_expect_digest), used instead of parsing it again. */
+	const struct packet *digest_packet;
+	const void *digest;
+	size_t digest_len;
 	/* Flows holding an nDPI state, least recently fed first: when every
 	 * state is taken, the one idle longest gives up (as it would at its
 	 * end) so a new flow can be detected. */
@@ -198,8 +204,19 @@ static void dns_state_free(struct classifier *c, uint32_t id)
 	c->dns_free = id;
 }
 
+/* A parsed message's header fields, from a dns_message or a digest. */
+static struct dns_digest_head head_of(const struct dns_message *m)
+{
+	struct dns_digest_head h = {
+		.id = m->id, .qtype = m->qtype, .rcode = m->rcode,
+		.nrecords = m->nrecords, .is_response = m->is_response,
+		.qname = m->qname,
+	};
+	return h;
+}
+
 static void dns_query(struct classifier *c, struct dns_state *d,
-		      const struct dns_message *m)
+		      const struct dns_digest_head *m)
 {
 	d->queries++;
 	if (!d->qname) {
@@ -231,18 +248,57 @@ static void learn_answer(void *ctx, const struct dns_record *r, const char *chai
 		       r->ttl, a->p->ts_us, a->p->ip_version, &a->p->src);
 }
 
+/* Whether a message's answers name addresses: a successful response to
+ * a question. */
+static bool teaches(const struct dns_digest_head *m)
+{
+	return m->is_response && m->rcode == 0 && m->qname[0];
+}
+
 /* A successful answer names its addresses. */
 static void learn_answers(struct classifier *c, const struct dns_message *m,
 			  const struct packet *p)
 {
-	if (m->is_response && m->rcode == 0 && m->qname[0]) {
+	struct dns_digest_head h = head_of(m);
+
+	if (teaches(&h)) {
 		struct answer_ctx a = { c, m, p };
 		dns_answers_for_question(m, learn_answer, &a);
 	}
 }
 
+struct digest_ctx {
+	struct classifier *c;
+	const char *qname;
+	uint64_t ts_us;
+	uint8_t resolver_version;
+	const struct ip_addr *resolver;
+};
+
+static void learn_digest_address(void *ctx, uint8_t ip_version,
+				 const struct ip_addr *addr, uint32_t ttl,
+				 const char *chain)
+{
+	struct digest_ctx *g = ctx;
+	name_index_add(g->c->index, ip_version, addr, g->qname, chain, ttl,
+		       g->ts_us, g->resolver_version, g->resolver);
+}
+
+/* learn_answers, from a digest of the message. */
+static void learn_digest(struct classifier *c, const void *digest, size_t len,
+			 const struct dns_digest_head *m, uint64_t ts_us,
+			 uint8_t resolver_version, const struct ip_addr *resolver)
+{
+	if (teaches(m)) {
+		struct digest_ctx g = { c, m->qname, ts_us, resolver_version, resolver };
+		dns_digest_each_address(digest, len, learn_digest_address, &g);
+	}
+}
+
+/* What a response does to its flow's DNS state (its names are learnt by
+ * the caller). */
 static void dns_response(struct classifier *c, struct dns_state *d,
-			 const struct dns_message *m, const struct packet *p)
+			 const struct dns_digest_head *m)
 {
 	d->responses++;
 	d->rcode = (int16_t)m->rcode;
@@ -259,7 +315,6 @@ static void dns_response(struct classifier *c, struct dns_state *d,
 			break;
 		}
 	}
-	learn_answers(c, m, p);
 }
 
 struct tcp_dns_ctx {
@@ -271,11 +326,35 @@ struct tcp_dns_ctx {
 static void dns_message(struct classifier *c, struct dns_state *d,
 			const struct dns_message *m, const struct packet *p)
 {
+	struct dns_digest_head h = head_of(m);
+
 	c->dns_messages++;
-	if (m->is_response)
-		dns_response(c, d, m, p);
-	else
-		dns_query(c, d, m);
+	if (h.is_response) {
+		dns_response(c, d, &h);
+		learn_answers(c, m, p);
+	} else {
+		dns_query(c, d, &h);
+	}
+}
+
+/* dns_message, from the digest the reader made of p's message. */
+static void dns_digest_message(struct classifier *c, struct dns_state *d,
+			       const struct packet *p)
+{
+	struct dns_digest_head h;
+
+	if (!dns_digest_head(c->digest, c->digest_len, &h)) {
+		c->dns_unparsed++;  /* not reached: the reader made it whole */
+		return;
+	}
+	c->dns_messages++;
+	if (h.is_response) {
+		dns_response(c, d, &h);
+		learn_digest(c, c->digest, c->digest_len, &h, p->ts_us,
+			     p->ip_version, &p->src);
+	} else {
+		dns_query(c, d, &h);
+	}
 }
 
 static void tcp_dns_message(void *ctx, const struct dns_message *m)
@@ -298,7 +377,9 @@ static void dns_packet(struct classifier *c, struct flow_state *s,
 			c->dns_unparsed++;
 		return;
 	}
-	if (dns_parse(p->payload, p->payload_caplen, c->msg))
+	if (c->digest && c->digest_packet == p)
+		dns_digest_message(c, d, p);
+	else if (dns_parse(p->payload, p->payload_caplen, c->msg))
 		dns_message(c, d, c->msg, p);
 	else
 		c->dns_unparsed++;
@@ -326,6 +407,23 @@ void classifier_learn_names(struct classifier *c, const struct packet *p)
 	} else if (dns_parse(p->payload, p->payload_caplen, c->msg)) {
 		learn_answers(c, c->msg, p);
 	}
+}
+
+void classifier_learn_digest(struct classifier *c, const void *digest,
+			     size_t len, const struct packet *p)
+{
+	struct dns_digest_head h;
+
+	if (dns_digest_head(digest, len, &h))
+		learn_digest(c, digest, len, &h, p->ts_us, p->ip_version, &p->src);
+}
+
+void classifier_expect_digest(struct classifier *c, const struct packet *p,
+			      const void *digest, size_t len)
+{
+	c->digest_packet = digest ? p : NULL;
+	c->digest = digest;
+	c->digest_len = digest ? len : 0;
 }
 
 /* ---- names and applications ---- */

@@ -72,6 +72,19 @@ bool classifier_packet(struct classifier *c, const struct flow_update *u,
  * seen there; nothing else of it is kept or counted. */
 void classifier_learn_names(struct classifier *c, const struct packet *p);
 
+/* classifier_learn_names for a UDP DNS packet p whose message another
+ * thread parsed into the digest of len bytes (dns_digest.h): p's header
+ * fields are used (time, resolver), its payload is not read. */
+void classifier_learn_digest(struct classifier *c, const void *digest,
+			     size_t len, const struct packet *p);
+
+/* The UDP DNS packet p, fed next, carries the message of this digest: its
+ * flow's DNS state and the name index take it from the digest instead of
+ * parsing p again. Cleared with digest NULL once p is fed; the digest must
+ * stay valid until then. */
+void classifier_expect_digest(struct classifier *c, const struct packet *p,
+			      const void *digest, size_t len);
+
 /* The flow in slot may end soon: its state is brought into the cache
  * (a flow idle for its timeout has long left it). A hint only. */
 void classifier_prefetch(const struct classifier *c, uint32_t slot);

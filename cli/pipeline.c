@@ -105,16 +105,31 @@ void pipeline_split_flows(struct pipeline *pl, classified_flow_fn *fn,
 		pl->on_flow = shared;
 }
 
-static void shard_packet(void *ctx, const struct packet *p, bool to_consumer)
+static void shard_packet(void *ctx, const struct packet *p, bool to_consumer,
+			 const void *digest, size_t digest_len)
 {
 	struct pipeline_worker *w = ctx;
+
+	if (!digest) {
+		capture_feed_packet(w->cap, p, to_consumer);
+		return;
+	}
+	classifier_expect_digest(w->cls, p, digest, digest_len);
 	capture_feed_packet(w->cap, p, to_consumer);
+	classifier_expect_digest(w->cls, NULL, NULL, 0);
 }
 
 static void shard_learn(void *ctx, const struct packet *p)
 {
 	struct pipeline_worker *w = ctx;
 	classifier_learn_names(w->cls, p);
+}
+
+static void shard_learn_digest(void *ctx, const struct packet *p,
+			       const void *digest, size_t digest_len)
+{
+	struct pipeline_worker *w = ctx;
+	classifier_learn_digest(w->cls, digest, digest_len, p);
 }
 
 static void shard_icmp_evidence(void *ctx, const struct packet *p)
@@ -311,6 +326,7 @@ static bool open_sharded(struct pipeline *pl, unsigned n,
 	static const struct shard_ops ops = {
 		.packet = shard_packet,
 		.learn = shard_learn,
+		.learn_digest = shard_learn_digest,
 		.icmp_evidence = shard_icmp_evidence,
 		.expire = shard_expire,
 		.finish = shard_finish,

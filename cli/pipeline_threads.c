@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "batch_queue.h"
+#include "classify/dns_digest.h"
+#include "classify/dns_parse.h"
 #include "pipeline_threads.h"
 
 #define BATCH_BYTES (1u << 19)  /* more than any packet: snaplen 262144 */
@@ -18,6 +20,9 @@
 #define DNS_PORT 53
 /* ICMP address pairs whose worker is remembered (see icmp_owner). */
 #define ICMP_OWNERS 4096
+/* Room for one DNS message's digest: a few hundred bytes as a rule; one
+ * that does not fit goes to the workers as its packet, parsed by each. */
+#define DIGEST_BYTES 16384
 
 enum worker_state { NOT_STARTED, RUNNING, DIRECT, JOINED };
 
@@ -46,6 +51,10 @@ struct shard_pool {
 		bool set;
 	} icmp_owners[ICMP_OWNERS];
 
+	/* The DNS answer being routed, parsed once here (route_packet). */
+	struct dns_message *dns;
+	uint8_t digest[DIGEST_BYTES];
+
 	/* Ticks handed to every worker, and acknowledgements of them. */
 	pthread_mutex_t tick_lock;
 	pthread_cond_t tick_done;
@@ -64,8 +73,10 @@ struct msg_head {
 
 struct msg_packet {
 	struct msg_head h;
+	uint32_t digest_off, digest_len;  /* a DNS digest after the bytes; 0: none */
 	struct packet p;
-	uint8_t data[];  /* the IP header on (l3), then a payload kept apart */
+	uint8_t data[];  /* the IP header on (l3), then a payload kept apart,
+			  * then the digest */
 };
 
 struct msg_tick {
@@ -88,6 +99,30 @@ static void ack_tick(struct shard_pool *pool)
 	pthread_mutex_unlock(&pool->tick_lock);
 }
 
+/* A packet message's work, with the digest of its DNS message if the
+ * reader made one. */
+static void run_packet(struct shard_worker *w, uint32_t type, const struct packet *p,
+		       const void *digest, size_t digest_len)
+{
+	const struct shard_ops *ops = &w->pool->ops;
+
+	switch (type) {
+	case MSG_PACKET:
+	case MSG_TABLE_PACKET:
+		ops->packet(w->ctx, p, type == MSG_PACKET, digest, digest_len);
+		break;
+	case MSG_LEARN:
+		if (digest)
+			ops->learn_digest(w->ctx, p, digest, digest_len);
+		else
+			ops->learn(w->ctx, p);
+		break;
+	case MSG_ICMP_EVIDENCE:
+		ops->icmp_evidence(w->ctx, p);
+		break;
+	}
+}
+
 /* own_thread: on the worker's thread, which acknowledges ticks; a worker
  * run on the reader (its thread could not start) has reached the tick when
  * this returns, and an acknowledgement the reader never counted would
@@ -100,15 +135,13 @@ static void run_message(struct shard_worker *w, const struct msg_head *h,
 	switch (h->type) {
 	case MSG_PACKET:
 	case MSG_TABLE_PACKET:
-		ops->packet(w->ctx, &((const struct msg_packet *)h)->p,
-			    h->type == MSG_PACKET);
-		break;
 	case MSG_LEARN:
-		ops->learn(w->ctx, &((const struct msg_packet *)h)->p);
+	case MSG_ICMP_EVIDENCE: {
+		const struct msg_packet *m = (const void *)h;
+		const uint8_t *digest = m->digest_len ? (const uint8_t *)m + m->digest_off : NULL;
+		run_packet(w, h->type, &m->p, digest, m->digest_len);
 		break;
-	case MSG_ICMP_EVIDENCE:
-		ops->icmp_evidence(w->ctx, &((const struct msg_packet *)h)->p);
-		break;
+	}
 	case MSG_TICK:
 		ops->expire(w->ctx, ((const struct msg_tick *)h)->now_us);
 		if (w->pool->sync_ticks && own_thread)
@@ -186,18 +219,21 @@ static void run_direct(struct shard_worker *w, const struct msg_head *h)
 	run_message(w, h, false);
 }
 
-/* A packet message of type for worker w, with the packet's bytes. */
-static void put_packet(struct shard_worker *w, uint32_t type, const struct packet *p)
+/* A packet message of type for worker w: with the packet's bytes when
+ * bytes is set (a digest stands for them otherwise), and with the digest
+ * (digest_len a multiple of 8) if there is one. */
+static void put_packet(struct shard_worker *w, uint32_t type, const struct packet *p,
+		       bool bytes, const void *digest, size_t digest_len)
 {
-	const uint8_t *l3 = p->l3, *pay = p->payload;
+	const uint8_t *l3 = bytes ? p->l3 : NULL, *pay = bytes ? p->payload : NULL;
 	size_t l3_len = l3 ? p->l3_caplen : 0;
 	bool pay_inside = pay && l3 && pay >= l3 && pay + p->payload_caplen <= l3 + l3_len;
 	size_t pay_len = pay && !pay_inside ? p->payload_caplen : 0;
-	size_t len = aligned(sizeof(struct msg_packet) + l3_len + pay_len);
+	size_t head_len = aligned(sizeof(struct msg_packet) + l3_len + pay_len);
+	size_t len = head_len + digest_len;
 
 	if (w->state == DIRECT) {
-		struct msg_packet m = { .h = { type, 0 }, .p = *p };
-		run_direct(w, &m.h);
+		run_packet(w, type, p, digest, digest_len);
 		return;
 	}
 	struct msg_packet *m = batch_queue_reserve(w->q, len);
@@ -205,11 +241,19 @@ static void put_packet(struct shard_worker *w, uint32_t type, const struct packe
 		return;  /* larger than a batch: no captured packet is */
 	m->h.type = type;
 	m->h.len = (uint32_t)len;
+	m->digest_off = (uint32_t)head_len;
+	m->digest_len = (uint32_t)digest_len;
+	if (digest_len)
+		memcpy((uint8_t *)m + head_len, digest, digest_len);
 	m->p = *p;
 	if (l3_len)
 		memcpy(m->data, l3, l3_len);
 	m->p.l3 = l3_len ? m->data : NULL;
-	if (pay_inside) {
+	if (!bytes) {
+		/* The digest holds what the bytes said. */
+		m->p.payload = NULL;
+		m->p.payload_caplen = m->p.l3_caplen = 0;
+	} else if (pay_inside) {
 		m->p.payload = m->data + (pay - l3);
 	} else if (pay_len) {
 		memcpy(m->data + l3_len, pay, pay_len);
@@ -233,10 +277,11 @@ static void put_small(struct shard_worker *w, uint32_t type, uint64_t now_us)
 /* A DNS message that may carry answers a name index learns from: UDP
  * responses to a standard query (QR set, opcode QUERY) with no error in
  * the header's response code and at least one answer record, and any DNS
- * over TCP with bytes (a segment may hold a response's end). Every other
- * worker parses each one again, so those that cannot teach anything
- * (NXDOMAIN, empty answers: 416 of the 2,711 UDP responses in the first
- * 1/32 of the bench capture, tshark's count) are not sent. An extended
+ * over TCP with bytes (a segment may hold a response's end). The reader
+ * parses each of these (digest_answer) and every other worker learns from
+ * it, so those that cannot teach anything (NXDOMAIN, empty answers: 416 of
+ * the 2,711 UDP responses in the first 1/32 of the bench capture, tshark's
+ * count) are left to their own worker. An extended
  * response code (EDNS) only adds high bits: a non-zero low half is an
  * error whatever they are. */
 #define DNS_HEADER_LEN 12
@@ -281,10 +326,31 @@ static bool is_icmp(const struct packet *p)
 	return p->ip_proto == IP_PROTO_ICMP || p->ip_proto == IP_PROTO_ICMPV6;
 }
 
+/* A DNS answer every worker learns from: parsed here, once, into
+ * pool->digest. Returns the digest's length; 0 with *parsed false when it
+ * is not a message (no worker would learn from it either), 0 with *parsed
+ * true when it is one whose digest does not fit, or comes over TCP (where
+ * a segment may hold several messages, or a part of one): each worker
+ * then parses the packet itself. */
+static size_t digest_answer(struct shard_pool *pool, const struct packet *p, bool *parsed)
+{
+	*parsed = true;
+	if (p->ip_proto != IP_PROTO_UDP)
+		return 0;
+	if (!dns_parse(p->payload, p->payload_caplen, pool->dns)) {
+		*parsed = false;
+		return 0;
+	}
+	return dns_digest_pack(pool->dns, pool->digest, sizeof(pool->digest));
+}
+
 static void route_packet(void *ctx, const struct packet *p, bool to_consumer)
 {
 	struct shard_pool *pool = ctx;
 	unsigned owner = (unsigned)(packet_shard_hash(p, true) % pool->n);
+	bool learn = to_consumer && may_answer(p), parsed = false;
+	size_t digest_len = learn ? digest_answer(pool, p, &parsed) : 0;
+	const void *digest = digest_len ? pool->digest : NULL;
 
 	if (!pool->started)
 		start_workers(pool);
@@ -292,13 +358,15 @@ static void route_packet(void *ctx, const struct packet *p, bool to_consumer)
 		unsigned quoted = owner;
 		owner = icmp_owner(pool, p, quoted);
 		if (p->quote.present && owner != quoted)
-			put_packet(&pool->w[quoted], MSG_ICMP_EVIDENCE, p);
+			put_packet(&pool->w[quoted], MSG_ICMP_EVIDENCE, p, true, NULL, 0);
 	}
-	put_packet(&pool->w[owner], to_consumer ? MSG_PACKET : MSG_TABLE_PACKET, p);
-	if (to_consumer && may_answer(p))
-		for (unsigned i = 0; i < pool->n; i++)
-			if (i != owner)
-				put_packet(&pool->w[i], MSG_LEARN, p);
+	put_packet(&pool->w[owner], to_consumer ? MSG_PACKET : MSG_TABLE_PACKET, p,
+		   true, digest, digest_len);
+	if (!learn || !parsed)
+		return;
+	for (unsigned i = 0; i < pool->n; i++)
+		if (i != owner)
+			put_packet(&pool->w[i], MSG_LEARN, p, !digest, digest, digest_len);
 }
 
 /* Hands the tick to every worker with everything before it; with
@@ -348,6 +416,7 @@ unsigned shard_default_workers(long cpus)
 static void release(struct shard_pool *pool)
 {
 	batch_pool_free(pool->batches);
+	free(pool->dns);
 	free(pool->w);
 	pthread_mutex_destroy(&pool->tick_lock);
 	pthread_cond_destroy(&pool->tick_done);
@@ -369,7 +438,8 @@ struct shard_pool *shard_pool_new(unsigned n, const struct shard_ops *ops,
 	pool->n = n;
 	pool->sync_ticks = sync_ticks;
 	pool->w = calloc(n, sizeof(*pool->w));
-	if (!pool->w) {
+	pool->dns = malloc(sizeof(*pool->dns));
+	if (!pool->w || !pool->dns) {
 		release(pool);
 		return NULL;
 	}

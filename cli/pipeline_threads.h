@@ -37,6 +37,7 @@
 #define FLOWAUDIT_PIPELINE_THREADS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "capture/capture.h"
@@ -53,9 +54,15 @@
 /* What a worker does with what the reader routes to it; each called on the
  * worker's thread with that worker's ctx. */
 struct shard_ops {
-	void (*packet)(void *ctx, const struct packet *p, bool to_consumer);
+	/* digest: the reader's parse of the packet's DNS message
+	 * (classify/dns_digest.h), or NULL. */
+	void (*packet)(void *ctx, const struct packet *p, bool to_consumer,
+		       const void *digest, size_t digest_len);
 	void (*learn)(void *ctx, const struct packet *p);  /* a DNS packet of
 							    * another worker's */
+	/* The same, parsed once by the reader: p without its bytes. */
+	void (*learn_digest)(void *ctx, const struct packet *p, const void *digest,
+			     size_t digest_len);
 	/* An ICMP error whose own flow another worker tracks, quoting a flow
 	 * of this one. */
 	void (*icmp_evidence)(void *ctx, const struct packet *p);

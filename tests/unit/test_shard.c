@@ -1,13 +1,16 @@
 /* test_shard.c - what a sharded run (cli/pipeline_threads.h) rests on:
  * packet_shard_hash sends both directions of a flow, all its ports and the
  * ICMP errors quoting it the same way; classifier_learn_names lets a
- * worker name its flows by DNS answers another worker's flow carried;
+ * worker name its flows by DNS answers another worker's flow carried, and
+ * from the reader's digest of the answer (dns_digest.h) exactly as from
+ * the packet;
  * shard_default_workers takes no more workers than one reader feeds. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "capture/capture.h"
 #include "classify/classify.h"
+#include "classify/dns_digest.h"
 #include "cli/pipeline_threads.h"
 #include "tap.h"
 
@@ -159,6 +162,117 @@ static void test_learn_names(void)
 	classifier_free(other);
 }
 
+/* A DNS flow (10.0.0.1:40000 to the resolver, slot 2): its query, then its
+ * response, which the classifier reads from digest when one is given (the
+ * response's own payload is then garbage: only the digest can teach it);
+ * returns what the flow's end says. */
+static struct flow_class dns_flow(struct classifier *c, const void *digest, size_t len)
+{
+	static const uint8_t resolver[4] = { 10, 0, 0, 53 }, cli[4] = { 10, 0, 0, 1 };
+	uint8_t query[128], response[128];
+	struct flow_class fc;
+	struct flow_record r;
+
+	size_t n = dns_response(query);
+	query[2] = 0x01;  /* QR clear: the query */
+	query[3] = 0x00;
+	query[7] = 0;     /* no answers */
+	struct packet q = tcp_packet(cli, 40000, resolver, 53);
+	q.ip_proto = IP_PROTO_UDP;
+	q.tcp_flags = 0;
+	q.payload = query;
+	q.payload_caplen = q.payload_len = (uint32_t)(n - 16);
+	struct flow_update u = { .slot = 2, .created = true, .from_orig = true,
+				 .want_packets = true };
+	classifier_packet(c, &u, &q);
+
+	struct packet a = tcp_packet(resolver, 53, cli, 40000);
+	a.ip_proto = IP_PROTO_UDP;
+	a.tcp_flags = 0;
+	a.payload = response;
+	a.payload_caplen = a.payload_len = (uint32_t)dns_response(response);
+	if (digest)
+		memset(response, 0xff, sizeof(response));
+	u.created = false;
+	u.from_orig = false;
+	classifier_expect_digest(c, &a, digest, len);
+	classifier_packet(c, &u, &a);
+	classifier_expect_digest(c, NULL, NULL, 0);
+
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.proto = IP_PROTO_UDP;
+	memcpy(r.orig_h.b, cli, 4);
+	memcpy(r.resp_h.b, resolver, 4);
+	r.orig_p = 40000;
+	r.resp_p = 53;
+	r.first_us = r.last_us = a.ts_us;
+	r.orig.pkts = r.resp.pkts = 1;
+	memset(&fc, 0, sizeof(fc));
+	classifier_flow_end(c, &r, 2, &fc);
+	return fc;
+}
+
+/* The reader parses a DNS answer once and hands workers its digest: the
+ * flow's own worker keeps the same DNS outcome, and every worker names
+ * flows by it, as when each parsed the packet. */
+static void test_learn_digest(void)
+{
+	static const uint8_t resolver[4] = { 10, 0, 0, 53 }, cli[4] = { 10, 0, 0, 1 };
+	static uint8_t digest[1024] __attribute__((aligned(8)));
+	struct classify_options o;
+	char err[256], name[256];
+	uint8_t payload[128];
+	struct dns_message *m = malloc(sizeof(*m));
+
+	classify_options_default(&o);
+	o.dpi = false;
+	o.max_flows = 4;
+	o.dns_flows = 4;
+	size_t n = dns_response(payload);
+	size_t len = m && dns_parse(payload, n, m) ? dns_digest_pack(m, digest, sizeof(digest)) : 0;
+	free(m);
+	struct classifier *parsed = classifier_new(&o, err, sizeof(err));
+	struct classifier *digested = classifier_new(&o, err, sizeof(err));
+	struct classifier *learner = classifier_new(&o, err, sizeof(err));
+	if (!ok(len && parsed && digested && learner, "a digest and three classifiers")) {
+		classifier_free(parsed);
+		classifier_free(digested);
+		classifier_free(learner);
+		return;
+	}
+
+	struct flow_class want = dns_flow(parsed, NULL, 0), got = dns_flow(digested, digest, len);
+	ok(want.dns.is_dns && want.dns.responses == 1 && want.dns.rcode == 0,
+	   "the flow parsed from its packets has its response");
+	ok(got.dns.is_dns && got.dns.queries == want.dns.queries &&
+	   got.dns.responses == want.dns.responses && got.dns.rcode == want.dns.rcode &&
+	   got.dns.answers == want.dns.answers && got.dns.unanswered == want.dns.unanswered &&
+	   got.dns.qtype == want.dns.qtype && strcmp(got.dns.query, want.dns.query) == 0,
+	   "from the digest: the same DNS outcome (%u answers, query %s)",
+	   got.dns.answers, got.dns.query);
+	struct classifier_stats s;
+	classifier_stats(digested, &s);
+	ok(s.dns_messages == 2 && s.dns_unparsed == 0,
+	   "two messages counted, none unparsable: the garbage payload was not read");
+	name_of_new_flow(digested, name, sizeof(name));
+	is_str(name, "example.com", "the flow's own worker names by the digest's answer");
+
+	struct packet resp = tcp_packet(resolver, 53, cli, 40000);
+	resp.ip_proto = IP_PROTO_UDP;
+	classifier_learn_digest(learner, digest, len, &resp);
+	name_of_new_flow(learner, name, sizeof(name));
+	is_str(name, "example.com", "another worker names by the digest alone");
+	classifier_stats(learner, &s);
+	ok(s.dns_messages == 0 && s.name_index_entries == 1,
+	   "learning from a digest counts no message (%llu index entries)",
+	   (unsigned long long)s.name_index_entries);
+
+	classifier_free(parsed);
+	classifier_free(digested);
+	classifier_free(learner);
+}
+
 /* Pair i of the balance test: clients in one /16 (IPv4) or differing in
  * the last bytes only (IPv6), to one of five servers, as a site looks. */
 static struct packet balance_pair(bool v6, unsigned i)
@@ -228,6 +342,7 @@ int main(void)
 	test_shard_hash();
 	test_shard_balance();
 	test_learn_names();
+	test_learn_digest();
 	test_default_workers();
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
