@@ -25,8 +25,14 @@
 
 /* The state as a new JSON object (members "pairs", "unexpected",
  * "exceptions", "summary", "health", "hosts", ...), NULL when out of
- * memory. Deterministic: the same state gives the same bytes. */
+ * memory. Deterministic: the same state gives the same bytes. "hosts" is
+ * one raw item, its text as cJSON_PrintUnformatted would write the list. */
 cJSON *verdict_state_json(const struct verdict *v);
+
+/* Lays out the raw items of a state from verdict_state_json as cJSON_Print
+ * (formatted) would have written them as items: call before printing it
+ * formatted, after any unformatted print. False when out of memory. */
+bool verdict_state_format(cJSON *state);
 
 /* Adds the state read from JSON to v (a verdict of the same rule set; a
  * fresh one to read one part). False with err ("FILE: state.pairs[2].rule:

@@ -454,6 +454,11 @@ static cJSON *state_json(const struct audit_report *r)
 		cJSON_free(text);
 		cJSON_AddItemToArray(parts, cJSON_CreateString(id));
 	}
+	if (!verdict_state_format(body)) {
+		cJSON_Delete(body);
+		cJSON_Delete(o);
+		return NULL;
+	}
 	/* The state's members follow the header. */
 	while (body->child) {
 		cJSON *item = cJSON_DetachItemViaPointer(body, body->child);
