@@ -156,13 +156,31 @@ size_t utf8_clean(char *out, size_t outlen, const char *in)
 	return o;
 }
 
-/* Writes s escaped by t, a buffer at a time. */
+/* How many bytes from s t leaves as they are: plain ASCII. */
+static size_t plain_run(const char *str, const struct escape_table *t)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = 0;
+
+	while (s[n] && s[n] < 0x80 && !t->ascii[s[n]])
+		n++;
+	return n;
+}
+
+/* Writes s escaped by t: runs that need nothing straight from s (a JSON
+ * report is megabytes of them), the rest a buffer at a time. */
 static void put_escaped(FILE *f, const char *str, const struct escape_table *t)
 {
 	char buf[512];
 	const char *s = str ? str : "";
 
 	while (*s) {
+		size_t plain = plain_run(s, t);
+		if (plain) {
+			fwrite(s, 1, plain, f);
+			s += plain;
+			continue;
+		}
 		size_t n = escape_some(buf, sizeof(buf), &s, t);
 		fwrite(buf, 1, n, f);
 	}
