@@ -85,6 +85,31 @@ static size_t dns_response(uint8_t *m)
 	return sizeof(msg);
 }
 
+/* Ends the IPv4 flow in slot (orig to resp, ports as given) at ts: what
+ * the classifier makes of it. answered: the responder sent a packet too. */
+static struct flow_class end_flow(struct classifier *c, uint32_t slot, uint8_t proto,
+				  const uint8_t orig[4], uint16_t orig_p,
+				  const uint8_t resp[4], uint16_t resp_p,
+				  uint64_t ts, bool answered)
+{
+	struct flow_record r;
+	struct flow_class fc;
+
+	memset(&r, 0, sizeof(r));
+	r.ip_version = 4;
+	r.proto = proto;
+	memcpy(r.orig_h.b, orig, 4);
+	memcpy(r.resp_h.b, resp, 4);
+	r.orig_p = orig_p;
+	r.resp_p = resp_p;
+	r.first_us = r.last_us = ts;
+	r.orig.pkts = 1;
+	r.resp.pkts = answered;
+	memset(&fc, 0, sizeof(fc));
+	classifier_flow_end(c, &r, slot, &fc);
+	return fc;
+}
+
 /* What a classifier names a new flow from 10.0.0.1 to 192.0.2.7:443. */
 static void name_of_new_flow(struct classifier *c, char *out, size_t n)
 {
@@ -93,21 +118,10 @@ static void name_of_new_flow(struct classifier *c, char *out, size_t n)
 	syn.ts_us += 1000000;
 	struct flow_update u = { .slot = 1, .created = true, .from_orig = true,
 				 .want_packets = true };
-	struct flow_record r;
-	struct flow_class fc;
 
 	classifier_packet(c, &u, &syn);
-	memset(&r, 0, sizeof(r));
-	r.ip_version = 4;
-	r.proto = IP_PROTO_TCP;
-	memcpy(r.orig_h.b, cli, 4);
-	memcpy(r.resp_h.b, srv, 4);
-	r.orig_p = 40000;
-	r.resp_p = 443;
-	r.first_us = r.last_us = syn.ts_us;
-	r.orig.pkts = 1;
-	memset(&fc, 0, sizeof(fc));
-	classifier_flow_end(c, &r, 1, &fc);
+	struct flow_class fc = end_flow(c, 1, IP_PROTO_TCP, cli, 40000, srv, 443,
+					syn.ts_us, false);
 	snprintf(out, n, "%s", fc.server_name);
 }
 
@@ -170,8 +184,6 @@ static struct flow_class dns_flow(struct classifier *c, const void *digest, size
 {
 	static const uint8_t resolver[4] = { 10, 0, 0, 53 }, cli[4] = { 10, 0, 0, 1 };
 	uint8_t query[128], response[128];
-	struct flow_class fc;
-	struct flow_record r;
 
 	size_t n = dns_response(query);
 	query[2] = 0x01;  /* QR clear: the query */
@@ -198,19 +210,7 @@ static struct flow_class dns_flow(struct classifier *c, const void *digest, size
 	classifier_expect_digest(c, &a, digest, len);
 	classifier_packet(c, &u, &a);
 	classifier_expect_digest(c, NULL, NULL, 0);
-
-	memset(&r, 0, sizeof(r));
-	r.ip_version = 4;
-	r.proto = IP_PROTO_UDP;
-	memcpy(r.orig_h.b, cli, 4);
-	memcpy(r.resp_h.b, resolver, 4);
-	r.orig_p = 40000;
-	r.resp_p = 53;
-	r.first_us = r.last_us = a.ts_us;
-	r.orig.pkts = r.resp.pkts = 1;
-	memset(&fc, 0, sizeof(fc));
-	classifier_flow_end(c, &r, 2, &fc);
-	return fc;
+	return end_flow(c, 2, IP_PROTO_UDP, cli, 40000, resolver, 53, a.ts_us, true);
 }
 
 /* The reader parses a DNS answer once and hands workers its digest: the

@@ -27,14 +27,23 @@ static struct host_seen host(uint8_t first, unsigned i, uint8_t flags)
 	return h;
 }
 
+/* Two new tables; false (none left) when either cannot be had. */
+static bool two_tables(struct host_visibility **a, struct host_visibility **b)
+{
+	*a = host_visibility_new();
+	*b = host_visibility_new();
+	if (ok(*a && *b, "two tables"))
+		return true;
+	host_visibility_free(*a);
+	host_visibility_free(*b);
+	return false;
+}
+
 static void test_merge_joins(void)
 {
-	struct host_visibility *a = host_visibility_new(), *b = host_visibility_new();
-	if (!ok(a && b, "two tables")) {
-		host_visibility_free(a);
-		host_visibility_free(b);
+	struct host_visibility *a, *b;
+	if (!two_tables(&a, &b))
 		return;
-	}
 	struct host_seen x = host(10, 1, HOST_OPENED), y = host(10, 1, HOST_RECEIVED);
 	host_visibility_add(a, &x);
 	host_visibility_add(b, &y);
@@ -54,12 +63,9 @@ static void test_merge_joins(void)
  * exactly from's lowest addresses, whatever order they sit in. */
 static void test_merge_fills_in_address_order(void)
 {
-	struct host_visibility *into = host_visibility_new(), *from = host_visibility_new();
-	if (!ok(into && from, "two tables")) {
-		host_visibility_free(into);
-		host_visibility_free(from);
+	struct host_visibility *into, *from;
+	if (!two_tables(&into, &from))
 		return;
-	}
 	for (unsigned i = 0; i < OWN_HOSTS; i++) {
 		struct host_seen h = host(10, i, HOST_OPENED);
 		host_visibility_add(into, &h);
