@@ -108,7 +108,7 @@ static bool read_head(const uint8_t *d, size_t len, struct packed_head *h)
 		return false;
 	memcpy(h, d, sizeof(*h));
 	size_t q = align8(sizeof(*h));
-	return h->len <= len && (size_t)h->qname_len + 1 <= h->len - q &&
+	return h->len <= len && h->len >= q && (size_t)h->qname_len + 1 <= h->len - q &&
 	       d[q + h->qname_len] == '\0';
 }
 

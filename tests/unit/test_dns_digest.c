@@ -107,6 +107,17 @@ static void test_round_trip(const struct dns_message *m)
 	}
 	ok(short_safe, "a digest cut short anywhere is never read whole");
 
+	/* A head that claims fewer bytes than itself: refused, not read as a
+	 * question past the end. */
+	static uint8_t bad[4096] __attribute__((aligned(8)));
+	memcpy(bad, buf, len);
+	uint32_t tiny = 8;
+	memcpy(bad, &tiny, sizeof(tiny));   /* the head's first field: its length */
+	struct seen none = { 0 };
+	ok(!dns_digest_head(bad, len, &h) &&
+	   dns_digest_each_address(bad, len, from_digest, &none) == 0,
+	   "a head shorter than itself is refused");
+
 	ok(dns_digest_pack(m, buf, len - 8) == 0, "a digest that does not fit is refused");
 	ok(dns_digest_pack(m, buf, 8) == 0, "so is one with no room for its head");
 }
