@@ -754,6 +754,9 @@ bool verdict_merge(struct verdict *into, const struct verdict *from)
 	    (ruleset_rule_count(into->rs) != ruleset_rule_count(from->rs) ||
 	     ruleset_allow_count(into->rs) != ruleset_allow_count(from->rs)))
 		return false;
+	/* First, as the one step that may fail: into is then unchanged. */
+	if (!host_visibility_merge(into->hosts, from->hosts))
+		return false;
 	for (unsigned i = 0; i < from->npairs; i++)
 		pair_merge(into, &from->pairs[i]);
 	for (unsigned i = 0; i < from->nunexp; i++)
@@ -762,7 +765,6 @@ bool verdict_merge(struct verdict *into, const struct verdict *from)
 		exception_merge(&into->exceptions[i], &from->exceptions[i]);
 	summary_merge(&into->summary, &from->summary);
 	health_merge(&into->health, &from->health);
-	host_visibility_merge(into->hosts, from->hosts);
 	if (from->latest_us > into->latest_us)
 		into->latest_us = from->latest_us;
 	return true;

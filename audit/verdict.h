@@ -58,8 +58,8 @@ bool verdict_findings(const struct verdict *v, struct findings *out);
  * (example_key order), so the result does not depend on the order of
  * merging. Bounded like one pass: unexpected conversations past the
  * itemizing bound and pairs past the dynamic bound are only counted.
- * False when the verdicts were built from different rule sets, or are the
- * same verdict. */
+ * False when the verdicts were built from different rule sets, are the
+ * same verdict, or memory ran out (into is then unchanged). */
 bool verdict_merge(struct verdict *into, const struct verdict *from);
 
 /* Forgets all evidence (a new reporting window), keeps the rules. */

@@ -173,31 +173,20 @@ void host_visibility_add_untracked(struct host_visibility *v, uint64_t n)
 
 /* In address order: when `into` fills up, which hosts it takes must not
  * depend on where the process's hash key put them in `from` (a sharded
- * run's report would change from run to run). Without the memory to sort,
- * slot order: the same hosts, then any that fit. */
-void host_visibility_merge(struct host_visibility *into,
+ * run's report would change from run to run). */
+bool host_visibility_merge(struct host_visibility *into,
 			   const struct host_visibility *from)
 {
 	struct host_seen *sorted;
 	unsigned n;
 
-	if (host_visibility_list(from, &sorted, &n)) {
-		for (unsigned i = 0; i < n; i++)
-			host_visibility_add(into, &sorted[i]);
-		free(sorted);
-	} else {
-		for (unsigned i = 0; i < SLOTS && from->n; i++) {
-			const struct host_entry *e = &from->slots[i];
-			if (!e->version)
-				continue;
-			struct host_seen h = {
-				.ip_version = e->version, .flags = e->flags, .addr = e->addr,
-				.tcp_flows = e->tcp_flows, .tcp_one_sided = e->tcp_one_sided,
-			};
-			host_visibility_add(into, &h);
-		}
-	}
+	if (!host_visibility_list(from, &sorted, &n))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		host_visibility_add(into, &sorted[i]);
+	free(sorted);
 	into->untracked += from->untracked;
+	return true;
 }
 
 static int cmp_seen(const void *pa, const void *pb)

@@ -77,8 +77,9 @@ void host_visibility_add(struct host_visibility *v, const struct host_seen *h);
 void host_visibility_add_untracked(struct host_visibility *v, uint64_t n);
 
 /* Everything `from` saw, added to `into` (verdict_merge), in address order:
- * when `into` fills, it keeps the lowest addresses, the same in every run. */
-void host_visibility_merge(struct host_visibility *into,
+ * when `into` fills, it keeps the lowest addresses, the same in every run.
+ * False, with `into` unchanged, when out of memory. */
+bool host_visibility_merge(struct host_visibility *into,
 			   const struct host_visibility *from);
 
 #endif

@@ -47,7 +47,7 @@ static void test_merge_joins(void)
 	struct host_seen x = host(10, 1, HOST_OPENED), y = host(10, 1, HOST_RECEIVED);
 	host_visibility_add(a, &x);
 	host_visibility_add(b, &y);
-	host_visibility_merge(a, b);
+	ok(host_visibility_merge(a, b), "merged");
 	is_int(host_visibility_of(a, 4, &x.addr), HOST_OPENED | HOST_RECEIVED,
 	       "a host both saw: its flags joined");
 	uint32_t flows, one_sided;
@@ -75,7 +75,7 @@ static void test_merge_fills_in_address_order(void)
 		host_visibility_add(from, &h);
 	}
 	host_visibility_add_untracked(from, 7);
-	host_visibility_merge(into, from);
+	ok(host_visibility_merge(into, from), "merged");
 
 	unsigned room = HOST_VISIBILITY_MAX - OWN_HOSTS, taken_low = 0, taken_high = 0;
 	for (unsigned i = 0; i < OTHER_HOSTS; i++) {
