@@ -219,11 +219,32 @@ static bool resolve_each(struct ruleset *rs, struct rule *r, unsigned i, struct 
 	return false;
 }
 
+static bool index_role_nets(struct ruleset *rs)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < rs->nroles; i++)
+		n += rs->bindings[i].nnets;
+	rs->role_nets = arena_alloc(&rs->arena, (n + 1) * sizeof(*rs->role_nets));
+	if (!rs->role_nets)
+		return false;
+	for (unsigned i = 0; i < rs->nroles; i++)
+		for (unsigned j = 0; j < rs->bindings[i].nnets; j++)
+			rs->role_nets[rs->nrole_nets++] =
+				(struct role_net){ rs->bindings[i].nets[j], i };
+	return true;
+}
+
 static bool resolve(struct ruleset *rs, struct diag *d)
 {
 	bool ok = true;
 
 	find_hosts(rs);
+	if (!index_role_nets(rs)) {
+		fprintf(d->out, "flowaudit: out of memory\n");
+		d->errors++;
+		return false;
+	}
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		struct rule *r = &rs->rules[i];
 		for (unsigned s = 0; s < r->nservices; s++)
@@ -412,14 +433,11 @@ role_mask ruleset_roles_of_addr(const struct ruleset *rs, uint8_t ip_version,
 				const struct ip_addr *a)
 {
 	role_mask m = 0;
-	for (unsigned i = 0; i < rs->nroles; i++) {
-		const struct role_binding *b = &rs->bindings[i];
-		for (unsigned j = 0; j < b->nnets; j++) {
-			if (cidr_contains(&b->nets[j], ip_version, a)) {
-				m |= (role_mask)1 << i;
-				break;
-			}
-		}
+	for (unsigned i = 0; i < rs->nrole_nets; i++) {
+		const struct role_net *e = &rs->role_nets[i];
+		role_mask bit = (role_mask)1 << e->role;
+		if (!(m & bit) && cidr_contains(&e->net, ip_version, a))
+			m |= bit;
 	}
 	return m;
 }
