@@ -28,28 +28,52 @@ void lb_bytes_slow(struct line_buffer *b, const char *s, size_t n)
 	b->n = n;
 }
 
+/* "00" to "99": numbers are written two digits a step, halving the
+ * divisions of a record's dozen numbers. */
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
+
+/* v's decimal digits, ending just before end; returns their start. */
+static char *digits_before(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
 void lb_u64(struct line_buffer *b, uint64_t v)
 {
-	char digits[20];
-	size_t n = 0;
+	char text[20];
+	char *end = text + sizeof(text), *start = digits_before(end, v);
 
-	do {
-		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	lb_bytes(b, digits + sizeof(digits) - n, n);
+	lb_bytes(b, start, (size_t)(end - start));
 }
 
 void lb_seconds(struct line_buffer *b, uint64_t us)
 {
-	char frac[7];
-	uint64_t f = us % 1000000;
+	char text[28];  /* 20 digits, the point and 6 more */
+	char *end = text + sizeof(text), *p = end;
+	uint64_t micro = us % 1000000;
 
-	lb_u64(b, us / 1000000);
-	frac[0] = '.';
-	for (int i = 6; i >= 1; i--, f /= 10)
-		frac[i] = (char)('0' + f % 10);
-	lb_bytes(b, frac, 7);
+	for (int i = 0; i < 3; i++, micro /= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (micro % 100), 2);
+	}
+	*--p = '.';
+	p = digits_before(p, us / 1000000);
+	lb_bytes(b, p, (size_t)(end - p));
 }
 
 /* Escapes straight into the buffer, with no copy in between: a name is

@@ -358,6 +358,43 @@ static void test_line_buffer_numbers(void)
 	free(out);
 }
 
+/* Every digit count, and each side of each power of ten, against printf:
+ * the writers go two digits a step, so odd and even lengths differ. */
+static void test_line_buffer_numbers_by_printf(void)
+{
+	char *out = NULL, want[64];
+	size_t len = 0;
+	unsigned bad = 0, checked = 0;
+
+	for (int digits = 1; digits <= 20; digits++) {
+		uint64_t power = 1;
+		for (int i = 1; i < digits; i++)
+			power *= 10;
+		uint64_t values[] = { power - 1, power, power + 1, power * 3 + 7,
+				      digits == 20 ? UINT64_MAX : power * 10 - 1 };
+		for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+			FILE *f = open_memstream(&out, &len);
+			struct line_buffer lb;
+			uint64_t v = values[i];
+			lb_begin(&lb, f);
+			lb_u64(&lb, v);
+			lb_char(&lb, ' ');
+			lb_seconds(&lb, v);
+			lb_flush(&lb);
+			fclose(f);
+			snprintf(want, sizeof(want), "%llu %llu.%06llu", (unsigned long long)v,
+				 (unsigned long long)(v / 1000000),
+				 (unsigned long long)(v % 1000000));
+			bad += strcmp(out, want) != 0;
+			checked++;
+			free(out);
+			out = NULL;
+		}
+	}
+	ok(bad == 0 && checked == 100, "numbers and seconds of 1 to 20 digits match printf "
+	   "(%u of %u differ)", bad, checked);
+}
+
 /* Bytes past the buffer's end: pieces that overflow it part-way and one
  * larger than the whole buffer come out whole and in order. */
 static void test_line_buffer_overflow(void)
@@ -555,5 +592,6 @@ int main(void)
 	test_escape_some_room();
 	test_utf8_clean();
 	test_line_buffer_numbers();
+	test_line_buffer_numbers_by_printf();
 	return done_testing();
 }
