@@ -557,6 +557,14 @@ void classifier_set_dpi_wanted(struct classifier *c, classify_dpi_wanted_fn *fn,
 	c->dpi_wanted_ctx = ctx;
 }
 
+/* What classifier_packet reads of a packet's bytes: DNS messages
+ * (is_dns_flow); nDPI's packets and the TLS handshake only with a DPI
+ * module (flow_start). Keep in step with both. */
+bool classifier_reads_bytes(const struct classifier *c, const struct packet *p)
+{
+	return c->dpi || is_dns_flow(p);
+}
+
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p)
 {

@@ -66,6 +66,15 @@ void classifier_set_dpi_wanted(struct classifier *c, classify_dpi_wanted_fn *fn,
 bool classifier_packet(struct classifier *c, const struct flow_update *u,
 		       const struct packet *p);
 
+/* Whether classifier_packet may read p's bytes (p->l3 and p->payload):
+ * always with application detection, else for DNS only. When false it
+ * reads only the lengths, so a sharded reader hands the worker those
+ * without the bytes. Reads only what classifier_new set, so any thread
+ * may ask. (Asking the classify_dpi_wanted_fn too would spare the bytes of
+ * flows `audit` does not detect, but cost the reader more, on every
+ * packet, than the copy it spares: perf, bench capture.) */
+bool classifier_reads_bytes(const struct classifier *c, const struct packet *p);
+
 /* A DNS packet of a flow another classifier follows (a sharded run:
  * cli/pipeline_threads.h): its answers go into this classifier's name
  * index, as if it followed the flow, so flows here are named by answers

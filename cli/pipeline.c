@@ -119,6 +119,12 @@ static void shard_packet(void *ctx, const struct packet *p, bool to_consumer,
 	classifier_expect_digest(w->cls, NULL, NULL, 0);
 }
 
+static bool shard_reads_bytes(void *ctx, const struct packet *p)
+{
+	const struct pipeline_worker *w = ctx;
+	return classifier_reads_bytes(w->cls, p);
+}
+
 static void shard_learn(void *ctx, const struct packet *p)
 {
 	struct pipeline_worker *w = ctx;
@@ -324,6 +330,7 @@ static bool open_sharded(struct pipeline *pl, unsigned n,
 			 const struct capture_options *capo, bool quiet)
 {
 	static const struct shard_ops ops = {
+		.reads_bytes = shard_reads_bytes,
 		.packet = shard_packet,
 		.learn = shard_learn,
 		.learn_digest = shard_learn_digest,

@@ -219,12 +219,21 @@ static void run_direct(struct shard_worker *w, const struct msg_head *h)
 	run_message(w, h, false);
 }
 
-/* A packet message of type for worker w: with the packet's bytes when
- * bytes is set (a digest stands for them otherwise), and with the digest
- * (digest_len a multiple of 8) if there is one. */
+/* What of a packet's bytes a message carries. */
+enum carry {
+	CARRY_BYTES,    /* all: its IP header on, and a payload kept apart */
+	CARRY_LENGTHS,  /* none, but their lengths, which the flow table counts:
+			 * for a worker that never reads them (no DPI, not
+			 * DNS: classifier_reads_bytes) */
+	CARRY_DIGEST,   /* none, nor their lengths: a digest says what they did */
+};
+
+/* A packet message of type for worker w, carrying what carry says, with
+ * the digest (digest_len a multiple of 8) if there is one. */
 static void put_packet(struct shard_worker *w, uint32_t type, const struct packet *p,
-		       bool bytes, const void *digest, size_t digest_len)
+		       enum carry carry, const void *digest, size_t digest_len)
 {
+	bool bytes = carry == CARRY_BYTES;
 	const uint8_t *l3 = bytes ? p->l3 : NULL, *pay = bytes ? p->payload : NULL;
 	size_t l3_len = l3 ? p->l3_caplen : 0;
 	bool pay_inside = pay && l3 && pay >= l3 && pay + p->payload_caplen <= l3 + l3_len;
@@ -250,9 +259,9 @@ static void put_packet(struct shard_worker *w, uint32_t type, const struct packe
 		memcpy(m->data, l3, l3_len);
 	m->p.l3 = l3_len ? m->data : NULL;
 	if (!bytes) {
-		/* The digest holds what the bytes said. */
 		m->p.payload = NULL;
-		m->p.payload_caplen = m->p.l3_caplen = 0;
+		if (carry == CARRY_DIGEST)
+			m->p.payload_caplen = m->p.l3_caplen = 0;
 	} else if (pay_inside) {
 		m->p.payload = m->data + (pay - l3);
 	} else if (pay_len) {
@@ -344,6 +353,18 @@ static size_t digest_answer(struct shard_pool *pool, const struct packet *p, boo
 	return dns_digest_pack(pool->dns, pool->digest, sizeof(pool->digest));
 }
 
+/* What the owner's message carries: the bytes only if its consumer reads
+ * them (a packet for the flow table alone never is). */
+static enum carry owner_carry(struct shard_pool *pool, unsigned owner,
+			      const struct packet *p, bool to_consumer)
+{
+	if (!to_consumer)
+		return CARRY_LENGTHS;
+	if (pool->ops.reads_bytes && !pool->ops.reads_bytes(pool->w[owner].ctx, p))
+		return CARRY_LENGTHS;
+	return CARRY_BYTES;
+}
+
 static void route_packet(void *ctx, const struct packet *p, bool to_consumer)
 {
 	struct shard_pool *pool = ctx;
@@ -358,15 +379,17 @@ static void route_packet(void *ctx, const struct packet *p, bool to_consumer)
 		unsigned quoted = owner;
 		owner = icmp_owner(pool, p, quoted);
 		if (p->quote.present && owner != quoted)
-			put_packet(&pool->w[quoted], MSG_ICMP_EVIDENCE, p, true, NULL, 0);
+			put_packet(&pool->w[quoted], MSG_ICMP_EVIDENCE, p, CARRY_BYTES,
+				   NULL, 0);
 	}
 	put_packet(&pool->w[owner], to_consumer ? MSG_PACKET : MSG_TABLE_PACKET, p,
-		   true, digest, digest_len);
+		   owner_carry(pool, owner, p, to_consumer), digest, digest_len);
 	if (!learn || !parsed)
 		return;
 	for (unsigned i = 0; i < pool->n; i++)
 		if (i != owner)
-			put_packet(&pool->w[i], MSG_LEARN, p, !digest, digest, digest_len);
+			put_packet(&pool->w[i], MSG_LEARN, p,
+				   digest ? CARRY_DIGEST : CARRY_BYTES, digest, digest_len);
 }
 
 /* Hands the tick to every worker with everything before it; with

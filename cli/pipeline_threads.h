@@ -52,8 +52,12 @@
 #define SHARD_DEFAULT_WORKERS_MAX 8
 
 /* What a worker does with what the reader routes to it; each called on the
- * worker's thread with that worker's ctx. */
+ * worker's thread with that worker's ctx, but reads_bytes. */
 struct shard_ops {
+	/* Whether the worker may read p's bytes (l3, payload) or only its
+	 * lengths; on the reader's thread, so it reads only what a run does
+	 * not change. NULL: always. */
+	bool (*reads_bytes)(void *ctx, const struct packet *p);
 	/* digest: the reader's parse of the packet's DNS message
 	 * (classify/dns_digest.h), or NULL. */
 	void (*packet)(void *ctx, const struct packet *p, bool to_consumer,

@@ -51,12 +51,16 @@ set -- "$FIXTURES"/*.pcap "$FIXTURES"/*.pcapng
 for t in 1 2 4; do
 	flows_of $t "$@" >"$work/flows.$t"
 	audit_of $t "$@" >"$work/audit.$t"
+	# Without nDPI the workers get only the lengths of packets that are
+	# not DNS (classifier_reads_bytes): the flow table counts those.
+	flows_of $t --no-dpi "$@" >"$work/nodpi.$t"
 done
-[ -s "$work/flows.1" ] && [ -s "$work/audit.1" ]
+[ -s "$work/flows.1" ] && [ -s "$work/audit.1" ] && [ -s "$work/nodpi.1" ]
 check $? "flows and audit of all $# fixtures wrote something ($(wc -l <"$work/flows.1") records)"
 for t in 2 4; do
 	same "$work/flows.1" "$work/flows.$t" "flows of all $# fixtures: one thread and $t workers agree"
 	same "$work/audit.1" "$work/audit.$t" "audit of all $# fixtures: one thread and $t workers agree"
+	same "$work/nodpi.1" "$work/nodpi.$t" "flows --no-dpi of all $# fixtures: one thread and $t workers agree"
 done
 
 # Without --threads or FLOWAUDIT_THREADS: audit takes a worker per CPU it

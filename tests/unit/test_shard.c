@@ -4,7 +4,9 @@
  * worker name its flows by DNS answers another worker's flow carried, and
  * from the reader's digest of the answer (dns_digest.h) exactly as from
  * the packet;
- * shard_default_workers takes no more workers than one reader feeds. */
+ * classifier_reads_bytes says which packets a worker gets without their
+ * bytes; shard_default_workers takes no more workers than one reader
+ * feeds. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,12 +339,43 @@ static void test_default_workers(void)
 	   "the default cap is within what --threads accepts");
 }
 
+/* What a worker's packets carry (cli/pipeline_threads.c): the bytes of
+ * every packet when the classifier runs nDPI, of DNS alone when not. */
+static void test_reads_bytes(void)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 192, 0, 2, 1 };
+	struct classify_options o;
+	char err[256];
+	struct packet web = tcp_packet(a, 40000, b, 443), dns_tcp = tcp_packet(a, 40001, b, 53);
+	struct packet dns_udp = tcp_packet(b, 53, a, 40002);
+
+	dns_udp.ip_proto = IP_PROTO_UDP;
+	classify_options_default(&o);
+	o.max_flows = 4;
+	o.dns_flows = 4;
+	o.dpi = false;
+	struct classifier *plain = classifier_new(&o, err, sizeof(err));
+	o.dpi = true;
+	struct classifier *dpi = classifier_new(&o, err, sizeof(err));
+	if (ok(plain && dpi, "classifiers with and without nDPI")) {
+		ok(!classifier_reads_bytes(plain, &web),
+		   "without nDPI, a TCP 443 packet's bytes are not read");
+		ok(classifier_reads_bytes(plain, &dns_udp) && classifier_reads_bytes(plain, &dns_tcp),
+		   "without nDPI, DNS over UDP and TCP is read (either port 53)");
+		ok(classifier_reads_bytes(dpi, &web) && classifier_reads_bytes(dpi, &dns_udp),
+		   "with nDPI, every packet is read");
+	}
+	classifier_free(plain);
+	classifier_free(dpi);
+}
+
 int main(void)
 {
 	test_shard_hash();
 	test_shard_balance();
 	test_learn_names();
 	test_learn_digest();
+	test_reads_bytes();
 	test_default_workers();
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
