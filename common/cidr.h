@@ -15,7 +15,8 @@ struct cidr {
 	struct ip_addr addr;
 };
 
-/* The first bits of a 64-bit word, most significant first, as a mask. */
+/* A mask of a 64-bit word's first `bits` bits (0 to 64), most
+ * significant first. */
 static inline uint64_t cidr_mask64(unsigned bits)
 {
 	return bits == 0 ? 0 : bits >= 64 ? ~0ull : ~(~0ull >> bits);

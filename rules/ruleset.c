@@ -219,6 +219,7 @@ static bool resolve_each(struct ruleset *rs, struct rule *r, unsigned i, struct 
 	return false;
 }
 
+/* ruleset.role_nets, from the bindings the site made. */
 static bool index_role_nets(struct ruleset *rs)
 {
 	unsigned n = 0;
