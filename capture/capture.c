@@ -13,6 +13,7 @@
 #include "common/safe_text.h"
 #include "capture.h"
 #include "flow_table.h"
+#include "pcap_file.h"
 #include "privdrop.h"
 
 #define TICK_US 1000000ull
@@ -39,6 +40,13 @@ struct capture {
 	char *bpf;               /* owned copy of the filter in force */
 	pcap_t *volatile active;
 	struct capture_input *active_in;
+	/* A file read by pcap_file.h rather than libpcap, with its filter,
+	 * compiled for the file's link type on a handle of libpcap's made
+	 * for that (file_dead). */
+	struct pcap_file *active_file;
+	pcap_t *file_dead;
+	struct bpf_program file_prog;
+	bool file_filtered;
 
 	uint64_t now_us;         /* latest packet time seen */
 	uint64_t next_tick_us;
@@ -354,11 +362,32 @@ static bool apply_filter(const struct capture *cap, pcap_t *p,
 	return !bpf || set_filter(p, bpf, in->error, sizeof(in->error));
 }
 
+/* The filter for a file pcap_file.h reads, replacing any it had: the
+ * program libpcap's pcap_next_ex would run, run by read_claimed_packets. */
+static bool set_file_filter(struct capture *cap, const char *bpf, char *err,
+			    size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(cap->file_dead, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "bad filter \"%s\": %s", bpf,
+			 pcap_geterr(cap->file_dead));
+		return false;
+	}
+	if (cap->file_filtered)
+		pcap_freecode(&cap->file_prog);
+	cap->file_prog = prog;
+	cap->file_filtered = true;
+	return true;
+}
+
 bool capture_set_filter(struct capture *cap, const char *bpf, char *err,
 			size_t errlen)
 {
 	pcap_t *p = cap->active;
 	if (p && !set_filter(p, bpf, err, errlen))
+		return false;
+	if (cap->active_file && !set_file_filter(cap, bpf, err, errlen))
 		return false;
 	char *copy = strdup(bpf);
 	if (!copy) {
@@ -384,19 +413,25 @@ static bool drop_privileges(struct capture *cap, struct capture_input *in)
 	return true;
 }
 
-static void read_error(pcap_t *p, struct capture_input *in)
+/* The record after in's last packet could not be read, for why; off is
+ * where the reading stopped in the file, -1 if unknown. */
+static void read_error(struct capture_input *in, const char *why, long long off)
 {
-	FILE *f = in->live ? NULL : pcap_file(p);
-	long off = f ? ftell(f) : -1;
 	char where[64] = "";
 
 	if (off >= 0)
-		snprintf(where, sizeof(where), " (stopped at byte offset %ld)", off);
+		snprintf(where, sizeof(where), " (stopped at byte offset %lld)", off);
 	snprintf(in->error, sizeof(in->error),
 		 "packet %llu: %s%s; the %llu packet%s before it %s used",
-		 (unsigned long long)in->packets + 1, pcap_geterr(p), where,
+		 (unsigned long long)in->packets + 1, why, where,
 		 (unsigned long long)in->packets, in->packets == 1 ? "" : "s",
 		 in->packets == 1 ? "was" : "were");
+}
+
+static long long libpcap_offset(const struct capture_input *in, pcap_t *p)
+{
+	FILE *f = in->live ? NULL : pcap_file(p);
+	return f ? ftell(f) : -1;
 }
 
 static uint64_t wall_clock_us(void)
@@ -422,15 +457,14 @@ static void wait_readable(pcap_t *p, int timeout_ms)
  * frames. */
 #define PROGRESS_CHECK_MASK 0x3fff
 
+/* offset: how far into the input, -1 if it is not a file. */
 static void report_progress(struct capture *cap, const struct capture_input *in,
-			    pcap_t *p, uint64_t size)
+			    long long offset, uint64_t size)
 {
 	uint64_t now = wall_clock_us();
 	if (now < cap->next_progress_us)
 		return;
 	cap->next_progress_us = now + PROGRESS_EVERY_US;
-	FILE *file = in->live ? NULL : pcap_file(p);
-	long offset = file ? ftell(file) : -1;
 	struct capture_progress pr = {
 		.input = in->name,
 		.bytes_done = offset > 0 ? (uint64_t)offset : 0,
@@ -470,7 +504,7 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 			process_frame(cap, in, linktype, h, data);
 			if (cap->consumer.progress &&
 			    (++cap->frames_read & PROGRESS_CHECK_MASK) == 0)
-				report_progress(cap, in, p, size);
+				report_progress(cap, in, libpcap_offset(in, p), size);
 		} else if (rc == 0) {
 			/* No packet ready: wait a little, and let time pass
 			 * (flows expire on a quiet link too). */
@@ -482,7 +516,7 @@ static void read_packets(struct capture *cap, struct capture_input *in,
 		} else if (rc == PCAP_ERROR_BREAK) {
 			break;
 		} else if (rc == PCAP_ERROR) {
-			read_error(p, in);
+			read_error(in, pcap_geterr(p), libpcap_offset(in, p));
 			break;
 		} else {
 			break;  /* end of file */
@@ -609,8 +643,70 @@ static pcap_t *open_file(struct capture *cap, struct capture_input *in)
 	return p;
 }
 
+/* Every record of a file pcap_file.h claimed, through the filter in
+ * force, as read_packets reads a file through libpcap. */
+static void read_claimed_packets(struct capture *cap, struct capture_input *in,
+				 struct pcap_file *pf)
+{
+	int linktype = pcap_file_datalink(pf);
+	uint64_t size = pcap_file_size(pf);
+
+	cap->active_file = pf;
+	cap->active_in = in;
+	while (!cap->stop) {
+		struct pcap_pkthdr h;
+		const uint8_t *data;
+		int rc = pcap_file_next(pf, &h, &data);
+
+		if (rc < 0)
+			read_error(in, pcap_file_error(pf), (long long)pcap_file_offset(pf));
+		if (rc <= 0)
+			break;
+		if (cap->file_filtered && !pcap_offline_filter(&cap->file_prog, &h, data))
+			continue;
+		process_frame(cap, in, linktype, &h, data);
+		if (cap->consumer.progress &&
+		    (++cap->frames_read & PROGRESS_CHECK_MASK) == 0)
+			report_progress(cap, in, (long long)pcap_file_offset(pf), size);
+	}
+	cap->active_file = NULL;
+	cap->active_in = NULL;
+}
+
+/* A file pcap_file.h claimed: every link type it claims is one the
+ * decoder reads. */
+static void read_claimed_file(struct capture *cap, struct capture_input *in,
+			      struct pcap_file *pf)
+{
+	const char *bpf = cap->bpf ? cap->bpf : cap->opt.bpf;
+
+	in->opened = true;
+	in->linktype = pcap_file_datalink(pf);
+	cap->file_dead = pcap_open_dead_with_tstamp_precision(
+		in->linktype, pcap_file_snapshot(pf), PCAP_TSTAMP_PRECISION_MICRO);
+	if (!cap->file_dead)
+		snprintf(in->error, sizeof(in->error), "out of memory");
+	else if (!bpf || set_file_filter(cap, bpf, in->error, sizeof(in->error)))
+		read_claimed_packets(cap, in, pf);
+	say_input_error(in);
+	if (cap->file_filtered)
+		pcap_freecode(&cap->file_prog);
+	cap->file_filtered = false;
+	if (cap->file_dead)
+		pcap_close(cap->file_dead);
+	cap->file_dead = NULL;
+	pcap_file_close(pf);
+}
+
 static void read_input(struct capture *cap, struct capture_input *in)
 {
+	if (!in->live && strcmp(in->name, "-") != 0) {
+		struct pcap_file *pf = pcap_file_open(in->name);
+		if (pf) {
+			read_claimed_file(cap, in, pf);
+			return;
+		}
+	}
 	pcap_t *p = in->live ? open_live(cap, in) : open_file(cap, in);
 
 	if (!p) {
