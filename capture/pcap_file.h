@@ -4,7 +4,7 @@
  * libpcap reads a savefile with two fread(3) calls per packet, copying each
  * record from stdio's buffer into its own: on the bench capture (3.8
  * million packets in 1 GiB) that was a seventh of `flows --no-dpi`'s time.
- * This reader takes the file in chunks of a megabyte with read(2) and hands
+ * This reader takes the file in chunks of 256 KiB with read(2) and hands
  * out each record where it lies in the chunk.
  *
  * It claims only what it reads exactly as libpcap does (docs/architecture.md,
