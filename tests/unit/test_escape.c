@@ -519,8 +519,47 @@ static void check_plain_values(void)
 	   "and the check itself sees an escape");
 }
 
+/* json_put_text copies ASCII eight bytes at a time: a non-ASCII piece at
+ * every offset around those steps, and two pieces close together, each as
+ * the table writes it (valid UTF-8 kept, a hidden character escaped, an
+ * invalid byte U+FFFD), the ASCII around them as it is. */
+static void test_json_text_around_words(void)
+{
+	static const struct { const char *in, *out; } piece[] = {
+		{ "\xc3\xa9", "\xc3\xa9" },
+		{ "\xe2\x80\xae", "\\u202e" },
+		{ "\xff", "\xef\xbf\xbd" },
+	};
+	unsigned bad = 0, cases = 0;
+
+	for (size_t pre = 0; pre < 40; pre++) {
+		for (size_t k = 0; k < 3; k++) {
+			for (size_t post = 0; post < 20; post += 3) {
+				char in[160] = "", want[160] = "";
+				size_t i = 0;
+				for (; i < pre; i++)
+					in[i] = want[i] = (char)('a' + i % 26);
+				strcat(in, piece[k].in);
+				strcat(want, piece[k].out);
+				for (size_t j = 0; j < post; j++) {
+					strcat(in, j == post / 2 ? piece[(k + 1) % 3].in : "z");
+					strcat(want, j == post / 2 ? piece[(k + 1) % 3].out : "z");
+				}
+				size_t len;
+				char *got = bytes_of(json_put_text, in, &len);
+				bad += len != strlen(want) || memcmp(got, want, len) != 0;
+				cases++;
+				free(got);
+			}
+		}
+	}
+	ok(bad == 0, "JSON text: non-ASCII at every offset of the 8-byte copy "
+	   "(%u of %u differ)", bad, cases);
+}
+
 int main(void)
 {
+	test_json_text_around_words();
 	check_plain_values();
 	test_line_buffer_overflow();
 	check(json_put_string, "<script>alert(\"x\")</script>",
