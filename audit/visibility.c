@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cidr.h"
 #include "common/hash_key.h"
 #include "visibility.h"
 
@@ -189,24 +190,51 @@ bool host_visibility_merge(struct host_visibility *into,
 	return true;
 }
 
-static int cmp_seen(const void *pa, const void *pb)
+/* The sort key of a remembered host: its address as two big-endian words,
+ * compared inline, and where it lies. Sorting these rather than the hosts
+ * themselves (28 bytes, which qsort moves a byte at a time) took a merged
+ * report's sort from a fifth of its writing to little (perf, bench
+ * capture, 65,536 hosts). */
+struct seen_key {
+	uint64_t high, low;
+	uint32_t version, slot;
+};
+
+static int cmp_key(const void *pa, const void *pb)
 {
-	const struct host_seen *a = pa, *b = pb;
-	return ip_addr_compare(a->ip_version, &a->addr, b->ip_version, &b->addr);
+	const struct seen_key *a = pa, *b = pb;
+
+	if (a->version != b->version)
+		return a->version < b->version ? -1 : 1;
+	if (a->high != b->high)
+		return a->high < b->high ? -1 : 1;
+	return (a->low > b->low) - (a->low < b->low);
 }
 
 bool host_visibility_list(const struct host_visibility *v, struct host_seen **out,
 			  unsigned *n)
 {
+	struct seen_key *keys = malloc(((size_t)v->n + 1) * sizeof(*keys));
+
 	*n = 0;
 	*out = malloc(((size_t)v->n + 1) * sizeof(**out));
-	if (!*out)
+	if (!*out || !keys) {
+		free(*out);
+		free(keys);
+		*out = NULL;
 		return false;
+	}
 	for (unsigned i = 0; i < SLOTS && *n < v->n; i++) {
 		const struct host_entry *e = &v->slots[i];
-		if (!e->version)
-			continue;
-		struct host_seen *h = &(*out)[(*n)++];
+		if (e->version)
+			keys[(*n)++] = (struct seen_key){ cidr_be64(e->addr.b),
+							  cidr_be64(e->addr.b + 8),
+							  e->version, i };
+	}
+	qsort(keys, *n, sizeof(*keys), cmp_key);
+	for (unsigned i = 0; i < *n; i++) {
+		const struct host_entry *e = &v->slots[keys[i].slot];
+		struct host_seen *h = &(*out)[i];
 		memset(h, 0, sizeof(*h));
 		h->ip_version = e->version;
 		h->flags = e->flags;
@@ -214,6 +242,6 @@ bool host_visibility_list(const struct host_visibility *v, struct host_seen **ou
 		h->tcp_flows = e->tcp_flows;
 		h->tcp_one_sided = e->tcp_one_sided;
 	}
-	qsort(*out, *n, sizeof(**out), cmp_seen);
+	free(keys);
 	return true;
 }

@@ -3,6 +3,7 @@
  * other's hosts in address order, so that a sharded run's report keeps the
  * same hosts in every run (the table's hash key is drawn per process, and
  * merging in slot order made the kept hosts differ from run to run). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/visibility.h"
@@ -94,8 +95,49 @@ static void test_merge_fills_in_address_order(void)
 	host_visibility_free(from);
 }
 
+/* The list is in address order (IPv4 before IPv6, then byte by byte, as
+ * ip_addr_compare), every host once with its own counts: random addresses
+ * that differ anywhere in their 16 bytes, some only past the eighth. */
+static void test_list_in_address_order(void)
+{
+	struct host_visibility *v = host_visibility_new();
+	struct host_seen *list = NULL;
+	unsigned n = 0, added = 0, out_of_order = 0, wrong = 0;
+	unsigned seed = 7;
+
+	if (!ok(v != NULL, "a table"))
+		return;
+	for (unsigned i = 0; i < 5000; i++) {
+		struct host_seen h;
+		memset(&h, 0, sizeof(h));
+		h.ip_version = rand_r(&seed) % 3 ? 6 : 4;
+		for (unsigned b = 0; b < (h.ip_version == 4 ? 4u : 16u); b++)
+			h.addr.b[b] = (uint8_t)(i % 4 && b < 12 ? 0x20 : rand_r(&seed));
+		h.tcp_flows = h.addr.b[3] + h.addr.b[15];
+		if (host_visibility_of(v, h.ip_version, &h.addr))
+			continue;  /* drawn twice */
+		h.flags = HOST_OPENED;
+		host_visibility_add(v, &h);
+		added++;
+	}
+	ok(host_visibility_list(v, &list, &n), "listed");
+	for (unsigned i = 0; i < n; i++) {
+		if (i && ip_addr_compare(list[i - 1].ip_version, &list[i - 1].addr,
+					 list[i].ip_version, &list[i].addr) >= 0)
+			out_of_order++;
+		wrong += list[i].tcp_flows != (uint32_t)(list[i].addr.b[3] + list[i].addr.b[15]) ||
+			 list[i].flags != HOST_OPENED;
+	}
+	is_int(n, added, "every host listed once");
+	is_int(out_of_order, 0, "in address order");
+	is_int(wrong, 0, "each with its own counts");
+	free(list);
+	host_visibility_free(v);
+}
+
 int main(void)
 {
+	test_list_in_address_order();
 	test_merge_joins();
 	test_merge_fills_in_address_order();
 	printf("1..%d\n", tap_count);
