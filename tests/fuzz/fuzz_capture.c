@@ -1,9 +1,10 @@
 /* fuzz_capture.c - whole capture files through the reading path, as
  * `flowaudit audit` runs it: the input is a pcap or pcapng file (in a
- * memory file) read by capture_new/capture_add_file/capture_run with
- * libpcap, decoded, tracked as flows, classified (nDPI, DNS answers, the
- * name index, port services) and judged by the verdict engine against the
- * shipped matrix and the demo site, whose findings are then listed.
+ * memory file) read by capture_new/capture_add_file/capture_run (classic
+ * pcap by capture/pcap_file.c, the rest by libpcap), decoded, tracked as
+ * flows, classified (nDPI, DNS answers, the name index, port services) and
+ * judged by the verdict engine against the shipped matrix and the demo
+ * site, whose findings are then listed.
  *
  * The classifier (nDPI's set-up costs more than a typical input) and the
  * rule set are made once; the capture and the verdict are made per input.
