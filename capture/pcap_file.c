@@ -215,13 +215,11 @@ int pcap_file_next(struct pcap_file *f, struct pcap_pkthdr *h, const uint8_t **d
 	h->len = u32_at(r + 12);
 	f->pos += RECORD_HEADER_LEN;
 	if (caplen > SNAPLEN_MAX) {
-		/* Damaged or fuzzed: libpcap gives up on the file here. */
-		if (caplen > f->snaplen)
-			snprintf(f->error, sizeof(f->error), "invalid packet capture length %u, "
-				 "bigger than snaplen of %u", caplen, f->snaplen);
-		else
-			snprintf(f->error, sizeof(f->error), "invalid packet capture length %u, "
-				 "bigger than maximum of %u", caplen, SNAPLEN_MAX);
+		/* Damaged or fuzzed: libpcap gives up on the file here. Its
+		 * other wording ("bigger than maximum") is for a snapshot
+		 * length above the maximum, which claim_header lowers to it. */
+		snprintf(f->error, sizeof(f->error), "invalid packet capture length %u, "
+			 "bigger than snaplen of %u", caplen, f->snaplen);
 		return -1;
 	}
 	have = fill(f, caplen);
