@@ -128,6 +128,27 @@ static bool claim_header(struct pcap_file *f, const uint8_t *h)
 	return true;
 }
 
+/* Opens path only if it is a regular file. Opening a named pipe to look
+ * would take its writer away from libpcap, which then waits for ever for
+ * another: it is looked at first, and opened without waiting, in case it
+ * became a pipe in between. */
+static int open_regular(const char *path, struct stat *st)
+{
+	struct stat before;
+
+	if (stat(path, &before) != 0 || !S_ISREG(before.st_mode))
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_ino != before.st_ino ||
+	    st->st_dev != before.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;  /* O_NONBLOCK means nothing to a regular file's reads */
+}
+
 struct pcap_file *pcap_file_open(const char *path)
 {
 	struct stat st;
@@ -135,10 +156,10 @@ struct pcap_file *pcap_file_open(const char *path)
 
 	if (!f)
 		return NULL;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
-	f->buf = malloc(BUFFER_LEN);
-	if (f->fd < 0 || !f->buf || fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    fill(f, FILE_HEADER_LEN) < FILE_HEADER_LEN || !claim_header(f, f->buf)) {
+	f->fd = open_regular(path, &st);
+	f->buf = f->fd >= 0 ? malloc(BUFFER_LEN) : NULL;
+	if (!f->buf || fill(f, FILE_HEADER_LEN) < FILE_HEADER_LEN ||
+	    !claim_header(f, f->buf)) {
 		pcap_file_close(f);
 		return NULL;
 	}

@@ -7,13 +7,16 @@
  * real captures (../shared/pcaps/real, when beside the source tree). Files
  * it must leave to libpcap are checked to be left. */
 #include <dirent.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture/pcap_file.h"
@@ -303,6 +306,56 @@ static void test_left_to_libpcap(void)
 	ok(!pcap_file_open("/nonexistent/x.pcap"), "a missing file: left to libpcap");
 }
 
+/* A named pipe is left to libpcap unopened: opening it to look took the
+ * writer waiting on it (`cat x.pcap > pipe &`), which then died writing to
+ * a pipe with no reader, and libpcap waited for another for ever. A child
+ * writes more than a pipe holds; after pcap_file_open has looked, the next
+ * reader must get all of it. An alarm interrupts a reader left waiting, so
+ * that a hang fails here instead of stalling the suite. */
+#define PIPE_BYTES (256u * 1024)
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void test_named_pipe_untouched(void)
+{
+	static char chunk[4096];
+	char fifo[300];
+	int status = -1;
+	size_t have = 0;
+
+	snprintf(fifo, sizeof(fifo), "%s/pipe.pcap", dir);
+	if (!ok(mkfifo(fifo, 0600) == 0, "a named pipe made"))
+		return;
+	pid_t child = fork();
+	if (child == 0) {
+		alarm(10);
+		int fd = open(fifo, O_WRONLY);
+		size_t done = 0;
+		while (fd >= 0 && done < PIPE_BYTES && write(fd, chunk, sizeof(chunk)) > 0)
+			done += sizeof(chunk);
+		_exit(done == PIPE_BYTES ? 0 : 1);
+	}
+	struct sigaction sa = { .sa_handler = on_alarm };  /* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(10);
+	ok(!pcap_file_open(fifo), "a named pipe: left to libpcap");
+	int fd = open(fifo, O_RDONLY);
+	for (ssize_t n = 1; fd >= 0 && n > 0; have += (size_t)n)
+		n = read(fd, chunk, sizeof(chunk));
+	if (fd >= 0)
+		close(fd);
+	alarm(0);
+	if (child > 0) {
+		kill(child, SIGKILL);  /* if it is still waiting: nothing to wait for */
+		waitpid(child, &status, 0);
+	}
+	ok(have == PIPE_BYTES && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "and its writer's %u bytes all reach the next reader (%zu did)", PIPE_BYTES, have);
+}
+
 /* ---- captures found on disk ---- */
 
 static unsigned compare_dir(const char *path, unsigned depth)
@@ -348,6 +401,7 @@ int main(void)
 	test_chunk_edges();
 	test_damaged_files();
 	test_left_to_libpcap();
+	test_named_pipe_untouched();
 
 	const char *fixtures = getenv("FIXTURES"), *src = getenv("SRCDIR");
 	if (fixtures)
