@@ -191,10 +191,10 @@ bool host_visibility_merge(struct host_visibility *into,
 }
 
 /* The sort key of a remembered host: its address as two big-endian words,
- * compared inline, and where it lies. Sorting these rather than the hosts
- * themselves (28 bytes, which qsort moves a byte at a time) took a merged
- * report's sort from a fifth of its writing to little (perf, bench
- * capture, 65,536 hosts). */
+ * compared inline, and where it lies. The hosts themselves are 28 bytes,
+ * which glibc's qsort moves with a copy call each, compared through
+ * memcmp; a report merged from workers sorts 65,536 of them twice, after
+ * the last packet, when nothing else runs beside it. */
 struct seen_key {
 	uint64_t high, low;
 	uint32_t version, slot;
