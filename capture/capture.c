@@ -338,14 +338,23 @@ static void process_frame(struct capture *cap, struct capture_input *in,
 		deliver(cap, &cap->out[i]);
 }
 
+/* bpf compiled for p's link type and snapshot length; one message for a
+ * bad filter, whoever runs the program. */
+static bool compile_filter(pcap_t *p, const char *bpf, struct bpf_program *prog,
+			   char *err, size_t errlen)
+{
+	if (pcap_compile(p, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0)
+		return true;
+	snprintf(err, errlen, "bad filter \"%s\": %s", bpf, pcap_geterr(p));
+	return false;
+}
+
 static bool set_filter(pcap_t *p, const char *bpf, char *err, size_t errlen)
 {
 	struct bpf_program prog;
 
-	if (pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, errlen, "bad filter \"%s\": %s", bpf, pcap_geterr(p));
+	if (!compile_filter(p, bpf, &prog, err, errlen))
 		return false;
-	}
 	int rc = pcap_setfilter(p, &prog);
 	pcap_freecode(&prog);
 	if (rc < 0) {
@@ -355,10 +364,16 @@ static bool set_filter(pcap_t *p, const char *bpf, char *err, size_t errlen)
 	return true;
 }
 
+/* The filter an input starts with: the last one set, else the option's. */
+static const char *filter_in_force(const struct capture *cap)
+{
+	return cap->bpf ? cap->bpf : cap->opt.bpf;
+}
+
 static bool apply_filter(const struct capture *cap, pcap_t *p,
 			 struct capture_input *in)
 {
-	const char *bpf = cap->bpf ? cap->bpf : cap->opt.bpf;
+	const char *bpf = filter_in_force(cap);
 	return !bpf || set_filter(p, bpf, in->error, sizeof(in->error));
 }
 
@@ -369,11 +384,8 @@ static bool set_file_filter(struct capture *cap, const char *bpf, char *err,
 {
 	struct bpf_program prog;
 
-	if (pcap_compile(cap->file_dead, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, errlen, "bad filter \"%s\": %s", bpf,
-			 pcap_geterr(cap->file_dead));
+	if (!compile_filter(cap->file_dead, bpf, &prog, err, errlen))
 		return false;
-	}
 	if (cap->file_filtered)
 		pcap_freecode(&cap->file_prog);
 	cap->file_prog = prog;
@@ -678,7 +690,7 @@ static void read_claimed_packets(struct capture *cap, struct capture_input *in,
 static void read_claimed_file(struct capture *cap, struct capture_input *in,
 			      struct pcap_file *pf)
 {
-	const char *bpf = cap->bpf ? cap->bpf : cap->opt.bpf;
+	const char *bpf = filter_in_force(cap);
 
 	in->opened = true;
 	in->linktype = pcap_file_datalink(pf);
