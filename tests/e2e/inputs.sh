@@ -1,6 +1,7 @@
 #!/bin/sh
 # inputs.sh - how captures are read: a file and the same bytes on standard
-# input give the same flows, across many fills of the read buffer; several
+# input give the same flows, across many fills of the read buffer, with or
+# without a filter (the two are read by different code); several
 # files in a row share the one buffer without mixing their packets; and a
 # file is read in large blocks, not stdio's default 4 KiB (a quarter of a
 # million read calls per GiB, a tenth of a flow-tracking run's time).
@@ -32,6 +33,21 @@ flows - <"$big" >"$work/stdin.jsonl" 2>"$work/stdin.err"
 check $? "flows of a $size-byte capture" "$work/file.err"
 same "$work/file.jsonl" "$work/stdin.jsonl" \
 	"the same capture from a file and from standard input: the same flows"
+
+# A filter: a file (read by capture/pcap_file.c) and standard input (read
+# by libpcap) keep the same packets; the filter keeps some and drops some.
+flows --bpf "tcp port 443" "$big" >"$work/file-443.jsonl" 2>"$work/file-443.err"
+flows --bpf "tcp port 443" - <"$big" >"$work/stdin-443.jsonl" 2>"$work/stdin-443.err"
+all=$(wc -l <"$work/file.jsonl") kept=$(wc -l <"$work/file-443.jsonl")
+others=$(grep -vc '"id.resp_p":443,' "$work/file-443.jsonl")
+[ "$kept" -gt 0 ] && [ "$kept" -lt "$all" ] && [ "$others" = 0 ]
+check $? "--bpf 'tcp port 443' keeps $kept of $all flows, all to port 443" "$work/file-443.err"
+same "$work/file-443.jsonl" "$work/stdin-443.jsonl" \
+	"--bpf 'tcp port 443': the same flows from a file and from standard input"
+flows --bpf "tcp and and" "$big" >/dev/null 2>"$work/bad.err"
+rc=$?
+[ "$rc" != 0 ] && grep -q 'bad filter "tcp and and"' "$work/bad.err"
+check $? "a bad filter on a file is named, and the run fails (exit $rc)" "$work/bad.err"
 
 # Two inputs in a row, then the same two in the other order: each input's
 # packets are counted once, whatever was left in the buffer before it.
