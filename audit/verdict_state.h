@@ -23,16 +23,13 @@
 
 #define VERDICT_STATE_VERSION 1
 
-/* The state as a new JSON object (members "pairs", "unexpected",
- * "exceptions", "summary", "health", "hosts", ...), NULL when out of
- * memory. Deterministic: the same state gives the same bytes. "hosts" is
- * one raw item, its text as cJSON_PrintUnformatted would write the list. */
-cJSON *verdict_state_json(const struct verdict *v);
-
-/* Lays out the raw items of a state from verdict_state_json as cJSON_Print
- * (formatted) would have written them as items: call before printing it
- * formatted, after any unformatted print. False when out of memory. */
-bool verdict_state_format(cJSON *state);
+/* The state as the text of a JSON object (members "latest_us", "summary",
+ * "health", "untracked_hosts", "hosts", "pairs", "unexpected",
+ * "exceptions"), laid out as cJSON_PrintUnformatted writes it; the caller
+ * frees it. NULL when out of memory. Deterministic: the same state gives
+ * the same bytes. json_text_format (common/json_text.h) lays it out as
+ * cJSON_Print would. */
+char *verdict_state_text(const struct verdict *v);
 
 /* Adds the state read from JSON to v (a verdict of the same rule set; a
  * fresh one to read one part). False with err ("FILE: state.pairs[2].rule:

@@ -8,6 +8,7 @@
 #include "audit_report.h"
 #include "finding_text.h"
 #include "common/addr.h"
+#include "common/json_text.h"
 #include "escape.h"
 
 /* cJSON copies strings as bytes; names from packets may not be UTF-8. */
@@ -428,44 +429,39 @@ bool report_identity(const struct audit_report *r, const char *state_text,
 }
 
 /* The merge state (docs/report-format.md, "state"): the rule set's
- * identity, the parts it holds, and the verdict's raw state. */
-static cJSON *state_json(const struct audit_report *r)
+ * identity, the parts it holds, and the verdict's raw state. Written as
+ * text (common/json_text.h), laid out as cJSON_Print lays out a member of
+ * the top object; the caller frees it. NULL when out of memory. */
+static char *state_text(const struct audit_report *r)
 {
-	cJSON *body = verdict_state_json(r->state);
+	char *body = verdict_state_text(r->state), id[65];
+	struct json_text t;
+
 	if (!body)
 		return NULL;
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "version", VERDICT_STATE_VERSION);
-	cJSON_AddStringToObject(o, "matrix_sha256", r->matrix_sha256);
-	cJSON_AddStringToObject(o, "site_sha256", r->site_sha256);
-	cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+	json_text_init(&t);
+	json_text_object(&t, NULL);
+	json_text_u64(&t, "version", VERDICT_STATE_VERSION);
+	json_text_string(&t, "matrix_sha256", r->matrix_sha256);
+	json_text_string(&t, "site_sha256", r->site_sha256);
+	json_text_array(&t, "parts");
 	if (r->nparts) {
 		for (unsigned i = 0; i < r->nparts; i++)
-			cJSON_AddItemToArray(parts, cJSON_CreateString(r->parts[i]));
+			json_text_string(&t, NULL, r->parts[i]);
+	} else if (report_identity(r, body, id)) {
+		json_text_string(&t, NULL, id);
 	} else {
-		char *text = cJSON_PrintUnformatted(body);
-		char id[65];
-		if (!text || !report_identity(r, text, id)) {
-			cJSON_free(text);
-			cJSON_Delete(body);
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_free(text);
-		cJSON_AddItemToArray(parts, cJSON_CreateString(id));
+		t.failed = true;
 	}
-	if (!verdict_state_format(body)) {
-		cJSON_Delete(body);
-		cJSON_Delete(o);
-		return NULL;
-	}
+	json_text_close_array(&t);
 	/* The state's members follow the header. */
-	while (body->child) {
-		cJSON *item = cJSON_DetachItemViaPointer(body, body->child);
-		cJSON_AddItemToObject(o, item->string, item);
-	}
-	cJSON_Delete(body);
-	return o;
+	json_text_members(&t, body);
+	json_text_close_object(&t);
+	free(body);
+	char *unformatted = json_text_take(&t);
+	char *text = unformatted ? json_text_format(unformatted, 1) : NULL;
+	free(unformatted);
+	return text;
 }
 
 bool report_json(FILE *f, const struct audit_report *r)
@@ -495,23 +491,35 @@ bool report_json(FILE *f, const struct audit_report *r)
 		cJSON_AddItemToArray(items, finding_json(r, &r->findings->items[i]));
 	cJSON_AddItemToObject(root, "not_applicable", not_applicable_json(r->rules));
 	cJSON_AddItemToObject(root, "exceptions", exceptions_json(r));
-	if (r->state) {
-		cJSON *state = state_json(r);
-		if (!state) {
-			cJSON_Delete(root);
-			return false;
-		}
-		cJSON_AddItemToObject(root, "state", state);
+	char *state = r->state ? state_text(r) : NULL;
+	if (r->state && !state) {
+		cJSON_Delete(root);
+		return false;
 	}
-
 	char *text = cJSON_Print(root);
 	cJSON_Delete(root);
-	if (!text)
+	if (!text) {
+		free(state);
 		return false;
-	/* A bidi override in a name reorders a JSON file shown on a terminal
-	 * as much as a text report: written as \u202e, it means the same. */
-	json_put_text(f, text);
+	}
+	/* The state is the last member: written after the rest, as cJSON_Print
+	 * would have laid it out ("\n}" closes the top object), rather than
+	 * copied into the tree and again into cJSON's growing print buffer
+	 * (megabytes on a busy capture). A bidi override in a name reorders a
+	 * JSON file shown on a terminal as much as a text report: written as
+	 * \u202e, it means the same. */
+	size_t len = strlen(text);
+	if (state && len >= 2) {
+		text[len - 2] = '\0';
+		json_put_text(f, text);
+		fputs(",\n\t\"state\":\t", f);
+		json_put_text(f, state);
+		fputs("\n}", f);
+	} else {
+		json_put_text(f, text);
+	}
 	bool ok = fputc('\n', f) != EOF && !ferror(f);
+	free(state);
 	cJSON_free(text);
 	return ok;
 }
