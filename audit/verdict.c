@@ -7,6 +7,7 @@
 #include "audit_internal.h"
 #include "classify/geoip.h"
 #include "common/hash_key.h"
+#include "common/huge_pages.h"
 
 /* Unexpected conversations itemized before they are only counted. */
 #define MAX_UNEXPECTED 10000
@@ -285,6 +286,7 @@ static struct unexpected *new_unexpected(struct verdict *v, const struct convers
 		struct unexpected *p = realloc(v->unexp, n * sizeof(*p));
 		if (!p)
 			return NULL;
+		huge_pages_advise(p, n * sizeof(*p));
 		v->unexp = p;
 		v->unexp_cap = n;
 	}

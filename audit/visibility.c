@@ -4,6 +4,7 @@
 
 #include "common/cidr.h"
 #include "common/hash_key.h"
+#include "common/huge_pages.h"
 #include "visibility.h"
 
 #define SLOTS (HOST_VISIBILITY_MAX * 2)   /* at most half full */
@@ -35,6 +36,7 @@ struct host_visibility *host_visibility_new(void)
 		free(v);
 		return NULL;
 	}
+	huge_pages_advise(v->slots, SLOTS * sizeof(*v->slots));
 	v->key = *hash_key();
 	return v;
 }

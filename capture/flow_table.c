@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/hash_key.h"
+#include "common/huge_pages.h"
 #include "common/hash_mix.h"
 #include "community_id.h"
 #include "flow_table.h"
@@ -291,6 +292,7 @@ static bool index_grow(struct flow_table *t)
 	struct index_entry *fresh = malloc(new_size * sizeof(*fresh));
 	if (!fresh)
 		return false;
+	huge_pages_advise(fresh, new_size * sizeof(*fresh));
 	for (uint32_t i = 0; i < new_size; i++)
 		fresh[i].slot = NIL;
 	t->index = fresh;
@@ -531,6 +533,8 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	t->hash_key = *hash_key();
 	t->flows = calloc(t->cfg.max_flows, sizeof(*t->flows));
 	t->content = calloc(t->cfg.max_flows, sizeof(*t->content));
+	huge_pages_advise(t->flows, t->cfg.max_flows * sizeof(*t->flows));
+	huge_pages_advise(t->content, t->cfg.max_flows * sizeof(*t->content));
 	t->free_head = NIL;
 
 	uint32_t max = 1024;
@@ -569,6 +573,8 @@ bool flow_table_release_memory(struct flow_table *t)
 	free(t->flows);
 	free(t->content);
 	free(t->index);
+	huge_pages_advise(flows, t->cfg.max_flows * sizeof(*flows));
+	huge_pages_advise(content, t->cfg.max_flows * sizeof(*content));
 	t->flows = flows;
 	t->content = content;
 	t->index = index;

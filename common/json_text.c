@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "huge_pages.h"
 
 void json_text_init(struct json_text *t)
 {
@@ -42,6 +43,7 @@ static bool reserve(struct json_text *t, size_t n)
 		t->failed = true;
 		return false;
 	}
+	huge_pages_advise(s, cap);  /* a state's text runs to megabytes */
 	t->s = s;
 	t->cap = cap;
 	return true;

@@ -1,0 +1,100 @@
+/* test_huge_pages.c - huge_pages_advise marks the 2 MiB blocks inside a
+ * range as eligible for transparent huge pages, and nothing outside it.
+ *
+ * The kernel says what it made of the advice in /proc/self/smaps: the
+ * mapping holding an advised block reads "THPeligible: 1" (when the
+ * system allows huge pages at all; the test is skipped where
+ * /sys/kernel/mm/transparent_hugepage/enabled says "never" or is absent). */
+#define _DEFAULT_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/huge_pages.h"
+#include "tap.h"
+
+#define MIB ((size_t)1 << 20)
+
+static bool thp_possible(void)
+{
+	char line[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	return strstr(line, "[always]") || strstr(line, "[madvise]");
+}
+
+/* THPeligible of the mapping holding address a: 1, 0, or -1 when not
+ * found. Reading smaps splits nothing: madvise already split the
+ * mapping where the advice begins and ends. */
+static int eligible_at(const void *a)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool inside = false;
+	int found = -1;
+	uintptr_t x = (uintptr_t)a;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			inside = x >= lo && x < hi;
+			continue;
+		}
+		int v;
+		if (inside && sscanf(line, "THPeligible: %d", &v) == 1) {
+			found = v;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int main(void)
+{
+	if (!thp_possible()) {
+		printf("1..0 # SKIP transparent huge pages are off here\n");
+		return 0;
+	}
+	/* Our own mapping, so that the advice is the only thing that can
+	 * make it eligible (with THP "always", all of it is already). */
+	size_t len = 9 * MIB;
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		printf("1..0 # SKIP cannot map 9 MiB\n");
+		return 0;
+	}
+	uint8_t *aligned = (uint8_t *)(((uintptr_t)map + 2 * MIB - 1) & ~(2 * MIB - 1));
+	bool always = eligible_at(aligned) == 1;
+
+	/* From 1 MiB before an aligned block to half a MiB into the block
+	 * after the next: two whole blocks inside, a part of one at each end. */
+	uint8_t *start = aligned + 1 * MIB;
+	huge_pages_advise(start, 5 * MIB + MIB / 2);
+	is_int(eligible_at(aligned + 2 * MIB), 1, "the first whole block inside is eligible");
+	is_int(eligible_at(aligned + 4 * MIB), 1, "the second whole block is eligible");
+	if (!always) {
+		is_int(eligible_at(aligned + 1 * MIB), 0,
+		       "the partial block at the start is left alone");
+		is_int(eligible_at(aligned + 6 * MIB), 0,
+		       "the partial block at the end is left alone");
+	}
+	huge_pages_advise(NULL, 8 * MIB);
+	huge_pages_advise(map, 1 * MIB);
+	ok(1, "NULL, and a range holding no whole block: no advice, no harm");
+	memset(map, 1, len);
+	ok(map[len - 1] == 1, "the advised memory reads and writes as before");
+	munmap(map, len);
+	return done_testing();
+}
