@@ -6,6 +6,7 @@
 
 #include "audit_internal.h"
 #include "common/array.h"
+#include "common/huge_pages.h"
 
 const char *finding_kind_name(enum finding_kind k)
 {
@@ -534,6 +535,7 @@ bool verdict_findings(const struct verdict *v, struct findings *out)
 		room += v->pairs[i].nunits;
 	memset(out, 0, sizeof(*out));
 	out->items = calloc(room, sizeof(*out->items));
+	huge_pages_advise(out->items, room * sizeof(*out->items));
 	out->failures = calloc(failure_count(v) + 1, sizeof(*out->failures));
 	if (!out->items || !out->failures || !exception_uses(v, out)) {
 		findings_free(out);
