@@ -16,18 +16,6 @@ void json_text_free(struct json_text *t)
 	json_text_init(t);
 }
 
-char *json_text_take(struct json_text *t)
-{
-	char *s = t->failed ? NULL : t->s;
-
-	if (!s)
-		free(t->s);
-	else
-		s[t->len] = '\0';
-	json_text_init(t);
-	return s;
-}
-
 /* Room for n more bytes and the terminating NUL. */
 static bool reserve(struct json_text *t, size_t n)
 {
@@ -47,6 +35,20 @@ static bool reserve(struct json_text *t, size_t n)
 	t->s = s;
 	t->cap = cap;
 	return true;
+}
+
+char *json_text_take(struct json_text *t)
+{
+	if (!t->s)
+		reserve(t, 0);  /* nothing written: an empty text, not a failure */
+	char *s = t->failed ? NULL : t->s;
+
+	if (!s)
+		free(t->s);
+	else
+		s[t->len] = '\0';
+	json_text_init(t);
+	return s;
 }
 
 static void put(struct json_text *t, const char *s, size_t n)
@@ -238,7 +240,8 @@ char *json_text_format(const char *text, unsigned depth)
 	unsigned nesting = 0;
 
 	json_text_init(&out);
-	reserve(&out, strlen(text) + strlen(text) / 4);
+	size_t len = strlen(text);
+	reserve(&out, len + len / 4);
 	for (const char *p = text; *p && !out.failed; p++) {
 		switch (*p) {
 		case '"': {

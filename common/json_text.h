@@ -55,7 +55,8 @@ void json_text_members(struct json_text *t, const char *object);
 /* text in cJSON_PrintUnformatted's layout, as cJSON_Print lays out a value
  * printed at depth (0 for the top; 1 for a member of the top object, ...):
  * a newline and tabs around object members, ":\t" after keys, ", " between
- * elements. A new string, NULL when out of memory. */
+ * elements. A new string; NULL when out of memory, or when text's
+ * brackets do not balance or nest deeper than 64. */
 char *json_text_format(const char *text, unsigned depth);
 
 #endif

@@ -270,6 +270,18 @@ static void test_members(void)
 	ok(!json_text_take(&t), "members of what is not an object: writing fails");
 }
 
+static void test_empty(void)
+{
+	struct json_text t;
+	json_text_init(&t);
+	char *s = json_text_take(&t);
+	is_str(s, "", "nothing written: an empty text");
+	free(s);
+	s = json_text_format("", 2);
+	is_str(s, "", "format: an empty text stays empty");
+	free(s);
+}
+
 static void test_too_deep(void)
 {
 	struct json_text t;
@@ -298,6 +310,7 @@ int main(void)
 	test_shapes();
 	test_random();
 	test_members();
+	test_empty();
 	test_too_deep();
 	return done_testing();
 }
