@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "common/hash_key.h"
-#include "common/huge_pages.h"
 #include "common/hash_mix.h"
+#include "common/huge_pages.h"
 #include "community_id.h"
 #include "flow_table.h"
 #include "tcp_state.h"

@@ -110,11 +110,6 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->opt.port_labels = NULL;
 	c->opt.nport_labels = 0;
 	c->lru_head = c->lru_tail = LRU_NIL;
-	size_t nflows = o->max_flows ? o->max_flows : 1;
-	huge_pages_advise(c->flows, nflows * sizeof(*c->flows));
-	huge_pages_advise(c->dns, (o->dns_flows ? o->dns_flows : 1) * sizeof(*c->dns));
-	huge_pages_advise(c->lru_prev, nflows * sizeof(uint32_t));
-	huge_pages_advise(c->lru_next, nflows * sizeof(uint32_t));
 	if (o->geoip_path || o->asn_path) {
 		c->geo = geoip_open(o->geoip_path, o->asn_path, err, errlen);
 		if (!c->geo) {
@@ -147,6 +142,11 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		classifier_free(c);
 		return NULL;
 	}
+	size_t nflows = o->max_flows ? o->max_flows : 1;
+	huge_pages_advise(c->flows, nflows * sizeof(*c->flows));
+	huge_pages_advise(c->dns, (o->dns_flows ? o->dns_flows : 1) * sizeof(*c->dns));
+	huge_pages_advise(c->lru_prev, nflows * sizeof(uint32_t));
+	huge_pages_advise(c->lru_next, nflows * sizeof(uint32_t));
 	return c;
 }
 
