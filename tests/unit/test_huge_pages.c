@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "capture/flow_table.h"
+#include "classify/classify.h"
 #include "common/huge_pages.h"
 #include "tap.h"
 
@@ -60,6 +62,64 @@ static int eligible_at(const void *a)
 	return found;
 }
 
+/* Mappings the kernel would back with huge pages, and their size. */
+static size_t eligible_bytes(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	unsigned long lo = 0, hi = 0;
+	size_t sum = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b;
+		int v;
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			lo = a;
+			hi = b;
+		} else if (sscanf(line, "THPeligible: %d", &v) == 1 && v == 1) {
+			sum += hi - lo;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+static void no_flow_end(void *ctx, const struct flow_record *r, uint32_t slot)
+{
+	(void)ctx;
+	(void)r;
+	(void)slot;
+}
+
+/* The tables a million flows may fill ask for huge pages once they exist
+ * (the classifier's advice once went to its arrays before they were
+ * allocated, and did nothing). */
+static void test_tables_advised(void)
+{
+	struct classify_options co;
+	struct flow_table_config fc;
+	char err[256];
+
+	classify_options_default(&co);
+	co.dpi = false;
+	co.max_flows = 1u << 20;
+	size_t before = eligible_bytes();
+	struct classifier *c = classifier_new(&co, err, sizeof(err));
+	ok(c && eligible_bytes() >= before + 2 * MIB,
+	   "a classifier for a million flows: its arrays are eligible");
+	classifier_free(c);
+
+	flow_table_config_default(&fc);
+	fc.max_flows = 1u << 20;
+	before = eligible_bytes();
+	struct flow_table *t = flow_table_new(&fc, no_flow_end, NULL);
+	ok(t && eligible_bytes() >= before + 2 * MIB,
+	   "a flow table for a million flows: its slots are eligible");
+	flow_table_free(t);
+}
+
 int main(void)
 {
 	if (!thp_possible()) {
@@ -77,6 +137,9 @@ int main(void)
 	}
 	uint8_t *aligned = (uint8_t *)(((uintptr_t)map + 2 * MIB - 1) & ~(2 * MIB - 1));
 	bool always = eligible_at(aligned) == 1;
+
+	if (!always)
+		test_tables_advised();
 
 	/* From 1 MiB before an aligned block to half a MiB into the block
 	 * after the next: two whole blocks inside, a part of one at each end. */
