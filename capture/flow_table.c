@@ -531,10 +531,8 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	t->on_end = on_end;
 	t->ctx = ctx;
 	t->hash_key = *hash_key();
-	t->flows = calloc(t->cfg.max_flows, sizeof(*t->flows));
-	t->content = calloc(t->cfg.max_flows, sizeof(*t->content));
-	huge_pages_advise(t->flows, t->cfg.max_flows * sizeof(*t->flows));
-	huge_pages_advise(t->content, t->cfg.max_flows * sizeof(*t->content));
+	t->flows = huge_pages_alloc(t->cfg.max_flows, sizeof(*t->flows));
+	t->content = huge_pages_alloc(t->cfg.max_flows, sizeof(*t->content));
 	t->free_head = NIL;
 
 	uint32_t max = 1024;
@@ -555,26 +553,29 @@ struct flow_table *flow_table_new(const struct flow_table_config *c,
 	return t;
 }
 
+static void free_slots(uint32_t max_flows, struct flow *flows,
+		       struct tcp_content *content)
+{
+	huge_pages_free(flows, max_flows, sizeof(*flows));
+	huge_pages_free(content, max_flows, sizeof(*content));
+}
+
 bool flow_table_release_memory(struct flow_table *t)
 {
 	if (t->stats.active)
 		return false;
-	/* calloc of this size maps fresh pages: nothing resident until used. */
-	struct flow *flows = calloc(t->cfg.max_flows, sizeof(*flows));
-	struct tcp_content *content = calloc(t->cfg.max_flows, sizeof(*content));
+	/* Fresh mappings: nothing resident until used. */
+	struct flow *flows = huge_pages_alloc(t->cfg.max_flows, sizeof(*flows));
+	struct tcp_content *content = huge_pages_alloc(t->cfg.max_flows, sizeof(*content));
 	uint32_t start = t->index_max < 4096 ? t->index_max : 4096;
 	struct index_entry *index = malloc(start * sizeof(*index));
 	if (!flows || !content || !index) {
-		free(flows);
-		free(content);
+		free_slots(t->cfg.max_flows, flows, content);
 		free(index);
 		return false;
 	}
-	free(t->flows);
-	free(t->content);
+	free_slots(t->cfg.max_flows, t->flows, t->content);
 	free(t->index);
-	huge_pages_advise(flows, t->cfg.max_flows * sizeof(*flows));
-	huge_pages_advise(content, t->cfg.max_flows * sizeof(*content));
 	t->flows = flows;
 	t->content = content;
 	t->index = index;
@@ -592,8 +593,7 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
-	free(t->flows);
-	free(t->content);
+	free_slots(t->cfg.max_flows, t->flows, t->content);
 	free(t->index);
 	free(t->server_ports);
 	free(t);

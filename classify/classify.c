@@ -129,11 +129,11 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->names = name_store_new(o->name_store_bytes);
 	c->index = c->names ? name_index_new(c->names, o->name_index_entries,
 					     o->dns_grace_us) : NULL;
-	c->flows = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->flows));
-	c->dns = calloc(o->dns_flows ? o->dns_flows : 1, sizeof(*c->dns));
+	c->flows = huge_pages_alloc(o->max_flows, sizeof(*c->flows));
+	c->dns = huge_pages_alloc(o->dns_flows, sizeof(*c->dns));
 	c->msg = malloc(sizeof(*c->msg));
-	c->lru_prev = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
-	c->lru_next = malloc((o->max_flows ? o->max_flows : 1) * sizeof(uint32_t));
+	c->lru_prev = huge_pages_alloc(o->max_flows, sizeof(uint32_t));
+	c->lru_next = huge_pages_alloc(o->max_flows, sizeof(uint32_t));
 	c->lru_head = c->lru_tail = LRU_NIL;
 	c->labels = port_labels_new(o->port_labels, o->nport_labels);
 	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg || !c->lru_prev ||
@@ -142,11 +142,6 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		classifier_free(c);
 		return NULL;
 	}
-	size_t nflows = o->max_flows ? o->max_flows : 1;
-	huge_pages_advise(c->flows, nflows * sizeof(*c->flows));
-	huge_pages_advise(c->dns, (o->dns_flows ? o->dns_flows : 1) * sizeof(*c->dns));
-	huge_pages_advise(c->lru_prev, nflows * sizeof(uint32_t));
-	huge_pages_advise(c->lru_next, nflows * sizeof(uint32_t));
 	return c;
 }
 
@@ -163,10 +158,10 @@ void classifier_free(struct classifier *c)
 		dpi_release(c->dpi, &c->flows[slot].dpi);
 	}
 	free(c->msg);
-	free(c->dns);
-	free(c->flows);
-	free(c->lru_prev);
-	free(c->lru_next);
+	huge_pages_free(c->dns, c->opt.dns_flows, sizeof(*c->dns));
+	huge_pages_free(c->flows, c->opt.max_flows, sizeof(*c->flows));
+	huge_pages_free(c->lru_prev, c->opt.max_flows, sizeof(uint32_t));
+	huge_pages_free(c->lru_next, c->opt.max_flows, sizeof(uint32_t));
 	name_index_free(c->index);
 	name_store_free(c->names);
 	dpi_free(c->dpi);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "common/read_whole.h"
 #include "common/safe_text.h"
 #include "rules/rules.h"
 
@@ -41,23 +42,16 @@ static void check_usage(FILE *f)
 static char *read_small_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	char *text = NULL;
-	size_t n = 0;
+	enum read_whole_status status;
+	size_t len;
 
 	if (!f)
 		return NULL;
-	text = malloc(LAST_REPORT_MAX + 1);
-	if (text)
-		n = fread(text, 1, LAST_REPORT_MAX + 1, f);
-	bool bad = !text || ferror(f) || n > LAST_REPORT_MAX;
-	int err = !text ? ENOMEM : n > LAST_REPORT_MAX ? EFBIG : EIO;
+	char *text = read_whole(f, LAST_REPORT_MAX, &len, &status);
+	int err = status == READ_WHOLE_NO_MEMORY ? ENOMEM :
+		  status == READ_WHOLE_TOO_LARGE ? EFBIG : errno;
 	fclose(f);
-	if (bad) {
-		free(text);
-		errno = err;
-		return NULL;
-	}
-	text[n] = '\0';
+	errno = err;
 	return text;
 }
 

@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "audit/verdict.h"
 #include "audit/verdict_state.h"
 #include "cli.h"
+#include "common/read_whole.h"
 #include "config.h"
 #include "report_outputs.h"
 #include "rules/rules.h"
@@ -85,49 +85,23 @@ static void merge_usage(FILE *f)
 static char *read_report_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	struct stat st;
+	enum read_whole_status status;
+	size_t len;
 
 	if (!f) {
 		cli_error("merge: %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size > (off_t)MERGE_MAX_BYTES) {
+	char *text = read_whole(f, MERGE_MAX_BYTES, &len, &status);
+	int saved = errno;
+	fclose(f);
+	if (status == READ_WHOLE_TOO_LARGE)
 		cli_error("merge: %s: larger than %u MiB: not a report", path,
 			  MERGE_MAX_BYTES >> 20);
-		fclose(f);
-		return NULL;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *text = malloc(cap + 1);
-	while (text) {
-		size_t got = fread(text + n, 1, cap - n, f);
-		n += got;
-		if (n < cap)
-			break;
-		if (cap >= MERGE_MAX_BYTES) {
-			cli_error("merge: %s: larger than %u MiB: not a report", path,
-				  MERGE_MAX_BYTES >> 20);
-			free(text);
-			text = NULL;
-			break;
-		}
-		cap *= 2;
-		char *more = realloc(text, cap + 1);
-		if (!more) {
-			free(text);
-			text = NULL;
-		}
-		text = more;
-	}
-	if (text && ferror(f)) {
-		cli_error("merge: %s: %s", path, strerror(errno));
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	if (text)
-		text[n] = '\0';
+	else if (status == READ_WHOLE_ERROR)
+		cli_error("merge: %s: %s", path, strerror(saved));
+	else if (status == READ_WHOLE_NO_MEMORY)
+		cli_error("merge: %s: out of memory", path);
 	return text;
 }
 

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "report_diff.h"
 #include "escape.h"
+#include "common/read_whole.h"
 
 enum side { SIDE_UNKNOWN, SIDE_CLIENT, SIDE_SERVER };
 
@@ -88,26 +88,16 @@ static char *read_bounded(const char *path, size_t *len, char *err, size_t errle
 		fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return NULL;
 	}
-	/* A regular file says its size: one too large is refused unread. */
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size > (off_t)REPORT_DIFF_MAX_BYTES) {
-		fclose(f);
-		fail(err, errlen, "%s: larger than 256 MiB: not a report", path);
-		return NULL;
-	}
-	char *text = malloc(REPORT_DIFF_MAX_BYTES + 1);
-	size_t n = text ? fread(text, 1, REPORT_DIFF_MAX_BYTES + 1, f) : 0;
-	bool error = !text || ferror(f);
+	enum read_whole_status status;
+	char *text = read_whole(f, REPORT_DIFF_MAX_BYTES, len, &status);
+	int saved = errno;
 	fclose(f);
-	if (error || n > REPORT_DIFF_MAX_BYTES) {
-		fail(err, errlen, "%s: %s", path, !text ? "out of memory" :
-		     error ? "read error" : "larger than 256 MiB: not a report");
-		free(text);
-		return NULL;
-	}
-	text[n] = '\0';
-	*len = n;
+	if (status == READ_WHOLE_TOO_LARGE)
+		fail(err, errlen, "%s: larger than 256 MiB: not a report", path);
+	else if (status == READ_WHOLE_ERROR)
+		fail(err, errlen, "%s: read error: %s", path, strerror(saved));
+	else if (status == READ_WHOLE_NO_MEMORY)
+		fail(err, errlen, "%s: out of memory", path);
 	return text;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/read_whole.h"
 #include "common/safe_text.h"
 #include "rules_internal.h"
 
@@ -108,7 +109,7 @@ void report_at(struct json_file *f, bool error, const char *path, bool value,
 	va_end(ap);
 }
 
-static bool read_whole(struct json_file *f)
+static bool read_file_text(struct json_file *f)
 {
 	FILE *in = fopen(f->path, "rb");
 	struct stat st;
@@ -131,26 +132,23 @@ static bool read_whole(struct json_file *f)
 			"have", (long long)st.st_size, MAX_FILE_BYTES);
 		return false;
 	}
-	size_t want = regular ? (size_t)st.st_size : MAX_FILE_BYTES;
-	f->text = malloc(want + 2);
-	if (!f->text) {
-		fclose(in);
+	enum read_whole_status status;
+	f->text = read_whole(in, MAX_FILE_BYTES, &f->len, &status);
+	int saved = errno;
+	fclose(in);
+	if (status == READ_WHOLE_NO_MEMORY) {
 		diag_at(f, true, JSON_NOWHERE, NULL, "out of memory");
 		return false;
 	}
-	f->len = fread(f->text, 1, want + 1, in);
-	bool bad = ferror(in);
-	fclose(in);
-	if (bad) {
-		diag_at(f, true, JSON_NOWHERE, NULL, "cannot read: %s", strerror(errno));
+	if (status == READ_WHOLE_ERROR) {
+		diag_at(f, true, JSON_NOWHERE, NULL, "cannot read: %s", strerror(saved));
 		return false;
 	}
-	if (f->len > want) {  /* grew while being read, or a pipe */
+	if (status == READ_WHOLE_TOO_LARGE) {  /* grew while being read, or a pipe */
 		diag_at(f, true, JSON_NOWHERE, NULL, "is more than %u bytes",
 			MAX_FILE_BYTES);
 		return false;
 	}
-	f->text[f->len] = '\0';
 	return true;
 }
 
@@ -189,7 +187,7 @@ bool json_file_load(struct json_file *f, const char *path, struct diag *d)
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->d = d;
-	if (!read_whole(f))
+	if (!read_file_text(f))
 		return false;
 	drop_bom(f);
 	if (!valid_utf8(f))

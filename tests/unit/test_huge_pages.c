@@ -1,5 +1,6 @@
 /* test_huge_pages.c - huge_pages_advise marks the 2 MiB blocks inside a
- * range as eligible for transparent huge pages, and nothing outside it.
+ * range as eligible for transparent huge pages, and nothing outside it;
+ * huge_pages_alloc gives zeroed, guarded arrays so advised.
  *
  * The kernel says what it made of the advice in /proc/self/smaps: the
  * mapping holding an advised block reads "THPeligible: 1" (when the
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "capture/flow_table.h"
 #include "classify/classify.h"
@@ -120,11 +123,59 @@ static void test_tables_advised(void)
 	flow_table_free(t);
 }
 
+/* Whether writing the byte at p kills a child process (a fault, or
+ * the sanitizer's report of one). */
+static bool write_faults(volatile uint8_t *p)
+{
+	pid_t child = fork();
+	int status = 0;
+
+	if (child < 0)
+		return false;
+	if (child == 0) {
+		*p = 1;
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return false;
+	return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* huge_pages_alloc: zeroed, writable to its last byte, guarded just
+ * past its pages, and refusing sizes that overflow. */
+static void test_alloc(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t count = 1000, size = 24, len = count * size;
+	uint8_t *p = huge_pages_alloc(count, size);
+	bool zero = p != NULL;
+
+	for (size_t i = 0; p && i < len; i++)
+		zero = zero && p[i] == 0;
+	ok(zero, "an array of 1,000 elements of 24 bytes: there, and zeroed");
+	if (p) {
+		memset(p, 0xa5, len);
+		ok(p[0] == 0xa5 && p[len - 1] == 0xa5, "writable from first byte to last");
+		size_t pages = (len + page - 1) / page * page;
+		ok(!write_faults(p + pages - 1), "the rest of its last page is too");
+		ok(write_faults(p + pages), "the byte after its last page faults: a guard");
+	}
+	huge_pages_free(p, count, size);
+
+	uint8_t *one = huge_pages_alloc(0, 64);
+	ok(one && one[63] == 0, "no elements: room for one, as calloc(1, size)");
+	huge_pages_free(one, 0, 64);
+	ok(huge_pages_alloc(SIZE_MAX / 8, 16) == NULL, "count * size overflows: NULL");
+	huge_pages_free(NULL, 10, 10);
+	ok(1, "freeing NULL: no harm");
+}
+
 int main(void)
 {
+	test_alloc();
 	if (!thp_possible()) {
-		printf("1..0 # SKIP transparent huge pages are off here\n");
-		return 0;
+		printf("# transparent huge pages are off here: the advice is not checked\n");
+		return done_testing();
 	}
 	/* Our own mapping, so that the advice is the only thing that can
 	 * make it eligible (with THP "always", all of it is already). */
@@ -132,14 +183,21 @@ int main(void)
 	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED) {
-		printf("1..0 # SKIP cannot map 9 MiB\n");
-		return 0;
+		printf("# cannot map 9 MiB: the advice is not checked\n");
+		return done_testing();
 	}
 	uint8_t *aligned = (uint8_t *)(((uintptr_t)map + 2 * MIB - 1) & ~(2 * MIB - 1));
 	bool always = eligible_at(aligned) == 1;
 
-	if (!always)
+	if (!always) {
 		test_tables_advised();
+		uint8_t *array = huge_pages_alloc(9, MIB);
+		size_t inside = (((uintptr_t)array + 2 * MIB - 1) & ~(2 * MIB - 1)) -
+				(uintptr_t)array;
+		ok(array && eligible_at(array + inside) == 1,
+		   "a 9 MiB array from huge_pages_alloc is eligible");
+		huge_pages_free(array, 9, MIB);
+	}
 
 	/* From 1 MiB before an aligned block to half a MiB into the block
 	 * after the next: two whole blocks inside, a part of one at each end. */
