@@ -19,6 +19,10 @@ struct host_entry {
 
 struct host_visibility {
 	struct host_entry *slots;
+	uint32_t *used;                   /* the n slots in use, as filled:
+					   * listing and clearing them reads
+					   * no empty slot (the table is 4 MiB,
+					   * a page fault per 4 KiB untouched) */
 	unsigned n;
 	uint64_t untracked;
 	struct siphash_key key;           /* the process's: addresses are
@@ -32,7 +36,10 @@ struct host_visibility *host_visibility_new(void)
 		return NULL;
 	/* calloc'd pages are touched only as hosts arrive. */
 	v->slots = calloc(SLOTS, sizeof(*v->slots));
-	if (!v->slots) {
+	v->used = malloc(HOST_VISIBILITY_MAX * sizeof(*v->used));
+	if (!v->slots || !v->used) {
+		free(v->slots);
+		free(v->used);
 		free(v);
 		return NULL;
 	}
@@ -46,13 +53,14 @@ void host_visibility_free(struct host_visibility *v)
 	if (!v)
 		return;
 	free(v->slots);
+	free(v->used);
 	free(v);
 }
 
 void host_visibility_reset(struct host_visibility *v)
 {
-	if (v->n)
-		memset(v->slots, 0, SLOTS * sizeof(*v->slots));
+	for (unsigned i = 0; i < v->n; i++)
+		memset(&v->slots[v->used[i]], 0, sizeof(v->slots[0]));
 	v->n = 0;
 	v->untracked = 0;
 }
@@ -91,7 +99,7 @@ static struct host_entry *entry(struct host_visibility *v, uint8_t version,
 	}
 	e->version = version;
 	e->addr = *a;
-	v->n++;
+	v->used[v->n++] = (uint32_t)(e - v->slots);
 	return e;
 }
 
@@ -226,12 +234,11 @@ bool host_visibility_list(const struct host_visibility *v, struct host_seen **ou
 		*out = NULL;
 		return false;
 	}
-	for (unsigned i = 0; i < SLOTS && *n < v->n; i++) {
-		const struct host_entry *e = &v->slots[i];
-		if (e->version)
-			keys[(*n)++] = (struct seen_key){ cidr_be64(e->addr.b),
-							  cidr_be64(e->addr.b + 8),
-							  e->version, i };
+	for (unsigned i = 0; i < v->n; i++) {
+		const struct host_entry *e = &v->slots[v->used[i]];
+		keys[(*n)++] = (struct seen_key){ cidr_be64(e->addr.b),
+						  cidr_be64(e->addr.b + 8),
+						  e->version, v->used[i] };
 	}
 	qsort(keys, *n, sizeof(*keys), cmp_key);
 	for (unsigned i = 0; i < *n; i++) {

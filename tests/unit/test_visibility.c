@@ -135,9 +135,45 @@ static void test_list_in_address_order(void)
 	host_visibility_free(v);
 }
 
+/* A reset table (a watch window's end) holds nothing, and takes hosts
+ * again up to its bound: clearing only the slots in use must clear all
+ * of them, and start their count again. */
+static void test_reset_clears(void)
+{
+	struct host_visibility *v = host_visibility_new();
+	struct host_seen *list = NULL;
+	unsigned n = 99, left = 0;
+
+	if (!ok(v != NULL, "a table to reset"))
+		return;
+	for (unsigned i = 0; i < HOST_VISIBILITY_MAX; i++) {
+		struct host_seen h = host(10, i, HOST_OPENED);
+		host_visibility_add(v, &h);
+	}
+	host_visibility_reset(v);
+	for (unsigned i = 0; i < HOST_VISIBILITY_MAX; i += 97) {
+		struct host_seen h = host(10, i, 0);
+		left += host_visibility_of(v, 4, &h.addr) != 0;
+	}
+	is_int(left, 0, "after a reset, no host of a full table is left");
+	ok(host_visibility_list(v, &list, &n) && n == 0, "and none is listed (%u)", n);
+	free(list);
+	for (unsigned i = 0; i < HOST_VISIBILITY_MAX; i++) {
+		struct host_seen h = host(11, i, HOST_ANSWERED);
+		host_visibility_add(v, &h);
+	}
+	ok(host_visibility_list(v, &list, &n) && n == HOST_VISIBILITY_MAX &&
+	   list[0].addr.b[0] == 11 && list[0].flags == HOST_ANSWERED &&
+	   host_visibility_untracked(v) == 0,
+	   "refilled: all %u new hosts taken, none untracked", n);
+	free(list);
+	host_visibility_free(v);
+}
+
 int main(void)
 {
 	test_list_in_address_order();
+	test_reset_clears();
 	test_merge_joins();
 	test_merge_fills_in_address_order();
 	printf("1..%d\n", tap_count);
