@@ -86,3 +86,47 @@ def flows(path, *extra):
 def have(tool):
     from shutil import which
     return which(tool) is not None
+
+
+def tshark_view(path):
+    """What tshark makes of a capture, from one run shared by the tshark
+    cross-checks: (community ids of its packets, as a set; TCP and UDP
+    conversation counts). A tshark run is half a second, most of it
+    starting up, and two checks over 77 captures each ran their own; the
+    first now leaves its output in the build tree ($BUILDDIR), keyed by
+    the capture's and tshark's size and time, for the second."""
+    from shutil import which
+    import hashlib
+    import tempfile
+    tshark = which("tshark")
+    cap_st, ts_st = os.stat(path), os.stat(tshark)
+    key = hashlib.sha256(repr((os.path.abspath(path), cap_st.st_size, cap_st.st_mtime_ns,
+                               ts_st.st_size, ts_st.st_mtime_ns)).encode()).hexdigest()
+    cache_dir = os.path.join(os.environ["BUILDDIR"], "tests", "crosscheck", "tshark-cache") \
+        if os.environ.get("BUILDDIR") else None
+    cached = os.path.join(cache_dir, key) if cache_dir else None
+    if cached and os.path.exists(cached):
+        with open(cached) as f:
+            text = f.read()
+    else:
+        text = subprocess.run([tshark, "--enable-protocol", "communityid", "-r", path,
+                               "-T", "fields", "-e", "communityid",
+                               "-z", "conv,tcp", "-z", "conv,udp"],
+                              capture_output=True, text=True).stdout
+        if cached:
+            os.makedirs(cache_dir, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache_dir)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, cached)
+    ids, counts, table, fields = set(), {"tcp": 0, "udp": 0}, None, True
+    for line in text.splitlines():
+        if line.startswith("====="):
+            fields = False  # the statistics follow the packets' fields
+        elif fields:
+            ids.update(x for x in line.split(",") if x)
+        elif line.endswith(" Conversations"):
+            table = line.split()[0].lower()
+        elif "<->" in line and table in counts:
+            counts[table] += 1
+    return ids, (counts["tcp"], counts["udp"])

@@ -4,7 +4,7 @@ the same packets: an independent implementation of the specification."""
 import os
 import subprocess
 
-from common import REAL, Tap, captures, flows, have, require_corpus
+from common import REAL, Tap, captures, flows, have, require_corpus, tshark_view
 
 tap = Tap()
 tap.skip_under_sanitizers()
@@ -16,12 +16,7 @@ for cap in captures():
     path = os.path.join(REAL, cap)
     if subprocess.run(["capinfos", path], capture_output=True).returncode != 0:
         continue
-    p = subprocess.run(["tshark", "--enable-protocol", "communityid", "-r", path,
-                        "-T", "fields", "-e", "communityid"],
-                       capture_output=True, text=True)
-    theirs = set()
-    for line in p.stdout.splitlines():
-        theirs.update(x for x in line.split(",") if x)
+    theirs, _ = tshark_view(path)
     _, recs, _ = flows(path)
     # For a tunnelled packet tshark hashes the innermost IP header, so the
     # outer VXLAN/Geneve carrier flows have no peer value.

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""TCP and UDP flow counts agree with `tshark -q -z conv,tcp -z conv,udp` on
+"""TCP and UDP flow counts agree with `tshark -z conv,tcp -z conv,udp` on
 every capture of ../shared/pcaps/real that tshark reads: within 2%, or as
 tshark-known-differences.tsv explains (one line per capture and why)."""
 import os
 import subprocess
 
-from common import REAL, Tap, captures, flows, have, require_corpus
+from common import REAL, Tap, captures, flows, have, require_corpus, tshark_view
 
 tap = Tap()
 tap.skip_under_sanitizers()
@@ -23,20 +23,6 @@ with open(os.path.join(here, "tshark-known-differences.tsv")) as f:
         known[cap] = (ours, theirs, why)
 
 
-def tshark_conv(path):
-    """TCP and UDP conversation counts, from one tshark run: each table
-    follows its "TCP Conversations" or "UDP Conversations" title."""
-    p = subprocess.run(["tshark", "-r", path, "-q", "-z", "conv,tcp", "-z", "conv,udp"],
-                       capture_output=True, text=True)
-    counts, table = {"tcp": 0, "udp": 0}, None
-    for line in p.stdout.splitlines():
-        if line.endswith(" Conversations"):
-            table = line.split()[0].lower()
-        elif "<->" in line and table in counts:
-            counts[table] += 1
-    return counts["tcp"], counts["udp"]
-
-
 for cap in captures():
     path = os.path.join(REAL, cap)
     if subprocess.run(["capinfos", path], capture_output=True).returncode != 0:
@@ -44,7 +30,7 @@ for cap in captures():
     _, recs, _ = flows(path)
     ours = "%d/%d" % (sum(r["proto"] == "tcp" for r in recs),
                       sum(r["proto"] == "udp" for r in recs))
-    theirs = "%d/%d" % tshark_conv(path)
+    theirs = "%d/%d" % tshark_view(path)[1]
     if cap in known:
         k_ours, k_theirs, why = known[cap]
         tap.ok((ours, theirs) == (k_ours, k_theirs),

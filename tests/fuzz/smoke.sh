@@ -16,8 +16,8 @@
 # leak, sanitizer report or input slower than 30 s fails its line.
 #
 # Skips (TAP "1..0 # SKIP", exit status 77) when the targets are not built
-# and cannot be (no clang or libFuzzer), and under the sanitizer build's
-# suite (SANITIZED=yes), since the targets carry their own sanitizers.
+# and cannot be (no clang or libFuzzer), and in the suite that is not
+# FUZZ_SMOKE_SUITE's (normal, the default, or sanitized).
 # Under automake's TAP driver (which counts any non-zero status as an
 # error; it sets AM_TAP_AWK) a skip exits 0. FUZZ_SKIP_STATUS overrides.
 set -u
@@ -49,9 +49,13 @@ else
 fi
 fixtures=${2:-${FIXTURES:-}}
 
-if [ "${SANITIZED:-no}" = yes ]; then
-	skip "the fuzz targets carry their own sanitizers: run from the normal build's suite"
-fi
+# One suite runs the targets: the normal build's, or the sanitizer
+# build's when FUZZ_SMOKE_SUITE=sanitized (./bootstrap check, which runs
+# the two side by side, says so: the sanitizer build's ends first).
+case "${FUZZ_SMOKE_SUITE:-normal}:${SANITIZED:-no}" in
+normal:yes) skip "the fuzz targets carry their own sanitizers: run from the normal build's suite" ;;
+sanitized:no) skip "run from the sanitizer build's suite (FUZZ_SMOKE_SUITE=sanitized)" ;;
+esac
 
 missing=""
 for t in $TARGETS; do
