@@ -35,7 +35,8 @@ static size_t mapped_length(size_t len, size_t page)
 }
 
 /* count * size, or 0 when it overflows or leaves no room for rounding
- * up to pages and the guard page. An array of no elements gets one, as calloc(1, size) would. */
+ * up to pages and the guard page. An array of no elements gets one, as
+ * calloc(1, size) would. */
 static size_t array_length(size_t count, size_t size, size_t page)
 {
 	if (size == 0)

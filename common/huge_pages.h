@@ -24,9 +24,9 @@ void huge_pages_advise(void *p, size_t len);
  * front for the most traffic it may hold (a million flow slots, say):
  * mapped straight from the kernel, so nothing is resident until touched;
  * advised as above; followed by an inaccessible guard page, so a write
- * past its end faults at once. NULL
- * when out of memory or when count * size overflows. Free it with
- * huge_pages_free and the same count and size.
+ * past its end faults at once. NULL when out of memory or when count *
+ * size overflows. Free it with huge_pages_free and the same count and
+ * size.
  *
  * Why not calloc: glibc maps arrays this large on its own too, but a
  * sanitizer build marks the whole of a malloc'd block in its shadow
