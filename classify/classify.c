@@ -129,7 +129,9 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->names = name_store_new(o->name_store_bytes);
 	c->index = c->names ? name_index_new(c->names, o->name_index_entries,
 					     o->dns_grace_us) : NULL;
-	c->flows = huge_pages_alloc(o->max_flows, sizeof(*c->flows));
+	/* The flows' states point to nDPI's, on the heap: calloc'd, so that a
+	 * leak checker sees those pointers (huge_pages.h). */
+	c->flows = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->flows));
 	c->dns = huge_pages_alloc(o->dns_flows, sizeof(*c->dns));
 	c->msg = malloc(sizeof(*c->msg));
 	c->lru_prev = huge_pages_alloc(o->max_flows, sizeof(uint32_t));
@@ -142,6 +144,7 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 		classifier_free(c);
 		return NULL;
 	}
+	huge_pages_advise(c->flows, (o->max_flows ? o->max_flows : 1) * sizeof(*c->flows));
 	return c;
 }
 
@@ -159,7 +162,7 @@ void classifier_free(struct classifier *c)
 	}
 	free(c->msg);
 	huge_pages_free(c->dns, c->opt.dns_flows, sizeof(*c->dns));
-	huge_pages_free(c->flows, c->opt.max_flows, sizeof(*c->flows));
+	free(c->flows);
 	huge_pages_free(c->lru_prev, c->opt.max_flows, sizeof(uint32_t));
 	huge_pages_free(c->lru_next, c->opt.max_flows, sizeof(uint32_t));
 	name_index_free(c->index);

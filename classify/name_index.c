@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "common/hash_key.h"
-#include "common/huge_pages.h"
 #include "name_index.h"
 
 #define NIL UINT32_MAX
@@ -60,8 +59,7 @@ struct name_index *name_index_new(struct name_store *names, uint32_t max_entries
 	ix->grace_us = grace_us;
 	ix->key = *hash_key();
 	ix->max_entries = max_entries ? max_entries : 1;
-	/* Sized for the most names it may hold, touched as they come. */
-	ix->entries = huge_pages_alloc(ix->max_entries, sizeof(*ix->entries));
+	ix->entries = calloc(ix->max_entries, sizeof(*ix->entries));
 	uint32_t nb = 1024;
 	while (nb < ix->max_entries)
 		nb *= 2;
@@ -88,7 +86,7 @@ void name_index_free(struct name_index *ix)
 			free(ix->entries[i].chain);
 		}
 	}
-	huge_pages_free(ix->entries, ix->max_entries, sizeof(*ix->entries));
+	free(ix->entries);
 	free(ix->buckets);
 	free(ix);
 }

@@ -28,6 +28,12 @@ void huge_pages_advise(void *p, size_t len);
  * size overflows. Free it with huge_pages_free and the same count and
  * size.
  *
+ * Only for arrays that hold no pointer to the heap: a leak checker
+ * (LeakSanitizer, valgrind) looks for pointers in the heap and in
+ * globals, not in mappings of one's own, and would report what only
+ * such an array points to as leaked. (Putting the name index's entries
+ * here did that: a fuzz target's leak check flagged their CNAME chains.)
+ *
  * Why not calloc: glibc maps arrays this large on its own too, but a
  * sanitizer build marks the whole of a malloc'd block in its shadow
  * memory when it is allocated and again when it is freed. For the flow

@@ -9,6 +9,10 @@
 #include "common/ip_proto.h"
 #include "tap.h"
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static struct ip_addr v4(const char *s)
 {
 	struct ip_addr a;
@@ -151,9 +155,38 @@ static void test_told_ports(void)
 	port_labels_free(pl);
 }
 
+/* Under LeakSanitizer (the suite's sanitizer build): a name index in use
+ * leaks nothing, its CNAME chains included. Its entries once lived in a
+ * mapping of its own (common/huge_pages.h), where the leak checker does
+ * not look: every chain, pointed to only from there, read as leaked. */
+static void test_index_seen_by_leak_checker(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	struct name_store *s = name_store_new(1 << 20);
+	struct name_index *ix = name_index_new(s, 262144, 60 * SEC);
+	struct ip_addr dns = v4("10.1.0.2");
+
+	for (unsigned i = 0; i < 64; i++) {
+		struct ip_addr a = v4("20.50.2.10");
+		char name[64];
+		a.b[3] = (uint8_t)i;
+		snprintf(name, sizeof(name), "host%u.speechexec.com", i);
+		name_index_add(ix, 4, &a, name, "edge.trafficmanager.net > x.cloudapp.azure.com",
+			       300, 1000 * SEC, 4, &dns);
+	}
+	is_int(__lsan_do_recoverable_leak_check(), 0,
+	       "a name index holding 64 CNAME chains: no leak reported while in use");
+	name_index_free(ix);
+	name_store_free(s);
+#else
+	ok(1, "# SKIP no leak checker in this build (the sanitizer build runs it)");
+#endif
+}
+
 int main(void)
 {
 	test_store();
+	test_index_seen_by_leak_checker();
 	test_index();
 	test_ports();
 	test_told_ports();
