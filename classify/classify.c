@@ -32,7 +32,6 @@
 
 /* Kept for every flow slot, so it stays small: 32 bytes. */
 struct flow_state {
-	struct dpi_flow *dpi;
 	uint32_t name;          /* interned server name */
 	uint32_t dns;           /* DNS state index + 1, 0 for none */
 	uint16_t master, app, category;
@@ -64,7 +63,10 @@ struct classifier {
 	struct port_labels *labels; /* opt.port_labels, copied */
 	struct name_store *names;
 	struct name_index *index;
-	struct flow_state *flows;   /* opt.max_flows, touched lazily */
+	struct flow_state *flows;   /* opt.max_flows, touched lazily; no
+				     * heap pointer in them (huge_pages.h) */
+	struct dpi_flow **dpi_of;   /* each flow's nDPI state, or NULL: on the
+				     * heap, where a leak checker sees them */
 	struct dns_state *dns;      /* opt.dns_flows */
 	uint32_t dns_used, dns_free;
 	struct dns_message *msg;    /* scratch: one parsed DNS message */
@@ -129,22 +131,20 @@ struct classifier *classifier_new(const struct classify_options *o, char *err,
 	c->names = name_store_new(o->name_store_bytes);
 	c->index = c->names ? name_index_new(c->names, o->name_index_entries,
 					     o->dns_grace_us) : NULL;
-	/* The flows' states point to nDPI's, on the heap: calloc'd, so that a
-	 * leak checker sees those pointers (huge_pages.h). */
-	c->flows = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->flows));
+	c->flows = huge_pages_alloc(o->max_flows, sizeof(*c->flows));
+	c->dpi_of = calloc(o->max_flows ? o->max_flows : 1, sizeof(*c->dpi_of));
 	c->dns = huge_pages_alloc(o->dns_flows, sizeof(*c->dns));
 	c->msg = malloc(sizeof(*c->msg));
 	c->lru_prev = huge_pages_alloc(o->max_flows, sizeof(uint32_t));
 	c->lru_next = huge_pages_alloc(o->max_flows, sizeof(uint32_t));
 	c->lru_head = c->lru_tail = LRU_NIL;
 	c->labels = port_labels_new(o->port_labels, o->nport_labels);
-	if (!c->names || !c->index || !c->flows || !c->dns || !c->msg || !c->lru_prev ||
+	if (!c->names || !c->index || !c->flows || !c->dpi_of || !c->dns || !c->msg || !c->lru_prev ||
 	    !c->lru_next || !c->labels) {
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
 		classifier_free(c);
 		return NULL;
 	}
-	huge_pages_advise(c->flows, (o->max_flows ? o->max_flows : 1) * sizeof(*c->flows));
 	return c;
 }
 
@@ -155,14 +155,15 @@ void classifier_free(struct classifier *c)
 	if (!c)
 		return;
 	/* Flows still being detected (a run cut short): their states go. */
-	while (c->flows && c->lru_prev && c->lru_next && c->lru_head != LRU_NIL) {
+	while (c->dpi_of && c->lru_prev && c->lru_next && c->lru_head != LRU_NIL) {
 		uint32_t slot = c->lru_head;
 		lru_unlink(c, slot);
-		dpi_release(c->dpi, &c->flows[slot].dpi);
+		dpi_release(c->dpi, &c->dpi_of[slot]);
 	}
 	free(c->msg);
 	huge_pages_free(c->dns, c->opt.dns_flows, sizeof(*c->dns));
-	free(c->flows);
+	huge_pages_free(c->flows, c->opt.max_flows, sizeof(*c->flows));
+	free(c->dpi_of);
 	huge_pages_free(c->lru_prev, c->opt.max_flows, sizeof(uint32_t));
 	huge_pages_free(c->lru_next, c->opt.max_flows, sizeof(uint32_t));
 	name_index_free(c->index);
@@ -528,7 +529,7 @@ static void give_up_oldest(struct classifier *c)
 	struct dpi_result r;
 
 	lru_unlink(c, slot);
-	dpi_give_up(c->dpi, &s->dpi, &r);
+	dpi_give_up(c->dpi, &c->dpi_of[slot], &r);
 	dpi_done(c, s, &r);
 	c->dpi_given_up++;
 }
@@ -537,7 +538,7 @@ static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
 		     const struct packet *p)
 {
 	struct dpi_result r;
-	bool had = s->dpi != NULL;
+	bool had = c->dpi_of[slot] != NULL;
 
 	if (!had) {
 		dpi_track_handshake(&s->handshake, p);
@@ -545,10 +546,10 @@ static void feed_dpi(struct classifier *c, uint32_t slot, struct flow_state *s,
 			give_up_oldest(c);
 	}
 	/* Every packet so far was fed to nDPI: the count is nDPI's. */
-	bool done = dpi_packet(c->dpi, &s->dpi, p, s->packets, s->handshake, &r);
+	bool done = dpi_packet(c->dpi, &c->dpi_of[slot], p, s->packets, s->handshake, &r);
 	if (had)
 		lru_unlink(c, slot);
-	if (s->dpi)
+	if (c->dpi_of[slot])
 		lru_append(c, slot);
 	if (done)
 		dpi_done(c, s, &r);
@@ -723,10 +724,10 @@ void classifier_flow_end(struct classifier *c, const struct flow_record *r,
 
 	memset(out, 0, sizeof(*out));
 	if (s->flags & CLS_ACTIVE) {
-		if (!(s->flags & CLS_DPI_DONE) && s->dpi) {
+		if (!(s->flags & CLS_DPI_DONE) && c->dpi_of[slot]) {
 			struct dpi_result res;
 			lru_unlink(c, slot);
-			dpi_give_up(c->dpi, &s->dpi, &res);
+			dpi_give_up(c->dpi, &c->dpi_of[slot], &res);
 			dpi_done(c, s, &res);
 		} else if (!(s->flags & CLS_DPI_DONE)) {
 			/* Never any payload (or never a free state): guess from
@@ -762,7 +763,7 @@ void classifier_peek(struct classifier *c, const struct flow_record *r,
 			 * guess from the opening, without disturbing detection. */
 			struct dpi_result res;
 			struct dpi_opening o = opening_of(r);
-			dpi_peek(c->dpi, s->dpi, &o, &res);
+			dpi_peek(c->dpi, c->dpi_of[slot], &o, &res);
 			now.master = res.master;
 			now.app = res.app;
 			now.category = res.category;
